@@ -1,0 +1,150 @@
+package results
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// SchemaVersion is bumped only when a field below changes meaning or is removed.
+const SchemaVersion = 1
+
+// Expectation values of Probe.Expect.
+const (
+	ExpectReachable   = "reachable"
+	ExpectUnreachable = "unreachable"
+)
+
+// Probe kinds.
+const (
+	KindICMP = "icmp"
+	KindTCP  = "tcp"
+	KindUDP  = "udp"
+	KindDNS  = "dns"
+	KindHTTP = "http"
+)
+
+// Finding severities.
+const (
+	SeverityInfo    = "info"
+	SeverityWarning = "warning"
+	SeverityError   = "error"
+)
+
+// Document is one check run. Field names are part of the public contract.
+type Document struct {
+	SchemaVersion int       `json:"schema_version"`
+	Lab           string    `json:"lab,omitempty"`
+	StartedAt     time.Time `json:"started_at"`
+	DurationMS    int64     `json:"duration_ms"`
+	Hosts         []Host    `json:"hosts"`
+	Networks      []Network `json:"networks"`
+	Probes        []Probe   `json:"probes"`
+	Findings      []Finding `json:"findings"`
+	Summary       Summary   `json:"summary"`
+}
+
+// Host is what the check learnt of one inventory host.
+type Host struct {
+	Name           string `json:"name"`
+	Address        string `json:"address"`
+	EngineVersion  string `json:"engine_version"`
+	Docker0Subnet  string `json:"docker0_subnet"`
+	Docker0Gateway string `json:"docker0_gateway"`
+	SwarmRole      string `json:"swarm_role"`
+	Error          string `json:"error,omitempty"`
+}
+
+// Network is one lab network as created on the hosts.
+type Network struct {
+	Name   string `json:"name"`
+	Driver string `json:"driver"`
+	Scope  string `json:"scope"`
+	Subnet string `json:"subnet"`
+}
+
+// Probe is one observation: from the probe on From, reach To (Target) by Kind.
+type Probe struct {
+	Network   string  `json:"network"`
+	From      string  `json:"from"`
+	To        string  `json:"to"`
+	Target    string  `json:"target"`
+	Kind      string  `json:"kind"`
+	Expect    string  `json:"expect"`
+	Reachable bool    `json:"reachable"`
+	OK        bool    `json:"ok"`
+	RTTMS     float64 `json:"rtt_ms"`
+	Tries     int     `json:"tries,omitempty"`
+	Error     string  `json:"error,omitempty"`
+	// Note explains the rule a lab expectation teaches (why unreachable, say).
+	Note string `json:"note,omitempty"`
+	// Evidence is the raw output behind a failed probe, kept for the run history.
+	Evidence string `json:"evidence,omitempty"`
+}
+
+// Finding is a fact about the hosts worth telling (address conflicts, missing
+// kernel features) that is not a probe.
+type Finding struct {
+	Severity string `json:"severity"`
+	Host     string `json:"host"`
+	Message  string `json:"message"`
+}
+
+// Summary counts probes by outcome.
+type Summary struct {
+	Total  int `json:"total"`
+	Passed int `json:"passed"`
+	Failed int `json:"failed"`
+}
+
+// Summarize recomputes d.Summary from d.Probes.
+func (d *Document) Summarize() {
+	s := Summary{Total: len(d.Probes)}
+	for _, p := range d.Probes {
+		if p.OK {
+			s.Passed++
+		} else {
+			s.Failed++
+		}
+	}
+	d.Summary = s
+}
+
+// Failed reports whether any probe did not behave as expected.
+func (d *Document) Failed() bool { return d.Summary.Failed > 0 }
+
+// Encode writes d as indented JSON.
+func (d *Document) Encode(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(d)
+}
+
+// Decode reads a document and refuses one of another schema version.
+func Decode(r io.Reader) (*Document, error) {
+	var d Document
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&d); err != nil {
+		return nil, fmt.Errorf("decode results: %w", err)
+	}
+	if d.SchemaVersion != SchemaVersion {
+		return nil, fmt.Errorf("results schema_version %d, this overlab reads %d", d.SchemaVersion, SchemaVersion)
+	}
+	return &d, nil
+}
+
+// ReadFile decodes the document stored at path.
+func ReadFile(path string) (*Document, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	d, err := Decode(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return d, nil
+}
