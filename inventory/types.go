@@ -40,6 +40,9 @@ type Host struct {
 	DockerSocket  string            `mapstructure:"docker_socket" yaml:"docker_socket,omitempty" json:"docker_socket,omitempty"`
 	MacvlanParent string            `mapstructure:"macvlan_parent" yaml:"macvlan_parent,omitempty" json:"macvlan_parent,omitempty"`
 	Labels        map[string]string `mapstructure:"labels" yaml:"labels,omitempty" json:"labels,omitempty"`
+
+	// ProxyJump is an OpenSSH-style jump host list ([user@]host[:port],...).
+	ProxyJump string `mapstructure:"proxy_jump" yaml:"proxy_jump,omitempty" json:"proxy_jump,omitempty"`
 }
 
 // DialHost is where SSH connects: SSHHost when set, else Address.

@@ -1,0 +1,274 @@
+package inventory
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-multierror"
+)
+
+// LookupFunc resolves a host name to addresses; net.Resolver.LookupHost by
+// default.
+type LookupFunc func(ctx context.Context, name string) ([]string, error)
+
+type validateConfig struct {
+	lookup  LookupFunc
+	timeout time.Duration
+	home    string
+}
+
+// ValidateOption changes how Validate checks an inventory.
+type ValidateOption func(*validateConfig)
+
+// WithLookup replaces the system resolver (tests use it to stay offline).
+func WithLookup(f LookupFunc) ValidateOption { return func(c *validateConfig) { c.lookup = f } }
+
+// WithLookupTimeout bounds each name resolution (default 2s).
+func WithLookupTimeout(d time.Duration) ValidateOption {
+	return func(c *validateConfig) { c.timeout = d }
+}
+
+// ValidateHome sets the directory that ~ stands for in key paths (default
+// $HOME).
+func ValidateHome(dir string) ValidateOption { return func(c *validateConfig) { c.home = dir } }
+
+var (
+	// Host names become container and swarm node names: keep them plain.
+	nameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
+	// RFC 1123 host names.
+	dnsNameRe = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$`)
+	// Docker's advice for label keys: lower-case alphanumerics, dots and
+	// dashes, beginning and ending with a letter or digit.
+	labelKeyRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$`)
+	// Linux interface names: at most 15 bytes, no slash, no white space.
+	ifaceRe = regexp.MustCompile(`^[^/\s:]{1,15}$`)
+)
+
+// Validate checks the inventory and reports every problem at once, each
+// naming the file, the host and the field, and saying how to fix it.
+func (inv *Inventory) Validate(opts ...ValidateOption) error {
+	cfg := validateConfig{
+		lookup:  net.DefaultResolver.LookupHost,
+		timeout: 2 * time.Second,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.home == "" {
+		cfg.home, _ = os.UserHomeDir()
+	}
+	file, base := inv.Source, ""
+	if file == "" {
+		file = "inventory"
+	} else {
+		base = filepath.Dir(file)
+	}
+	var errs *multierror.Error
+	add := func(where, field, format string, args ...any) {
+		errs = multierror.Append(errs, fmt.Errorf("%s: %s: %s: %s", file, where, field, fmt.Sprintf(format, args...)))
+	}
+
+	d := inv.Defaults
+	checkPort(d.Port, func(f string, a ...any) { add("defaults", "port", f, a...) })
+	checkSocket(d.DockerSocket, func(f string, a ...any) { add("defaults", "docker_socket", f, a...) })
+	if d.IdentityFile != "" {
+		if err := readable(localPath(d.IdentityFile, base, cfg.home)); err != nil {
+			add("defaults", "identity_file", "%v; fix the path or remove it to use ssh-agent and ~/.ssh/config", err)
+		}
+	}
+
+	if len(inv.Hosts) == 0 {
+		add("hosts", "hosts", "the list is empty; add at least one host with name, address and role: manager")
+		return finish(errs)
+	}
+
+	names := map[string]int{}
+	addrs := map[string]int{}
+	managers := 0
+	for i, h := range inv.Hosts {
+		where := hostRef(i, h)
+		fail := func(field string) func(string, ...any) {
+			return func(f string, a ...any) { add(where, field, f, a...) }
+		}
+		switch {
+		case h.Name == "":
+			add(where, "name", "missing; give every host a unique name such as node%d", i+1)
+		case !nameRe.MatchString(h.Name):
+			add(where, "name", "%q is not a plain name; use letters, digits, '.', '_' and '-' (at most 63)", h.Name)
+		default:
+			if j, dup := names[h.Name]; dup {
+				add(where, "name", "%q is also the name of hosts[%d]; names must be unique", h.Name, j)
+			} else {
+				names[h.Name] = i
+			}
+		}
+
+		if h.Address == "" {
+			add(where, "address", "missing; set the host's address on the lab network (the swarm advertise address)")
+		} else if msg := checkAddress(h.Address, cfg); msg != "" {
+			add(where, "address", "%s", msg)
+		} else {
+			key := h.Address
+			if ip := net.ParseIP(h.Address); ip != nil {
+				key = ip.String()
+			}
+			if j, dup := addrs[key]; dup {
+				add(where, "address", "%s is also the address of %s; each host needs its own lab address (SSH may share one through ssh_host and port)", h.Address, hostRef(j, inv.Hosts[j]))
+			} else {
+				addrs[key] = i
+			}
+		}
+
+		switch h.Role {
+		case RoleManager:
+			managers++
+		case RoleWorker, "":
+		default:
+			add(where, "role", "%q is not a role; use manager or worker (empty means worker)", h.Role)
+		}
+
+		if h.SSHHost != "" && net.ParseIP(h.SSHHost) == nil && !dnsNameRe.MatchString(h.SSHHost) {
+			add(where, "ssh_host", "%q is neither an IP address nor a host name", h.SSHHost)
+		}
+		checkPort(h.Port, fail("port"))
+		checkSocket(h.DockerSocket, fail("docker_socket"))
+		if h.IdentityFile != "" {
+			if err := readable(localPath(h.IdentityFile, base, cfg.home)); err != nil {
+				add(where, "identity_file", "%v; fix the path, or remove it to use defaults.identity_file, ssh-agent or ~/.ssh/config", err)
+			}
+		}
+		if h.MacvlanParent != "" && !ifaceRe.MatchString(h.MacvlanParent) {
+			add(where, "macvlan_parent", "%q is not an interface name (at most 15 characters, no '/', ':' or spaces); leave it out to detect it from the address", h.MacvlanParent)
+		}
+		for _, k := range sortedLabelKeys(h.Labels) {
+			if !labelKeyRe.MatchString(k) {
+				add(where, "labels", "key %q is not a valid label key; use lower-case letters, digits, '.' and '-', starting and ending with a letter or digit", k)
+			}
+		}
+	}
+	if managers == 0 {
+		add("hosts", "role", "no host has role: manager; set role: manager on at least one host (usually the first)")
+	}
+	return finish(errs)
+}
+
+func finish(errs *multierror.Error) error {
+	if errs == nil {
+		return nil
+	}
+	errs.ErrorFormat = func(es []error) string {
+		if len(es) == 1 {
+			return "invalid inventory: " + es[0].Error()
+		}
+		lines := make([]string, len(es))
+		for i, e := range es {
+			lines[i] = "  - " + e.Error()
+		}
+		return fmt.Sprintf("invalid inventory, %d problems:\n%s", len(es), strings.Join(lines, "\n"))
+	}
+	return errs.ErrorOrNil()
+}
+
+// hostRef names a host for messages: its index always, its name when set.
+func hostRef(i int, h Host) string {
+	if h.Name == "" {
+		return fmt.Sprintf("hosts[%d]", i)
+	}
+	return fmt.Sprintf("hosts[%d] (%s)", i, h.Name)
+}
+
+func checkPort(p int, fail func(string, ...any)) {
+	if p < 0 || p > 65535 {
+		fail("%d is out of range; use 1-65535, or leave it out for 22", p)
+	}
+}
+
+func checkSocket(s string, fail func(string, ...any)) {
+	if s != "" && !strings.HasPrefix(s, "/") {
+		fail("%q is not an absolute path; use the socket's path on the host, e.g. /var/run/docker.sock", s)
+	}
+}
+
+func readable(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("cannot read %s: %w", path, unwrapPathError(err))
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	if st.IsDir() {
+		return fmt.Errorf("%s is a directory, not a key file", path)
+	}
+	return nil
+}
+
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// checkAddress returns "" for an IP or a name that resolves, else why not.
+// Only the system resolver is asked, with a short timeout.
+func checkAddress(a string, cfg validateConfig) string {
+	if net.ParseIP(a) != nil {
+		return ""
+	}
+	if strings.Contains(a, "/") {
+		return fmt.Sprintf("%q is a network, not an address; write the host's own IP", a)
+	}
+	if isAllNumeric(a) || !dnsNameRe.MatchString(a) {
+		return fmt.Sprintf("%q is neither an IP address nor a host name; write the host's IP on the lab network", a)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.timeout)
+	defer cancel()
+	addrs, err := cfg.lookup(ctx, a)
+	if err != nil || len(addrs) == 0 {
+		reason := "no addresses"
+		if err != nil {
+			reason = err.Error()
+		}
+		return fmt.Sprintf("%q does not resolve (%s); write the host's IP on the lab network", a, reason)
+	}
+	return ""
+}
+
+// isAllNumeric catches typos such as 192.168.56.300, which would otherwise
+// pass as a host name and be sent to the resolver.
+func isAllNumeric(a string) bool {
+	return strings.Trim(a, "0123456789.") == ""
+}
+
+func sortedLabelKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// ExpandHome replaces a leading ~ or ~/ with home ($HOME when home is "").
+func ExpandHome(p, home string) string {
+	if p != "~" && !strings.HasPrefix(p, "~/") {
+		return p
+	}
+	if home == "" {
+		home, _ = os.UserHomeDir()
+	}
+	if home == "" {
+		return p
+	}
+	return filepath.Join(home, strings.TrimPrefix(p, "~"))
+}
