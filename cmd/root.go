@@ -74,6 +74,7 @@ func NewRoot(s Streams) *cobra.Command {
 
 	root.AddCommand(
 		newLocalCommand(g),
+		newProbeCommand(g),
 	)
 	return root
 }
