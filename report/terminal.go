@@ -1,0 +1,379 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/term"
+
+	"github.com/overlab/overlab/results"
+)
+
+// Option configures the terminal renderer.
+type Option func(*termOptions)
+
+type termOptions struct {
+	color bool
+}
+
+// WithColor turns ANSI colours on. The caller decides, usually with
+// ColorEnabled.
+func WithColor(on bool) Option { return func(o *termOptions) { o.color = on } }
+
+// ColorEnabled says whether output to w may be coloured: only on a terminal,
+// and never when NO_COLOR is set to a non-empty value (https://no-color.org).
+func ColorEnabled(w io.Writer) bool {
+	if os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := w.(interface{ Fd() uintptr })
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiDim    = "\x1b[2m"
+	ansiRed    = "\x1b[31m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+	ansiCyan   = "\x1b[36m"
+)
+
+// Terminal writes the per-network matrices, the failures with their cause,
+// the notes, the findings, the hosts and a summary line.
+func Terminal(w io.Writer, d *results.Document, opts ...Option) error {
+	var o termOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	t := &termWriter{w: w, color: o.color}
+	t.render(d)
+	return t.err
+}
+
+type termWriter struct {
+	w     io.Writer
+	color bool
+	err   error
+}
+
+func (t *termWriter) printf(format string, args ...any) {
+	if t.err != nil {
+		return
+	}
+	_, t.err = fmt.Fprintf(t.w, format, args...)
+}
+
+// paint wraps s in an ANSI style when colours are on.
+func (t *termWriter) paint(style, s string) string {
+	if !t.color || style == "" {
+		return s
+	}
+	return style + s + ansiReset
+}
+
+func (t *termWriter) render(d *results.Document) {
+	lab := d.Lab
+	if lab == "" {
+		lab = "(unnamed)"
+	}
+	t.printf("%s %s  %s, %s, %d hosts, %d networks\n\n", t.paint(ansiBold, "Lab"), t.paint(ansiBold, lab),
+		d.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"), formatDuration(d.DurationMS), len(d.Hosts), len(d.Networks))
+
+	hostAddr := map[string]string{}
+	for _, h := range d.Hosts {
+		if h.Address != "" {
+			hostAddr[h.Address] = h.Name
+		}
+	}
+	ms := matrices(d)
+	for _, m := range ms {
+		t.matrix(m, hostAddr)
+	}
+	if len(ms) > 0 {
+		t.printf("%s\n\n", t.paint(ansiDim, "✓ every probe as expected (RTT of icmp)   ✗ kinds not as expected   ✓ unreach: unreachable, as expected   — not probed"))
+	}
+
+	if fs := failures(d); len(fs) > 0 {
+		t.printf("%s\n", t.paint(ansiBold, fmt.Sprintf("Failures (%d probes)", len(fs))))
+		for _, g := range groupFailures(fs) {
+			p := g[0]
+			var kinds []string
+			for _, q := range g {
+				kinds = append(kinds, q.Kind)
+			}
+			what := strings.Join(kinds, ",")
+			if tg := paren(p.Target, p.To); len(g) == 1 && tg != "" {
+				what += " " + tg
+			}
+			t.printf("  %s %s %s %s: %s\n", t.paint(ansiRed+ansiBold, "✗"), p.Network, pairLabel(p), what, failureText(p))
+			if p.Note != "" {
+				t.printf("      note: %s\n", p.Note)
+			}
+		}
+		t.printf("\n")
+	}
+
+	if ns := notes(d); len(ns) > 0 {
+		t.printf("%s\n", t.paint(ansiBold, "Notes"))
+		for _, g := range ns {
+			t.printf("  • %s\n", g.Note)
+			var pairs []string
+			for _, p := range g.Probes {
+				mark := t.paint(ansiGreen, "✓")
+				if !p.OK {
+					mark = t.paint(ansiRed, "✗")
+				}
+				pairs = append(pairs, fmt.Sprintf("%s %s %s (expected %s)", mark, p.Network, pairLabel(p), p.Expect))
+			}
+			for _, s := range pairs {
+				t.printf("      %s\n", s)
+			}
+		}
+		t.printf("\n")
+	}
+
+	if len(d.Findings) > 0 {
+		t.printf("%s\n", t.paint(ansiBold, "Findings"))
+		for _, f := range sortedFindings(d.Findings) {
+			host := f.Host
+			if host == "" {
+				host = "-"
+			}
+			style := ansiDim
+			switch f.Severity {
+			case results.SeverityError:
+				style = ansiRed
+			case results.SeverityWarning:
+				style = ansiYellow
+			}
+			t.printf("  %s  %-6s %s\n", t.paint(style, pad(f.Severity, 7)), host, f.Message)
+		}
+		t.printf("\n")
+	}
+
+	if len(d.Hosts) > 0 {
+		t.printf("%s\n", t.paint(ansiBold, "Hosts"))
+		rows := [][]string{{"NAME", "ADDRESS", "ROLE", "ENGINE", "DOCKER0 SUBNET", "GATEWAY"}}
+		for _, h := range d.Hosts {
+			rows = append(rows, []string{h.Name, dash(h.Address), dash(h.SwarmRole), dash(h.EngineVersion), dash(h.Docker0Subnet), dash(h.Docker0Gateway)})
+		}
+		widths := columnWidths(rows)
+		for i, r := range rows {
+			line := "  "
+			for j, c := range r {
+				if j == len(r)-1 {
+					line += c
+				} else {
+					line += pad(c, widths[j]) + "  "
+				}
+			}
+			if i == 0 {
+				line = t.paint(ansiDim, line)
+			}
+			t.printf("%s\n", line)
+		}
+		for _, h := range d.Hosts {
+			if h.Error != "" {
+				t.printf("  %s %s: %s\n", t.paint(ansiRed, "✗"), h.Name, h.Error)
+			}
+		}
+		t.printf("\n")
+	}
+
+	s := summarize(d.Probes)
+	if s.Failed == 0 {
+		t.printf("%s\n", t.paint(ansiGreen+ansiBold, fmt.Sprintf("✓ all %d probes as expected", s.Total)))
+	} else {
+		t.printf("%s\n", t.paint(ansiRed+ansiBold, fmt.Sprintf("✗ %d of %d probes not as expected (%d passed)", s.Failed, s.Total, s.Passed)))
+	}
+}
+
+func (t *termWriter) matrix(m *matrix, hostAddr map[string]string) {
+	s := m.Summary()
+	var meta []string
+	for _, v := range []string{m.Network.Driver, m.Network.Scope, m.Network.Subnet} {
+		if v != "" {
+			meta = append(meta, v)
+		}
+	}
+	status := t.paint(ansiGreen, fmt.Sprintf("%d/%d as expected", s.Passed, s.Total))
+	if s.Failed > 0 {
+		status = t.paint(ansiRed, fmt.Sprintf("%d/%d as expected, %d failed", s.Passed, s.Total, s.Failed))
+	}
+	t.printf("%s  %s  %s\n", t.paint(ansiBold, m.Network.Name), strings.Join(meta, " · "), status)
+
+	cols := m.Columns()
+	header := append([]string{`from \ to`}, cols...)
+	var sub []string
+	hasSub := false
+	if len(m.Targets) > 0 {
+		sub = make([]string, len(header))
+		for i, c := range m.Targets {
+			if h, ok := hostAddr[c]; ok {
+				sub[1+len(m.Hosts)+i] = "host " + h
+				hasSub = true
+			}
+		}
+	}
+	type styled struct{ text, style string }
+	grid := [][]styled{}
+	for _, r := range m.Rows {
+		row := []styled{{r, ""}}
+		for _, c := range cols {
+			text, style := cellText(m.Cell(r, c))
+			row = append(row, styled{text, style})
+		}
+		grid = append(grid, row)
+	}
+	widths := make([]int, len(header))
+	for i, h := range header {
+		widths[i] = width(h)
+		if hasSub && width(sub[i]) > widths[i] {
+			widths[i] = width(sub[i])
+		}
+	}
+	for _, row := range grid {
+		for i, c := range row {
+			if width(c.text) > widths[i] {
+				widths[i] = width(c.text)
+			}
+		}
+	}
+	sep := func(i int) string {
+		if len(m.Targets) > 0 && i == len(m.Hosts) {
+			return " │ "
+		}
+		return "  "
+	}
+	line := func(cells []styled) string {
+		var b strings.Builder
+		b.WriteString("  ")
+		for i, c := range cells {
+			if i > 0 {
+				b.WriteString(sep(i - 1))
+			}
+			text := c.text
+			if i < len(cells)-1 {
+				text = pad(text, widths[i])
+			}
+			b.WriteString(t.paint(c.style, text))
+		}
+		return strings.TrimRight(b.String(), " ") + "\n"
+	}
+	hs := make([]styled, len(header))
+	for i, h := range header {
+		hs[i] = styled{h, ansiDim}
+	}
+	t.printf("%s", line(hs))
+	if hasSub {
+		ss := make([]styled, len(sub))
+		for i, h := range sub {
+			ss[i] = styled{h, ansiDim}
+		}
+		t.printf("%s", line(ss))
+	}
+	for _, row := range grid {
+		t.printf("%s", line(row))
+	}
+	t.printf("\n")
+}
+
+// cellText is the cell's symbol with its RTT or failed kinds, and its style.
+func cellText(c *cell) (string, string) {
+	switch {
+	case c.Empty():
+		if c.From == c.To {
+			return "—", ansiDim
+		}
+		return "·", ansiDim
+	case c.OK() && c.ExpectUnreachable():
+		return "✓ unreach", ansiCyan
+	case c.OK():
+		if ms, ok := c.RTT(); ok {
+			return "✓ " + formatRTT(ms), ansiGreen
+		}
+		return "✓", ansiGreen
+	case c.AllFailed() && len(c.Probes) > 1:
+		return "✗ all", ansiRed + ansiBold
+	default:
+		return "✗ " + strings.Join(c.FailedKinds(), ","), ansiRed + ansiBold
+	}
+}
+
+// groupFailures merges the failed probes of one pair that failed the same
+// way (a host cut off fails every kind with one cause), in first-seen order.
+func groupFailures(fs []results.Probe) [][]results.Probe {
+	type key struct {
+		network, from, to, expect, err, note string
+		tries                                int
+	}
+	var out [][]results.Probe
+	idx := map[key]int{}
+	for _, p := range fs {
+		k := key{p.Network, p.From, p.To, p.Expect, probeError(p), p.Note, p.Tries}
+		i, ok := idx[k]
+		if !ok {
+			i = len(out)
+			idx[k] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], p)
+	}
+	return out
+}
+
+// failureText says what was expected, what happened and after how many tries.
+func failureText(p results.Probe) string {
+	s := "expected " + p.Expect + ": " + probeError(p)
+	switch {
+	case p.Tries == 1:
+		s += " (1 try)"
+	case p.Tries > 1:
+		s += fmt.Sprintf(" (%d tries)", p.Tries)
+	}
+	return s
+}
+
+// paren shows a probe's target unless it only repeats "to".
+func paren(target, to string) string {
+	if target == "" || target == to {
+		return ""
+	}
+	return "(" + target + ")"
+}
+
+func width(s string) int { return utf8.RuneCountInString(s) }
+
+func pad(s string, n int) string {
+	if w := width(s); w < n {
+		return s + strings.Repeat(" ", n-w)
+	}
+	return s
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func columnWidths(rows [][]string) []int {
+	var ws []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i >= len(ws) {
+				ws = append(ws, 0)
+			}
+			if width(c) > ws[i] {
+				ws[i] = width(c)
+			}
+		}
+	}
+	return ws
+}
