@@ -1,0 +1,215 @@
+package lab
+
+// Network drivers.
+const (
+	DriverOverlay = "overlay"
+	DriverMacvlan = "macvlan"
+	DriverBridge  = "bridge"
+	DriverHost    = "host"
+	DriverNone    = "none"
+)
+
+// Network scopes.
+const (
+	ScopeLocal = "local"
+	ScopeSwarm = "swarm"
+)
+
+// Workload kinds and service modes.
+const (
+	KindService   = "service"
+	KindContainer = "container"
+	ModeGlobal    = "global"
+	ModeReplicate = "replicated"
+)
+
+// Published port modes.
+const (
+	PortModeHost    = "host"
+	PortModeIngress = "ingress"
+)
+
+// Probe kinds an expectation may ask for (the same names as results.Kind*).
+const (
+	ProbeICMP = "icmp"
+	ProbeTCP  = "tcp"
+	ProbeUDP  = "udp"
+	ProbeDNS  = "dns"
+	ProbeHTTP = "http"
+)
+
+// Host placeholders in expectations.
+const (
+	HostSelf   = "self"   // to.host: the host the probe runs from
+	HostOthers = "others" // to.host: every host but the one the probe runs from
+	HostAll    = "all"    // from.host / to.host: every host the workload runs on
+)
+
+// Lab is one lab file.
+type Lab struct {
+	Name        string        `yaml:"name" json:"name"`
+	Description string        `yaml:"description,omitempty" json:"description,omitempty"`
+	Networks    []Network     `yaml:"networks,omitempty" json:"networks,omitempty"`
+	Workloads   []Workload    `yaml:"workloads,omitempty" json:"workloads,omitempty"`
+	Expect      []Expectation `yaml:"expect,omitempty" json:"expect,omitempty"`
+
+	// Source is the file the lab came from ("builtin:NAME" for built-in labs);
+	// set by the loader, not decoded.
+	Source string `yaml:"-" json:"-"`
+
+	// pos maps a field path (networks[0].subnet) to its line in Source.
+	pos map[string]int
+}
+
+// Network is a Docker network the lab creates, or one of Docker's own
+// (Default) that it only uses.
+type Network struct {
+	Name    string `yaml:"name" json:"name"`
+	Driver  string `yaml:"driver" json:"driver"`
+	Subnet  string `yaml:"subnet,omitempty" json:"subnet,omitempty"`
+	Gateway string `yaml:"gateway,omitempty" json:"gateway,omitempty"`
+	IPRange string `yaml:"ip_range,omitempty" json:"ip_range,omitempty"`
+
+	Attachable bool `yaml:"attachable,omitempty" json:"attachable,omitempty"`
+	Encrypted  bool `yaml:"encrypted,omitempty" json:"encrypted,omitempty"`
+	Internal   bool `yaml:"internal,omitempty" json:"internal,omitempty"`
+
+	// Scope is local or swarm; derived from the driver when empty (overlay:
+	// swarm; macvlan: swarm when a service uses it, else local; others: local).
+	Scope string `yaml:"scope,omitempty" json:"scope,omitempty"`
+	// Parent is the macvlan parent interface; empty means the interface that
+	// holds the host's inventory address (or the host's macvlan_parent).
+	Parent string `yaml:"parent,omitempty" json:"parent,omitempty"`
+	// Hosts holds per-host options, keyed by host reference (name or $N).
+	Hosts map[string]HostOptions `yaml:"hosts,omitempty" json:"hosts,omitempty"`
+	// Default marks Docker's own network (bridge = docker0, host, none): used,
+	// never created nor removed.
+	Default bool `yaml:"default,omitempty" json:"default,omitempty"`
+}
+
+// HostOptions override a network's settings on one host.
+type HostOptions struct {
+	Parent  string `yaml:"parent,omitempty" json:"parent,omitempty"`
+	IPRange string `yaml:"ip_range,omitempty" json:"ip_range,omitempty"`
+}
+
+// Workload is a set of containers: a swarm service or plain containers.
+type Workload struct {
+	Name string `yaml:"name" json:"name"`
+	// Image defaults to the probe image (empty here; the engine fills it).
+	Image string `yaml:"image,omitempty" json:"image,omitempty"`
+	// Kind is service or container (default container).
+	Kind string `yaml:"kind,omitempty" json:"kind,omitempty"`
+	// Mode is global or replicated (services only; default global, or
+	// replicated when replicas is set).
+	Mode     string       `yaml:"mode,omitempty" json:"mode,omitempty"`
+	Replicas int          `yaml:"replicas,omitempty" json:"replicas,omitempty"`
+	Networks []Attachment `yaml:"networks,omitempty" json:"networks,omitempty"`
+	Ports    []Port       `yaml:"ports,omitempty" json:"ports,omitempty"`
+	// Placement selects the hosts; empty means every host. A container
+	// workload runs one container on each selected host.
+	Placement Placement `yaml:"placement,omitempty" json:"placement,omitempty"`
+	Command   []string  `yaml:"command,omitempty" json:"command,omitempty"`
+}
+
+// Attachment connects a workload to a network. In YAML a plain string is the
+// network name.
+type Attachment struct {
+	Network string `yaml:"network" json:"network"`
+	// IP is a static address (containers on a user-defined network with a subnet).
+	IP      string   `yaml:"ip,omitempty" json:"ip,omitempty"`
+	Aliases []string `yaml:"aliases,omitempty" json:"aliases,omitempty"`
+}
+
+// Port is a published port. In YAML "5000:80" or "5000:80/udp" is short for
+// published, target and protocol.
+type Port struct {
+	Published int    `yaml:"published" json:"published"`
+	Target    int    `yaml:"target" json:"target"`
+	Protocol  string `yaml:"protocol,omitempty" json:"protocol,omitempty"` // tcp (default) or udp
+	// Mode is host (default: works without IPVS) or ingress (the routing
+	// mesh; services only).
+	Mode string `yaml:"mode,omitempty" json:"mode,omitempty"`
+}
+
+// Placement restricts a workload to hosts by reference or by swarm role.
+type Placement struct {
+	Hosts []string `yaml:"hosts,omitempty" json:"hosts,omitempty"`
+	Roles []string `yaml:"roles,omitempty" json:"roles,omitempty"`
+}
+
+// IsZero lets yaml omit an empty placement.
+func (p Placement) IsZero() bool { return len(p.Hosts) == 0 && len(p.Roles) == 0 }
+
+// Expectation is one row of what the lab teaches: from a workload's
+// containers, reach a target, by some kinds of probe, on a network.
+type Expectation struct {
+	From    Endpoint `yaml:"from" json:"from"`
+	To      Target   `yaml:"to" json:"to"`
+	Network string   `yaml:"network,omitempty" json:"network,omitempty"`
+	// Kind is shorthand for a single entry of Kinds; merged into Kinds on load.
+	Kind      string   `yaml:"kind,omitempty" json:"-"`
+	Kinds     []string `yaml:"kinds,omitempty" json:"kinds,omitempty"`
+	Reachable bool     `yaml:"reachable" json:"reachable"`
+	Note      string   `yaml:"note,omitempty" json:"note,omitempty"`
+}
+
+// Endpoint is where probes start: a workload's container on some hosts.
+type Endpoint struct {
+	Workload string `yaml:"workload" json:"workload"`
+	// Host is empty or "all" (every host the workload runs on) or one host
+	// reference (name or $N).
+	Host string `yaml:"host,omitempty" json:"host,omitempty"`
+}
+
+// Target is what probes reach: exactly one of Workload, Address, Name, or
+// Underlay (alone or with Workload: the underlay address of the hosts that
+// run it).
+type Target struct {
+	Workload string `yaml:"workload,omitempty" json:"workload,omitempty"`
+	// Host is empty, self, others, all, or a host reference; see docs/labs.md.
+	Host     string `yaml:"host,omitempty" json:"host,omitempty"`
+	Address  string `yaml:"address,omitempty" json:"address,omitempty"`
+	Name     string `yaml:"name,omitempty" json:"name,omitempty"`
+	Underlay bool   `yaml:"underlay,omitempty" json:"underlay,omitempty"`
+	// Port for tcp, udp and http; 0 means the probe's own port.
+	Port int `yaml:"port,omitempty" json:"port,omitempty"`
+}
+
+// HostInfo is what Expand needs of an inventory host.
+type HostInfo struct {
+	Name    string `json:"name"`
+	Address string `json:"address"`
+	Role    string `json:"role,omitempty"`
+}
+
+// Target types of a Check.
+const (
+	TargetWorkload = "workload" // Target is the workload; the engine maps ToWorkload+ToHost to its address on Network
+	TargetUnderlay = "underlay" // Target is ToHost's underlay address
+	TargetAddress  = "address"  // Target is a literal address
+	TargetName     = "name"     // Target is a DNS name resolved from the source container
+)
+
+// Check is one concrete probe to run: from the container of FromWorkload on
+// FromHost, reach Target by Kind on Network.
+type Check struct {
+	Network      string `json:"network"`
+	FromWorkload string `json:"from_workload"`
+	FromHost     string `json:"from_host"`
+	ToWorkload   string `json:"to_workload,omitempty"`
+	// ToHost is empty for a replicated service target (any of its tasks) and
+	// for address and name targets.
+	ToHost     string `json:"to_host,omitempty"`
+	Target     string `json:"target"`
+	TargetType string `json:"target_type"`
+	Kind       string `json:"kind"`
+	// Port for tcp, udp and http; 0 means the probe's own port.
+	Port      int    `json:"port,omitempty"`
+	Reachable bool   `json:"reachable"`
+	Note      string `json:"note,omitempty"`
+	// Row is the expectation's 1-based index in the lab; Line its line in
+	// the lab file (0 when unknown). They name the row when a check fails.
+	Row  int `json:"row"`
+	Line int `json:"line,omitempty"`
+}
