@@ -1,0 +1,290 @@
+package runs
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-multierror"
+
+	"github.com/overlab/overlab/report"
+	"github.com/overlab/overlab/results"
+)
+
+// Where the history lives unless the user says otherwise.
+const (
+	DefaultDir = "overlab-results"
+	EnvDir     = "OVERLAB_RESULTS"
+)
+
+// Files of a stored run.
+const (
+	ResultsFile = "results.json"
+	JUnitFile   = "junit.xml"
+	HTMLFile    = "report.html"
+	EvidenceDir = "evidence"
+)
+
+// ResolveDir picks the results directory: the flag, then $OVERLAB_RESULTS,
+// then ./overlab-results.
+func ResolveDir(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if env := os.Getenv(EnvDir); env != "" {
+		return env
+	}
+	return DefaultDir
+}
+
+// Run is one stored check.
+type Run struct {
+	ID        string    `json:"id"`
+	Dir       string    `json:"dir"`
+	StartedAt time.Time `json:"started_at"`
+	Lab       string    `json:"lab"`
+	Hosts     int       `json:"hosts"`
+	Total     int       `json:"total"`
+	Passed    int       `json:"passed"`
+	Failed    int       `json:"failed"`
+	// Document is the run's results, loaded by List and Open.
+	Document *results.Document `json:"-"`
+}
+
+func newRun(id, dir string, d *results.Document) Run {
+	s := d.Summary
+	if s.Total == 0 && len(d.Probes) > 0 {
+		c := *d
+		c.Summarize()
+		s = c.Summary
+	}
+	return Run{ID: id, Dir: dir, StartedAt: d.StartedAt, Lab: d.Lab, Hosts: len(d.Hosts),
+		Total: s.Total, Passed: s.Passed, Failed: s.Failed, Document: d}
+}
+
+var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+|\.\.+`)
+
+// safeName keeps a name usable as one path element.
+func safeName(s string) string {
+	s = strings.Trim(unsafeChars.ReplaceAllString(s, "-"), "-.")
+	if s == "" {
+		return "x"
+	}
+	return s
+}
+
+// newID is "20261126-193012-<lab>-<4 hex>": sorting IDs sorts runs by start
+// time; the suffix keeps two runs of one second apart.
+func newID(d *results.Document) (string, error) {
+	var b [2]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("run id: %w", err)
+	}
+	lab := d.Lab
+	if lab == "" {
+		lab = "lab"
+	}
+	return d.StartedAt.UTC().Format("20060102-150405") + "-" + safeName(lab) + "-" + hex.EncodeToString(b[:]), nil
+}
+
+// Store writes d as a new run under dir: results.json, junit.xml,
+// report.html and evidence/<network>_<from>_<to>_<kind>.txt for each failed
+// probe. The check calls it after every run.
+func Store(dir string, d *results.Document) (Run, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Run{}, fmt.Errorf("results directory: %w", err)
+	}
+	var id, runDir string
+	for i := 0; ; i++ {
+		var err error
+		if id, err = newID(d); err != nil {
+			return Run{}, err
+		}
+		runDir = filepath.Join(dir, id)
+		err = os.Mkdir(runDir, 0o755)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, fs.ErrExist) || i >= 10 {
+			return Run{}, fmt.Errorf("store run: %w", err)
+		}
+	}
+	files := []struct {
+		name   string
+		render func(io.Writer, *results.Document) error
+	}{
+		{JUnitFile, report.JUnit},
+		{HTMLFile, report.HTML},
+		// Last: a directory with results.json is a complete run.
+		{ResultsFile, report.JSON},
+	}
+	if err := writeEvidence(runDir, d); err != nil {
+		return Run{}, err
+	}
+	for _, f := range files {
+		var buf bytes.Buffer
+		if err := f.render(&buf, d); err != nil {
+			return Run{}, fmt.Errorf("store run %s: %s: %w", id, f.name, err)
+		}
+		if err := writeFile(filepath.Join(runDir, f.name), buf.Bytes()); err != nil {
+			return Run{}, fmt.Errorf("store run %s: %w", id, err)
+		}
+	}
+	return newRun(id, runDir, d), nil
+}
+
+// StoreRun stores d under the results directory the flag, the environment or
+// the default names (see ResolveDir).
+func StoreRun(dirFlag string, d *results.Document) (Run, error) {
+	return Store(ResolveDir(dirFlag), d)
+}
+
+func writeEvidence(runDir string, d *results.Document) error {
+	used := map[string]int{}
+	for _, p := range d.Probes {
+		if p.OK {
+			continue
+		}
+		if len(used) == 0 {
+			if err := os.Mkdir(filepath.Join(runDir, EvidenceDir), 0o755); err != nil {
+				return fmt.Errorf("store evidence: %w", err)
+			}
+		}
+		name := EvidenceName(p)
+		used[name]++
+		if n := used[name]; n > 1 {
+			// Two probes of one kind to one peer (two targets): keep both.
+			name = strings.TrimSuffix(name, ".txt") + fmt.Sprintf("-%d.txt", n)
+		}
+		if err := writeFile(filepath.Join(runDir, EvidenceDir, name), []byte(report.ProbeDetails(p))); err != nil {
+			return fmt.Errorf("store evidence: %w", err)
+		}
+	}
+	return nil
+}
+
+// EvidenceName is the evidence file of a failed probe.
+func EvidenceName(p results.Probe) string {
+	return safeName(p.Network) + "_" + safeName(p.From) + "_" + safeName(p.To) + "_" + safeName(p.Kind) + ".txt"
+}
+
+// writeFile writes through a temporary file so a reader never sees half a file.
+func writeFile(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// List returns the runs stored under dir, oldest first. Directories without
+// a results.json are not runs and are skipped; a results.json that cannot be
+// read is reported in the error while the other runs are still returned. A
+// missing dir is no runs, not an error.
+func List(dir string) ([]Run, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	var out []Run
+	var errs *multierror.Error
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		runDir := filepath.Join(dir, e.Name())
+		path := filepath.Join(runDir, ResultsFile)
+		if _, err := os.Stat(path); err != nil {
+			continue
+		}
+		d, err := results.ReadFile(path)
+		if err != nil {
+			errs = multierror.Append(errs, err)
+			continue
+		}
+		out = append(out, newRun(e.Name(), runDir, d))
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].StartedAt.Equal(out[j].StartedAt) {
+			return out[i].StartedAt.Before(out[j].StartedAt)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, errs.ErrorOrNil()
+}
+
+// ErrNoRuns is returned by Latest when the history is empty.
+var ErrNoRuns = errors.New("no stored runs")
+
+// Latest is the most recent run under dir.
+func Latest(dir string) (Run, error) {
+	rs, err := List(dir)
+	if len(rs) == 0 {
+		if err != nil {
+			return Run{}, err
+		}
+		return Run{}, fmt.Errorf("%w in %s (run overlab check first)", ErrNoRuns, dir)
+	}
+	return rs[len(rs)-1], nil
+}
+
+// Open finds a run by its ID (or a unique prefix of one) under dir, by the
+// path of its directory, or by the path of its results.json; "latest" (or
+// "") is the most recent run.
+func Open(dir, idOrPath string) (Run, error) {
+	if idOrPath == "" || idOrPath == "latest" {
+		return Latest(dir)
+	}
+	if st, err := os.Stat(idOrPath); err == nil {
+		runDir := idOrPath
+		if !st.IsDir() {
+			runDir = filepath.Dir(idOrPath)
+		}
+		return openDir(runDir, filepath.Join(runDir, ResultsFile))
+	}
+	if !strings.ContainsRune(idOrPath, os.PathSeparator) {
+		if _, err := os.Stat(filepath.Join(dir, idOrPath, ResultsFile)); err == nil {
+			return openDir(filepath.Join(dir, idOrPath), filepath.Join(dir, idOrPath, ResultsFile))
+		}
+		rs, _ := List(dir)
+		var match []Run
+		for _, r := range rs {
+			if strings.HasPrefix(r.ID, idOrPath) {
+				match = append(match, r)
+			}
+		}
+		switch len(match) {
+		case 1:
+			return match[0], nil
+		case 0:
+		default:
+			var ids []string
+			for _, r := range match {
+				ids = append(ids, r.ID)
+			}
+			return Run{}, fmt.Errorf("run %q is ambiguous in %s: %s", idOrPath, dir, strings.Join(ids, ", "))
+		}
+	}
+	return Run{}, fmt.Errorf("no run %q: neither a run ID in %s nor a run directory", idOrPath, dir)
+}
+
+func openDir(runDir, path string) (Run, error) {
+	d, err := results.ReadFile(path)
+	if err != nil {
+		return Run{}, fmt.Errorf("open run: %w", err)
+	}
+	return newRun(filepath.Base(runDir), runDir, d), nil
+}
