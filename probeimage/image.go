@@ -1,0 +1,248 @@
+package probeimage
+
+import (
+	"archive/tar"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/overlab/overlab/log"
+)
+
+const (
+	// Repository is the image name; the tag is the content hash.
+	Repository = "overlab-probe"
+	// LabelHash holds the content hash on the image, so that a tag moved by
+	// hand is seen as stale.
+	LabelHash = "org.overlab.probe.hash"
+	// DefaultBusybox is where Debian's busybox-static installs.
+	DefaultBusybox = "/bin/busybox"
+	// layoutVersion changes whenever the file system or Changes change
+	// without the binaries changing.
+	layoutVersion = "overlab-probe-image/1"
+)
+
+// Applets linked to /bin/busybox: enough to repeat any check by hand and to
+// look around a network namespace. Never "busybox" itself (a symlink of that
+// name over the binary would leave an image with no shell).
+var Applets = []string{
+	"[", "arp", "arping", "ash", "awk", "cat", "cp", "cut", "date", "echo", "env", "false", "find",
+	"grep", "head", "hostname", "id", "ifconfig", "ip", "ipcalc", "ipneigh", "kill", "less", "ls",
+	"mkdir", "mv", "nc", "netstat", "nslookup", "ping", "ping6", "printf", "ps", "rm", "route",
+	"sed", "seq", "sh", "sleep", "sort", "stat", "sysctl", "tail", "tee", "telnet", "test",
+	"timeout", "top", "tr", "traceroute", "traceroute6", "true", "uname", "vi", "wc", "wget",
+	"which", "xargs",
+}
+
+// Image is the probe image built from one binary (and busybox).
+type Image struct {
+	Ref     string // overlab-probe:<Hash>
+	Hash    string // 12 hex digits of the content's SHA-256
+	Binary  BinaryInfo
+	Busybox string // "" when the image has no busybox
+
+	logger log.Logger
+}
+
+type config struct {
+	binary       string
+	busybox      string
+	busyboxGiven bool
+	logger       log.Logger
+	hostArch     string
+}
+
+// Option configures New and Ensure.
+type Option func(*config)
+
+// WithBinary uses path as the probe instead of the running overlab.
+func WithBinary(path string) Option { return func(c *config) { c.binary = path } }
+
+// WithBusybox takes busybox from path; "" builds an image without it. A
+// busybox given here must suit the binary (static, same architecture).
+func WithBusybox(path string) Option {
+	return func(c *config) { c.busybox, c.busyboxGiven = path, true }
+}
+
+// WithLogger reports what was left out and what was loaded.
+func WithLogger(l log.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithHostArch makes Ensure refuse an engine of another architecture.
+func WithHostArch(arch string) Option { return func(c *config) { c.hostArch = arch } }
+
+func newConfig(opts []Option) config {
+	c := config{busybox: DefaultBusybox, logger: log.NoOp{}}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// New inspects and hashes the probe's content once; the Image can then be
+// ensured on any number of engines.
+func New(opts ...Option) (*Image, error) {
+	return newImage(newConfig(opts))
+}
+
+func newImage(c config) (*Image, error) {
+	if c.binary == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("find the running overlab binary: %w", err)
+		}
+		c.binary = exe
+	}
+	bin, err := InspectBinary(c.binary)
+	if err != nil {
+		return nil, err
+	}
+	if err := bin.requireStatic(); err != nil {
+		return nil, err
+	}
+	img := &Image{Binary: bin, logger: c.logger}
+	if c.busybox != "" {
+		bb, err := suitableBusybox(c.busybox, bin)
+		switch {
+		case err == nil:
+			img.Busybox = bb
+		case c.busyboxGiven:
+			return nil, err
+		case !errors.Is(err, os.ErrNotExist):
+			c.logger.Warnf("probe image without busybox (no shell for docker exec): %v", err)
+		default:
+			c.logger.V(1).Infof("probe image without busybox: %s not found (apt-get install busybox-static)", c.busybox)
+		}
+	}
+	h := sha256.New()
+	if err := img.writeTar(io.Discard, h); err != nil {
+		return nil, err
+	}
+	img.Hash = hex.EncodeToString(h.Sum(nil))[:12]
+	img.Ref = Repository + ":" + img.Hash
+	return img, nil
+}
+
+func suitableBusybox(path string, bin BinaryInfo) (string, error) {
+	if _, err := os.Stat(path); err != nil {
+		return "", err
+	}
+	bb, err := InspectBinary(path)
+	if err != nil {
+		return "", err
+	}
+	if !bb.Static {
+		return "", fmt.Errorf("busybox %s is dynamically linked: install busybox-static", path)
+	}
+	if bb.Arch != bin.Arch {
+		return "", fmt.Errorf("busybox %s is %s but the probe binary is %s", path, bb.Arch, bin.Arch)
+	}
+	return path, nil
+}
+
+// Changes are the Dockerfile instructions applied on import: an imported
+// image has no PATH and no entrypoint.
+func (img *Image) Changes() []string {
+	return []string{
+		"ENV PATH=/bin:/",
+		`ENTRYPOINT ["/overlab","probe","serve"]`,
+		"EXPOSE 7000/tcp 7001/udp 8080/tcp",
+		"LABEL " + LabelHash + "=" + img.Hash,
+		"LABEL org.overlab.probe.arch=" + img.Binary.Arch,
+	}
+}
+
+// Platform is the image's platform, as told to the engine on import.
+func (img *Image) Platform() string { return "linux/" + img.Binary.Arch }
+
+// WriteTar writes the image's root file system. It fails if the files
+// changed since New, rather than load content that the hash does not name.
+func (img *Image) WriteTar(w io.Writer) error {
+	h := sha256.New()
+	if err := img.writeTar(w, h); err != nil {
+		return err
+	}
+	if got := hex.EncodeToString(h.Sum(nil))[:12]; got != img.Hash {
+		return fmt.Errorf("probe content changed while loading (hash %s, was %s): run again", got, img.Hash)
+	}
+	return nil
+}
+
+// epoch makes the tar byte-for-byte reproducible.
+var epoch = time.Unix(0, 0).UTC()
+
+// writeTar writes the tar to w and the content identity (not the tar bytes,
+// so that the hash does not depend on archive/tar's encoding) to h.
+func (img *Image) writeTar(w io.Writer, h hash.Hash) error {
+	fmt.Fprintf(h, "%s\n%s\n", layoutVersion, strings.Join(img.Changes()[:3], "\n"))
+	tw := tar.NewWriter(w)
+	dir := func(name string, mode int64) error {
+		fmt.Fprintf(h, "dir %s %o\n", name, mode)
+		return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: name + "/", Mode: mode, ModTime: epoch, Format: tar.FormatPAX})
+	}
+	file := func(name string, mode int64, data []byte) error {
+		fmt.Fprintf(h, "file %s %o %d\n", name, mode, len(data))
+		h.Write(data)
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: mode, Size: int64(len(data)), ModTime: epoch, Format: tar.FormatPAX}); err != nil {
+			return err
+		}
+		_, err := tw.Write(data)
+		return err
+	}
+	copyFile := func(name string, src string) error {
+		f, err := os.Open(src)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "file %s %o %d\n", name, 0o755, st.Size())
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o755, Size: st.Size(), ModTime: epoch, Format: tar.FormatPAX}); err != nil {
+			return err
+		}
+		n, err := io.Copy(io.MultiWriter(tw, h), f)
+		if err == nil && n != st.Size() {
+			err = fmt.Errorf("%s changed size while being read", src)
+		}
+		return err
+	}
+	link := func(name, target string) error {
+		fmt.Fprintf(h, "link %s %s\n", name, target)
+		return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: name, Linkname: target, Mode: 0o777, ModTime: epoch, Format: tar.FormatPAX})
+	}
+
+	steps := []func() error{
+		func() error { return dir("bin", 0o755) },
+		func() error { return dir("etc", 0o755) },
+		func() error { return dir("root", 0o700) },
+		func() error { return dir("tmp", 0o1777) },
+		func() error { return file("etc/passwd", 0o644, []byte("root:x:0:0:root:/root:/bin/sh\n")) },
+		func() error { return file("etc/group", 0o644, []byte("root:x:0:\n")) },
+		// Go's resolver and busybox both read it; files first, as on Debian.
+		func() error { return file("etc/nsswitch.conf", 0o644, []byte("hosts: files dns\n")) },
+		func() error { return copyFile("overlab", img.Binary.Path) },
+	}
+	if img.Busybox != "" {
+		steps = append(steps, func() error { return copyFile("bin/busybox", img.Busybox) })
+		for _, a := range Applets {
+			steps = append(steps, func() error { return link("bin/"+a, "busybox") })
+		}
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return fmt.Errorf("probe image: %w", err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return fmt.Errorf("probe image: %w", err)
+	}
+	return nil
+}
