@@ -65,3 +65,18 @@ func ExitCode(err error) int {
 	}
 	return -1
 }
+
+// Command is exec.CommandContext; with RunCmd it gives the same rich errors.
+func Command(ctx context.Context, args ...string) *exec.Cmd {
+	return exec.CommandContext(ctx, args[0], args[1:]...)
+}
+
+// RunCmd runs a prepared command, capturing its output for the error.
+func RunCmd(cmd *exec.Cmd) error {
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	if err := cmd.Run(); err != nil {
+		return &RunError{Args: cmd.Args, Output: buf.Bytes(), Inner: err}
+	}
+	return nil
+}

@@ -1,0 +1,195 @@
+package labtest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/overlab/overlab/local"
+	"github.com/overlab/overlab/log"
+)
+
+// StateRoot keeps test labs apart from the user's labs.
+const StateRoot = "/var/lib/overlab/test"
+
+// Lab is a running test lab.
+type Lab struct {
+	local.Lab
+	Hosts     []local.Host
+	Inventory string // path of its inventory file
+}
+
+// Skip skips t unless end-to-end tests can run here: root, not -short.
+func Skip(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: skipped with -short")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("integration test: needs root to create lab hosts")
+	}
+}
+
+var seq atomic.Int64
+
+// Up starts a lab of n hosts for t and removes it when t ends (unless
+// OVERLAB_KEEP_LAB=1, for debugging).
+func Up(t testing.TB, n int) *Lab {
+	t.Helper()
+	Skip(t)
+	sum := sha256.Sum256([]byte(fmt.Sprint(t.Name(), os.Getpid(), seq.Add(1))))
+	name := "t" + hex.EncodeToString(sum[:])[:10]
+	l, err := up(name, n)
+	if err != nil {
+		t.Fatalf("local lab up: %v", err)
+	}
+	t.Cleanup(func() {
+		if os.Getenv("OVERLAB_KEEP_LAB") == "1" {
+			t.Logf("keeping lab %s (%s): remove it with overlab local down --state-dir %s --name %s", l.Name, l.Inventory, StateRoot, l.Name)
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		if err := local.New().Down(ctx, l.Lab); err != nil {
+			t.Errorf("local lab down: %v", err)
+		}
+	})
+	return l
+}
+
+// up picks a free subnet and starts the lab while holding a machine-wide
+// lock, so that two test packages never pick the same subnet.
+func up(name string, n int) (*Lab, error) {
+	if err := os.MkdirAll(StateRoot, 0o700); err != nil {
+		return nil, err
+	}
+	lock, err := os.OpenFile(filepath.Join(StateRoot, ".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return nil, err
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+
+	subnet, err := freeSubnet()
+	if err != nil {
+		return nil, err
+	}
+	l := local.Lab{Name: name, Hosts: n, Subnet: subnet, StateRoot: StateRoot}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	hosts, err := local.New(local.WithLogger(log.NoOp{})).Up(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	return &Lab{Lab: l, Hosts: hosts, Inventory: l.InventoryPath()}, nil
+}
+
+// freeSubnet returns the first 10.213.X.0/24 that nothing on the machine uses.
+func freeSubnet() (netip.Prefix, error) {
+	used, err := machinePrefixes()
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	for x := 0; x < 256; x++ {
+		p := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 213, byte(x), 0}), 24)
+		free := true
+		for _, u := range used {
+			if u.Overlaps(p) {
+				free = false
+				break
+			}
+		}
+		if free {
+			return p, nil
+		}
+	}
+	return netip.Prefix{}, fmt.Errorf("no free 10.213.x.0/24 subnet for a test lab")
+}
+
+func machinePrefixes() ([]netip.Prefix, error) {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil, err
+	}
+	var out []netip.Prefix
+	for _, a := range addrs {
+		if p, err := netip.ParsePrefix(a.String()); err == nil {
+			out = append(out, p.Masked())
+		}
+	}
+	return out, nil
+}
+
+// SSH connects to host i (1-based) as root with strict host key checking.
+func (l *Lab) SSH(t testing.TB, i int) *ssh.Client {
+	t.Helper()
+	key, err := os.ReadFile(l.KeyPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := ssh.ParsePrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hk, err := knownhosts.New(l.KnownHostsPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ssh.Dial("tcp", net.JoinHostPort(l.HostAddr(i).String(), "22"), &ssh.ClientConfig{
+		User: "root", Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)}, HostKeyCallback: hk, Timeout: 5 * time.Second,
+	})
+	if err != nil {
+		t.Fatalf("ssh %s: %v", local.HostName(i), err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// Run runs command on host i over SSH and returns its combined output; it
+// fails the test when the command fails, unless allowFail.
+func (l *Lab) Run(t testing.TB, i int, command string) (string, error) {
+	t.Helper()
+	c := l.SSH(t, i)
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var out bytes.Buffer
+	s.Stdout, s.Stderr = &out, &out
+	done := make(chan error, 1)
+	go func() { done <- s.Run(command) }()
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		err = fmt.Errorf("timed out after 30s")
+	}
+	return strings.TrimSpace(out.String()), err
+}
+
+// MustRun is Run that fails the test on error.
+func (l *Lab) MustRun(t testing.TB, i int, command string) string {
+	t.Helper()
+	out, err := l.Run(t, i, command)
+	if err != nil {
+		t.Fatalf("%s: %q: %v: %s", local.HostName(i), command, err, out)
+	}
+	return out
+}
