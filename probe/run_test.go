@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -313,5 +314,32 @@ func BenchmarkRun50Loopback(b *testing.B) {
 				b.Fatalf("%s %s: %s", r.Kind, r.Target, r.Error)
 			}
 		}
+	}
+}
+
+// TestICMPPingSocketInNetns covers the unprivileged ping socket (the path
+// taken inside Docker containers, whose ping_group_range lets everyone ping)
+// on a machine where it is off: the test binary runs again in a network
+// namespace of its own, with the sysctl on and only loopback.
+func TestICMPPingSocketInNetns(t *testing.T) {
+	if pingSocketsAllowed() {
+		t.Skip("ping sockets already allowed: TestICMPSocketKinds/udp4 covers them")
+	}
+	if os.Geteuid() != 0 || testing.Short() {
+		t.Skip("needs root to make a network namespace; skipped with -short")
+	}
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Skip("no unshare(1)")
+	}
+	script := `ip link set lo up && echo "0 0" > /proc/sys/net/ipv4/ping_group_range && exec "$0" -test.run '^TestICMPSocketKinds$/udp4' -test.v`
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, unshare, "--net", "--", "sh", "-c", script, os.Args[0]).CombinedOutput()
+	if err != nil {
+		t.Fatalf("in a netns: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "--- PASS: TestICMPSocketKinds/udp4") {
+		t.Errorf("udp4 subtest did not pass in the netns:\n%s", out)
 	}
 }
