@@ -1,0 +1,23 @@
+# overlab facts: one round trip, POSIX sh, every probe optional.
+r=$(uname -r 2>/dev/null)
+echo '@@@ hostname'; cat /proc/sys/kernel/hostname 2>/dev/null || hostname 2>/dev/null
+echo '@@@ uname'; echo "$r"; uname -m 2>/dev/null
+echo '@@@ os-release'; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null
+echo '@@@ addr'; ip -o addr show 2>/dev/null
+echo '@@@ ifconfig'; command -v ip >/dev/null 2>&1 || ifconfig -a 2>/dev/null
+echo '@@@ inet6'; cat /proc/net/if_inet6 2>/dev/null
+echo '@@@ mtu'; for d in /sys/class/net/*; do [ -r "$d/mtu" ] && echo "${d##*/} $(cat "$d/mtu")"; done
+echo '@@@ route'; ip -o route show 2>/dev/null
+echo '@@@ route6'; ip -o -6 route show 2>/dev/null
+echo '@@@ procroute'; command -v ip >/dev/null 2>&1 || cat /proc/net/route 2>/dev/null
+echo '@@@ procnet'; for f in ip_vs vlan xfrm_stat; do [ -e "/proc/net/$f" ] && echo "$f"; done
+echo '@@@ config'; { zcat /proc/config.gz 2>/dev/null || gzip -dc /proc/config.gz 2>/dev/null || cat "/boot/config-$r" 2>/dev/null; } | grep -E '^(# )?CONFIG_(MODULES|VXLAN|MACVLAN|IP_VS|INET_ESP|VLAN_8021Q)[= ]'
+echo '@@@ modules'; for m in vxlan macvlan ip_vs esp4 8021q; do
+  grep -q "^$m " /proc/modules 2>/dev/null && echo "loaded $m"
+  [ -d "/sys/module/$m" ] && echo "sysmodule $m"
+  grep -q "/$m\.ko" "/lib/modules/$r/modules.builtin" 2>/dev/null && echo "builtin $m"
+done
+[ -e /proc/modules ] && echo 'modules-enabled'
+echo '@@@ loadable'; [ -d "/lib/modules/$r/kernel" ] && find "/lib/modules/$r/kernel" \( -name 'vxlan.ko*' -o -name 'macvlan.ko*' -o -name 'ip_vs.ko*' -o -name 'esp4.ko*' -o -name '8021q.ko*' \) 2>/dev/null
+echo '@@@ kallsyms'; grep -E '[[:space:]](vxlan_xmit|macvlan_common_newlink|ip_vs_conn_new|esp_output_head|register_vlan_dev)([[:space:]]|$)' /proc/kallsyms 2>/dev/null
+echo '@@@ end'
