@@ -75,6 +75,9 @@ func NewRoot(s Streams) *cobra.Command {
 	root.AddCommand(
 		newLocalCommand(g),
 		newProbeCommand(g),
+		newRunsCommand(g),
+		newReportCommand(g),
+		newDiffCommand(g),
 	)
 	return root
 }
