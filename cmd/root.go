@@ -24,6 +24,7 @@ type Globals struct {
 	Inventory string
 	Verbosity int
 	Quiet     bool
+	ConnectFlags
 
 	streams Streams
 	logger  log.Logger
@@ -71,8 +72,10 @@ func NewRoot(s Streams) *cobra.Command {
 	pf.StringVarP(&g.Inventory, "inventory", "i", "", "inventory file (default overlab.yaml, then the local lab's inventory)")
 	pf.CountVarP(&g.Verbosity, "verbose", "v", "more detail (repeatable)")
 	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "print only the summary and errors")
+	g.ConnectFlags.addFlags(pf)
 
 	root.AddCommand(
+		newHostsCommand(g),
 		newLocalCommand(g),
 		newProbeCommand(g),
 		newRunsCommand(g),
