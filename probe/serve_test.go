@@ -33,7 +33,8 @@ func TestServeStopsAtOnceOnSignal(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), helperEnv+"=1")
+			// Under -race the runtime would sleep 1 s at exit by default.
+			cmd.Env = append(os.Environ(), helperEnv+"=1", "GORACE=atexit_sleep_ms=0")
 			out, err := cmd.StdoutPipe()
 			if err != nil {
 				t.Fatal(err)
