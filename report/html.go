@@ -42,20 +42,22 @@ const (
 )
 
 type htmlView struct {
-	Title     string
-	Schema    int
-	Lab       string
-	Started   string
-	Duration  string
-	Hosts     []results.Host
-	Summary   results.Summary
-	Networks  []svgMatrix
-	Failures  []htmlFailure
-	Notes     []htmlNote
-	Findings  []results.Finding
-	HostError bool
-	Legend    []legendItem
-	RTTScale  []rttTick
+	Title    string
+	Schema   int
+	Lab      string
+	Started  string
+	Duration string
+	Hosts    []results.Host
+	Summary  results.Summary
+	Networks []svgMatrix
+	Failures []htmlFailure
+	// FailureGroups are the failures per network, in matrix order.
+	FailureGroups []failureGroup
+	Notes         []htmlNote
+	Findings      []results.Finding
+	HostError     bool
+	Legend        []legendItem
+	RTTScale      []rttTick
 }
 
 type svgMatrix struct {
@@ -103,6 +105,11 @@ type svgCell struct {
 type htmlFailure struct {
 	results.Probe
 	Cause string
+}
+
+type failureGroup struct {
+	Network string
+	Probes  []htmlFailure
 }
 
 type htmlNote struct {
@@ -161,6 +168,18 @@ func HTML(w io.Writer, d *results.Document) error {
 	}
 	for _, p := range failures(d) {
 		v.Failures = append(v.Failures, htmlFailure{Probe: p, Cause: probeError(p)})
+	}
+	for _, n := range v.Networks {
+		var g failureGroup
+		g.Network = n.Network.Name
+		for _, f := range v.Failures {
+			if f.Network == g.Network {
+				g.Probes = append(g.Probes, f)
+			}
+		}
+		if len(g.Probes) > 0 {
+			v.FailureGroups = append(v.FailureGroups, g)
+		}
 	}
 	for _, g := range notes(d) {
 		v.Notes = append(v.Notes, htmlNote(g))
@@ -272,7 +291,9 @@ func styleCell(sc *svgCell, c *cell) {
 		} else {
 			sc.Line2 = strings.Join(failed, " · ")
 		}
-		sc.Line3 = fmt.Sprintf("%d of %d failed", countFailed(c), len(c.Probes))
+		if len(c.Probes) > 1 {
+			sc.Line3 = fmt.Sprintf("%d of %d failed", countFailed(c), len(c.Probes))
+		}
 		sc.Title = pair + ": not as expected\n" + strings.ReplaceAll(c.Cause(), "; ", "\n")
 	}
 }
