@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -172,8 +173,10 @@ func (l *Lab) Run(t testing.TB, i int, command string) (string, error) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	var out bytes.Buffer
-	s.Stdout, s.Stderr = &out, &out
+	// x/crypto/ssh copies stdout and stderr in two goroutines (unlike
+	// os/exec), so one buffer for both needs a lock.
+	out := &lockedBuffer{}
+	s.Stdout, s.Stderr = out, out
 	done := make(chan error, 1)
 	go func() { done <- s.Run(command) }()
 	select {
@@ -182,6 +185,23 @@ func (l *Lab) Run(t testing.TB, i int, command string) (string, error) {
 		err = fmt.Errorf("timed out after 30s")
 	}
 	return strings.TrimSpace(out.String()), err
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // MustRun is Run that fails the test on error.
