@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stdcopy"
@@ -148,6 +149,18 @@ func TestProbeImageOnLocalHost(t *testing.T) {
 			t.Errorf("docker stop took %v, exit code %d: want well under a second and a clean exit", took, ci.State.ExitCode)
 		}
 		t.Logf("FIGURE docker stop of a probe container over SSH: %v (exit %d)", took.Round(time.Millisecond), ci.State.ExitCode)
+		if err := cli.ContainerRemove(ctx, id, container.RemoveOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// `down --images`: no probe image is left.
+	removed, err := probeimage.Remove(ctx, cli, "")
+	if err != nil || !slices.Equal(removed, []string{img.Ref}) {
+		t.Errorf("Remove: %v, %v; want [%s]", removed, err, img.Ref)
+	}
+	if st, err := img.State(ctx, cli); err != nil || st != probeimage.StateMissing {
+		t.Errorf("after Remove the image is %s (%v), want missing", st, err)
 	}
 }
 
@@ -175,7 +188,7 @@ func runProbe(ctx context.Context, t *testing.T, cli *client.Client, ref, name s
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		if err := cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}); err != nil {
+		if err := cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}); err != nil && !cerrdefs.IsNotFound(err) {
 			t.Errorf("remove %s: %v", name, err)
 		}
 	})
