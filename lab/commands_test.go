@@ -1,0 +1,70 @@
+package lab
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCommandsGolden(t *testing.T) {
+	for _, l := range List() {
+		t.Run(l.Name, func(t *testing.T) {
+			plan := AssumedPlan(l, threeHosts)
+			if err := plan.Err(); err != nil {
+				t.Fatalf("built-in lab has address conflicts on the example hosts: %v", err)
+			}
+			steps, err := Commands(l, threeHosts, WithPlan(plan))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			if err := WriteSteps(&b, steps); err != nil {
+				t.Fatal(err)
+			}
+			// Every expectation is reproducible by hand.
+			rows := map[int]bool{}
+			for _, s := range steps {
+				if s.Row > 0 {
+					rows[s.Row] = true
+				}
+			}
+			if len(rows) != len(l.Expect) {
+				t.Errorf("%d of %d expectations have commands", len(rows), len(l.Expect))
+			}
+			if strings.Contains(b.String(), "<nil>") || strings.Contains(b.String(), "%!") {
+				t.Errorf("formatting error in output:\n%s", b.String())
+			}
+			golden(t, filepath.Join("testdata", "commands", l.Name+".golden"), b.Bytes())
+		})
+	}
+}
+
+func TestCommandsSwarmMacvlan(t *testing.T) {
+	l, err := Get("swarm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps, err := Commands(l, threeHosts, WithPlan(AssumedPlan(l, threeHosts)), WithParents(map[string]string{"node2": "enp0s8"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	_ = WriteSteps(&b, steps)
+	out := b.String()
+	for _, want := range []string{
+		"node1$ docker network create -d macvlan --config-only --subnet 192.168.56.0/24 --ip-range 192.168.56.128/28 -o parent=eth0 overlab-macvlan-config",
+		"node2$ docker network create -d macvlan --config-only --subnet 192.168.56.0/24 --ip-range 192.168.56.144/28 -o parent=enp0s8 overlab-macvlan-config",
+		"node1$ docker network create -d macvlan --scope swarm --attachable --config-from overlab-macvlan-config overlab-macvlan",
+		"node1$ docker service create --name overlab-probe-overlay --mode global --endpoint-mode dnsrr --network overlab-overlay --no-resolve-image overlab-probe:latest",
+		"node1$ docker exec $(docker ps -q -f label=com.docker.swarm.service.name=overlab-probe-macvlan) ping -c 3 -W 1 192.168.56.11   # expect: unreachable",
+		"node1$ docker swarm init --advertise-addr 192.168.56.11",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "SWMTKN") {
+		t.Error("a token in the output")
+	}
+}
