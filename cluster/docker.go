@@ -57,6 +57,7 @@ func (n *Node) socket() string {
 func (n *Node) dialDocker(ctx context.Context) (net.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, n.opts.opTimeout)
 	defer cancel()
+	n.dockerChannels.Add(1)
 	conn, err := n.client.DialContext(ctx, "unix", n.socket())
 	if err == nil {
 		return conn, nil

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/docker/docker/client"
@@ -30,6 +31,9 @@ type Node struct {
 
 	dockerMu sync.Mutex
 	docker   *client.Client
+
+	sessions       atomic.Int64
+	dockerChannels atomic.Int64
 
 	done      chan struct{}
 	closeOnce sync.Once
@@ -245,6 +249,17 @@ func (n *Node) keepAlive(every time.Duration) {
 	}
 }
 
+// Stats counts what went over the node's one SSH connection.
+type Stats struct {
+	Sessions       int64 // command sessions (one round trip each, plus the command's own time)
+	DockerChannels int64 // Docker socket channels; HTTP keep-alive reuses them across API calls
+}
+
+// Stats reports the connection's use so far.
+func (n *Node) Stats() Stats {
+	return Stats{Sessions: n.sessions.Load(), DockerChannels: n.dockerChannels.Load()}
+}
+
 // Name is the inventory name of the host.
 func (n *Node) Name() string { return n.Host.Name }
 
@@ -266,6 +281,7 @@ func (n *Node) RunInput(ctx context.Context, command string, stdin io.Reader) ([
 	)
 	res := make(chan error, 1)
 	go func() {
+		n.sessions.Add(1)
 		s, err := n.client.NewSession()
 		if err != nil {
 			res <- fmt.Errorf("opening SSH session: %w", err)
