@@ -81,6 +81,7 @@ func NewRoot(s Streams) *cobra.Command {
 		newRunsCommand(g),
 		newReportCommand(g),
 		newDiffCommand(g),
+		newLabCommand(g),
 	)
 	return root
 }

@@ -5,8 +5,11 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -397,4 +400,21 @@ func FuzzLoad(f *testing.F) {
 		// A lab that validates must expand or fail cleanly, never panic.
 		_, _ = Expand(l, threeHosts)
 	})
+}
+
+func TestYAMLRoundTrip(t *testing.T) {
+	for _, l := range List() {
+		data, err := yaml.Marshal(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := Parse(data, "roundtrip.yaml")
+		if err != nil {
+			t.Fatalf("%s: shown YAML does not load back: %v\n%s", l.Name, err, data)
+		}
+		back.pos, back.Source = l.pos, l.Source
+		if !reflect.DeepEqual(back, l) {
+			t.Errorf("%s: round trip changed the lab\n%s", l.Name, data)
+		}
+	}
 }

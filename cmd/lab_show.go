@@ -1,0 +1,251 @@
+package cmd
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
+
+	"github.com/overlab/overlab/lab"
+)
+
+type labShowOptions struct {
+	format   string
+	commands bool
+	image    string
+}
+
+func newLabShowCommand(g *Globals) *cobra.Command {
+	o := labShowOptions{}
+	c := &cobra.Command{
+		Use:   "show NAME|FILE",
+		Short: "Show a lab: its networks, workloads and expectations, or the docker commands that do it by hand",
+		Long: "Show a built-in lab or a lab file. With --commands, print for each step and each expectation the plain\n" +
+			"docker CLI commands to type, host by host, to build and check the lab by hand. With -i they use the\n" +
+			"inventory's hosts; without, three example hosts node1..node3 at 192.168.56.11-13.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runLabShow(cmd, g, o, args[0])
+		},
+	}
+	c.Flags().StringVar(&o.format, "format", "text", "output format: text, yaml or json")
+	c.Flags().BoolVar(&o.commands, "commands", false, "print the docker commands that build and check the lab by hand")
+	c.Flags().StringVar(&o.image, "probe-image", "overlab-probe:latest", "probe image named in --commands")
+	return c
+}
+
+func runLabShow(cmd *cobra.Command, g *Globals, o labShowOptions, name string) error {
+	switch o.format {
+	case "text", "yaml", "json":
+	default:
+		return &ExitError{Code: 2, Err: fmt.Errorf("--format %q: use text, yaml or json", o.format)}
+	}
+	l, err := lab.Resolve(name)
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	out := cmd.OutOrStdout()
+	if !o.commands {
+		switch o.format {
+		case "yaml":
+			enc := yaml.NewEncoder(out)
+			enc.SetIndent(2)
+			defer enc.Close()
+			return enc.Encode(l)
+		case "json":
+			return labJSON(out, l)
+		}
+		return writeLab(out, l)
+	}
+
+	hosts, parents, fromInventory, err := labHosts(g)
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	plan := lab.AssumedPlan(l, hosts)
+	steps, err := lab.Commands(l, hosts, lab.WithPlan(plan), lab.WithParents(parents), lab.WithProbeImage(o.image))
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	switch o.format {
+	case "json", "yaml":
+		doc := struct {
+			Lab       string         `json:"lab" yaml:"lab"`
+			Hosts     []lab.HostInfo `json:"hosts" yaml:"hosts"`
+			Example   bool           `json:"example_hosts" yaml:"example_hosts"`
+			Conflicts []string       `json:"conflicts,omitempty" yaml:"conflicts,omitempty"`
+			Steps     []lab.Step     `json:"steps" yaml:"steps"`
+		}{Lab: l.Name, Hosts: hosts, Example: !fromInventory, Steps: steps}
+		for _, c := range plan.Conflicts {
+			doc.Conflicts = append(doc.Conflicts, c.Message)
+		}
+		if o.format == "json" {
+			return labJSON(out, doc)
+		}
+		enc := yaml.NewEncoder(out)
+		enc.SetIndent(2)
+		defer enc.Close()
+		return enc.Encode(doc)
+	}
+	if fromInventory {
+		fmt.Fprintf(out, "# Lab %s by hand on the inventory's hosts. Subnets assume Docker's defaults on them\n# (docker0 172.17.0.0/16); `overlab lab run` plans with each host's real facts.\n", l.Name)
+	} else {
+		fmt.Fprintf(out, "# Lab %s by hand, on example hosts node1, node2, node3 at 192.168.56.11-13\n# (no inventory given: pass -i FILE for your own hosts' names and addresses).\n", l.Name)
+	}
+	for _, c := range plan.Conflicts {
+		fmt.Fprintf(out, "# WARNING: %s\n", c.Message)
+	}
+	fmt.Fprintln(out)
+	return lab.WriteSteps(out, steps)
+}
+
+// labHosts is the inventory's hosts when -i is given, else the example hosts.
+func labHosts(g *Globals) (hosts []lab.HostInfo, parents map[string]string, fromInventory bool, err error) {
+	if g.Inventory == "" {
+		return lab.ExampleHosts(), nil, false, nil
+	}
+	_, inv, err := g.loadInventory()
+	if err != nil {
+		return nil, nil, false, err
+	}
+	parents = map[string]string{}
+	for _, h := range inv {
+		hosts = append(hosts, lab.HostInfo{Name: h.Name, Address: h.Address, Role: h.Role})
+		if h.MacvlanParent != "" {
+			parents[h.Name] = h.MacvlanParent
+		}
+	}
+	return hosts, parents, true, nil
+}
+
+func labJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// writeLab prints a lab for a reader: what it teaches, then each part.
+func writeLab(w io.Writer, l *lab.Lab) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Lab %s (%s)\n\n", l.Name, l.Source)
+	for _, line := range strings.Split(strings.TrimSpace(l.Description), "\n") {
+		b.WriteString("  " + line + "\n")
+	}
+	b.WriteString("\nNetworks:\n")
+	for _, n := range l.Networks {
+		var attrs []string
+		attrs = append(attrs, n.Driver, n.Scope)
+		if n.Default {
+			attrs = append(attrs, "Docker's own")
+		}
+		if n.Attachable {
+			attrs = append(attrs, "attachable")
+		}
+		if n.Encrypted {
+			attrs = append(attrs, "encrypted")
+		}
+		if n.Internal {
+			attrs = append(attrs, "internal")
+		}
+		switch {
+		case n.Subnet != "":
+			attrs = append(attrs, "subnet "+n.Subnet)
+		case n.Driver == lab.DriverMacvlan:
+			attrs = append(attrs, "subnet: the underlay's")
+		case !n.Default:
+			attrs = append(attrs, "subnet: chosen free")
+		}
+		fmt.Fprintf(&b, "  %-20s %s\n", n.Name, strings.Join(attrs, ", "))
+	}
+	b.WriteString("\nWorkloads:\n")
+	for _, wl := range l.Workloads {
+		kind := wl.Kind
+		if wl.Kind == lab.KindService {
+			kind += " " + wl.Mode
+			if wl.Mode == lab.ModeReplicate {
+				kind += fmt.Sprintf(" x%d", wl.Replicas)
+			}
+		}
+		where := "every host"
+		if !wl.Placement.IsZero() {
+			where = strings.Join(append(append([]string{}, wl.Placement.Hosts...), wl.Placement.Roles...), ", ")
+		}
+		var nets []string
+		for _, a := range wl.Networks {
+			s := a.Network
+			if a.IP != "" {
+				s += " (" + a.IP + ")"
+			}
+			nets = append(nets, s)
+		}
+		line := fmt.Sprintf("  %-20s %s on %s; networks: %s", wl.Name, kind, where, strings.Join(nets, ", "))
+		for _, p := range wl.Ports {
+			line += fmt.Sprintf("; publishes %d->%d/%s", p.Published, p.Target, p.Protocol)
+		}
+		b.WriteString(line + "\n")
+	}
+	b.WriteString("\nExpectations:\n")
+	for i, e := range l.Expect {
+		exp := "reachable"
+		if !e.Reachable {
+			exp = "unreachable"
+		}
+		from := e.From.Workload
+		if e.From.Host != "" {
+			from += "@" + e.From.Host
+		}
+		fmt.Fprintf(&b, "  #%d %s -> %s on %s by %s: %s\n", i+1, from, labTargetText(e.To), l.ExpectNetwork(&e), strings.Join(e.Kinds, ", "), exp)
+		if e.Note != "" {
+			for _, line := range labWrap(e.Note, 72) {
+				b.WriteString("       " + line + "\n")
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func labTargetText(t lab.Target) string {
+	var s string
+	switch {
+	case t.Underlay && t.Workload != "":
+		s = "underlay of " + t.Workload + "'s hosts"
+	case t.Underlay:
+		s = "underlay"
+	case t.Workload != "":
+		s = t.Workload
+	case t.Address != "":
+		s = t.Address
+	default:
+		s = "name " + t.Name
+	}
+	if t.Host != "" {
+		s += "@" + t.Host
+	}
+	if t.Port != 0 {
+		s += fmt.Sprintf(":%d", t.Port)
+	}
+	return s
+}
+
+func labWrap(s string, width int) []string {
+	var lines []string
+	cur := ""
+	for _, word := range strings.Fields(s) {
+		if cur != "" && len(cur)+1+len(word) > width {
+			lines = append(lines, cur)
+			cur = ""
+		}
+		if cur != "" {
+			cur += " "
+		}
+		cur += word
+	}
+	if cur != "" {
+		lines = append(lines, cur)
+	}
+	return lines
+}
