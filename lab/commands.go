@@ -249,7 +249,9 @@ func (r *renderer) networks() []Step {
 				s.Commands = append(s.Commands, Command{Host: h, Line: line + " " + n.Name})
 			}
 		}
-		if sub != "" {
+		if len(s.Commands) == 0 {
+			s.Note = "No container of the lab uses it, so no host needs it."
+		} else if sub != "" {
 			s.Commands = append(s.Commands, Command{Host: s.Commands[len(s.Commands)-1].Host, Line: fmt.Sprintf("docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}' %s", n.Name), Comment: "shows " + sub})
 		}
 		steps = append(steps, s)

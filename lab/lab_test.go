@@ -3,6 +3,7 @@ package lab
 import (
 	"bytes"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -399,6 +400,9 @@ func FuzzLoad(f *testing.F) {
 		}
 		// A lab that validates must expand or fail cleanly, never panic.
 		_, _ = Expand(l, threeHosts)
+		if steps, err := Commands(l, threeHosts, WithPlan(AssumedPlan(l, threeHosts))); err == nil {
+			_ = WriteSteps(io.Discard, steps)
+		}
 	})
 }
 
