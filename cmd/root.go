@@ -75,6 +75,8 @@ func NewRoot(s Streams) *cobra.Command {
 	g.ConnectFlags.addFlags(pf)
 
 	root.AddCommand(
+		newInventoryCommand(g),
+		newVagrantCommand(g),
 		newHostsCommand(g),
 		newLocalCommand(g),
 		newProbeCommand(g),

@@ -246,7 +246,7 @@ func (a *ansibleInventory) toInventory(opts AnsibleOptions) (*inventory.Inventor
 		h.Role = role
 		inv.Hosts = append(inv.Hosts, h)
 	}
-	if err := errs.ErrorOrNil(); err != nil {
+	if err := tidy(errs); err != nil {
 		return nil, err
 	}
 	return inv, nil
@@ -318,7 +318,7 @@ func mapAnsibleHost(name string, vars map[string]string) (inventory.Host, error)
 		}
 		h.Address = target
 	}
-	return h, errs.ErrorOrNil()
+	return h, tidy(errs)
 }
 
 // proxyJumpFromArgs accepts the one thing overlab can honour in extra SSH

@@ -60,7 +60,7 @@ func DiscoverAddresses(ctx context.Context, r Runner, hosts []inventory.Host, su
 	wg.Wait()
 	if errs != nil {
 		sortErrors(errs)
-		return out, errs.ErrorOrNil()
+		return out, tidy(errs)
 	}
 	return out, nil
 }

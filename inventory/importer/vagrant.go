@@ -80,7 +80,7 @@ func ParseVagrantSSHConfig(r io.Reader) ([]VagrantMachine, error) {
 		}
 		machines = append(machines, m)
 	}
-	if err := errs.ErrorOrNil(); err != nil {
+	if err := tidy(errs); err != nil {
 		return nil, err
 	}
 	if len(machines) == 0 {
@@ -190,7 +190,7 @@ func FromVagrant(machines []VagrantMachine, opts VagrantOptions) (*inventory.Inv
 	if !found && errs == nil {
 		errs = multierror.Append(errs, fmt.Errorf("manager %q is not one of the machines", manager))
 	}
-	if err := errs.ErrorOrNil(); err != nil {
+	if err := tidy(errs); err != nil {
 		return nil, err
 	}
 	return inv, nil
