@@ -13,6 +13,7 @@ func newLabCommand(g *Globals) *cobra.Command {
 	c.AddCommand(
 		newLabListCommand(g),
 		newLabShowCommand(g),
+		newLabRunCommand(g),
 	)
 	return c
 }

@@ -84,6 +84,10 @@ func NewRoot(s Streams) *cobra.Command {
 		newReportCommand(g),
 		newDiffCommand(g),
 		newLabCommand(g),
+		newUpCommand(g),
+		newCheckCommand(g),
+		newDownCommand(g),
+		newStatusCommand(g),
 	)
 	return root
 }

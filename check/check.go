@@ -1,0 +1,408 @@
+package check
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/docker/docker/api/types"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/pkg/stdcopy"
+
+	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/probe"
+	"github.com/overlab/overlab/results"
+	"github.com/overlab/overlab/workload"
+)
+
+// Execer runs a command in a container; each host's engine is one.
+type Execer interface {
+	ContainerExecCreate(ctx context.Context, containerID string, options container.ExecOptions) (container.ExecCreateResponse, error)
+	ContainerExecAttach(ctx context.Context, execID string, config container.ExecAttachOptions) (types.HijackedResponse, error)
+	ContainerExecInspect(ctx context.Context, execID string) (container.ExecInspect, error)
+}
+
+// Spec is what a check needs.
+type Spec struct {
+	Lab       *lab.Lab
+	Hosts     []lab.HostInfo
+	Instances []workload.Instance
+	// Engines has an Execer per reachable host; HostErrors says why the
+	// others cannot be reached.
+	Engines    map[string]Execer
+	HostErrors map[string]error
+	// Per-target probe policy.
+	Timeout     time.Duration
+	Tries       int
+	Parallel    int
+	ProbeBinary string // path of the probe program inside probe containers
+}
+
+// Probe ports of the probe program.
+var defaultPorts = map[string]int{
+	lab.ProbeTCP:  probe.DefaultTCPPort,
+	lab.ProbeUDP:  probe.DefaultUDPPort,
+	lab.ProbeHTTP: probe.DefaultHTTPPort,
+}
+
+type key struct{ workload, host string }
+
+// planned is one check with its probe target, or the reason it cannot run.
+type planned struct {
+	check  lab.Check
+	target probe.Target
+	peer   string // hostname the target must answer with; "" when unknown
+	// dnsWant is the address a DNS answer must contain.
+	dnsWant string
+	err     string
+}
+
+// Run performs every check of the lab and returns one result row per check.
+func Run(ctx context.Context, s Spec) ([]results.Probe, error) {
+	checks, err := lab.Expand(s.Lab, s.Hosts)
+	if err != nil {
+		return nil, err
+	}
+	inst := map[key]workload.Instance{}
+	byWorkload := map[string][]workload.Instance{}
+	for _, in := range s.Instances {
+		inst[key{in.Workload, in.Host}] = in
+		byWorkload[in.Workload] = append(byWorkload[in.Workload], in)
+	}
+	plans := make([]planned, len(checks))
+	groups := map[key][]int{}
+	for i, c := range checks {
+		plans[i] = s.plan(c, inst, byWorkload)
+		plans[i].target.ID = strconv.Itoa(i)
+		if plans[i].err == "" {
+			k := key{c.FromWorkload, c.FromHost}
+			groups[k] = append(groups[k], i)
+		}
+	}
+	got := make([]*probe.Result, len(checks))
+	srcErr := make([]string, len(checks))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(1, s.Parallel))
+	var mu sync.Mutex
+	for k, idx := range groups {
+		wg.Add(1)
+		go func(k key, idx []int) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			targets := make([]probe.Target, len(idx))
+			for j, i := range idx {
+				targets[j] = plans[i].target
+			}
+			rep, err := s.exec(ctx, inst[k], targets)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				for _, i := range idx {
+					srcErr[i] = err.Error()
+				}
+				return
+			}
+			for j := range rep.Results {
+				id, err := strconv.Atoi(rep.Results[j].ID)
+				if err == nil && id >= 0 && id < len(got) {
+					got[id] = &rep.Results[j]
+				}
+			}
+		}(k, idx)
+	}
+	wg.Wait()
+
+	multi := multiWorkload(checks)
+	out := make([]results.Probe, len(checks))
+	for i, c := range checks {
+		p := results.Probe{
+			Network: c.Network,
+			From:    endpointName(c.FromWorkload, c.FromHost, multi[c.Network]),
+			To:      toName(c, multi[c.Network]),
+			Target:  plans[i].target.Address,
+			Kind:    c.Kind,
+			Expect:  results.ExpectReachable,
+			Note:    c.Note,
+		}
+		if p.Target == "" {
+			p.Target = plans[i].target.Name
+		}
+		if !c.Reachable {
+			p.Expect = results.ExpectUnreachable
+		}
+		switch {
+		case plans[i].err != "":
+			p.Error = plans[i].err
+		case srcErr[i] != "":
+			p.Error = srcErr[i]
+		case got[i] == nil:
+			p.Error = "the probe program returned no result for this target"
+		default:
+			r := got[i]
+			p.Reachable, p.RTTMS, p.Tries, p.Error = r.Reachable, r.RTTMS, r.Tries, r.Error
+			if r.Reachable && plans[i].peer != "" && r.Peer != "" && r.Peer != plans[i].peer {
+				p.Reachable = false
+				p.Error = fmt.Sprintf("answered by %s, not by %s", r.Peer, plans[i].peer)
+			}
+			if want := plans[i].dnsWant; c.Kind == lab.ProbeDNS && r.Reachable && want != "" {
+				if !contains(r.Addrs, want) {
+					p.Reachable = false
+					p.Error = fmt.Sprintf("%s resolved to %s, not to the peer's %s", plans[i].target.Name, strings.Join(r.Addrs, ", "), want)
+				}
+			}
+			if r.Output != "" {
+				p.Evidence = r.Output
+			}
+		}
+		p.OK = p.Reachable == c.Reachable && (p.Reachable || plans[i].err == "" || !c.Reachable)
+		if plans[i].err != "" || srcErr[i] != "" {
+			// A probe that could not run proves nothing either way.
+			p.OK = false
+			p.Reachable = false
+		}
+		if !p.OK {
+			row := fmt.Sprintf("expect #%d", c.Row)
+			if c.Line > 0 {
+				row += fmt.Sprintf(" (%s:%d)", s.Lab.Source, c.Line)
+			}
+			if p.Error == "" {
+				p.Error = "reachable, but the lab expects it not to be"
+			}
+			p.Error = row + ": " + p.Error
+		} else if p.Reachable {
+			p.Error = ""
+		}
+		out[i] = p
+	}
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// multiWorkload says, per network, whether several workloads take part: the
+// rows then name workload@host instead of the host alone.
+func multiWorkload(checks []lab.Check) map[string]bool {
+	seen := map[string]map[string]bool{}
+	for _, c := range checks {
+		if seen[c.Network] == nil {
+			seen[c.Network] = map[string]bool{}
+		}
+		seen[c.Network][c.FromWorkload] = true
+		if c.ToWorkload != "" {
+			seen[c.Network][c.ToWorkload] = true
+		}
+	}
+	out := map[string]bool{}
+	for n, ws := range seen {
+		out[n] = len(ws) > 1
+	}
+	return out
+}
+
+func endpointName(workload, host string, multi bool) string {
+	if multi {
+		return workload + "@" + host
+	}
+	return host
+}
+
+func toName(c lab.Check, multi bool) string {
+	switch c.TargetType {
+	case lab.TargetWorkload:
+		if c.ToHost == "" {
+			return c.ToWorkload
+		}
+		return endpointName(c.ToWorkload, c.ToHost, multi)
+	case lab.TargetUnderlay:
+		return c.ToHost
+	}
+	return c.Target
+}
+
+// plan turns a check into a probe target.
+func (s Spec) plan(c lab.Check, inst map[key]workload.Instance, byWorkload map[string][]workload.Instance) planned {
+	p := planned{check: c}
+	if _, ok := inst[key{c.FromWorkload, c.FromHost}]; !ok {
+		p.err = s.missing(c.FromWorkload, c.FromHost)
+		return p
+	}
+	t := probe.Target{Kind: c.Kind, Port: c.Port}
+	if t.Port == 0 && c.Kind != lab.ProbeICMP && c.Kind != lab.ProbeDNS {
+		t.Port = defaultPorts[c.Kind]
+	}
+	switch c.TargetType {
+	case lab.TargetWorkload:
+		var dst workload.Instance
+		var ok bool
+		if c.ToHost == "" {
+			if list := byWorkload[c.ToWorkload]; len(list) > 0 {
+				dst, ok = list[0], true
+			}
+		} else {
+			dst, ok = inst[key{c.ToWorkload, c.ToHost}]
+		}
+		if !ok {
+			p.err = s.missing(c.ToWorkload, c.ToHost)
+			return p
+		}
+		ip := dst.IPs[c.Network]
+		if n := s.Lab.Network(c.Network); n != nil && n.Driver == lab.DriverHost {
+			ip = s.hostAddr(dst.Host)
+		}
+		if ip == "" {
+			p.err = fmt.Sprintf("%s on %s has no address on network %s", c.ToWorkload, orAny(c.ToHost), c.Network)
+			return p
+		}
+		if c.Kind == lab.ProbeDNS {
+			t.Name = dnsName(s.Lab, c.ToWorkload)
+			p.target, p.dnsWant = t, ip
+			return p
+		}
+		t.Address = ip
+		t.Probe = isProbe(s.Lab, c.ToWorkload)
+		if t.Probe {
+			p.peer = dst.Hostname
+		}
+	case lab.TargetUnderlay, lab.TargetAddress:
+		t.Address = c.Target
+	case lab.TargetName:
+		if c.Kind == lab.ProbeDNS {
+			t.Name = c.Target
+		} else {
+			t.Address = c.Target
+		}
+	}
+	p.target = t
+	return p
+}
+
+func orAny(h string) string {
+	if h == "" {
+		return "any host"
+	}
+	return h
+}
+
+func (s Spec) hostAddr(name string) string {
+	for _, h := range s.Hosts {
+		if h.Name == name {
+			return h.Address
+		}
+	}
+	return ""
+}
+
+func (s Spec) missing(workload, host string) string {
+	if err := s.HostErrors[host]; err != nil {
+		return fmt.Sprintf("%s cannot be reached: %v", host, err)
+	}
+	return fmt.Sprintf("no running %s on %s: run `overlab up` (with the same lab) first", workload, orAny(host))
+}
+
+// dnsName is the name by which a workload's peers find it: for a service,
+// tasks.NAME lists every task; a container is found by its name.
+func dnsName(l *lab.Lab, name string) string {
+	if w := l.Workload(name); w != nil && w.Kind == lab.KindService {
+		return "tasks." + name
+	}
+	return name
+}
+
+func isProbe(l *lab.Lab, name string) bool {
+	w := l.Workload(name)
+	return w != nil && w.Image == ""
+}
+
+// exec runs the probe program once in the source container with every
+// target of that container.
+func (s Spec) exec(ctx context.Context, src workload.Instance, targets []probe.Target) (*probe.Report, error) {
+	api := s.Engines[src.Host]
+	if api == nil {
+		if err := s.HostErrors[src.Host]; err != nil {
+			return nil, fmt.Errorf("%s cannot be reached: %v", src.Host, err)
+		}
+		return nil, fmt.Errorf("%s cannot be reached", src.Host)
+	}
+	clean := targets
+	timeout := s.Timeout
+	if timeout <= 0 {
+		timeout = 2 * time.Second
+	}
+	req := probe.Request{Targets: clean, TimeoutMS: int(timeout / time.Millisecond), Tries: s.Tries}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	bin := s.ProbeBinary
+	if bin == "" {
+		bin = "/overlab"
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout*time.Duration(max(1, len(targets)))+30*time.Second)
+	defer cancel()
+	ex, err := api.ContainerExecCreate(ctx, src.ContainerID, container.ExecOptions{
+		Cmd:          []string{bin, "probe", "run", "--targets", string(body)},
+		AttachStdout: true,
+		AttachStderr: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("exec in %s on %s: %w", src.Workload, src.Host, err)
+	}
+	att, err := api.ContainerExecAttach(ctx, ex.ID, container.ExecAttachOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("exec in %s on %s: %w", src.Workload, src.Host, err)
+	}
+	defer att.Close()
+	var stdout, stderr bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		_, err := stdcopy.StdCopy(&stdout, &stderr, att.Reader)
+		done <- err
+	}()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("probes in %s on %s: %w", src.Workload, src.Host, ctx.Err())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the probes' answer from %s on %s: %w", src.Workload, src.Host, err)
+	}
+	if st, err := api.ContainerExecInspect(ctx, ex.ID); err == nil && st.ExitCode != 0 && stdout.Len() == 0 {
+		return nil, fmt.Errorf("probe program in %s on %s exited %d: %s", src.Workload, src.Host, st.ExitCode, strings.TrimSpace(stderr.String()))
+	}
+	rep, err := probe.DecodeReport(stdout.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("probe answer from %s on %s: %w (stderr: %s)", src.Workload, src.Host, err, strings.TrimSpace(stderr.String()))
+	}
+	return &rep, nil
+}
+
+// Sort orders rows by network, from, to, kind, for stable output.
+func Sort(ps []results.Probe) {
+	sort.SliceStable(ps, func(a, b int) bool {
+		x, y := ps[a], ps[b]
+		if x.Network != y.Network {
+			return x.Network < y.Network
+		}
+		if x.From != y.From {
+			return x.From < y.From
+		}
+		if x.To != y.To {
+			return x.To < y.To
+		}
+		return x.Kind < y.Kind
+	})
+}

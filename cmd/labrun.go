@@ -1,0 +1,501 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/network"
+	"github.com/spf13/cobra"
+
+	"github.com/overlab/overlab/cluster"
+	"github.com/overlab/overlab/inventory"
+	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/output"
+	"github.com/overlab/overlab/overlay"
+	"github.com/overlab/overlab/progress"
+	"github.com/overlab/overlab/report"
+	"github.com/overlab/overlab/results"
+	"github.com/overlab/overlab/runner"
+	"github.com/overlab/overlab/runs"
+	"github.com/overlab/overlab/swarm"
+	"github.com/overlab/overlab/workload"
+)
+
+// labFlags are shared by up, check, down, status and lab run.
+type labFlags struct {
+	lab         string
+	force       bool
+	probeBinary string
+	wait        time.Duration
+	probeWait   time.Duration
+	tries       int
+	format      string
+	jsonPath    string
+	results     string
+	images      bool
+	keep        bool
+}
+
+func (f *labFlags) addLab(c *cobra.Command) {
+	c.Flags().StringVar(&f.lab, "lab", lab.DefaultLab, "built-in lab name or lab file (see `overlab lab list`)")
+}
+
+func (f *labFlags) addUp(c *cobra.Command) {
+	c.Flags().BoolVar(&f.force, "force", false, "make hosts that are in another swarm leave it")
+	c.Flags().StringVar(&f.probeBinary, "probe-binary", "", "static overlab binary for the probe image (default: this one; for hosts of another architecture)")
+	c.Flags().DurationVar(&f.wait, "wait", 60*time.Second, "how long to wait for nodes, tasks and networks")
+}
+
+func (f *labFlags) addCheck(c *cobra.Command) {
+	c.Flags().DurationVar(&f.probeWait, "probe-timeout", 2*time.Second, "deadline of each probe, across its tries")
+	c.Flags().IntVar(&f.tries, "tries", 3, "tries per probe within its deadline, so one lost packet is not a failure")
+	output.AddFormatFlag(c.Flags(), &f.format, "table", "json")
+	c.Flags().StringVar(&f.jsonPath, "json", "", "also write the result document to this file")
+	addResultsFlag(c, &f.results)
+}
+
+func (f *labFlags) runner(g *Globals, p *progress.Progress) *runner.Runner {
+	return runner.New(
+		runner.WithLogger(g.Logger()),
+		runner.WithProgress(p),
+		runner.WithForce(f.force),
+		runner.WithProbeBinary(f.probeBinary),
+		runner.WithWait(f.wait),
+		runner.WithProbePolicy(f.probeWait, f.tries),
+		runner.WithParallel(g.Parallel),
+	)
+}
+
+func (g *Globals) progress() *progress.Progress {
+	v := progress.Normal
+	if g.Quiet {
+		v = progress.Quiet
+	} else if g.Verbosity > 0 {
+		v = progress.Verbose
+	}
+	return progress.New(g.streams.ErrOut, progress.WithTerminal(isTerminal(g.streams.ErrOut) && os.Getenv("TERM") != "dumb"), progress.WithVerbosity(v))
+}
+
+// signalContext ends the command's context on Ctrl-C or SIGTERM, so that
+// sessions are closed and nothing is left waiting.
+func signalContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+}
+
+// session is one command's inventory, lab and connections.
+type session struct {
+	lab   *lab.Lab
+	hosts []inventory.Host
+	c     *cluster.Cluster
+}
+
+// open loads the lab first (a bad lab file needs no SSH), then connects.
+// Errors here mean the command could not run: exit code 2.
+func (g *Globals) open(ctx context.Context, f *labFlags, needAll bool) (*session, error) {
+	l, err := lab.Resolve(f.lab)
+	if err != nil {
+		return nil, &ExitError{Code: 2, Err: err}
+	}
+	c, hosts, err := g.connect(ctx)
+	if c == nil {
+		return nil, &ExitError{Code: 2, Err: err}
+	}
+	if err != nil && needAll {
+		c.Close()
+		return nil, &ExitError{Code: 2, Err: fmt.Errorf("every host must answer: %w", err)}
+	}
+	if err != nil {
+		g.Logger().Warnf("%v", err)
+	}
+	return &session{lab: l, hosts: hosts, c: c}, nil
+}
+
+func newUpCommand(g *Globals) *cobra.Command {
+	f := &labFlags{}
+	c := &cobra.Command{
+		Use:   "up",
+		Short: "Bring the lab up: swarm, networks, probe image and probes on every host (idempotent)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cancel := signalContext(cmd.Context())
+			defer cancel()
+			return runUp(ctx, g, f)
+		},
+	}
+	f.addLab(c)
+	f.addUp(c)
+	return c
+}
+
+func runUp(ctx context.Context, g *Globals, f *labFlags) error {
+	s, err := g.open(ctx, f, true)
+	if err != nil {
+		return err
+	}
+	defer s.c.Close()
+	p := g.progress()
+	defer p.Close()
+	res, err := f.runner(g, p).Up(ctx, s.c, s.hosts, s.lab)
+	if err != nil {
+		p.Summary("up failed after %v", res.Elapsed.Round(time.Millisecond))
+		return err
+	}
+	what := fmt.Sprintf("%d changes", len(res.Actions))
+	if len(res.Actions) == 0 {
+		what = "nothing changed"
+	}
+	p.Summary("up: lab %s on %d hosts in %v (%s)", s.lab.Name, len(s.hosts), res.Elapsed.Round(time.Millisecond), what)
+	return nil
+}
+
+func newCheckCommand(g *Globals) *cobra.Command {
+	f := &labFlags{}
+	c := &cobra.Command{
+		Use:   "check",
+		Short: "Probe every pair of hosts on every lab network; exit 0 all as expected, 1 some not, 2 could not run",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cancel := signalContext(cmd.Context())
+			defer cancel()
+			return runCheck(ctx, g, f, cmd.OutOrStdout())
+		},
+	}
+	f.addLab(c)
+	f.addCheck(c)
+	return c
+}
+
+func runCheck(ctx context.Context, g *Globals, f *labFlags, out io.Writer) error {
+	if err := output.CheckFormat(f.format, "table", "json"); err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	s, err := g.open(ctx, f, false)
+	if err != nil {
+		return err
+	}
+	defer s.c.Close()
+	p := g.progress()
+	doc, err := f.runner(g, p).Check(ctx, s.c, s.hosts, s.lab)
+	p.Close()
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	return finishCheck(g, f, doc, out)
+}
+
+// finishCheck stores the run, prints the document and sets the exit code.
+func finishCheck(g *Globals, f *labFlags, doc *results.Document, out io.Writer) error {
+	run, serr := runs.StoreRun(f.results, doc)
+	if serr != nil {
+		g.Logger().Warnf("storing the run: %v", serr)
+	}
+	if f.jsonPath != "" {
+		if err := writeDoc(f.jsonPath, doc); err != nil {
+			return &ExitError{Code: 2, Err: err}
+		}
+	}
+	var err error
+	if f.format == "json" {
+		err = doc.Encode(out)
+	} else if !g.Quiet {
+		err = report.Terminal(out, doc, report.WithColor(report.ColorEnabled(out)))
+	} else {
+		fmt.Fprintf(out, "%d probes: %d as expected, %d not\n", doc.Summary.Total, doc.Summary.Passed, doc.Summary.Failed)
+	}
+	if err != nil {
+		return err
+	}
+	if serr == nil && f.format != "json" {
+		fmt.Fprintf(g.streams.ErrOut, "results: %s\n", run.Dir)
+	}
+	if doc.Failed() {
+		return &ExitError{Code: 1}
+	}
+	return nil
+}
+
+func writeDoc(path string, doc *results.Document) error {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	fh, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := doc.Encode(fh); err != nil {
+		fh.Close()
+		return err
+	}
+	return fh.Close()
+}
+
+func newDownCommand(g *Globals) *cobra.Command {
+	f := &labFlags{}
+	c := &cobra.Command{
+		Use:   "down",
+		Short: "Remove the lab's probes, networks and swarm membership (workers first); safe to repeat",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cancel := signalContext(cmd.Context())
+			defer cancel()
+			return runDown(ctx, g, f)
+		},
+	}
+	f.addLab(c)
+	c.Flags().BoolVar(&f.images, "images", false, "also remove the probe images")
+	c.Flags().DurationVar(&f.wait, "wait", 30*time.Second, "how long to wait for networks to be free")
+	return c
+}
+
+func runDown(ctx context.Context, g *Globals, f *labFlags) error {
+	s, err := g.open(ctx, f, false)
+	if err != nil {
+		return err
+	}
+	defer s.c.Close()
+	p := g.progress()
+	defer p.Close()
+	start := time.Now()
+	actions, err := f.runner(g, p).Down(ctx, s.c, s.lab, f.images)
+	p.Summary("down: lab %s, %d removals in %v", s.lab.Name, len(actions), time.Since(start).Round(time.Millisecond))
+	return err
+}
+
+func newLabRunCommand(g *Globals) *cobra.Command {
+	f := &labFlags{}
+	c := &cobra.Command{
+		Use:   "run NAME|FILE",
+		Short: "Up, check, report and down (unless --keep) one lab",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.lab = args[0]
+			ctx, cancel := signalContext(cmd.Context())
+			defer cancel()
+			return runLab(ctx, g, f, cmd.OutOrStdout())
+		},
+	}
+	f.addUp(c)
+	f.addCheck(c)
+	c.Flags().BoolVar(&f.keep, "keep", false, "leave the lab up after the check")
+	return c
+}
+
+func runLab(ctx context.Context, g *Globals, f *labFlags, out io.Writer) error {
+	if err := output.CheckFormat(f.format, "table", "json"); err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	s, err := g.open(ctx, f, true)
+	if err != nil {
+		return err
+	}
+	defer s.c.Close()
+	p := g.progress()
+	r := f.runner(g, p)
+	down := func() error {
+		if f.keep {
+			return nil
+		}
+		_, err := r.Down(context.WithoutCancel(ctx), s.c, s.lab, false)
+		return err
+	}
+	if _, err := r.Up(ctx, s.c, s.hosts, s.lab); err != nil {
+		derr := down()
+		p.Close()
+		return errors.Join(err, derr)
+	}
+	doc, err := r.Check(ctx, s.c, s.hosts, s.lab)
+	derr := down()
+	p.Close()
+	if err != nil {
+		return &ExitError{Code: 2, Err: errors.Join(err, derr)}
+	}
+	if derr != nil {
+		g.Logger().Warnf("down: %v", derr)
+	}
+	return finishCheck(g, f, doc, out)
+}
+
+// statusView is what `overlab status` prints.
+type statusView struct {
+	Lab      string          `json:"lab"`
+	Nodes    []statusNode    `json:"nodes"`
+	Networks []statusNetwork `json:"networks"`
+	Tasks    []statusTask    `json:"tasks"`
+	Errors   []string        `json:"errors,omitempty"`
+}
+
+type statusNode struct {
+	Host     string `json:"host"`
+	Hostname string `json:"hostname"`
+	Role     string `json:"role"`
+	State    string `json:"state"`
+	Leader   bool   `json:"leader"`
+	Addr     string `json:"addr"`
+}
+
+type statusNetwork struct {
+	Host   string `json:"host"`
+	Name   string `json:"name"`
+	Driver string `json:"driver"`
+	Scope  string `json:"scope"`
+	Subnet string `json:"subnet"`
+}
+
+type statusTask struct {
+	Workload string            `json:"workload"`
+	Host     string            `json:"host"`
+	IPs      map[string]string `json:"ips"`
+}
+
+func newStatusCommand(g *Globals) *cobra.Command {
+	f := &labFlags{}
+	c := &cobra.Command{
+		Use:   "status",
+		Short: "Swarm nodes and their state, lab networks, and the lab's containers per host",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cancel := signalContext(cmd.Context())
+			defer cancel()
+			return runStatus(ctx, g, f, cmd.OutOrStdout())
+		},
+	}
+	f.addLab(c)
+	output.AddFormatFlag(c.Flags(), &f.format, "table", "json", "yaml")
+	return c
+}
+
+func runStatus(ctx context.Context, g *Globals, f *labFlags, out io.Writer) error {
+	if err := output.CheckFormat(f.format, "table", "json", "yaml"); err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	s, err := g.open(ctx, f, false)
+	if err != nil {
+		return err
+	}
+	defer s.c.Close()
+	v := statusView{Lab: s.lab.Name, Nodes: []statusNode{}, Networks: []statusNetwork{}, Tasks: []statusTask{}}
+	for name, err := range s.c.Down {
+		v.Errors = append(v.Errors, fmt.Sprintf("%s: %v", name, err))
+	}
+	var manager workload.ServiceAPI
+	for _, n := range s.c.Nodes {
+		info, err := n.Docker().Info(ctx)
+		if err == nil && info.Swarm.ControlAvailable {
+			manager = n.Docker()
+			nodes, err := swarm.Nodes(ctx, n.Docker())
+			if err != nil {
+				v.Errors = append(v.Errors, fmt.Sprintf("%s: swarm nodes: %v", n.Name(), err))
+			}
+			for _, ni := range nodes {
+				v.Nodes = append(v.Nodes, statusNode{Host: ni.Host, Hostname: ni.Hostname, Role: ni.Role, State: ni.State, Leader: ni.Leader, Addr: ni.Addr})
+			}
+			break
+		}
+	}
+	sort.Slice(v.Nodes, func(a, b int) bool { return v.Nodes[a].Host < v.Nodes[b].Host })
+	for _, n := range s.c.Nodes {
+		nets, err := n.Docker().NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("label", overlay.LabLabel+"="+s.lab.Name))})
+		if err != nil {
+			v.Errors = append(v.Errors, fmt.Sprintf("%s: networks: %v", n.Name(), err))
+			continue
+		}
+		for _, nw := range nets {
+			sub := overlay.SubnetOf(nw)
+			st := statusNetwork{Host: n.Name(), Name: nw.Name, Driver: nw.Driver, Scope: nw.Scope}
+			if sub.IsValid() {
+				st.Subnet = sub.String()
+			}
+			if nw.ConfigOnly {
+				st.Driver = "config-only"
+			}
+			v.Networks = append(v.Networks, st)
+		}
+	}
+	placed, _ := lab.Placements(s.lab, hostInfosOf(s.hosts))
+	inst, err := workload.Instances(ctx, workload.Spec{Lab: s.lab, Hosts: workloadHostsOf(s.c), Manager: manager, Placed: placed})
+	if err != nil {
+		v.Errors = append(v.Errors, err.Error())
+	}
+	for _, in := range inst {
+		v.Tasks = append(v.Tasks, statusTask{Workload: in.Workload, Host: in.Host, IPs: in.IPs})
+	}
+	sort.Strings(v.Errors)
+	err = output.Print(out, f.format, v, func(w io.Writer) error {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "SWARM NODE\tHOSTNAME\tROLE\tSTATE\tADDRESS\n")
+		if len(v.Nodes) == 0 {
+			fmt.Fprintf(tw, "(no swarm)\t\t\t\t\n")
+		}
+		for _, n := range v.Nodes {
+			role := n.Role
+			if n.Leader {
+				role += " (leader)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", dashIfEmpty(n.Host), n.Hostname, role, n.State, n.Addr)
+		}
+		fmt.Fprintf(tw, "\nNETWORK\tHOST\tDRIVER\tSCOPE\tSUBNET\n")
+		for _, n := range v.Networks {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", n.Name, n.Host, n.Driver, n.Scope, dashIfEmpty(n.Subnet))
+		}
+		fmt.Fprintf(tw, "\nWORKLOAD\tHOST\tADDRESSES\t\t\n")
+		for _, t := range v.Tasks {
+			var ips []string
+			for n, ip := range t.IPs {
+				ips = append(ips, n+"="+ip)
+			}
+			sort.Strings(ips)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t\t\n", t.Workload, dashIfEmpty(t.Host), strings.Join(ips, " "))
+		}
+		for _, e := range v.Errors {
+			fmt.Fprintf(tw, "\nERROR: %s\n", e)
+		}
+		return tw.Flush()
+	})
+	if err != nil {
+		return err
+	}
+	if len(v.Errors) > 0 {
+		return &ExitError{Code: 1}
+	}
+	return nil
+}
+
+func dashIfEmpty(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func hostInfosOf(hosts []inventory.Host) []lab.HostInfo {
+	out := make([]lab.HostInfo, len(hosts))
+	for i, h := range hosts {
+		role := h.Role
+		if role == "" {
+			role = inventory.RoleWorker
+		}
+		out[i] = lab.HostInfo{Name: h.Name, Address: h.Address, Role: role}
+	}
+	return out
+}
+
+func workloadHostsOf(c *cluster.Cluster) []workload.Host {
+	out := make([]workload.Host, 0, len(c.Nodes))
+	for _, n := range c.Nodes {
+		out = append(out, workload.Host{Name: n.Name(), Role: n.Host.Role, API: n.Docker()})
+	}
+	return out
+}

@@ -1,0 +1,345 @@
+package overlay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/network"
+	"github.com/hashicorp/go-multierror"
+
+	"github.com/overlab/overlab/addrplan"
+	"github.com/overlab/overlab/lab"
+)
+
+// LabLabel marks what overlab created, with the lab's name as value.
+const LabLabel = "overlab.lab"
+
+// API is what this package needs of one engine.
+type API interface {
+	NetworkCreate(ctx context.Context, name string, options network.CreateOptions) (network.CreateResponse, error)
+	NetworkList(ctx context.Context, options network.ListOptions) ([]network.Summary, error)
+	NetworkRemove(ctx context.Context, networkID string) error
+}
+
+// Host is one engine and what the networks need of its host.
+type Host struct {
+	Name string
+	API  API
+	// Parent is the macvlan parent: the interface holding the host's lab
+	// address, or the inventory's macvlan_parent.
+	Parent string
+}
+
+// Spec is everything needed to create a lab's networks.
+type Spec struct {
+	Lab    *lab.Lab
+	Plan   *addrplan.Plan
+	Hosts  []Host
+	Leader int // index in Hosts of the swarm manager used for swarm-scoped networks
+	// UsedOn says which hosts need each local network (by network name);
+	// a network missing here is created on every host.
+	UsedOn map[string][]string
+}
+
+// Ensure creates the lab's networks that do not exist yet and returns what
+// it did. A network that exists with another driver is an error that says
+// how to fix it.
+func Ensure(ctx context.Context, s Spec) ([]string, error) {
+	var actions []string
+	for _, n := range s.Lab.Networks {
+		if n.Default {
+			continue
+		}
+		var (
+			did []string
+			err error
+		)
+		switch {
+		case n.Driver == lab.DriverOverlay:
+			did, err = s.ensureOne(ctx, s.Hosts[s.Leader], n.Name, s.createOptions(n, ""))
+		case n.Driver == lab.DriverMacvlan && n.Scope == lab.ScopeSwarm:
+			did, err = s.ensureSwarmMacvlan(ctx, n)
+		default: // bridge, local macvlan: one per host that uses it
+			did, err = s.onHosts(ctx, n.Name, func(ctx context.Context, h Host) ([]string, error) {
+				return s.ensureOne(ctx, h, n.Name, s.createOptions(n, h.Name))
+			})
+		}
+		actions = append(actions, did...)
+		if err != nil {
+			return actions, fmt.Errorf("network %q: %w", n.Name, err)
+		}
+	}
+	return actions, nil
+}
+
+func (s Spec) ensureSwarmMacvlan(ctx context.Context, n lab.Network) ([]string, error) {
+	cfg := lab.ConfigOnlyName(n.Name)
+	did, err := s.onHosts(ctx, n.Name, func(ctx context.Context, h Host) ([]string, error) {
+		opts := s.createOptions(n, h.Name)
+		opts.ConfigOnly = true
+		opts.Driver = "" // a config-only network has no driver of its own
+		opts.Attachable = false
+		opts.Scope = ""
+		return s.ensureOne(ctx, h, cfg, opts)
+	})
+	if err != nil {
+		return did, err
+	}
+	// No label here: Docker refuses any user configuration, labels included,
+	// on a network built --config-from. Remove finds it by its config source.
+	more, err := s.ensureOne(ctx, s.Hosts[s.Leader], n.Name, network.CreateOptions{
+		Driver:     "macvlan",
+		Scope:      "swarm",
+		ConfigFrom: &network.ConfigReference{Network: cfg},
+		Attachable: n.Attachable,
+	})
+	return append(did, more...), err
+}
+
+// createOptions is the network's Docker spec on one host ("" when not per host).
+func (s Spec) createOptions(n lab.Network, host string) network.CreateOptions {
+	opts := network.CreateOptions{
+		Driver:     n.Driver,
+		Attachable: n.Attachable,
+		Internal:   n.Internal,
+		Labels:     map[string]string{LabLabel: s.Lab.Name},
+		Options:    map[string]string{},
+	}
+	if n.Driver == lab.DriverOverlay {
+		opts.Scope = "swarm"
+		if n.Encrypted {
+			opts.Options["encrypted"] = "true"
+		}
+	}
+	ipam := network.IPAMConfig{}
+	if p, ok := s.Plan.Subnets[n.Name]; ok && p.IsValid() {
+		ipam.Subnet = p.String()
+	}
+	if n.Gateway != "" {
+		ipam.Gateway = n.Gateway
+	}
+	if n.IPRange != "" {
+		ipam.IPRange = n.IPRange
+	}
+	if n.Driver == lab.DriverMacvlan {
+		if r, ok := s.Plan.MacvlanRanges[n.Name][host]; ok && r.IsValid() {
+			ipam.IPRange = r.String()
+		}
+		parent := n.Parent
+		if o, ok := n.Hosts[host]; ok && o.Parent != "" {
+			parent = o.Parent
+		}
+		if parent == "" {
+			for _, h := range s.Hosts {
+				if h.Name == host {
+					parent = h.Parent
+				}
+			}
+		}
+		opts.Options["parent"] = parent
+		opts.Options["macvlan_mode"] = "bridge"
+	}
+	if ipam.Subnet != "" {
+		opts.IPAM = &network.IPAM{Driver: "default", Config: []network.IPAMConfig{ipam}}
+	}
+	if len(opts.Options) == 0 {
+		opts.Options = nil
+	}
+	return opts
+}
+
+// ensureOne creates name on h unless it exists; an existing network of
+// another driver or another lab is an error.
+func (s Spec) ensureOne(ctx context.Context, h Host, name string, opts network.CreateOptions) ([]string, error) {
+	existing, err := find(ctx, h.API, name)
+	if err != nil {
+		return nil, err
+	}
+	if existing != nil {
+		want := opts.Driver
+		if opts.ConfigOnly {
+			want = "null"
+		}
+		if want != "" && existing.Driver != want {
+			return nil, fmt.Errorf("%s: a network %q with driver %s already exists (the lab needs %s): remove it with `docker network rm %s` on %s, or run `overlab down`", h.Name, name, existing.Driver, want, name, h.Name)
+		}
+		if lab := existing.Labels[LabLabel]; lab != "" && lab != s.Lab.Name {
+			return nil, fmt.Errorf("%s: network %q belongs to lab %q: run `overlab down --lab %s` first", h.Name, name, lab, lab)
+		}
+		return nil, nil
+	}
+	if _, err := h.API.NetworkCreate(ctx, name, opts); err != nil {
+		return nil, fmt.Errorf("%s: creating %s network %q: %w", h.Name, driverName(opts), name, err)
+	}
+	what := fmt.Sprintf("%s: created %s network %s", h.Name, driverName(opts), name)
+	if opts.IPAM != nil && len(opts.IPAM.Config) > 0 {
+		c := opts.IPAM.Config[0]
+		what += " " + c.Subnet
+		if c.IPRange != "" {
+			what += " range " + c.IPRange
+		}
+	}
+	return []string{what}, nil
+}
+
+func driverName(o network.CreateOptions) string {
+	switch {
+	case o.ConfigOnly:
+		return "config-only"
+	case o.Scope == "swarm" && o.Driver == "macvlan":
+		return "swarm-scoped macvlan"
+	}
+	return o.Driver
+}
+
+func find(ctx context.Context, api API, name string) (*network.Summary, error) {
+	nets, err := api.NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("name", name))})
+	if err != nil {
+		return nil, err
+	}
+	for i := range nets {
+		if nets[i].Name == name { // the filter matches substrings
+			return &nets[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// onHosts runs fn on every host that uses network (all when unknown), in
+// parallel, collecting every error.
+func (s Spec) onHosts(ctx context.Context, networkName string, fn func(context.Context, Host) ([]string, error)) ([]string, error) {
+	hosts := s.Hosts
+	if names, ok := s.UsedOn[networkName]; ok {
+		hosts = nil
+		for _, h := range s.Hosts {
+			for _, n := range names {
+				if h.Name == n {
+					hosts = append(hosts, h)
+				}
+			}
+		}
+	}
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		actions []string
+		result  *multierror.Error
+	)
+	for _, h := range hosts {
+		wg.Add(1)
+		go func(h Host) {
+			defer wg.Done()
+			did, err := fn(ctx, h)
+			mu.Lock()
+			defer mu.Unlock()
+			actions = append(actions, did...)
+			if err != nil {
+				result = multierror.Append(result, err)
+			}
+		}(h)
+	}
+	wg.Wait()
+	sort.Strings(actions)
+	return actions, result.ErrorOrNil()
+}
+
+// Remove deletes every network labelled with the lab's name, and the
+// swarm-scoped networks built from the lab's config-only networks (they
+// cannot carry a label): swarm-scoped ones on the leader first, then each
+// host's local and config-only ones.
+// Networks still in use are retried until the wait ends (service tasks take a
+// moment to go). It carries on past errors and returns them all.
+func Remove(ctx context.Context, labName string, hosts []Host, leader int, wait time.Duration) ([]string, error) {
+	var (
+		mu      sync.Mutex
+		actions []string
+		result  *multierror.Error
+	)
+	removeOn := func(ctx context.Context, h Host, scope func(network.Summary) bool) {
+		all, err := h.API.NetworkList(ctx, network.ListOptions{})
+		if err != nil {
+			mu.Lock()
+			result = multierror.Append(result, fmt.Errorf("%s: network list: %w", h.Name, err))
+			mu.Unlock()
+			return
+		}
+		ours := map[string]bool{}
+		for _, n := range all {
+			if n.Labels[LabLabel] == labName && n.ConfigOnly {
+				ours[n.Name] = true
+			}
+		}
+		var nets []network.Summary
+		for _, n := range all {
+			if n.Labels[LabLabel] == labName || (n.ConfigFrom.Network != "" && ours[n.ConfigFrom.Network]) {
+				nets = append(nets, n)
+			}
+		}
+		// Swarm-scoped networks that use a config-only one go first.
+		sort.Slice(nets, func(a, b int) bool { return nets[a].ConfigOnly == false && nets[b].ConfigOnly })
+		for _, n := range nets {
+			if !scope(n) {
+				continue
+			}
+			err := retryInUse(ctx, wait, func() error { return h.API.NetworkRemove(ctx, n.ID) })
+			mu.Lock()
+			if err != nil {
+				result = multierror.Append(result, fmt.Errorf("%s: removing network %q: %w", h.Name, n.Name, err))
+			} else {
+				actions = append(actions, fmt.Sprintf("%s: removed network %s", h.Name, n.Name))
+			}
+			mu.Unlock()
+		}
+	}
+	if leader >= 0 && leader < len(hosts) {
+		removeOn(ctx, hosts[leader], func(n network.Summary) bool { return n.Scope == "swarm" })
+	}
+	var wg sync.WaitGroup
+	for _, h := range hosts {
+		wg.Add(1)
+		go func(h Host) {
+			defer wg.Done()
+			removeOn(ctx, h, func(n network.Summary) bool { return n.Scope != "swarm" })
+		}(h)
+	}
+	wg.Wait()
+	sort.Strings(actions)
+	return actions, result.ErrorOrNil()
+}
+
+func retryInUse(ctx context.Context, wait time.Duration, fn func() error) error {
+	deadline := time.Now().Add(wait)
+	for {
+		err := fn()
+		if err == nil || !inUse(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func inUse(err error) bool {
+	m := err.Error()
+	return strings.Contains(m, "active endpoints") || strings.Contains(m, "in use") || strings.Contains(m, "is being used")
+}
+
+// SubnetOf returns the first IPv4 subnet of a network summary.
+func SubnetOf(n network.Summary) netip.Prefix {
+	for _, c := range n.IPAM.Config {
+		if p, err := netip.ParsePrefix(c.Subnet); err == nil && p.Addr().Is4() {
+			return p
+		}
+	}
+	return netip.Prefix{}
+}

@@ -1,0 +1,617 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-multierror"
+
+	"github.com/overlab/overlab/addrplan"
+	"github.com/overlab/overlab/check"
+	"github.com/overlab/overlab/cluster"
+	"github.com/overlab/overlab/inventory"
+	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/log"
+	"github.com/overlab/overlab/overlay"
+	"github.com/overlab/overlab/probeimage"
+	"github.com/overlab/overlab/progress"
+	"github.com/overlab/overlab/results"
+	"github.com/overlab/overlab/swarm"
+	"github.com/overlab/overlab/workload"
+)
+
+// Runner runs labs. Its zero value is not usable: use New.
+type Runner struct {
+	logger      log.Logger
+	progress    *progress.Progress
+	force       bool
+	probeBinary string
+	wait        time.Duration
+	probeWait   time.Duration
+	tries       int
+	parallel    int
+}
+
+// Option configures a Runner.
+type Option func(*Runner)
+
+// WithLogger injects the logger.
+func WithLogger(l log.Logger) Option { return func(r *Runner) { r.logger = l } }
+
+// WithProgress shows per-phase and per-host progress.
+func WithProgress(p *progress.Progress) Option { return func(r *Runner) { r.progress = p } }
+
+// WithForce lets up make hosts leave a foreign swarm.
+func WithForce(f bool) Option { return func(r *Runner) { r.force = f } }
+
+// WithProbeBinary is the static overlab binary that becomes the probe image.
+func WithProbeBinary(path string) Option { return func(r *Runner) { r.probeBinary = path } }
+
+// WithWait bounds each wait for the engines (nodes ready, tasks running,
+// networks free).
+func WithWait(d time.Duration) Option { return func(r *Runner) { r.wait = d } }
+
+// WithProbePolicy sets each probe's deadline and tries.
+func WithProbePolicy(timeout time.Duration, tries int) Option {
+	return func(r *Runner) { r.probeWait, r.tries = timeout, tries }
+}
+
+// WithParallel bounds concurrent work across hosts and containers.
+func WithParallel(n int) Option { return func(r *Runner) { r.parallel = n } }
+
+// New returns a Runner.
+func New(opts ...Option) *Runner {
+	r := &Runner{logger: log.NoOp{}, progress: progress.New(io.Discard), wait: 60 * time.Second, probeWait: 2 * time.Second, tries: 3, parallel: 16}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
+}
+
+// hostInfos is what the lab model needs of the inventory.
+func hostInfos(hosts []inventory.Host) []lab.HostInfo {
+	out := make([]lab.HostInfo, len(hosts))
+	for i, h := range hosts {
+		role := h.Role
+		if role == "" {
+			role = inventory.RoleWorker
+		}
+		out[i] = lab.HostInfo{Name: h.Name, Address: h.Address, Role: role}
+	}
+	return out
+}
+
+// gather collects facts with a progress line per host.
+func (r *Runner) gather(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host) (map[string]*cluster.Facts, map[string]error) {
+	ph := r.progress.Start("facts")
+	steps := map[string]*progress.Step{}
+	for _, h := range hosts {
+		steps[h.Name] = ph.Host(h.Name)
+	}
+	down := map[string]error{}
+	for name, err := range c.Down {
+		down[name] = err
+		steps[name].Done(err)
+	}
+	facts := map[string]*cluster.Facts{}
+	var mu sync.Mutex
+	_ = c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
+		f, err := cluster.GatherFacts(ctx, n)
+		mu.Lock()
+		defer mu.Unlock()
+		if f != nil {
+			facts[n.Name()] = f
+		}
+		if err != nil {
+			var addrErr *cluster.AddressNotOnHostError
+			if f == nil || !errors.As(err, &addrErr) {
+				down[n.Name()] = err
+			}
+		}
+		steps[n.Name()].Done(err)
+		return err
+	})
+	var all error
+	if len(down) > 0 {
+		all = fmt.Errorf("%d of %d hosts unreachable", len(down), len(hosts))
+	}
+	ph.End(all)
+	return facts, down
+}
+
+// planInput completes the lab's address-plan input with what the hosts say.
+func planInput(l *lab.Lab, infos []lab.HostInfo, facts map[string]*cluster.Facts) addrplan.Input {
+	in := lab.PlanInput(l, infos)
+	seen := map[string]bool{}
+	for i := range in.Hosts {
+		h := &in.Hosts[i]
+		f := facts[h.Name]
+		if f == nil {
+			continue
+		}
+		h.Underlay, _ = netip.ParsePrefix(f.UnderlaySubnet)
+		h.Docker0, _ = netip.ParsePrefix(f.Docker0Subnet)
+		h.GWBridge, _ = netip.ParsePrefix(f.GWBridgeSubnet)
+		for _, p := range f.Routes {
+			if p.Bits() > 0 && p.Addr().Is4() && p.Masked() != h.Underlay.Masked() && p.Masked() != h.Docker0.Masked() && p.Masked() != h.GWBridge.Masked() {
+				h.Routes = append(h.Routes, p)
+			}
+		}
+		for _, n := range f.Networks {
+			switch n.Name {
+			case "bridge", "docker_gwbridge", "host", "none":
+				continue
+			case "ingress":
+				if in.Ingress.IsValid() || n.Scope == "swarm" {
+					if p, err := firstSubnet(n.Subnets); err == nil {
+						in.Ingress = p
+					}
+				}
+				continue
+			}
+			p, err := firstSubnet(n.Subnets)
+			if err != nil {
+				continue
+			}
+			e := addrplan.Existing{Name: n.Name, Driver: n.Driver, Prefix: p, Host: h.Name}
+			if n.Scope == "swarm" {
+				e.Host = ""
+				if seen[n.Name] {
+					continue
+				}
+				seen[n.Name] = true
+			}
+			in.Existing = append(in.Existing, e)
+		}
+	}
+	return in
+}
+
+func firstSubnet(subnets []string) (netip.Prefix, error) {
+	for _, s := range subnets {
+		if p, err := netip.ParsePrefix(s); err == nil && p.Addr().Is4() {
+			return p, nil
+		}
+	}
+	return netip.Prefix{}, errors.New("no IPv4 subnet")
+}
+
+// capabilities refuses what these hosts cannot do and returns the findings
+// that say what they lack. Limits are findings, never failed probes.
+func capabilities(l *lab.Lab, facts map[string]*cluster.Facts, hosts []inventory.Host) (dnsrr bool, findings []results.Finding, err error) {
+	lack := map[string][]string{}
+	for _, h := range hosts {
+		f := facts[h.Name]
+		if f == nil {
+			continue
+		}
+		if !f.Features.IPVS {
+			lack["ipvs"] = append(lack["ipvs"], h.Name)
+		}
+		if !f.Features.ESP {
+			lack["esp"] = append(lack["esp"], h.Name)
+		}
+		if !f.Features.VLAN8021Q {
+			lack["8021q"] = append(lack["8021q"], h.Name)
+		}
+		if !f.Features.VXLAN {
+			lack["vxlan"] = append(lack["vxlan"], h.Name)
+		}
+		if !f.Features.Macvlan {
+			lack["macvlan"] = append(lack["macvlan"], h.Name)
+		}
+	}
+	on := func(k string) string { return strings.Join(lack[k], ", ") }
+	var errs *multierror.Error
+	if len(lack["ipvs"]) > 0 {
+		dnsrr = true
+		findings = append(findings, results.Finding{Severity: results.SeverityInfo, Host: on("ipvs"),
+			Message: "no IPVS in the kernel: services use DNS round robin (endpoint mode dnsrr) instead of a virtual IP, and published service ports use host mode (the ingress routing mesh needs IPVS)"})
+		for _, w := range l.Workloads {
+			for _, p := range w.Ports {
+				if p.Mode == lab.PortModeIngress {
+					errs = multierror.Append(errs, fmt.Errorf("workload %q publishes %d in ingress mode, but %s have no IPVS: use mode: host", w.Name, p.Published, on("ipvs")))
+				}
+			}
+		}
+	}
+	for _, n := range l.Networks {
+		if n.Default {
+			continue
+		}
+		if n.Encrypted && len(lack["esp"]) > 0 {
+			errs = multierror.Append(errs, fmt.Errorf("network %q is encrypted, but %s have no ESP (xfrm) support: encrypted overlay traffic cannot pass; drop encrypted: true", n.Name, on("esp")))
+		}
+		if n.Driver == lab.DriverOverlay && len(lack["vxlan"]) > 0 {
+			errs = multierror.Append(errs, fmt.Errorf("network %q is an overlay, but %s have no VXLAN", n.Name, on("vxlan")))
+		}
+		if n.Driver == lab.DriverMacvlan {
+			if len(lack["macvlan"]) > 0 {
+				errs = multierror.Append(errs, fmt.Errorf("network %q is macvlan, but %s have no macvlan driver", n.Name, on("macvlan")))
+			}
+			if strings.Contains(n.Parent, ".") && len(lack["8021q"]) > 0 {
+				errs = multierror.Append(errs, fmt.Errorf("network %q uses VLAN parent %s, but %s have no 802.1q support: use a plain parent interface", n.Name, n.Parent, on("8021q")))
+			}
+		}
+	}
+	if len(lack["esp"]) > 0 {
+		findings = append(findings, results.Finding{Severity: results.SeverityInfo, Host: on("esp"), Message: "no ESP (xfrm) in the kernel: encrypted overlay networks cannot pass traffic"})
+	}
+	if len(lack["8021q"]) > 0 {
+		findings = append(findings, results.Finding{Severity: results.SeverityInfo, Host: on("8021q"), Message: "no 802.1q in the kernel: macvlan on a VLAN sub-interface (eth0.10) cannot be created; a plain parent works"})
+	}
+	return dnsrr, findings, errs.ErrorOrNil()
+}
+
+// leader is the index in c.Nodes of the first reachable manager, or -1.
+func leader(c *cluster.Cluster) int {
+	for i, n := range c.Nodes {
+		if n.Host.IsManager() {
+			return i
+		}
+	}
+	return -1
+}
+
+func overlayHosts(c *cluster.Cluster, facts map[string]*cluster.Facts) []overlay.Host {
+	out := make([]overlay.Host, 0, len(c.Nodes))
+	for _, n := range c.Nodes {
+		parent := n.Host.MacvlanParent
+		if parent == "" && facts[n.Name()] != nil {
+			parent = facts[n.Name()].UnderlayIface
+		}
+		out = append(out, overlay.Host{Name: n.Name(), API: n.Docker(), Parent: parent})
+	}
+	return out
+}
+
+func workloadHosts(c *cluster.Cluster) []workload.Host {
+	out := make([]workload.Host, 0, len(c.Nodes))
+	for _, n := range c.Nodes {
+		out = append(out, workload.Host{Name: n.Name(), Role: n.Host.Role, API: n.Docker()})
+	}
+	return out
+}
+
+// UpResult says what up did.
+type UpResult struct {
+	Actions []string
+	Plan    *addrplan.Plan
+	Image   string
+	Elapsed time.Duration
+}
+
+// Up brings the lab up on every host of the inventory, changing only what
+// differs from what is wanted.
+func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host, l *lab.Lab) (UpResult, error) {
+	start := time.Now()
+	var res UpResult
+	facts, down := r.gather(ctx, c, hosts)
+	if len(down) > 0 {
+		return res, hostsError("up needs every host of the inventory", down)
+	}
+	infos := hostInfos(hosts)
+	for _, f := range facts {
+		for _, p := range f.Problems {
+			r.logger.Warnf("%s: %s", f.Name, p)
+		}
+	}
+
+	ph := r.progress.Start("plan")
+	plan := addrplan.Compute(planInput(l, infos, facts))
+	res.Plan = plan
+	dnsrr, _, err := capabilities(l, facts, hosts)
+	if err == nil {
+		err = plan.Err()
+	} else if perr := plan.Err(); perr != nil {
+		err = multierror.Append(err, perr)
+	}
+	placed, perr := lab.Placements(l, infos)
+	if perr != nil {
+		err = errors.Join(err, perr)
+	}
+	ph.End(err)
+	if err != nil {
+		return res, err
+	}
+	for name, p := range plan.Subnets {
+		if plan.Chosen[name] {
+			ph.Infof("%s: subnet %s chosen", name, p)
+		}
+	}
+
+	lead := leader(c)
+	if l.NeedsSwarm() {
+		ph := r.progress.Start("swarm")
+		sres, err := swarm.Ensure(ctx, swarm.Members(c), swarm.WithLogger(r.logger), swarm.WithForce(r.force), swarm.WithReadyTimeout(r.wait))
+		for _, a := range sres.Actions {
+			ph.Infof("%s", a)
+		}
+		res.Actions = append(res.Actions, sres.Actions...)
+		ph.End(err)
+		if err != nil {
+			return res, err
+		}
+	}
+
+	ph = r.progress.Start("networks")
+	acts, err := overlay.Ensure(ctx, overlay.Spec{Lab: l, Plan: plan, Hosts: overlayHosts(c, facts), Leader: max(lead, 0), UsedOn: usedOn(l, placed)})
+	for _, a := range acts {
+		ph.Infof("%s", a)
+	}
+	res.Actions = append(res.Actions, acts...)
+	ph.End(err)
+	if err != nil {
+		return res, err
+	}
+
+	image, acts, err := r.ensureImage(ctx, c, facts, l)
+	res.Image = image
+	res.Actions = append(res.Actions, acts...)
+	if err != nil {
+		return res, err
+	}
+
+	ph = r.progress.Start("workloads")
+	spec := workload.Spec{Lab: l, Image: image, Hosts: workloadHosts(c), DNSRR: dnsrr, Placed: placed, Wait: r.wait}
+	if l.NeedsSwarm() && lead >= 0 {
+		spec.Manager = c.Nodes[lead].Docker()
+	}
+	acts, err = workload.Ensure(ctx, spec)
+	for _, a := range acts {
+		ph.Infof("%s", a)
+	}
+	res.Actions = append(res.Actions, acts...)
+	ph.End(err)
+	res.Elapsed = time.Since(start)
+	return res, err
+}
+
+// usedOn says on which hosts each local network is needed: where a workload
+// attached to it runs.
+func usedOn(l *lab.Lab, placed map[string][]string) map[string][]string {
+	out := map[string][]string{}
+	for _, w := range l.Workloads {
+		for _, a := range w.Networks {
+			for _, h := range placed[w.Name] {
+				if !contains(out[a.Network], h) {
+					out[a.Network] = append(out[a.Network], h)
+				}
+			}
+		}
+	}
+	for _, n := range l.Networks {
+		sort.Strings(out[n.Name])
+		if n.Driver == lab.DriverMacvlan && n.Scope == lab.ScopeSwarm {
+			delete(out, n.Name) // config-only networks go on every host
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Runner) ensureImage(ctx context.Context, c *cluster.Cluster, facts map[string]*cluster.Facts, l *lab.Lab) (string, []string, error) {
+	needed := false
+	for _, w := range l.Workloads {
+		if w.Image == "" {
+			needed = true
+		}
+	}
+	if !needed {
+		return "", nil, nil
+	}
+	ph := r.progress.Start("probe image")
+	opts := []probeimage.Option{probeimage.WithLogger(r.logger)}
+	if r.probeBinary != "" {
+		opts = append(opts, probeimage.WithBinary(r.probeBinary))
+	}
+	img, err := probeimage.New(opts...)
+	if err != nil {
+		ph.End(err)
+		return "", nil, err
+	}
+	var (
+		mu      sync.Mutex
+		actions []string
+	)
+	err = c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
+		st := ph.Host(n.Name())
+		if f := facts[n.Name()]; f != nil {
+			if err := img.Binary.CheckArch(f.Arch); err != nil {
+				st.Done(err)
+				return err
+			}
+		}
+		loaded, err := img.Ensure(ctx, n.Docker())
+		st.Done(err)
+		if loaded {
+			mu.Lock()
+			actions = append(actions, fmt.Sprintf("%s: loaded %s", n.Name(), img.Ref))
+			mu.Unlock()
+		}
+		return err
+	})
+	ph.End(err)
+	sort.Strings(actions)
+	return img.Ref, actions, err
+}
+
+func hostsError(what string, down map[string]error) error {
+	var result *multierror.Error
+	names := make([]string, 0, len(down))
+	for n := range down {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		result = multierror.Append(result, multierror.Prefix(down[n], n+":"))
+	}
+	return fmt.Errorf("%s: %w", what, result)
+}
+
+// ErrNoSwarm means check found no swarm for a lab that needs one.
+var ErrNoSwarm = errors.New("no swarm")
+
+// Check runs the lab's probes and returns the result document. Hosts that
+// cannot be reached still yield their rows, failed with the cause.
+func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host, l *lab.Lab) (*results.Document, error) {
+	start := time.Now()
+	doc := &results.Document{SchemaVersion: results.SchemaVersion, Lab: l.Name, StartedAt: start.UTC(), Hosts: []results.Host{}, Networks: []results.Network{}, Probes: []results.Probe{}, Findings: []results.Finding{}}
+	facts, down := r.gather(ctx, c, hosts)
+	infos := hostInfos(hosts)
+
+	for _, h := range hosts {
+		rh := results.Host{Name: h.Name, Address: h.Address}
+		if f := facts[h.Name]; f != nil {
+			rh.EngineVersion, rh.Docker0Subnet, rh.Docker0Gateway, rh.SwarmRole = f.EngineVersion, f.Docker0Subnet, f.Docker0Gateway, f.SwarmRole
+			for _, p := range f.Problems {
+				doc.Findings = append(doc.Findings, results.Finding{Severity: results.SeverityError, Host: h.Name, Message: p})
+			}
+		}
+		if err := down[h.Name]; err != nil {
+			rh.Error = err.Error()
+			doc.Findings = append(doc.Findings, results.Finding{Severity: results.SeverityError, Host: h.Name, Message: "unreachable: " + err.Error()})
+		}
+		doc.Hosts = append(doc.Hosts, rh)
+	}
+
+	plan := addrplan.Compute(planInput(l, infos, facts))
+	for _, f := range plan.Findings {
+		doc.Findings = append(doc.Findings, results.Finding{Severity: f.Severity, Host: f.Host, Message: f.Message})
+	}
+	_, capFindings, _ := capabilities(l, facts, hosts)
+	doc.Findings = append(doc.Findings, capFindings...)
+
+	lead := -1
+	for i, n := range c.Nodes {
+		if f := facts[n.Name()]; f != nil && n.Host.IsManager() && f.SwarmRole == "manager" && f.SwarmState == "active" {
+			lead = i
+			break
+		}
+	}
+	if l.NeedsSwarm() && lead < 0 {
+		return doc, fmt.Errorf("%w: no reachable manager of the inventory is in a swarm: run `overlab up` first", ErrNoSwarm)
+	}
+	for _, n := range l.Networks {
+		rn := results.Network{Name: n.Name, Driver: n.Driver, Scope: n.Scope}
+		if p, ok := plan.Subnets[n.Name]; ok && p.IsValid() {
+			rn.Subnet = p.String()
+		} else if n.Name == "bridge" && len(doc.Hosts) > 0 {
+			rn.Subnet = doc.Hosts[0].Docker0Subnet
+		}
+		doc.Networks = append(doc.Networks, rn)
+	}
+
+	placed, err := lab.Placements(l, infos)
+	if err != nil {
+		return doc, err
+	}
+	ph := r.progress.Start("probes")
+	spec := workload.Spec{Lab: l, Hosts: workloadHosts(c), Placed: placed}
+	if lead >= 0 {
+		spec.Manager = c.Nodes[lead].Docker()
+	}
+	inst, ierr := workload.Instances(ctx, spec)
+	if ierr != nil {
+		r.logger.V(1).Infof("finding the lab's containers: %v", ierr)
+	}
+	engines := map[string]check.Execer{}
+	for _, n := range c.Nodes {
+		if down[n.Name()] == nil {
+			engines[n.Name()] = n.Docker()
+		}
+	}
+	probes, err := check.Run(ctx, check.Spec{Lab: l, Hosts: infos, Instances: inst, Engines: engines, HostErrors: down, Timeout: r.probeWait, Tries: r.tries, Parallel: r.parallel})
+	if err != nil {
+		ph.End(err)
+		return doc, err
+	}
+	check.Sort(probes)
+	doc.Probes = probes
+	doc.Summarize()
+	var perr error
+	if doc.Failed() {
+		perr = fmt.Errorf("%d of %d not as expected", doc.Summary.Failed, doc.Summary.Total)
+	}
+	ph.End(perr)
+	doc.DurationMS = time.Since(start).Milliseconds()
+	return doc, nil
+}
+
+// Down removes what overlab created for the lab: workloads, networks (and
+// config-only networks), swarm membership (workers first) and, when asked,
+// the probe images. It collects every host's error and carries on.
+func (r *Runner) Down(ctx context.Context, c *cluster.Cluster, l *lab.Lab, images bool) ([]string, error) {
+	var (
+		actions []string
+		result  *multierror.Error
+	)
+	for name, err := range c.Down {
+		result = multierror.Append(result, multierror.Prefix(err, name+":"))
+	}
+	lead := leader(c)
+	ph := r.progress.Start("workloads")
+	var manager workload.ServiceAPI
+	if lead >= 0 {
+		if info, err := c.Nodes[lead].Docker().Info(ctx); err == nil && info.Swarm.ControlAvailable {
+			manager = c.Nodes[lead].Docker()
+		}
+	}
+	acts, err := workload.Remove(ctx, l.Name, manager, workloadHosts(c))
+	actions = append(actions, acts...)
+	ph.End(err)
+	if err != nil {
+		result = multierror.Append(result, err)
+	}
+
+	ph = r.progress.Start("networks")
+	acts, err = overlay.Remove(ctx, l.Name, overlayHosts(c, nil), lead, r.wait)
+	actions = append(actions, acts...)
+	ph.End(err)
+	if err != nil {
+		result = multierror.Append(result, err)
+	}
+
+	if l.NeedsSwarm() {
+		ph = r.progress.Start("swarm")
+		acts, err = swarm.Leave(ctx, swarm.Members(c), swarm.WithLogger(r.logger))
+		actions = append(actions, acts...)
+		ph.End(err)
+		if err != nil {
+			result = multierror.Append(result, err)
+		}
+	}
+	if images {
+		ph = r.progress.Start("images")
+		var mu sync.Mutex
+		err := c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
+			removed, err := probeimage.Remove(ctx, n.Docker(), "")
+			mu.Lock()
+			for _, ref := range removed {
+				actions = append(actions, fmt.Sprintf("%s: removed image %s", n.Name(), ref))
+			}
+			mu.Unlock()
+			return err
+		})
+		ph.End(err)
+		if err != nil {
+			result = multierror.Append(result, err)
+		}
+	}
+	return actions, result.ErrorOrNil()
+}

@@ -1,0 +1,505 @@
+package swarm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/swarm"
+	"github.com/docker/docker/api/types/system"
+	"github.com/hashicorp/go-multierror"
+
+	"github.com/overlab/overlab/cluster"
+	"github.com/overlab/overlab/inventory"
+	"github.com/overlab/overlab/log"
+)
+
+// HostLabel is the node label that maps a swarm node to its inventory host,
+// so placement works whatever the machine's hostname is.
+const HostLabel = "overlab.host"
+
+// API is what this package needs of one engine.
+type API interface {
+	Info(ctx context.Context) (system.Info, error)
+	SwarmInit(ctx context.Context, req swarm.InitRequest) (string, error)
+	SwarmJoin(ctx context.Context, req swarm.JoinRequest) error
+	SwarmInspect(ctx context.Context) (swarm.Swarm, error)
+	SwarmLeave(ctx context.Context, force bool) error
+	NodeList(ctx context.Context, options swarm.NodeListOptions) ([]swarm.Node, error)
+	NodeInspectWithRaw(ctx context.Context, nodeID string) (swarm.Node, []byte, error)
+	NodeUpdate(ctx context.Context, nodeID string, version swarm.Version, node swarm.NodeSpec) error
+	NodeRemove(ctx context.Context, nodeID string, options swarm.NodeRemoveOptions) error
+}
+
+// Member is one host as the swarm package sees it.
+type Member struct {
+	Host inventory.Host
+	API  API
+}
+
+// Members maps connected cluster nodes to members.
+func Members(c *cluster.Cluster) []Member {
+	out := make([]Member, 0, len(c.Nodes))
+	for _, n := range c.Nodes {
+		out = append(out, Member{Host: n.Host, API: n.Docker()})
+	}
+	return out
+}
+
+type options struct {
+	logger    log.Logger
+	force     bool
+	readyWait time.Duration
+}
+
+// Option configures Ensure and Leave.
+type Option func(*options)
+
+// WithLogger injects the logger.
+func WithLogger(l log.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithForce makes a host that is in another swarm leave it first.
+func WithForce(f bool) Option { return func(o *options) { o.force = f } }
+
+// WithReadyTimeout bounds the wait for every node to be Ready.
+func WithReadyTimeout(d time.Duration) Option { return func(o *options) { o.readyWait = d } }
+
+func newOptions(opts []Option) options {
+	o := options{logger: log.NoOp{}, readyWait: 60 * time.Second}
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
+// Result says what Ensure did.
+type Result struct {
+	ClusterID string
+	Leader    string   // the inventory name of the manager that was used
+	Actions   []string // human-readable changes; empty when nothing changed
+	// NodeIDs maps inventory names to swarm node IDs.
+	NodeIDs map[string]string
+}
+
+// Changed reports whether Ensure changed anything.
+func (r Result) Changed() bool { return len(r.Actions) > 0 }
+
+// Ensure makes every member part of one swarm led from the first manager.
+// Hosts already in this swarm are left alone; a host in another swarm is an
+// error unless WithForce.
+func Ensure(ctx context.Context, members []Member, opts ...Option) (Result, error) {
+	o := newOptions(opts)
+	var res Result
+	lead := -1
+	for i, m := range members {
+		if m.Host.IsManager() {
+			lead = i
+			break
+		}
+	}
+	if lead < 0 {
+		return res, errors.New("no manager among the reachable hosts: give one host role: manager in the inventory")
+	}
+	leader := members[lead]
+	res.Leader = leader.Host.Name
+
+	infos := make([]system.Info, len(members))
+	if err := each(ctx, members, func(ctx context.Context, i int, m Member) error {
+		info, err := m.API.Info(ctx)
+		infos[i] = info
+		return err
+	}); err != nil {
+		return res, err
+	}
+
+	li := infos[lead].Swarm
+	switch {
+	case li.LocalNodeState == swarm.LocalNodeStateActive && li.ControlAvailable:
+		// The first manager already leads a swarm: that swarm is "this" one.
+	case li.LocalNodeState == swarm.LocalNodeStateActive || li.LocalNodeState == swarm.LocalNodeStatePending || li.LocalNodeState == swarm.LocalNodeStateLocked:
+		if !o.force {
+			return res, fmt.Errorf("%s: already in a swarm as a worker (or %s), but it must lead the lab's swarm: run `overlab up --force` to make it leave, or `docker swarm leave --force` on it", leader.Host.Name, li.LocalNodeState)
+		}
+		if err := leader.API.SwarmLeave(ctx, true); err != nil {
+			return res, fmt.Errorf("%s: leaving its old swarm: %w", leader.Host.Name, err)
+		}
+		res.Actions = append(res.Actions, leader.Host.Name+": left its old swarm (--force)")
+		li = swarm.Info{}
+		fallthrough
+	default:
+		id, err := leader.API.SwarmInit(ctx, swarm.InitRequest{
+			ListenAddr:      "0.0.0.0:2377",
+			AdvertiseAddr:   leader.Host.Address,
+			DataPathAddr:    leader.Host.Address,
+			ForceNewCluster: false,
+		})
+		if err != nil {
+			return res, fmt.Errorf("%s: swarm init advertising %s: %w", leader.Host.Name, leader.Host.Address, err)
+		}
+		res.Actions = append(res.Actions, fmt.Sprintf("%s: initialised the swarm, advertising %s", leader.Host.Name, leader.Host.Address))
+		o.logger.V(1).Infof("%s: swarm initialised (node %s)", leader.Host.Name, id)
+		if infos[lead], err = leader.API.Info(ctx); err != nil {
+			return res, err
+		}
+	}
+	sw, err := leader.API.SwarmInspect(ctx)
+	if err != nil {
+		return res, fmt.Errorf("%s: swarm inspect: %w", leader.Host.Name, err)
+	}
+	res.ClusterID = sw.ID
+	nodes, err := leader.API.NodeList(ctx, swarm.NodeListOptions{})
+	if err != nil {
+		return res, fmt.Errorf("%s: node list: %w", leader.Host.Name, err)
+	}
+	inSwarm := map[string]bool{}
+	for _, n := range nodes {
+		inSwarm[n.ID] = true
+	}
+	remote := net.JoinHostPort(leader.Host.Address, "2377")
+	if len(infos[lead].Swarm.RemoteManagers) > 0 {
+		remote = infos[lead].Swarm.RemoteManagers[0].Addr
+	}
+
+	// Managers join one at a time (each changes the raft membership), then
+	// the workers all at once.
+	join := func(ctx context.Context, i int, m Member) error {
+		if i == lead {
+			return nil
+		}
+		si := infos[i].Swarm
+		if si.LocalNodeState == swarm.LocalNodeStateActive && inSwarm[si.NodeID] {
+			return nil // already in this swarm: leave it alone
+		}
+		if si.LocalNodeState != swarm.LocalNodeStateInactive && si.LocalNodeState != "" {
+			if !o.force {
+				return fmt.Errorf("in another swarm (state %s, node %s): run `overlab up --force` to make it leave, or `docker swarm leave --force` on it", si.LocalNodeState, short(si.NodeID))
+			}
+			if err := m.API.SwarmLeave(ctx, true); err != nil {
+				return fmt.Errorf("leaving its old swarm: %w", err)
+			}
+		}
+		token := sw.JoinTokens.Worker
+		if m.Host.IsManager() {
+			token = sw.JoinTokens.Manager
+		}
+		err := m.API.SwarmJoin(ctx, swarm.JoinRequest{
+			ListenAddr:    "0.0.0.0:2377",
+			AdvertiseAddr: m.Host.Address,
+			DataPathAddr:  m.Host.Address,
+			RemoteAddrs:   []string{remote},
+			JoinToken:     token,
+		})
+		if err != nil {
+			return fmt.Errorf("joining the swarm at %s as %s: %w", remote, roleOf(m.Host), redact(err, sw.JoinTokens))
+		}
+		return nil
+	}
+	var managers, workers []int
+	for i, m := range members {
+		if i == lead {
+			continue
+		}
+		if m.Host.IsManager() {
+			managers = append(managers, i)
+		} else {
+			workers = append(workers, i)
+		}
+	}
+	var joined []string
+	var mu sync.Mutex
+	record := func(i int) {
+		si := infos[i].Swarm
+		if !(si.LocalNodeState == swarm.LocalNodeStateActive && inSwarm[si.NodeID]) {
+			mu.Lock()
+			joined = append(joined, fmt.Sprintf("%s: joined as %s", members[i].Host.Name, roleOf(members[i].Host)))
+			mu.Unlock()
+		}
+	}
+	for _, i := range managers {
+		if err := join(ctx, i, members[i]); err != nil {
+			return res, multierror.Prefix(err, members[i].Host.Name+":")
+		}
+		record(i)
+	}
+	if err := eachOf(ctx, members, workers, func(ctx context.Context, i int, m Member) error {
+		if err := join(ctx, i, m); err != nil {
+			return err
+		}
+		record(i)
+		return nil
+	}); err != nil {
+		return res, err
+	}
+	sort.Strings(joined)
+	res.Actions = append(res.Actions, joined...)
+
+	ids, err := nodeIDs(ctx, members)
+	if err != nil {
+		return res, err
+	}
+	res.NodeIDs = ids
+	if err := waitReady(ctx, leader.API, ids, o.readyWait); err != nil {
+		return res, err
+	}
+	labelled, err := applyLabels(ctx, leader.API, members, ids)
+	res.Actions = append(res.Actions, labelled...)
+	return res, err
+}
+
+func roleOf(h inventory.Host) string {
+	if h.IsManager() {
+		return inventory.RoleManager
+	}
+	return inventory.RoleWorker
+}
+
+func short(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// redact removes join tokens from an engine's error message: tokens are
+// secrets and never reach output or logs.
+func redact(err error, t swarm.JoinTokens) error {
+	msg := err.Error()
+	for _, tok := range []string{t.Worker, t.Manager} {
+		if tok != "" {
+			msg = strings.ReplaceAll(msg, tok, "<join token>")
+		}
+	}
+	if msg == err.Error() {
+		return err
+	}
+	return errors.New(msg)
+}
+
+// nodeIDs asks every member for its own swarm node ID.
+func nodeIDs(ctx context.Context, members []Member) (map[string]string, error) {
+	ids := make(map[string]string, len(members))
+	var mu sync.Mutex
+	err := each(ctx, members, func(ctx context.Context, _ int, m Member) error {
+		info, err := m.API.Info(ctx)
+		if err != nil {
+			return err
+		}
+		if info.Swarm.NodeID == "" {
+			return fmt.Errorf("not in the swarm after joining (state %s)", info.Swarm.LocalNodeState)
+		}
+		mu.Lock()
+		ids[m.Host.Name] = info.Swarm.NodeID
+		mu.Unlock()
+		return nil
+	})
+	return ids, err
+}
+
+// waitReady polls the leader until every member's node is Ready.
+func waitReady(ctx context.Context, api API, ids map[string]string, d time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	for {
+		nodes, err := api.NodeList(ctx, swarm.NodeListOptions{})
+		if err != nil {
+			return fmt.Errorf("node list: %w", err)
+		}
+		state := map[string]swarm.Node{}
+		for _, n := range nodes {
+			state[n.ID] = n
+		}
+		var notReady []string
+		for name, id := range ids {
+			n, ok := state[id]
+			if !ok || n.Status.State != swarm.NodeStateReady {
+				msg := name + " (unknown)"
+				if ok {
+					msg = fmt.Sprintf("%s (%s %s)", name, n.Status.State, n.Status.Message)
+				}
+				notReady = append(notReady, msg)
+			}
+		}
+		if len(notReady) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			sort.Strings(notReady)
+			return fmt.Errorf("swarm nodes not ready after %v: %s", d, strings.Join(notReady, ", "))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// applyLabels sets the inventory's labels and overlab.host on each node,
+// touching only nodes whose labels differ.
+func applyLabels(ctx context.Context, api API, members []Member, ids map[string]string) ([]string, error) {
+	var actions []string
+	var result *multierror.Error
+	for _, m := range members {
+		id := ids[m.Host.Name]
+		node, _, err := api.NodeInspectWithRaw(ctx, id)
+		if err != nil {
+			result = multierror.Append(result, fmt.Errorf("%s: node inspect: %w", m.Host.Name, err))
+			continue
+		}
+		want := map[string]string{HostLabel: m.Host.Name}
+		for k, v := range m.Host.Labels {
+			want[k] = v
+		}
+		spec := node.Spec
+		if spec.Labels == nil {
+			spec.Labels = map[string]string{}
+		}
+		changed := false
+		for k, v := range want {
+			if spec.Labels[k] != v {
+				spec.Labels[k] = v
+				changed = true
+			}
+		}
+		if !changed {
+			continue
+		}
+		if err := api.NodeUpdate(ctx, id, node.Version, spec); err != nil {
+			result = multierror.Append(result, fmt.Errorf("%s: node labels: %w", m.Host.Name, err))
+			continue
+		}
+		actions = append(actions, m.Host.Name+": node labels set")
+	}
+	return actions, result.ErrorOrNil()
+}
+
+// Leave takes every member out of its swarm: workers first, then managers,
+// the first manager last. It collects every host's error and carries on.
+func Leave(ctx context.Context, members []Member, opts ...Option) ([]string, error) {
+	o := newOptions(opts)
+	var workers, managers []int
+	for i, m := range members {
+		if m.Host.IsManager() {
+			managers = append([]int{i}, managers...) // the first manager goes last
+		} else {
+			workers = append(workers, i)
+		}
+	}
+	var (
+		mu      sync.Mutex
+		actions []string
+	)
+	leave := func(ctx context.Context, _ int, m Member) error {
+		info, err := m.API.Info(ctx)
+		if err != nil {
+			return err
+		}
+		if info.Swarm.LocalNodeState == swarm.LocalNodeStateInactive {
+			return nil
+		}
+		if err := m.API.SwarmLeave(ctx, true); err != nil {
+			return fmt.Errorf("swarm leave: %w", err)
+		}
+		o.logger.V(1).Infof("%s: left the swarm", m.Host.Name)
+		mu.Lock()
+		actions = append(actions, m.Host.Name+": left the swarm")
+		mu.Unlock()
+		return nil
+	}
+	var result *multierror.Error
+	if err := eachOf(ctx, members, workers, leave); err != nil {
+		result = multierror.Append(result, err)
+	}
+	for _, i := range managers {
+		if err := leave(ctx, i, members[i]); err != nil {
+			result = multierror.Append(result, multierror.Prefix(err, members[i].Host.Name+":"))
+		}
+	}
+	sort.Strings(actions)
+	return actions, result.ErrorOrNil()
+}
+
+func each(ctx context.Context, members []Member, fn func(context.Context, int, Member) error) error {
+	idx := make([]int, len(members))
+	for i := range idx {
+		idx[i] = i
+	}
+	return eachOf(ctx, members, idx, fn)
+}
+
+// eachOf runs fn concurrently for the given members and collects every
+// error, prefixed with the host's name.
+func eachOf(ctx context.Context, members []Member, idx []int, fn func(context.Context, int, Member) error) error {
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		result *multierror.Error
+	)
+	for _, i := range idx {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			if err := fn(ctx, i, members[i]); err != nil {
+				mu.Lock()
+				result = multierror.Append(result, multierror.Prefix(err, members[i].Host.Name+":"))
+				mu.Unlock()
+			}
+		}(i)
+	}
+	wg.Wait()
+	if result != nil {
+		sort.Slice(result.Errors, func(a, b int) bool { return result.Errors[a].Error() < result.Errors[b].Error() })
+	}
+	return result.ErrorOrNil()
+}
+
+// NodeHosts maps swarm node IDs to inventory names using the overlab.host
+// label (set by Ensure).
+func NodeHosts(ctx context.Context, api NodeLister) (map[string]string, error) {
+	nodes, err := Nodes(ctx, api)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for id, n := range nodes {
+		if n.Host != "" {
+			out[id] = n.Host
+		}
+	}
+	return out, nil
+}
+
+// NodeInfo is what the swarm says of one node.
+type NodeInfo struct {
+	Host     string // inventory name (overlab.host label)
+	Hostname string // the machine's hostname
+	State    string // ready, down, unknown, disconnected
+	Role     string // manager or worker
+	Leader   bool
+	Addr     string
+}
+
+// Nodes lists the swarm's nodes by ID.
+func Nodes(ctx context.Context, api NodeLister) (map[string]NodeInfo, error) {
+	nodes, err := api.NodeList(ctx, swarm.NodeListOptions{Filters: filters.NewArgs()})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]NodeInfo{}
+	for _, n := range nodes {
+		ni := NodeInfo{Host: n.Spec.Labels[HostLabel], Hostname: n.Description.Hostname, State: string(n.Status.State), Role: string(n.Spec.Role), Addr: n.Status.Addr}
+		if n.ManagerStatus != nil {
+			ni.Leader = n.ManagerStatus.Leader
+		}
+		out[n.ID] = ni
+	}
+	return out, nil
+}
+
+// NodeLister is the part of the API that NodeHosts needs.
+type NodeLister interface {
+	NodeList(ctx context.Context, options swarm.NodeListOptions) ([]swarm.Node, error)
+}

@@ -1,0 +1,614 @@
+package workload
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/swarm"
+	"github.com/docker/go-connections/nat"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/hashicorp/go-multierror"
+
+	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/overlay"
+	swarmpkg "github.com/overlab/overlab/swarm"
+)
+
+// SpecLabel holds a hash of what overlab asked for, so that a second `up`
+// with nothing changed touches nothing.
+const SpecLabel = "overlab.spec"
+
+// ServiceAPI is what this package needs of the swarm manager.
+type ServiceAPI interface {
+	ServiceCreate(ctx context.Context, service swarm.ServiceSpec, options swarm.ServiceCreateOptions) (swarm.ServiceCreateResponse, error)
+	ServiceList(ctx context.Context, options swarm.ServiceListOptions) ([]swarm.Service, error)
+	ServiceRemove(ctx context.Context, serviceID string) error
+	TaskList(ctx context.Context, options swarm.TaskListOptions) ([]swarm.Task, error)
+	NodeList(ctx context.Context, options swarm.NodeListOptions) ([]swarm.Node, error)
+}
+
+// ContainerAPI is what this package needs of each host's engine.
+type ContainerAPI interface {
+	ContainerCreate(ctx context.Context, config *container.Config, hostConfig *container.HostConfig, networkingConfig *network.NetworkingConfig, platform *ocispec.Platform, containerName string) (container.CreateResponse, error)
+	ContainerStart(ctx context.Context, containerID string, options container.StartOptions) error
+	ContainerList(ctx context.Context, options container.ListOptions) ([]container.Summary, error)
+	ContainerInspect(ctx context.Context, containerID string) (container.InspectResponse, error)
+	ContainerRemove(ctx context.Context, containerID string, options container.RemoveOptions) error
+	NetworkConnect(ctx context.Context, networkID, containerID string, config *network.EndpointSettings) error
+}
+
+// Host is one engine.
+type Host struct {
+	Name string
+	Role string
+	API  ContainerAPI
+}
+
+// Spec is a lab's workloads on a set of hosts.
+type Spec struct {
+	Lab     *lab.Lab
+	Image   string // the default image: the probe's
+	Hosts   []Host
+	Manager ServiceAPI // nil when the lab needs no swarm
+	// DNSRR makes services use DNS round robin instead of a VIP (hosts
+	// without IPVS cannot balance through a VIP).
+	DNSRR bool
+	// Placed maps each workload to the hosts it runs on (lab.Placements).
+	Placed map[string][]string
+	Wait   time.Duration
+}
+
+func (s Spec) image(w lab.Workload) string {
+	if w.Image != "" {
+		return w.Image
+	}
+	return s.Image
+}
+
+// Ensure creates missing or changed workloads and waits until every
+// instance runs. A task that fails is reported with the engine's message.
+func Ensure(ctx context.Context, s Spec) ([]string, error) {
+	var actions []string
+	var services []lab.Workload
+	for _, w := range s.Lab.Workloads {
+		var (
+			did []string
+			err error
+		)
+		if w.Kind == lab.KindService {
+			did, err = s.ensureService(ctx, w)
+			services = append(services, w)
+		} else {
+			did, err = s.ensureContainers(ctx, w)
+		}
+		actions = append(actions, did...)
+		if err != nil {
+			return actions, fmt.Errorf("workload %q: %w", w.Name, err)
+		}
+	}
+	if len(services) > 0 {
+		if err := s.waitServices(ctx, services); err != nil {
+			return actions, err
+		}
+	}
+	return actions, nil
+}
+
+func specHash(v any) string {
+	b, _ := json.Marshal(v)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+func (s Spec) serviceSpec(w lab.Workload) swarm.ServiceSpec {
+	grace := time.Second
+	labels := map[string]string{overlay.LabLabel: s.Lab.Name}
+	spec := swarm.ServiceSpec{
+		Annotations: swarm.Annotations{Name: w.Name, Labels: labels},
+		TaskTemplate: swarm.TaskSpec{
+			ContainerSpec: &swarm.ContainerSpec{
+				Image:           s.image(w),
+				Args:            w.Command,
+				Hostname:        "{{.Service.Name}}-{{.Node.Hostname}}",
+				StopGracePeriod: &grace,
+				Labels:          map[string]string{overlay.LabLabel: s.Lab.Name},
+			},
+			RestartPolicy: &swarm.RestartPolicy{Condition: swarm.RestartPolicyConditionAny},
+			Placement:     &swarm.Placement{Constraints: s.constraints(w)},
+		},
+		EndpointSpec: &swarm.EndpointSpec{Mode: swarm.ResolutionModeVIP},
+	}
+	if s.DNSRR {
+		spec.EndpointSpec.Mode = swarm.ResolutionModeDNSRR
+	}
+	for _, a := range w.Networks {
+		spec.TaskTemplate.Networks = append(spec.TaskTemplate.Networks, swarm.NetworkAttachmentConfig{Target: a.Network, Aliases: a.Aliases})
+	}
+	for _, p := range w.Ports {
+		mode := swarm.PortConfigPublishModeHost
+		if p.Mode == lab.PortModeIngress {
+			mode = swarm.PortConfigPublishModeIngress
+		}
+		proto := swarm.PortConfigProtocolTCP
+		if p.Protocol == "udp" {
+			proto = swarm.PortConfigProtocolUDP
+		}
+		spec.EndpointSpec.Ports = append(spec.EndpointSpec.Ports, swarm.PortConfig{Protocol: proto, TargetPort: uint32(p.Target), PublishedPort: uint32(p.Published), PublishMode: mode})
+	}
+	if w.Replicated() {
+		n := uint64(w.Replicas)
+		spec.Mode = swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: &n}}
+	} else {
+		spec.Mode = swarm.ServiceMode{Global: &swarm.GlobalService{}}
+	}
+	labels[SpecLabel] = specHash(spec)
+	return spec
+}
+
+// constraints place a service on the workload's hosts: swarm constraints
+// are ANDed, so a subset is "not on each host outside it".
+func (s Spec) constraints(w lab.Workload) []string {
+	placed := map[string]bool{}
+	for _, h := range s.Placed[w.Name] {
+		placed[h] = true
+	}
+	if len(placed) == len(s.Hosts) {
+		return nil
+	}
+	var out []string
+	for _, h := range s.Hosts {
+		if !placed[h.Name] {
+			out = append(out, fmt.Sprintf("node.labels.%s!=%s", swarmpkg.HostLabel, h.Name))
+		}
+	}
+	return out
+}
+
+func (s Spec) ensureService(ctx context.Context, w lab.Workload) ([]string, error) {
+	if s.Manager == nil {
+		return nil, fmt.Errorf("a service needs a swarm")
+	}
+	spec := s.serviceSpec(w)
+	list, err := s.Manager.ServiceList(ctx, swarm.ServiceListOptions{Filters: filters.NewArgs(filters.Arg("name", w.Name))})
+	if err != nil {
+		return nil, err
+	}
+	for _, svc := range list {
+		if svc.Spec.Name != w.Name {
+			continue
+		}
+		if svc.Spec.Labels[SpecLabel] == spec.Labels[SpecLabel] {
+			return nil, nil
+		}
+		if svc.Spec.Labels[overlay.LabLabel] == "" {
+			return nil, fmt.Errorf("a service %q that overlab did not create exists: remove it with `docker service rm %s`", w.Name, w.Name)
+		}
+		// Changed: replace it (an update would keep the old tasks' networks).
+		if err := s.Manager.ServiceRemove(ctx, svc.ID); err != nil {
+			return nil, err
+		}
+		if err := s.waitTasksGone(ctx, w.Name); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := s.Manager.ServiceCreate(ctx, spec, swarm.ServiceCreateOptions{QueryRegistry: false}); err != nil {
+		return nil, err
+	}
+	mode := "global"
+	if w.Replicated() {
+		mode = fmt.Sprintf("%d replicas", w.Replicas)
+	}
+	return []string{fmt.Sprintf("created service %s (%s, endpoint %s)", w.Name, mode, spec.EndpointSpec.Mode)}, nil
+}
+
+func (s Spec) waitTasksGone(ctx context.Context, name string) error {
+	deadline := time.Now().Add(s.Wait)
+	for time.Now().Before(deadline) {
+		tasks, err := s.Manager.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", name))})
+		if err != nil || len(tasks) == 0 {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return nil
+}
+
+// waitServices polls the manager until every service has one running task
+// per host it is placed on (or its replicas). A rejected task ends the wait
+// at once with the engine's error; others are reported when the wait ends.
+func (s Spec) waitServices(ctx context.Context, services []lab.Workload) error {
+	ctx, cancel := context.WithTimeout(ctx, s.Wait)
+	defer cancel()
+	nodeHost, err := swarmpkg.NodeHosts(ctx, s.Manager)
+	if err != nil {
+		return err
+	}
+	for {
+		var pending []string
+		var fatal *multierror.Error
+		for _, w := range services {
+			tasks, err := s.Manager.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", w.Name))})
+			if err != nil {
+				return fmt.Errorf("task list of %s: %w", w.Name, err)
+			}
+			running := map[string]bool{}
+			lastErr := map[string]string{}
+			nRunning := 0
+			for _, t := range tasks {
+				host := nodeHost[t.NodeID]
+				if t.Status.State == swarm.TaskStateRunning && t.DesiredState == swarm.TaskStateRunning {
+					running[host] = true
+					nRunning++
+					continue
+				}
+				if t.Status.Err != "" {
+					lastErr[host] = fmt.Sprintf("%s (task %s)", t.Status.Err, t.Status.State)
+					if t.Status.State == swarm.TaskStateRejected && t.DesiredState == swarm.TaskStateRunning {
+						fatal = multierror.Append(fatal, fmt.Errorf("service %s on %s: %s", w.Name, orAny(host), t.Status.Err))
+					}
+				}
+			}
+			if w.Replicated() {
+				if nRunning < w.Replicas {
+					pending = append(pending, fmt.Sprintf("%s: %d of %d replicas running%s", w.Name, nRunning, w.Replicas, errSuffix(lastErr)))
+				}
+				continue
+			}
+			for _, h := range s.Placed[w.Name] {
+				if !running[h] {
+					msg := fmt.Sprintf("%s on %s: not running yet", w.Name, h)
+					if e := lastErr[h]; e != "" {
+						msg = fmt.Sprintf("%s on %s: %s", w.Name, h, e)
+					}
+					pending = append(pending, msg)
+				}
+			}
+		}
+		if fatal != nil {
+			return fatal.ErrorOrNil()
+		}
+		if len(pending) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			sort.Strings(pending)
+			return fmt.Errorf("tasks not running after %v:\n  %s", s.Wait, strings.Join(pending, "\n  "))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func orAny(h string) string {
+	if h == "" {
+		return "an unassigned node"
+	}
+	return h
+}
+
+func errSuffix(m map[string]string) string {
+	for _, e := range m {
+		return ": " + e
+	}
+	return ""
+}
+
+// ContainerHostname is a lab container's hostname: unique across hosts, so
+// that a probe's answer says which peer answered.
+func ContainerHostname(workload, host string) string { return workload + "-" + host }
+
+func (s Spec) containerConfig(w lab.Workload, host string) (*container.Config, *container.HostConfig, *network.NetworkingConfig, string) {
+	stop := 1
+	cfg := &container.Config{
+		Image:       s.image(w),
+		Hostname:    ContainerHostname(w.Name, host),
+		Cmd:         w.Command,
+		Labels:      map[string]string{overlay.LabLabel: s.Lab.Name},
+		StopTimeout: &stop,
+	}
+	hc := &container.HostConfig{NetworkMode: "none", PortBindings: nat.PortMap{}}
+	nc := &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{}}
+	if len(w.Networks) > 0 {
+		first := w.Networks[0]
+		hc.NetworkMode = container.NetworkMode(first.Network)
+		if hc.NetworkMode.IsHost() {
+			cfg.Hostname = "" // Docker refuses a hostname on the host's network
+		}
+		if n := s.Lab.Network(first.Network); n == nil || !n.Default || n.Driver == lab.DriverBridge {
+			nc.EndpointsConfig[first.Network] = endpoint(first)
+		}
+	}
+	cfg.ExposedPorts = nat.PortSet{}
+	for _, p := range w.Ports {
+		proto := p.Protocol
+		if proto == "" {
+			proto = "tcp"
+		}
+		port := nat.Port(fmt.Sprintf("%d/%s", p.Target, proto))
+		cfg.ExposedPorts[port] = struct{}{}
+		hc.PortBindings[port] = append(hc.PortBindings[port], nat.PortBinding{HostPort: fmt.Sprint(p.Published)})
+	}
+	hash := specHash([]any{cfg, hc, nc, w.Networks})
+	cfg.Labels[SpecLabel] = hash
+	return cfg, hc, nc, hash
+}
+
+func endpoint(a lab.Attachment) *network.EndpointSettings {
+	es := &network.EndpointSettings{Aliases: a.Aliases}
+	if a.IP != "" {
+		es.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: a.IP}
+	}
+	return es
+}
+
+func (s Spec) ensureContainers(ctx context.Context, w lab.Workload) ([]string, error) {
+	hosts := map[string]bool{}
+	for _, h := range s.Placed[w.Name] {
+		hosts[h] = true
+	}
+	var (
+		mu      sync.Mutex
+		actions []string
+	)
+	err := s.eachHost(ctx, func(ctx context.Context, h Host) error {
+		if !hosts[h.Name] {
+			return nil
+		}
+		cfg, hc, nc, hash := s.containerConfig(w, h.Name)
+		existing, err := h.API.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("name", "^/"+w.Name+"$"))})
+		if err != nil {
+			return err
+		}
+		for _, c := range existing {
+			if c.Labels[SpecLabel] == hash && c.State == "running" {
+				return nil
+			}
+			if c.Labels[overlay.LabLabel] == "" {
+				return fmt.Errorf("a container %q that overlab did not create exists: remove it with `docker rm -f %s`", w.Name, w.Name)
+			}
+			if err := h.API.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}); err != nil {
+				return err
+			}
+		}
+		created, err := h.API.ContainerCreate(ctx, cfg, hc, nc, nil, w.Name)
+		if err != nil {
+			return fmt.Errorf("creating container %s: %w", w.Name, err)
+		}
+		for _, a := range w.Networks[min(1, len(w.Networks)):] {
+			if err := h.API.NetworkConnect(ctx, a.Network, created.ID, endpoint(a)); err != nil {
+				return fmt.Errorf("connecting %s to %s: %w", w.Name, a.Network, err)
+			}
+		}
+		if err := h.API.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
+			return fmt.Errorf("starting container %s: %w", w.Name, err)
+		}
+		mu.Lock()
+		actions = append(actions, fmt.Sprintf("%s: started container %s", h.Name, w.Name))
+		mu.Unlock()
+		return nil
+	})
+	sort.Strings(actions)
+	return actions, err
+}
+
+func (s Spec) eachHost(ctx context.Context, fn func(context.Context, Host) error) error {
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		result *multierror.Error
+	)
+	for _, h := range s.Hosts {
+		wg.Add(1)
+		go func(h Host) {
+			defer wg.Done()
+			if err := fn(ctx, h); err != nil {
+				mu.Lock()
+				result = multierror.Append(result, multierror.Prefix(err, h.Name+":"))
+				mu.Unlock()
+			}
+		}(h)
+	}
+	wg.Wait()
+	return result.ErrorOrNil()
+}
+
+// Instance is one running container of a workload.
+type Instance struct {
+	Workload    string
+	Host        string
+	ContainerID string
+	Name        string            // container name, resolvable on user-defined networks
+	Hostname    string            // what the probe inside answers with
+	IPs         map[string]string // network name -> IPv4 address
+}
+
+// Instances finds every running instance of the lab's workloads: service
+// tasks through the manager (so a host that cannot be reached still has its
+// addresses known), containers on each reachable host. Errors per host are
+// collected; the instances found are returned with them.
+func Instances(ctx context.Context, s Spec) ([]Instance, error) {
+	var (
+		mu     sync.Mutex
+		out    []Instance
+		result *multierror.Error
+	)
+	hasServices := false
+	for _, w := range s.Lab.Workloads {
+		if w.Kind == lab.KindService {
+			hasServices = true
+		}
+	}
+	if hasServices && s.Manager != nil {
+		nodes, err := swarmpkg.Nodes(ctx, s.Manager)
+		if err != nil {
+			result = multierror.Append(result, fmt.Errorf("swarm nodes: %w", err))
+		}
+		for _, w := range s.Lab.Workloads {
+			if w.Kind != lab.KindService {
+				continue
+			}
+			tasks, err := s.Manager.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", w.Name), filters.Arg("desired-state", "running"))})
+			if err != nil {
+				result = multierror.Append(result, fmt.Errorf("tasks of %s: %w", w.Name, err))
+				continue
+			}
+			for _, t := range tasks {
+				if t.Status.State != swarm.TaskStateRunning {
+					continue
+				}
+				node := nodes[t.NodeID]
+				in := Instance{Workload: w.Name, Host: node.Host, Hostname: w.Name + "-" + node.Hostname, IPs: map[string]string{}}
+				if t.Status.ContainerStatus != nil {
+					in.ContainerID = t.Status.ContainerStatus.ContainerID
+				}
+				in.Name = fmt.Sprintf("%s.%s.%s", w.Name, t.NodeID, t.ID)
+				if t.Slot > 0 {
+					in.Name = fmt.Sprintf("%s.%d.%s", w.Name, t.Slot, t.ID)
+				}
+				for _, na := range t.NetworksAttachments {
+					for _, a := range na.Addresses {
+						if p, err := netip.ParsePrefix(a); err == nil && p.Addr().Is4() {
+							in.IPs[na.Network.Spec.Name] = p.Addr().String()
+						}
+					}
+				}
+				out = append(out, in)
+			}
+		}
+	}
+	// Networks whose IPAM is local to each node (swarm macvlan built from
+	// config-only networks) leave task attachments without addresses: ask
+	// the container's own engine.
+	apis := map[string]ContainerAPI{}
+	for _, h := range s.Hosts {
+		apis[h.Name] = h.API
+	}
+	var fill sync.WaitGroup
+	for i := range out {
+		in := &out[i]
+		w := s.Lab.Workload(in.Workload)
+		if w == nil || in.ContainerID == "" || apis[in.Host] == nil || len(in.IPs) >= len(w.Networks) {
+			continue
+		}
+		fill.Add(1)
+		go func(in *Instance, api ContainerAPI) {
+			defer fill.Done()
+			ci, err := api.ContainerInspect(ctx, in.ContainerID)
+			if err != nil || ci.NetworkSettings == nil {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for name, es := range ci.NetworkSettings.Networks {
+				if es != nil && es.IPAddress != "" && in.IPs[name] == "" {
+					in.IPs[name] = es.IPAddress
+				}
+			}
+		}(in, apis[in.Host])
+	}
+	fill.Wait()
+	err := s.eachHost(ctx, func(ctx context.Context, h Host) error {
+		for _, w := range s.Lab.Workloads {
+			if w.Kind == lab.KindService {
+				continue
+			}
+			list, err := h.API.ContainerList(ctx, container.ListOptions{Filters: filters.NewArgs(filters.Arg("name", "^/"+w.Name+"$"), filters.Arg("label", overlay.LabLabel+"="+s.Lab.Name))})
+			if err != nil {
+				return err
+			}
+			for _, c := range list {
+				in := Instance{Workload: w.Name, Host: h.Name, ContainerID: c.ID, Name: w.Name, Hostname: ContainerHostname(w.Name, h.Name), IPs: map[string]string{}}
+				if c.HostConfig.NetworkMode == "host" {
+					in.Hostname = "" // answers with the host's own name
+				}
+				if c.NetworkSettings != nil {
+					for name, es := range c.NetworkSettings.Networks {
+						if es != nil && es.IPAddress != "" {
+							in.IPs[name] = es.IPAddress
+						}
+					}
+				}
+				mu.Lock()
+				out = append(out, in)
+				mu.Unlock()
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		result = multierror.Append(result, err)
+	}
+	sort.Slice(out, func(a, b int) bool {
+		if out[a].Workload != out[b].Workload {
+			return out[a].Workload < out[b].Workload
+		}
+		return out[a].Host < out[b].Host
+	})
+	return out, result.ErrorOrNil()
+}
+
+// Remove deletes the lab's services (on the manager) and containers (on
+// every host), carrying on past errors.
+func Remove(ctx context.Context, labName string, manager ServiceAPI, hosts []Host) ([]string, error) {
+	var (
+		mu      sync.Mutex
+		actions []string
+		result  *multierror.Error
+	)
+	if manager != nil {
+		svcs, err := manager.ServiceList(ctx, swarm.ServiceListOptions{Filters: filters.NewArgs(filters.Arg("label", overlay.LabLabel+"="+labName))})
+		if err != nil {
+			result = multierror.Append(result, fmt.Errorf("service list: %w", err))
+		}
+		for _, svc := range svcs {
+			if err := manager.ServiceRemove(ctx, svc.ID); err != nil {
+				result = multierror.Append(result, fmt.Errorf("removing service %s: %w", svc.Spec.Name, err))
+				continue
+			}
+			actions = append(actions, "removed service "+svc.Spec.Name)
+		}
+	}
+	s := Spec{Hosts: hosts}
+	err := s.eachHost(ctx, func(ctx context.Context, h Host) error {
+		list, err := h.API.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", overlay.LabLabel+"="+labName))})
+		if err != nil {
+			return err
+		}
+		var result *multierror.Error
+		for _, c := range list {
+			if err := h.API.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}); err != nil && !strings.Contains(err.Error(), "No such container") && !strings.Contains(err.Error(), "already in progress") {
+				result = multierror.Append(result, err)
+				continue
+			}
+			if c.Labels["com.docker.swarm.service.name"] == "" {
+				mu.Lock()
+				actions = append(actions, fmt.Sprintf("%s: removed container %s", h.Name, strings.TrimPrefix(firstName(c.Names), "/")))
+				mu.Unlock()
+			}
+		}
+		return result.ErrorOrNil()
+	})
+	if err != nil {
+		result = multierror.Append(result, err)
+	}
+	sort.Strings(actions)
+	return actions, result.ErrorOrNil()
+}
+
+func firstName(names []string) string {
+	if len(names) == 0 {
+		return ""
+	}
+	return names[0]
+}
