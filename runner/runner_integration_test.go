@@ -1,0 +1,277 @@
+package runner_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/swarm"
+
+	"github.com/overlab/overlab/cluster"
+	"github.com/overlab/overlab/execx"
+	"github.com/overlab/overlab/inventory"
+	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/local/labtest"
+	"github.com/overlab/overlab/progress"
+	"github.com/overlab/overlab/results"
+	"github.com/overlab/overlab/runner"
+)
+
+// probeBinary builds the static overlab that becomes the probe image.
+func probeBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "overlab")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "../cmd/overlab")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build overlab: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func connect(t *testing.T, l *labtest.Lab) (*cluster.Cluster, []inventory.Host) {
+	t.Helper()
+	inv, err := inventory.Load(l.Inventory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts, err := inv.Resolve(inventory.WithoutSSHConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := cluster.Connect(context.Background(), hosts, cluster.WithConnectTimeout(3*time.Second), cluster.WithOpTimeout(30*time.Second))
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	return c, hosts
+}
+
+// TestSwarmLab is the main job end to end on 3 real hosts: up from
+// nothing, verified through the Docker API independently of overlab's own
+// code path, a check with every pair reachable, an idempotent second up, a
+// cut underlay link that fails exactly the pairs of that host, and a down
+// that leaves nothing.
+func TestSwarmLab(t *testing.T) {
+	l := labtest.Up(t, 3)
+	bin := probeBinary(t)
+	c, hosts := connect(t, l)
+	t.Cleanup(func() { c.Close() }) // runs after the down below (cleanups run last-in first-out)
+	ctx := context.Background()
+	swarmLab, err := lab.Get("swarm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runner.New(runner.WithProbeBinary(bin), runner.WithWait(90*time.Second), runner.WithProgress(progress.New(os.Stderr, progress.WithVerbosity(progress.Verbose))))
+	t.Cleanup(func() {
+		if _, err := r.Down(context.Background(), c, swarmLab, true); err != nil {
+			t.Logf("cleanup down: %v", err)
+		}
+	})
+
+	start := time.Now()
+	res, err := r.Up(ctx, c, hosts, swarmLab)
+	if err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	t.Logf("up from nothing: %v, %d changes", time.Since(start), len(res.Actions))
+
+	// Independent verification with the Docker API.
+	mgr := c.Node("node1").Docker()
+	nodes, err := mgr.NodeList(ctx, swarm.NodeListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	managers := 0
+	for _, n := range nodes {
+		if n.Status.State != swarm.NodeStateReady {
+			t.Errorf("node %s is %s", n.Description.Hostname, n.Status.State)
+		}
+		if n.Spec.Role == swarm.NodeRoleManager {
+			managers++
+		}
+	}
+	if len(nodes) != 3 || managers != 1 {
+		t.Errorf("%d nodes with %d managers, want 3 and 1", len(nodes), managers)
+	}
+	for _, want := range []struct{ name, driver string }{{"overlab-overlay", "overlay"}, {"overlab-macvlan", "macvlan"}} {
+		n, err := mgr.NetworkInspect(ctx, want.name, network.InspectOptions{})
+		if err != nil {
+			t.Errorf("network %s: %v", want.name, err)
+			continue
+		}
+		if n.Driver != want.driver || n.Scope != "swarm" {
+			t.Errorf("network %s: driver %s scope %s, want %s swarm", want.name, n.Driver, n.Scope, want.driver)
+		}
+	}
+	for _, svc := range []string{"overlab-probe-overlay", "overlab-probe-macvlan"} {
+		tasks, err := mgr.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", svc), filters.Arg("desired-state", "running"))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		perNode := map[string]int{}
+		for _, tk := range tasks {
+			if tk.Status.State == swarm.TaskStateRunning {
+				perNode[tk.NodeID]++
+			}
+		}
+		if len(perNode) != 3 {
+			t.Errorf("service %s: running tasks on %d nodes, want 3", svc, len(perNode))
+		}
+		for id, n := range perNode {
+			if n != 1 {
+				t.Errorf("service %s: %d running tasks on node %s", svc, n, id)
+			}
+		}
+	}
+
+	doc, err := r.Check(ctx, c, hosts, swarmLab)
+	if err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	assertAllOK(t, doc)
+	pairs := map[string]map[string]bool{}
+	for _, p := range doc.Probes {
+		if p.Expect == results.ExpectReachable && p.From != p.To && (p.Kind == "icmp") {
+			if pairs[p.Network] == nil {
+				pairs[p.Network] = map[string]bool{}
+			}
+			pairs[p.Network][p.From+">"+p.To] = true
+		}
+	}
+	for _, n := range []string{"overlab-overlay", "overlab-macvlan"} {
+		// macvlan has container pairs and underlay pairs, both the same 6 ordered host pairs.
+		if len(pairs[n]) != 6 {
+			t.Errorf("network %s: %d ordered pairs reachable by icmp, want 6", n, len(pairs[n]))
+		}
+	}
+
+	start = time.Now()
+	res, err = r.Up(ctx, c, hosts, swarmLab)
+	if err != nil {
+		t.Fatalf("second up: %v", err)
+	}
+	if len(res.Actions) != 0 {
+		t.Errorf("second up changed things: %v", res.Actions)
+	}
+	t.Logf("up with nothing to change: %v", time.Since(start))
+
+	// Cut node3's underlay link on the machine's side.
+	veth := l.HostVeth(3)
+	if err := execx.Run(ctx, "ip", "link", "set", veth, "down"); err != nil {
+		t.Fatal(err)
+	}
+	restored := false
+	restore := func() {
+		if !restored {
+			restored = true
+			_ = execx.Run(context.Background(), "ip", "link", "set", veth, "up")
+		}
+	}
+	defer restore()
+	c2, err := cluster.Connect(ctx, hosts, cluster.WithConnectTimeout(2*time.Second), cluster.WithOpTimeout(20*time.Second))
+	if c2 == nil {
+		t.Fatalf("connect with node3 cut: %v", err)
+	}
+	cut, err := r.Check(ctx, c2, hosts, swarmLab)
+	c2.Close()
+	if err != nil {
+		t.Fatalf("check with node3 cut: %v", err)
+	}
+	if !cut.Failed() {
+		t.Fatal("check passed with node3 cut off")
+	}
+	// A pair fails when any of its probes does; Docker's DNS answers from
+	// the asking host, so a name may still resolve while its peer is cut.
+	failedPairs := map[string]bool{}
+	for _, p := range cut.Probes {
+		pair := p.Network + " " + p.From + "→" + p.To
+		involves := p.From == "node3" || p.To == "node3"
+		if !p.OK {
+			failedPairs[pair] = true
+			if p.Error == "" {
+				t.Errorf("%s %s failed without a cause", pair, p.Kind)
+			}
+		}
+		if !involves && !p.OK {
+			t.Errorf("pair without node3 failed: %s %s: %s", pair, p.Kind, p.Error)
+		}
+	}
+	for _, p := range cut.Probes {
+		pair := p.Network + " " + p.From + "→" + p.To
+		if (p.From == "node3" || p.To == "node3") && p.Expect == results.ExpectReachable && !failedPairs[pair] {
+			t.Errorf("with node3 cut, pair %s still passed", pair)
+		}
+	}
+
+	restore()
+	// The swarm takes a moment to see node3 again; check until it passes.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		c3, _ := cluster.Connect(ctx, hosts, cluster.WithConnectTimeout(3*time.Second))
+		again, err := r.Check(ctx, c3, hosts, swarmLab)
+		c3.Close()
+		if err == nil && !again.Failed() {
+			break
+		}
+		if time.Now().After(deadline) {
+			if err == nil {
+				assertAllOK(t, again)
+			}
+			t.Fatalf("check after restoring node3's link: %v", err)
+		}
+		time.Sleep(2 * time.Second)
+	}
+
+	start = time.Now()
+	if _, err := r.Down(ctx, c, swarmLab, false); err != nil {
+		t.Fatalf("down: %v", err)
+	}
+	t.Logf("down: %v", time.Since(start))
+	for _, n := range c.Nodes {
+		api := n.Docker()
+		info, err := api.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Swarm.LocalNodeState != swarm.LocalNodeStateInactive {
+			t.Errorf("%s still in a swarm (%s)", n.Name(), info.Swarm.LocalNodeState)
+		}
+		nets, _ := api.NetworkList(ctx, network.ListOptions{})
+		for _, nw := range nets {
+			if strings.HasPrefix(nw.Name, "overlab-") {
+				t.Errorf("%s: network %s left", n.Name(), nw.Name)
+			}
+		}
+		ctrs, _ := api.ContainerList(ctx, container.ListOptions{All: true})
+		if len(ctrs) != 0 {
+			t.Errorf("%s: %d containers left", n.Name(), len(ctrs))
+		}
+	}
+	if _, err := r.Down(ctx, c, swarmLab, false); err != nil {
+		t.Errorf("second down: %v", err)
+	}
+}
+
+func assertAllOK(t *testing.T, d *results.Document) {
+	t.Helper()
+	if d.Summary.Total == 0 {
+		t.Fatal("no probes")
+	}
+	for _, p := range d.Probes {
+		if !p.OK {
+			t.Errorf("%s %s→%s %s (%s): %s", p.Network, p.From, p.To, p.Kind, p.Target, p.Error)
+		}
+	}
+	if d.Failed() {
+		t.Fatalf("%d of %d probes not as expected", d.Summary.Failed, d.Summary.Total)
+	}
+	fmt.Fprintf(os.Stderr, "%d probes as expected\n", d.Summary.Total)
+}
