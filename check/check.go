@@ -37,11 +37,13 @@ type Spec struct {
 	// others cannot be reached.
 	Engines    map[string]Execer
 	HostErrors map[string]error
-	// Per-target probe policy.
-	Timeout     time.Duration
-	Tries       int
-	Parallel    int
-	ProbeBinary string // path of the probe program inside probe containers
+	// Per-target probe policy; UnreachableTimeout is the deadline of the
+	// targets the lab expects to be unreachable (0: Timeout).
+	Timeout            time.Duration
+	UnreachableTimeout time.Duration
+	Tries              int
+	Parallel           int
+	ProbeBinary        string // path of the probe program inside probe containers
 }
 
 // Probe ports of the probe program.
@@ -241,6 +243,10 @@ func (s Spec) plan(c lab.Check, inst map[key]workload.Instance, byWorkload map[s
 		return p
 	}
 	t := probe.Target{Kind: c.Kind, Port: c.Port}
+	if !c.Reachable && s.UnreachableTimeout > 0 {
+		// Silence is the expected answer: on a LAN it is proven sooner.
+		t.TimeoutMS = int(s.UnreachableTimeout / time.Millisecond)
+	}
 	if t.Port == 0 && c.Kind != lab.ProbeICMP && c.Kind != lab.ProbeDNS {
 		t.Port = defaultPorts[c.Kind]
 	}

@@ -122,7 +122,11 @@ func runOne(ctx context.Context, t Target, cfg *runConfig) Result {
 		try = func(ctx context.Context, n int) (outcome, error) { return tryHTTP(ctx, t) }
 	}
 
-	deadline := time.Now().Add(cfg.timeout)
+	timeout := cfg.timeout
+	if t.TimeoutMS > 0 {
+		timeout = time.Duration(t.TimeoutMS) * time.Millisecond
+	}
+	deadline := time.Now().Add(timeout)
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	var last error
@@ -156,7 +160,7 @@ func runOne(ctx context.Context, t Target, cfg *runConfig) Result {
 			}
 		}
 	}
-	res.Error = failure(t, res.Tries, cfg.timeout, last, ctx.Err())
+	res.Error = failure(t, res.Tries, timeout, last, ctx.Err())
 	if res.Error == "" {
 		res.Error = "not tried"
 	}

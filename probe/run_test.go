@@ -343,3 +343,21 @@ func TestICMPPingSocketInNetns(t *testing.T) {
 		t.Errorf("udp4 subtest did not pass in the netns:\n%s", out)
 	}
 }
+
+func TestPerTargetTimeout(t *testing.T) {
+	// A UDP port nobody answers: the per-target deadline bounds the wait.
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	port := pc.LocalAddr().(*net.UDPAddr).Port
+	start := time.Now()
+	res := Run(context.Background(), []Target{{ID: "a", Kind: KindUDP, Address: "127.0.0.1", Port: port, TimeoutMS: 300}}, WithTimeout(5*time.Second))
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("per-target deadline of 300ms ignored: took %v", took)
+	}
+	if res[0].Reachable || !strings.Contains(res[0].Error, "300ms") {
+		t.Errorf("result %+v: want unreachable within 300ms", res[0])
+	}
+}

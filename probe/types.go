@@ -53,6 +53,9 @@ type Target struct {
 	// as reachable only when its banner answers, so that a stray service at
 	// the same address is not taken for the peer.
 	Probe bool `json:"probe,omitempty"`
+	// TimeoutMS overrides the request's deadline for this target (a target
+	// expected unreachable needs less time to prove it on a LAN).
+	TimeoutMS int `json:"timeout_ms,omitempty"`
 }
 
 // Result is the evidence for one Target.

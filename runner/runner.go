@@ -536,7 +536,7 @@ func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventor
 			engines[n.Name()] = n.Docker()
 		}
 	}
-	probes, err := check.Run(ctx, check.Spec{Lab: l, Hosts: infos, Instances: inst, Engines: engines, HostErrors: down, Timeout: r.probeWait, Tries: r.tries, Parallel: r.parallel})
+	probes, err := check.Run(ctx, check.Spec{Lab: l, Hosts: infos, Instances: inst, Engines: engines, HostErrors: down, Timeout: r.probeWait, UnreachableTimeout: min(r.probeWait, time.Second), Tries: r.tries, Parallel: r.parallel})
 	if err != nil {
 		ph.End(err)
 		return doc, err
@@ -579,15 +579,24 @@ func (r *Runner) Down(ctx context.Context, c *cluster.Cluster, l *lab.Lab, image
 		result = multierror.Append(result, err)
 	}
 
+	// Leaving the swarm removes its swarm-scoped networks on every node, so
+	// they get one try each and no wait; config-only and bridge networks
+	// are local and go after (a config-only network cannot go while the
+	// swarm network built from it exists).
+	leaving := l.NeedsSwarm()
+	oh := overlayHosts(c, nil)
 	ph = r.progress.Start("networks")
-	acts, err = overlay.Remove(ctx, l.Name, overlayHosts(c, nil), lead, r.wait)
+	swarmWait := r.wait
+	if leaving {
+		swarmWait = 0
+	}
+	acts, err = overlay.RemoveScoped(ctx, l.Name, oh, lead, swarmWait, true, !leaving)
 	actions = append(actions, acts...)
-	ph.End(err)
-	if err != nil {
+	if err != nil && !leaving {
 		result = multierror.Append(result, err)
 	}
-
-	if l.NeedsSwarm() {
+	if leaving {
+		ph.End(nil)
 		ph = r.progress.Start("swarm")
 		acts, err = swarm.Leave(ctx, swarm.Members(c), swarm.WithLogger(r.logger))
 		actions = append(actions, acts...)
@@ -595,7 +604,15 @@ func (r *Runner) Down(ctx context.Context, c *cluster.Cluster, l *lab.Lab, image
 		if err != nil {
 			result = multierror.Append(result, err)
 		}
+		ph = r.progress.Start("local networks")
+		acts, err = overlay.RemoveScoped(ctx, l.Name, oh, lead, r.wait, false, true)
+		actions = append(actions, acts...)
+		if err != nil {
+			result = multierror.Append(result, err)
+		}
 	}
+	ph.End(err)
+
 	if images {
 		ph = r.progress.Start("images")
 		var mu sync.Mutex
