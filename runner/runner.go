@@ -139,8 +139,18 @@ func planInput(l *lab.Lab, infos []lab.HostInfo, facts map[string]*cluster.Facts
 		h.Underlay, _ = netip.ParsePrefix(f.UnderlaySubnet)
 		h.Docker0, _ = netip.ParsePrefix(f.Docker0Subnet)
 		h.GWBridge, _ = netip.ParsePrefix(f.GWBridgeSubnet)
+		// A bridge network's subnet is a connected route on its host: it is
+		// that network (counted below), not a route of the host's own.
+		dockerNet := map[netip.Prefix]bool{}
+		for _, n := range f.Networks {
+			for _, s := range n.Subnets {
+				if p, err := netip.ParsePrefix(s); err == nil {
+					dockerNet[p.Masked()] = true
+				}
+			}
+		}
 		for _, p := range f.Routes {
-			if p.Bits() > 0 && p.Addr().Is4() && p.Masked() != h.Underlay.Masked() && p.Masked() != h.Docker0.Masked() && p.Masked() != h.GWBridge.Masked() {
+			if p.Bits() > 0 && p.Addr().Is4() && p.Masked() != h.Underlay.Masked() && p.Masked() != h.Docker0.Masked() && p.Masked() != h.GWBridge.Masked() && !dockerNet[p.Masked()] {
 				h.Routes = append(h.Routes, p)
 			}
 		}
