@@ -7,26 +7,36 @@ BIN     := bin/overlab
 HOSTS   ?= 3
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: setup build test test-short demo bench down clean
+.PHONY: setup setup-test build test test-short demo bench down clean
 
 setup:
 	@./scripts/setup.sh
 
 # Static, so that the same binary runs inside the probe containers.
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/overlab
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(BIN) ./cmd/overlab
 
-test: build
-	$(GO) test -count=1 -timeout 30m ./...
+# The tests also need Chromium (the HTML report is checked in a real
+# browser) and Vagrant (the Vagrantfile is validated); setup-test adds them.
+setup-test:
+	@OVERLAB_SETUP_EXTRAS="chromium vagrant" ./scripts/setup.sh
+
+test: setup-test build
+	./scripts/vagrant-validate.sh
+	$(GO) test -count=1 -timeout 45m ./...
 
 test-short:
 	$(GO) test -short ./...
 
+# The main job on local hosts: 3 Docker hosts, a swarm with an overlay and a
+# macvlan network, probes on every host, and the reachability matrix.
 demo: setup build
 	./$(BIN) local up --hosts $(HOSTS)
-	./$(BIN) local status
+	./$(BIN) up
+	./$(BIN) check
 
 down: build
+	-./$(BIN) down
 	./$(BIN) local down
 
 bench: build

@@ -380,6 +380,13 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 	}
 	res.Actions = append(res.Actions, acts...)
 	ph.End(err)
+	if err != nil {
+		res.Elapsed = time.Since(start)
+		return res, err
+	}
+	ph = r.progress.Start("settle")
+	err = settleOverlays(ctx, c, l, placed, r.wait)
+	ph.End(err)
 	res.Elapsed = time.Since(start)
 	return res, err
 }
