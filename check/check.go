@@ -124,6 +124,7 @@ func Run(ctx context.Context, s Spec) ([]results.Probe, error) {
 	multi := multiWorkload(checks)
 	out := make([]results.Probe, len(checks))
 	for i, c := range checks {
+		missing := false
 		p := results.Probe{
 			Network: c.Network,
 			From:    endpointName(c.FromWorkload, c.FromHost, multi[c.Network]),
@@ -146,6 +147,7 @@ func Run(ctx context.Context, s Spec) ([]results.Probe, error) {
 			p.Error = srcErr[i]
 		case got[i] == nil:
 			p.Error = "the probe program returned no result for this target"
+			missing = true
 		default:
 			r := got[i]
 			p.Reachable, p.RTTMS, p.Tries, p.Error = r.Reachable, r.RTTMS, r.Tries, r.Error
@@ -164,7 +166,7 @@ func Run(ctx context.Context, s Spec) ([]results.Probe, error) {
 			}
 		}
 		p.OK = p.Reachable == c.Reachable && (p.Reachable || plans[i].err == "" || !c.Reachable)
-		if plans[i].err != "" || srcErr[i] != "" {
+		if plans[i].err != "" || srcErr[i] != "" || missing {
 			// A probe that could not run proves nothing either way.
 			p.OK = false
 			p.Reachable = false
@@ -285,6 +287,13 @@ func (s Spec) plan(c lab.Check, inst map[key]workload.Instance, byWorkload map[s
 		}
 	case lab.TargetUnderlay, lab.TargetAddress:
 		t.Address = c.Target
+		// A probe behind a host's address (host network, published port)
+		// answers with its hostname: whoever else answers is not the peer.
+		if c.TargetType == lab.TargetUnderlay && c.ToWorkload != "" && isProbe(s.Lab, c.ToWorkload) {
+			if dst, ok := inst[key{c.ToWorkload, c.ToHost}]; ok {
+				p.peer = dst.Hostname
+			}
+		}
 	case lab.TargetName:
 		if c.Kind == lab.ProbeDNS {
 			t.Name = c.Target

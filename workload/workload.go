@@ -530,7 +530,12 @@ func Instances(ctx context.Context, s Spec) ([]Instance, error) {
 			for _, c := range list {
 				in := Instance{Workload: w.Name, Host: h.Name, ContainerID: c.ID, Name: w.Name, Hostname: ContainerHostname(w.Name, h.Name), IPs: map[string]string{}}
 				if c.HostConfig.NetworkMode == "host" {
-					in.Hostname = "" // answers with the host's own name
+					// It answers with the host's own name, which Docker
+					// copies into the container's configuration.
+					in.Hostname = ""
+					if ci, err := h.API.ContainerInspect(ctx, c.ID); err == nil && ci.Config != nil {
+						in.Hostname = ci.Config.Hostname
+					}
 				}
 				if c.NetworkSettings != nil {
 					for name, es := range c.NetworkSettings.Networks {
