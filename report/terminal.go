@@ -122,17 +122,7 @@ func (t *termWriter) render(d *results.Document) {
 		t.printf("%s\n", t.paint(ansiBold, "Notes"))
 		for _, g := range ns {
 			t.printf("  • %s\n", g.Note)
-			var pairs []string
-			for _, p := range g.Probes {
-				mark := t.paint(ansiGreen, "✓")
-				if !p.OK {
-					mark = t.paint(ansiRed, "✗")
-				}
-				pairs = append(pairs, fmt.Sprintf("%s %s %s (expected %s)", mark, p.Network, pairLabel(p), p.Expect))
-			}
-			for _, s := range pairs {
-				t.printf("      %s\n", s)
-			}
+			t.noteProbes(g.Probes)
 		}
 		t.printf("\n")
 	}
@@ -204,6 +194,11 @@ func (t *termWriter) matrix(m *matrix, hostAddr map[string]string) {
 	status := t.paint(ansiGreen, fmt.Sprintf("%d/%d as expected", s.Passed, s.Total))
 	if s.Failed > 0 {
 		status = t.paint(ansiRed, fmt.Sprintf("%d/%d as expected, %d failed", s.Passed, s.Total, s.Failed))
+	}
+	if s.Total == 0 {
+		// A network the lab only uses (a client's docker0): no grid of dots.
+		t.printf("%s  %s  %s\n\n", t.paint(ansiBold, m.Network.Name), strings.Join(meta, " · "), t.paint(ansiDim, "no probes on this network"))
+		return
 	}
 	t.printf("%s  %s  %s\n", t.paint(ansiBold, m.Network.Name), strings.Join(meta, " · "), status)
 
@@ -376,4 +371,38 @@ func columnWidths(rows [][]string) []int {
 		}
 	}
 	return ws
+}
+
+// noteProbes sums up the probes a note explains: passing ones as a count per
+// expectation (a full matrix would repeat the note's pairs many times),
+// failing ones one line per pair with their kinds.
+func (t *termWriter) noteProbes(ps []results.Probe) {
+	passed := map[string]int{}
+	var order []string
+	var failed []results.Probe
+	for _, p := range ps {
+		if !p.OK {
+			failed = append(failed, p)
+			continue
+		}
+		if passed[p.Expect] == 0 {
+			order = append(order, p.Expect)
+		}
+		passed[p.Expect]++
+	}
+	for _, e := range order {
+		noun := "probes"
+		if passed[e] == 1 {
+			noun = "probe"
+		}
+		t.printf("      %s %d %s as expected (%s)\n", t.paint(ansiGreen, "✓"), passed[e], noun, e)
+	}
+	for _, g := range groupFailures(failed) {
+		p := g[0]
+		kinds := make([]string, 0, len(g))
+		for _, q := range g {
+			kinds = append(kinds, q.Kind)
+		}
+		t.printf("      %s %s %s %s (expected %s)\n", t.paint(ansiRed, "✗"), p.Network, pairLabel(p), strings.Join(kinds, ","), p.Expect)
+	}
 }
