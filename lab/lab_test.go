@@ -120,6 +120,8 @@ func TestFixtures(t *testing.T) {
 	cases := map[string][]string{
 		"valid-minimal.yaml": nil,
 		"valid-full.yaml":    nil,
+		// Valid as a file; its address plan is refused (plan_test.go).
+		"valid-ingress-collision.yaml": nil,
 		"invalid-syntax.yaml": {
 			"testdata/invalid-syntax.yaml:2: did not find expected '-' indicator",
 		},
