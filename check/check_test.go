@@ -1,0 +1,194 @@
+package check
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/docker/docker/api/types"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/pkg/stdcopy"
+
+	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/probe"
+	"github.com/overlab/overlab/results"
+	"github.com/overlab/overlab/workload"
+)
+
+// fakeEngine answers `overlab probe run --targets JSON` execs the way the
+// probe program would, with answer deciding each target's result.
+type fakeEngine struct {
+	answer func(src string, t probe.Target) (probe.Result, bool) // false: no result at all
+	mu     sync.Mutex
+	execs  map[string]execCall
+}
+
+type execCall struct {
+	container string
+	req       probe.Request
+}
+
+func (f *fakeEngine) ContainerExecCreate(_ context.Context, id string, o container.ExecOptions) (container.ExecCreateResponse, error) {
+	var req probe.Request
+	if err := json.Unmarshal([]byte(o.Cmd[len(o.Cmd)-1]), &req); err != nil {
+		return container.ExecCreateResponse{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.execs == nil {
+		f.execs = map[string]execCall{}
+	}
+	execID := id + "-exec"
+	f.execs[execID] = execCall{container: id, req: req}
+	return container.ExecCreateResponse{ID: execID}, nil
+}
+
+func (f *fakeEngine) ContainerExecAttach(_ context.Context, execID string, _ container.ExecAttachOptions) (types.HijackedResponse, error) {
+	f.mu.Lock()
+	call := f.execs[execID]
+	f.mu.Unlock()
+	rep := probe.Report{Hostname: call.container}
+	for _, t := range call.req.Targets {
+		if r, ok := f.answer(call.container, t); ok {
+			r.ID, r.Kind = t.ID, t.Kind
+			rep.Results = append(rep.Results, r)
+		}
+	}
+	body, _ := json.Marshal(rep)
+	var buf bytes.Buffer
+	_, _ = stdcopy.NewStdWriter(&buf, stdcopy.Stdout).Write(body)
+	a, b := net.Pipe()
+	b.Close()
+	return types.HijackedResponse{Conn: a, Reader: bufio.NewReader(&buf)}, nil
+}
+
+func (f *fakeEngine) ContainerExecInspect(context.Context, string) (container.ExecInspect, error) {
+	return container.ExecInspect{ExitCode: 0}, nil
+}
+
+var hosts = []lab.HostInfo{
+	{Name: "node1", Address: "192.168.56.11", Role: "manager"},
+	{Name: "node2", Address: "192.168.56.12", Role: "worker"},
+}
+
+func mustParse(t *testing.T, y string) *lab.Lab {
+	t.Helper()
+	l, err := lab.Parse([]byte(y), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func run(t *testing.T, l *lab.Lab, inst []workload.Instance, answer func(string, probe.Target) (probe.Result, bool)) []results.Probe {
+	t.Helper()
+	e := &fakeEngine{answer: answer}
+	out, err := Run(context.Background(), Spec{Lab: l, Hosts: hosts, Instances: inst, Engines: map[string]Execer{"node1": e, "node2": e}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+const bridgeLab = `name: t
+networks:
+  - {name: bridge, driver: bridge, default: true}
+workloads:
+  - {name: a, networks: [bridge], placement: {hosts: ["$1"]}}
+  - {name: far, networks: [bridge], placement: {hosts: ["$2"]}}
+expect:
+  - from: {workload: far}
+    to: {workload: a}
+    kind: tcp
+    reachable: false
+`
+
+// Every host's docker0 is 172.17.0.0/16: the far container's probe of a's
+// address reaches whatever holds it on its own host (often itself). Only the
+// hostname in the answer tells that it is not a.
+func TestLocalNeighbourIsNotThePeer(t *testing.T) {
+	l := mustParse(t, bridgeLab)
+	inst := []workload.Instance{
+		{Workload: "a", Host: "node1", ContainerID: "a1", Hostname: "a-node1", IPs: map[string]string{"bridge": "172.17.0.2"}},
+		{Workload: "far", Host: "node2", ContainerID: "far2", Hostname: "far-node2", IPs: map[string]string{"bridge": "172.17.0.2"}},
+	}
+	for _, tc := range []struct {
+		peer   string
+		ok     bool
+		errHas string
+	}{
+		{peer: "far-node2", ok: true, errHas: "answered by far-node2, not by a-node1"},
+		{peer: "a-node1", ok: false, errHas: "expect #1 (test.yaml:8): reachable, but the lab expects it not to be"},
+	} {
+		got := run(t, l, inst, func(src string, tg probe.Target) (probe.Result, bool) {
+			if src != "far2" || tg.Address != "172.17.0.2" || tg.Port != probe.DefaultTCPPort || !tg.Probe {
+				t.Errorf("unexpected target from %s: %+v", src, tg)
+			}
+			return probe.Result{Reachable: true, Peer: tc.peer}, true
+		})
+		if len(got) != 1 {
+			t.Fatalf("%d rows, want 1", len(got))
+		}
+		p := got[0]
+		if p.OK != tc.ok || p.Reachable != !tc.ok || !strings.Contains(p.Error, tc.errHas) {
+			t.Errorf("answered by %s: ok %v reachable %v error %q; want ok %v, error with %q", tc.peer, p.OK, p.Reachable, p.Error, tc.ok, tc.errHas)
+		}
+	}
+}
+
+// A probe the program did not answer proves nothing, even where the row
+// expects unreachable.
+func TestNoResultNeverPasses(t *testing.T) {
+	l := mustParse(t, bridgeLab)
+	inst := []workload.Instance{
+		{Workload: "a", Host: "node1", ContainerID: "a1", Hostname: "a-node1", IPs: map[string]string{"bridge": "172.17.0.2"}},
+		{Workload: "far", Host: "node2", ContainerID: "far2", Hostname: "far-node2", IPs: map[string]string{"bridge": "172.17.0.3"}},
+	}
+	got := run(t, l, inst, func(string, probe.Target) (probe.Result, bool) { return probe.Result{}, false })
+	if got[0].OK || !strings.Contains(got[0].Error, "expect #1 (test.yaml:8): the probe program returned no result") {
+		t.Errorf("no result: ok %v error %q", got[0].OK, got[0].Error)
+	}
+}
+
+const publishLab = `name: t
+networks:
+  - {name: pub, driver: bridge}
+  - {name: bridge, driver: bridge, default: true}
+workloads:
+  - {name: web, networks: [pub], ports: ["5000:8080"], placement: {hosts: ["$1"]}}
+  - {name: client, networks: [bridge], placement: {hosts: ["$2"]}}
+expect:
+  - from: {workload: client}
+    to: {workload: web, underlay: true, port: 5000}
+    kind: http
+    reachable: true
+`
+
+// A published port answers on the host's address: the answer must come
+// from the workload behind it, not from anything else listening there.
+func TestUnderlayTargetBehindWorkload(t *testing.T) {
+	l := mustParse(t, publishLab)
+	inst := []workload.Instance{
+		{Workload: "web", Host: "node1", ContainerID: "w1", Hostname: "web-node1", IPs: map[string]string{"pub": "10.200.0.2"}},
+		{Workload: "client", Host: "node2", ContainerID: "c2", Hostname: "client-node2", IPs: map[string]string{"bridge": "172.17.0.2"}},
+	}
+	for _, tc := range []struct {
+		peer string
+		ok   bool
+	}{{"web-node1", true}, {"intruder", false}} {
+		got := run(t, l, inst, func(src string, tg probe.Target) (probe.Result, bool) {
+			if tg.Kind != probe.KindHTTP || tg.Address != "192.168.56.11" || tg.Port != 5000 {
+				t.Errorf("target %+v, want http 192.168.56.11:5000", tg)
+			}
+			return probe.Result{Reachable: true, Peer: tc.peer}, true
+		})
+		if got[0].OK != tc.ok {
+			t.Errorf("answered by %s: ok %v (%s), want %v", tc.peer, got[0].OK, got[0].Error, tc.ok)
+		}
+	}
+}
