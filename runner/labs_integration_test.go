@@ -177,6 +177,11 @@ func runLab(t *testing.T, r *runner.Runner, c *cluster.Cluster, hosts []inventor
 	if _, err := r.Up(ctx, c, hosts, l); err != nil {
 		t.Fatalf("up: %v", err)
 	}
+	// A second up finds everything as wanted (the address plan keeps the
+	// lab's own networks and their routes, the spec hashes match).
+	if res, err := r.Up(ctx, c, hosts, l); err != nil || len(res.Actions) != 0 {
+		t.Errorf("second up: %v, changes %v", err, res.Actions)
+	}
 	doc, err := r.Check(ctx, c, hosts, l)
 	if err != nil {
 		t.Fatalf("check: %v", err)
