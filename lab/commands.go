@@ -321,7 +321,12 @@ func (r *renderer) workloads() []Step {
 		} else {
 			for _, h := range r.placed[w.Name] {
 				first := w.Networks[0]
-				line := "docker run -d --name " + w.Name + " --hostname " + w.Name + " --network " + first.Network
+				// The same hostname as overlab gives it (the probe answers with
+				// it); none on the host network, which keeps the host's.
+				line := "docker run -d --name " + w.Name + " --hostname " + w.Name + "-" + h + " --network " + first.Network
+				if n := r.l.Network(first.Network); n != nil && n.Driver == DriverHost {
+					line = "docker run -d --name " + w.Name + " --network " + first.Network
+				}
 				if first.IP != "" {
 					line += " --ip " + first.IP
 				}
