@@ -195,3 +195,42 @@ func TestFailedCellCarriesCause(t *testing.T) {
 		}
 	}
 }
+
+// A lab that only uses a network (clients on docker0 probing elsewhere) gets
+// one line for it, not an empty grid; a note over many passing probes is a
+// count, and only failing pairs are listed under it.
+func TestTerminalQuietNotesAndEmptyNetworks(t *testing.T) {
+	note := "published ports answer on the host's address"
+	d := &results.Document{
+		SchemaVersion: results.SchemaVersion, Lab: "publish",
+		Networks: []results.Network{{Name: "overlab-publish", Driver: "bridge"}, {Name: "bridge", Driver: "bridge", Subnet: "172.17.0.0/16"}},
+	}
+	for i, to := range []string{"node1", "node1", "node1", "node1"} {
+		p := results.Probe{Network: "overlab-publish", From: "client@node" + strconv.Itoa(i+2), To: to, Kind: "http", Expect: results.ExpectReachable, Reachable: true, OK: true, Note: note}
+		if i == 3 {
+			p.Reachable, p.OK, p.Error = false, false, "expect #1 (publish.yaml:20): connection refused"
+		}
+		d.Probes = append(d.Probes, p)
+	}
+	d.Summarize()
+	var b bytes.Buffer
+	if err := Terminal(&b, d); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"bridge  bridge · 172.17.0.0/16  no probes on this network\n",
+		"      ✓ 3 probes as expected (reachable)\n",
+		"      ✗ overlab-publish client@node5 → node1 http (expected reachable)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	if strings.Count(out, `from \ to`) != 1 {
+		t.Errorf("want one grid (overlab-publish), got:\n%s", out)
+	}
+	if strings.Contains(out, "✓ overlab-publish client@node2") {
+		t.Errorf("a passing probe is listed under its note:\n%s", out)
+	}
+}
