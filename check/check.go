@@ -281,9 +281,11 @@ func (s Spec) plan(c lab.Check, inst map[key]workload.Instance, byWorkload map[s
 			return p
 		}
 		t.Address = ip
-		t.Probe = isProbe(s.Lab, c.ToWorkload)
-		if t.Probe {
+		if isProbe(s.Lab, c.ToWorkload) {
 			p.peer = dst.Hostname
+			// Its banner is only on its own port of each kind; another port
+			// (a row's to.port) still must not answer as another probe.
+			t.Probe = t.Port == 0 || t.Port == defaultPorts[c.Kind]
 		}
 	case lab.TargetUnderlay, lab.TargetAddress:
 		t.Address = c.Target
