@@ -257,14 +257,6 @@ func (s Spec) onHosts(ctx context.Context, networkName string, fn func(context.C
 // Networks still in use are retried until the wait ends (service tasks take a
 // moment to go). It carries on past errors and returns them all.
 func Remove(ctx context.Context, labName string, hosts []Host, leader int, wait time.Duration) ([]string, error) {
-	return RemoveScoped(ctx, labName, hosts, leader, wait, true, true)
-}
-
-// RemoveScoped is Remove limited to swarm-scoped networks (on the leader)
-// and/or local ones (on every host). A swarm that is about to be left takes
-// its swarm-scoped networks with it, so down need not wait for their
-// endpoints to be released: wait 0 tries each once.
-func RemoveScoped(ctx context.Context, labName string, hosts []Host, leader int, wait time.Duration, swarmScoped, local bool) ([]string, error) {
 	var (
 		mu      sync.Mutex
 		actions []string
@@ -306,12 +298,8 @@ func RemoveScoped(ctx context.Context, labName string, hosts []Host, leader int,
 			mu.Unlock()
 		}
 	}
-	if swarmScoped && leader >= 0 && leader < len(hosts) {
+	if leader >= 0 && leader < len(hosts) {
 		removeOn(ctx, hosts[leader], func(n network.Summary) bool { return n.Scope == "swarm" })
-	}
-	if !local {
-		sort.Strings(actions)
-		return actions, result.ErrorOrNil()
 	}
 	var wg sync.WaitGroup
 	for _, h := range hosts {

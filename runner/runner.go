@@ -596,24 +596,18 @@ func (r *Runner) Down(ctx context.Context, c *cluster.Cluster, l *lab.Lab, image
 		result = multierror.Append(result, err)
 	}
 
-	// Leaving the swarm removes its swarm-scoped networks on every node, so
-	// they get one try each and no wait; config-only and bridge networks
-	// are local and go after (a config-only network cannot go while the
-	// swarm network built from it exists).
-	leaving := l.NeedsSwarm()
-	oh := overlayHosts(c, nil)
+	// Networks go before the swarm is left, waiting until their endpoints
+	// are released: leaving with them still in place left half-cleaned
+	// state that stalled the next swarm's tasks for ~30 s on these hosts.
 	ph = r.progress.Start("networks")
-	swarmWait := r.wait
-	if leaving {
-		swarmWait = 0
-	}
-	acts, err = overlay.RemoveScoped(ctx, l.Name, oh, lead, swarmWait, true, !leaving)
+	acts, err = overlay.Remove(ctx, l.Name, overlayHosts(c, nil), lead, r.wait)
 	actions = append(actions, acts...)
-	if err != nil && !leaving {
+	ph.End(err)
+	if err != nil {
 		result = multierror.Append(result, err)
 	}
-	if leaving {
-		ph.End(nil)
+
+	if l.NeedsSwarm() {
 		ph = r.progress.Start("swarm")
 		acts, err = swarm.Leave(ctx, swarm.Members(c), swarm.WithLogger(r.logger))
 		actions = append(actions, acts...)
@@ -621,15 +615,7 @@ func (r *Runner) Down(ctx context.Context, c *cluster.Cluster, l *lab.Lab, image
 		if err != nil {
 			result = multierror.Append(result, err)
 		}
-		ph = r.progress.Start("local networks")
-		acts, err = overlay.RemoveScoped(ctx, l.Name, oh, lead, r.wait, false, true)
-		actions = append(actions, acts...)
-		if err != nil {
-			result = multierror.Append(result, err)
-		}
 	}
-	ph.End(err)
-
 	if images {
 		ph = r.progress.Start("images")
 		var mu sync.Mutex

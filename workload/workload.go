@@ -244,9 +244,16 @@ func (s Spec) waitServices(ctx context.Context, services []lab.Workload) error {
 			}
 			running := map[string]bool{}
 			lastErr := map[string]string{}
+			state := map[string]string{}
 			nRunning := 0
 			for _, t := range tasks {
 				host := nodeHost[t.NodeID]
+				if t.DesiredState == swarm.TaskStateRunning {
+					state[host] = fmt.Sprintf("task %s since %s", t.Status.State, t.Status.Timestamp.Format("15:04:05.000"))
+					if t.Status.Message != "" {
+						state[host] += " (" + t.Status.Message + ")"
+					}
+				}
 				if t.Status.State == swarm.TaskStateRunning && t.DesiredState == swarm.TaskStateRunning {
 					running[host] = true
 					nRunning++
@@ -267,7 +274,10 @@ func (s Spec) waitServices(ctx context.Context, services []lab.Workload) error {
 			}
 			for _, h := range s.Placed[w.Name] {
 				if !running[h] {
-					msg := fmt.Sprintf("%s on %s: not running yet", w.Name, h)
+					msg := fmt.Sprintf("%s on %s: not running yet (no task)", w.Name, h)
+					if st := state[h]; st != "" {
+						msg = fmt.Sprintf("%s on %s: %s", w.Name, h, st)
+					}
 					if e := lastErr[h]; e != "" {
 						msg = fmt.Sprintf("%s on %s: %s", w.Name, h, e)
 					}
