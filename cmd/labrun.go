@@ -274,6 +274,15 @@ func runDown(ctx context.Context, g *Globals, f *labFlags) error {
 	return err
 }
 
+// downLabBeforeDestroy is `overlab down -i INVENTORY` for the default lab,
+// run by `overlab vagrant down` before the VMs go.
+func downLabBeforeDestroy(ctx context.Context, g *Globals, inventoryPath string) error {
+	sub := *g
+	sub.Inventory = inventoryPath
+	sub.ConnectTimeout = min(g.ConnectTimeout, 5*time.Second)
+	return runDown(ctx, &sub, &labFlags{lab: lab.DefaultLab, wait: 30 * time.Second})
+}
+
 func newLabRunCommand(g *Globals) *cobra.Command {
 	f := &labFlags{}
 	c := &cobra.Command{

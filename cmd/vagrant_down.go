@@ -21,8 +21,8 @@ type vagrantDownOptions struct {
 // beforeVagrantDestroy runs before the VMs are destroyed, with the path of
 // their inventory: the place for `overlab down` (leave the swarm, remove
 // lab networks), so that nothing outlives the VMs in other labs' state.
-// nil: nothing to do.
-var beforeVagrantDestroy func(ctx context.Context, g *Globals, inventoryPath string) error
+// nil: nothing to do (tests with a vagrant stand-in have no hosts to reach).
+var beforeVagrantDestroy = downLabBeforeDestroy
 
 func newVagrantDownCommand(g *Globals) *cobra.Command {
 	o := vagrantDownOptions{}
