@@ -433,8 +433,8 @@ func runStatus(ctx context.Context, g *Globals, f *labFlags, out io.Writer) erro
 			v.Networks = append(v.Networks, st)
 		}
 	}
-	placed, _ := lab.Placements(s.lab, hostInfosOf(s.hosts))
-	inst, err := workload.Instances(ctx, workload.Spec{Lab: s.lab, Hosts: workloadHostsOf(s.c), Manager: manager, Placed: placed})
+	placed, _ := lab.Placements(s.lab, runner.HostInfos(s.hosts))
+	inst, err := workload.Instances(ctx, workload.Spec{Lab: s.lab, Hosts: runner.WorkloadHosts(s.c), Manager: manager, Placed: placed})
 	if err != nil {
 		v.Errors = append(v.Errors, err.Error())
 	}
@@ -487,24 +487,4 @@ func dashIfEmpty(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func hostInfosOf(hosts []inventory.Host) []lab.HostInfo {
-	out := make([]lab.HostInfo, len(hosts))
-	for i, h := range hosts {
-		role := h.Role
-		if role == "" {
-			role = inventory.RoleWorker
-		}
-		out[i] = lab.HostInfo{Name: h.Name, Address: h.Address, Role: role}
-	}
-	return out
-}
-
-func workloadHostsOf(c *cluster.Cluster) []workload.Host {
-	out := make([]workload.Host, 0, len(c.Nodes))
-	for _, n := range c.Nodes {
-		out = append(out, workload.Host{Name: n.Name(), Role: n.Host.Role, API: n.Docker()})
-	}
-	return out
 }

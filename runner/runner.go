@@ -75,8 +75,8 @@ func New(opts ...Option) *Runner {
 	return r
 }
 
-// hostInfos is what the lab model needs of the inventory.
-func hostInfos(hosts []inventory.Host) []lab.HostInfo {
+// HostInfos is what the lab model needs of the inventory.
+func HostInfos(hosts []inventory.Host) []lab.HostInfo {
 	out := make([]lab.HostInfo, len(hosts))
 	for i, h := range hosts {
 		role := h.Role
@@ -282,7 +282,8 @@ func overlayHosts(c *cluster.Cluster, facts map[string]*cluster.Facts) []overlay
 	return out
 }
 
-func workloadHosts(c *cluster.Cluster) []workload.Host {
+// WorkloadHosts are the connected hosts' engines as the workload package sees them.
+func WorkloadHosts(c *cluster.Cluster) []workload.Host {
 	out := make([]workload.Host, 0, len(c.Nodes))
 	for _, n := range c.Nodes {
 		out = append(out, workload.Host{Name: n.Name(), Role: n.Host.Role, API: n.Docker()})
@@ -307,7 +308,7 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 	if len(down) > 0 {
 		return res, hostsError("up needs every host of the inventory", down)
 	}
-	infos := hostInfos(hosts)
+	infos := HostInfos(hosts)
 	for _, f := range facts {
 		for _, p := range f.Problems {
 			r.logger.Warnf("%s: %s", f.Name, p)
@@ -370,7 +371,7 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 	}
 
 	ph = r.progress.Start("workloads")
-	spec := workload.Spec{Lab: l, Image: image, Hosts: workloadHosts(c), DNSRR: dnsrr, Placed: placed, Wait: r.wait}
+	spec := workload.Spec{Lab: l, Image: image, Hosts: WorkloadHosts(c), DNSRR: dnsrr, Placed: placed, Wait: r.wait}
 	if l.NeedsSwarm() && lead >= 0 {
 		spec.Manager = c.Nodes[lead].Docker()
 	}
@@ -490,7 +491,7 @@ func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventor
 	start := time.Now()
 	doc := &results.Document{SchemaVersion: results.SchemaVersion, Lab: l.Name, StartedAt: start.UTC(), Hosts: []results.Host{}, Networks: []results.Network{}, Probes: []results.Probe{}, Findings: []results.Finding{}}
 	facts, down := r.gather(ctx, c, hosts)
-	infos := hostInfos(hosts)
+	infos := HostInfos(hosts)
 
 	for _, h := range hosts {
 		rh := results.Host{Name: h.Name, Address: h.Address}
@@ -539,7 +540,7 @@ func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventor
 		return doc, err
 	}
 	ph := r.progress.Start("probes")
-	spec := workload.Spec{Lab: l, Hosts: workloadHosts(c), Placed: placed}
+	spec := workload.Spec{Lab: l, Hosts: WorkloadHosts(c), Placed: placed}
 	if lead >= 0 {
 		spec.Manager = c.Nodes[lead].Docker()
 	}
@@ -589,7 +590,7 @@ func (r *Runner) Down(ctx context.Context, c *cluster.Cluster, l *lab.Lab, image
 			manager = c.Nodes[lead].Docker()
 		}
 	}
-	acts, err := workload.Remove(ctx, l.Name, manager, workloadHosts(c))
+	acts, err := workload.Remove(ctx, l.Name, manager, WorkloadHosts(c))
 	actions = append(actions, acts...)
 	ph.End(err)
 	if err != nil {
