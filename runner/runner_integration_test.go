@@ -1,7 +1,9 @@
 package runner_test
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"fmt"
 	"os"
 	"os/exec"
@@ -20,6 +22,7 @@ import (
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/local/labtest"
+	"github.com/overlab/overlab/log"
 	"github.com/overlab/overlab/progress"
 	"github.com/overlab/overlab/results"
 	"github.com/overlab/overlab/runner"
@@ -69,7 +72,12 @@ func TestSwarmLab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := runner.New(runner.WithProbeBinary(bin), runner.WithWait(90*time.Second), runner.WithProgress(progress.New(os.Stderr, progress.WithVerbosity(progress.Verbose))))
+	// Everything overlab says goes through out, to prove no secret is in it.
+	var said bytes.Buffer
+	out := io.MultiWriter(os.Stderr, &said)
+	r := runner.New(runner.WithProbeBinary(bin), runner.WithWait(90*time.Second),
+		runner.WithProgress(progress.New(out, progress.WithVerbosity(progress.Verbose))),
+		runner.WithLogger(log.New(out, 9)))
 	t.Cleanup(func() {
 		if _, err := r.Down(context.Background(), c, swarmLab, true); err != nil {
 			t.Logf("cleanup down: %v", err)
@@ -137,6 +145,16 @@ func TestSwarmLab(t *testing.T) {
 		t.Fatalf("check: %v", err)
 	}
 	assertAllOK(t, doc)
+	_ = doc.Encode(&said)
+	sw, err := mgr.SwarmInspect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{sw.JoinTokens.Worker, sw.JoinTokens.Manager, "SWMTKN"} {
+		if secret != "" && strings.Contains(said.String(), secret) {
+			t.Errorf("a swarm join token appears in overlab's output or results")
+		}
+	}
 	pairs := map[string]map[string]bool{}
 	for _, p := range doc.Probes {
 		if p.Expect == results.ExpectReachable && p.From != p.To && (p.Kind == "icmp") {
