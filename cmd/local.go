@@ -51,7 +51,7 @@ func newLocalUpCommand(g *Globals, f *localFlags) *cobra.Command {
 	}
 	c.Flags().IntVar(&f.hosts, "hosts", local.DefaultHosts, "number of hosts (node1..nodeN)")
 	c.Flags().StringVar(&f.subnet, "subnet", local.DefaultSubnet.String(), "underlay subnet; host i gets .10+i, this machine .1")
-	c.Flags().DurationVar(&f.timeout, "timeout", 60*time.Second, "how long to wait for every engine and sshd")
+	c.Flags().DurationVar(&f.timeout, "wait", 60*time.Second, "how long to wait for every engine and sshd")
 	c.Flags().BoolVar(&f.keep, "keep-on-error", false, "leave a lab that failed to come up in place, for debugging")
 	return c
 }

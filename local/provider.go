@@ -188,7 +188,9 @@ func (l Lab) leftoverNetns() []int {
 
 func (p *Provider) create(ctx context.Context, l Lab) ([]Host, error) {
 	start := time.Now()
-	if err := os.MkdirAll(l.StateDir(), 0o700); err != nil {
+	// Traversable, not listable: sshd reads authorized_keys/<user> as that
+	// user. Keys and host directories stay private to root.
+	if err := os.MkdirAll(l.StateDir(), 0o711); err != nil {
 		return nil, err
 	}
 	st := state{Name: l.Name, Subnet: l.Subnet.String(), Hosts: l.Hosts, Created: time.Now().UTC()}
@@ -291,7 +293,7 @@ func (p *Provider) eachHost(l Lab, fn func(i int) error) error {
 }
 
 func (p *Provider) writeKeys(l Lab) error {
-	if err := os.MkdirAll(l.AuthorizedKeysDir(), 0o700); err != nil {
+	if err := os.MkdirAll(l.AuthorizedKeysDir(), 0o711); err != nil {
 		return err
 	}
 	userKey, err := newKey(l.KeyPath(), "overlab-"+l.Name)
