@@ -13,22 +13,32 @@ declare -A need=(
 	[nsenter]=util-linux
 	[ssh]=openssh-client
 )
-if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *chromium* ]]; then need[/usr/bin/chromium]=chromium; fi
-if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *vagrant* ]]; then need[vagrant]=vagrant; fi
+# Extras for the tests, installed with their recommends (Chromium's fonts).
+declare -A extra=()
+if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *chromium* ]]; then extra[/usr/bin/chromium]=chromium; fi
+if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *vagrant* ]]; then extra[vagrant]=vagrant; fi
 
-missing=()
+missing=() missing_extra=()
 for cmd in "${!need[@]}"; do
 	command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
 done
-if ((${#missing[@]})); then
+for cmd in "${!extra[@]}"; do
+	command -v "$cmd" >/dev/null 2>&1 || missing_extra+=("${extra[$cmd]}")
+done
+if ((${#missing[@]} + ${#missing_extra[@]})); then
 	if [[ $(id -u) -ne 0 ]]; then
-		echo "setup: need root to install: ${missing[*]} (run: sudo make setup)" >&2
+		echo "setup: need root to install: ${missing[*]} ${missing_extra[*]} (run: sudo make setup)" >&2
 		exit 1
 	fi
-	echo "setup: installing ${missing[*]}"
+	echo "setup: installing ${missing[*]} ${missing_extra[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	if ((${#missing[@]})); then
+		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	fi
+	if ((${#missing_extra[@]})); then
+		apt-get install -y -qq "${missing_extra[@]}" >/dev/null
+	fi
 fi
 
 if ! command -v go >/dev/null 2>&1 && [[ ! -x /usr/local/go/bin/go ]]; then
