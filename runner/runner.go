@@ -386,7 +386,23 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 		return res, err
 	}
 	ph = r.progress.Start("settle")
-	err = settleOverlays(ctx, c, l, placed, r.wait)
+	// Convergence takes well under a second; a host still missing a peer's
+	// task after a few seconds (seen after a network partition heals) gets
+	// the services redeployed, then a full wait.
+	lagging, err := settleOverlays(ctx, c, l, placed, min(r.wait, 5*time.Second))
+	if err != nil && len(lagging) > 0 && spec.Manager != nil {
+		ph.Infof("%v", err)
+		acts, rerr := workload.Redeploy(ctx, spec, lagging)
+		for _, a := range acts {
+			ph.Infof("%s", a)
+		}
+		res.Actions = append(res.Actions, acts...)
+		if rerr != nil {
+			err = rerr
+		} else {
+			_, err = settleOverlays(ctx, c, l, placed, r.wait)
+		}
+	}
 	ph.End(err)
 	res.Elapsed = time.Since(start)
 	return res, err

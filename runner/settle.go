@@ -19,7 +19,7 @@ import (
 // before the overlay's gossip (networkdb over 7946) has told every host
 // where the others' containers are; a check in that window finds pairs that
 // are not broken, only not converged yet.
-func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed map[string][]string, wait time.Duration) error {
+func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed map[string][]string, wait time.Duration) ([]string, error) {
 	type want struct {
 		peers int
 		tasks map[string]int // service -> tasks expected on the network
@@ -50,13 +50,14 @@ func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed 
 		}
 	}
 	if len(wants) == 0 {
-		return nil
+		return nil, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	var (
-		mu      sync.Mutex
-		lagging []string
+		mu       sync.Mutex
+		lagging  []string
+		services = map[string]bool{}
 	)
 	err := c.Each(ctx, cluster.CollectAll, func(ctx context.Context, node *cluster.Node) error {
 		for name, w := range wants {
@@ -65,7 +66,7 @@ func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed 
 			}
 			for {
 				nw, err := node.Docker().NetworkInspect(ctx, name, network.InspectOptions{Verbose: true, Scope: "swarm"})
-				missing := ""
+				missing, svcMissing := "", ""
 				if err != nil {
 					missing = err.Error()
 				} else if len(nw.Peers) < w.peers {
@@ -74,6 +75,7 @@ func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed 
 					for svc, n := range w.tasks {
 						if got := len(nw.Services[svc].Tasks); got < n {
 							missing = fmt.Sprintf("knows %d of %d tasks of %s", got, n, svc)
+							svcMissing = svc
 							break
 						}
 					}
@@ -85,6 +87,9 @@ func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed 
 				case <-ctx.Done():
 					mu.Lock()
 					lagging = append(lagging, fmt.Sprintf("%s on %s: %s", name, node.Name(), missing))
+					if svcMissing != "" {
+						services[svcMissing] = true
+					}
 					mu.Unlock()
 					return nil
 				case <-time.After(50 * time.Millisecond):
@@ -93,9 +98,14 @@ func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed 
 		}
 		return nil
 	})
+	var lag []string
+	for svc := range services {
+		lag = append(lag, svc)
+	}
+	sort.Strings(lag)
 	if len(lagging) > 0 {
 		sort.Strings(lagging)
-		return fmt.Errorf("overlay networks did not converge within %v (check ports 7946/tcp+udp and 4789/udp between the hosts):\n  %s", wait, strings.Join(lagging, "\n  "))
+		return lag, fmt.Errorf("overlay networks did not converge within %v (check ports 7946/tcp+udp and 4789/udp between the hosts):\n  %s", wait, strings.Join(lagging, "\n  "))
 	}
-	return err
+	return nil, err
 }

@@ -34,6 +34,7 @@ type ServiceAPI interface {
 	ServiceCreate(ctx context.Context, service swarm.ServiceSpec, options swarm.ServiceCreateOptions) (swarm.ServiceCreateResponse, error)
 	ServiceList(ctx context.Context, options swarm.ServiceListOptions) ([]swarm.Service, error)
 	ServiceRemove(ctx context.Context, serviceID string) error
+	ServiceUpdate(ctx context.Context, serviceID string, version swarm.Version, service swarm.ServiceSpec, options swarm.ServiceUpdateOptions) (swarm.ServiceUpdateResponse, error)
 	TaskList(ctx context.Context, options swarm.TaskListOptions) ([]swarm.Task, error)
 	NodeList(ctx context.Context, options swarm.NodeListOptions) ([]swarm.Node, error)
 }
@@ -626,4 +627,41 @@ func firstName(names []string) string {
 		return ""
 	}
 	return names[0]
+}
+
+// Redeploy replaces every task of the named services (a forced update) and
+// waits until they run again: the repair when a host's service discovery
+// missed a peer's task, as Docker's gossip can after a network partition.
+func Redeploy(ctx context.Context, s Spec, names []string) ([]string, error) {
+	var actions []string
+	var redeployed []lab.Workload
+	for _, name := range names {
+		w := s.Lab.Workload(name)
+		if w == nil || w.Kind != lab.KindService {
+			continue
+		}
+		svcs, err := s.Manager.ServiceList(ctx, swarm.ServiceListOptions{Filters: filters.NewArgs(filters.Arg("name", name))})
+		if err != nil {
+			return actions, err
+		}
+		for _, svc := range svcs {
+			if svc.Spec.Name != name {
+				continue
+			}
+			spec := svc.Spec
+			spec.TaskTemplate.ForceUpdate++
+			if _, err := s.Manager.ServiceUpdate(ctx, svc.ID, svc.Version, spec, swarm.ServiceUpdateOptions{QueryRegistry: false}); err != nil {
+				return actions, fmt.Errorf("redeploying %s: %w", name, err)
+			}
+			actions = append(actions, "redeployed service "+name)
+			redeployed = append(redeployed, *w)
+		}
+	}
+	if len(redeployed) == 0 {
+		return actions, nil
+	}
+	// The old tasks are still listed as running for a moment: wait until the
+	// new ones are the running ones.
+	time.Sleep(500 * time.Millisecond)
+	return actions, s.waitServices(ctx, redeployed)
 }
