@@ -339,6 +339,19 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 	}
 
 	lead := leader(c)
+	// The probe image does not depend on the swarm or the networks: import
+	// it meanwhile (it is the longest part of a first up).
+	type imageResult struct {
+		ref  string
+		acts []string
+		err  error
+	}
+	imageDone := make(chan imageResult, 1)
+	go func() {
+		ref, acts, err := r.ensureImage(ctx, c, facts, l)
+		imageDone <- imageResult{ref, acts, err}
+	}()
+	waitImage := func() imageResult { return <-imageDone }
 	if l.NeedsSwarm() {
 		ph := r.progress.Start("swarm")
 		sres, err := swarm.Ensure(ctx, swarm.Members(c), swarm.WithLogger(r.logger), swarm.WithForce(r.force), swarm.WithReadyTimeout(r.wait))
@@ -348,6 +361,7 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 		res.Actions = append(res.Actions, sres.Actions...)
 		ph.End(err)
 		if err != nil {
+			waitImage()
 			return res, err
 		}
 	}
@@ -360,14 +374,16 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 	res.Actions = append(res.Actions, acts...)
 	ph.End(err)
 	if err != nil {
+		waitImage()
 		return res, err
 	}
 
-	image, acts, err := r.ensureImage(ctx, c, facts, l)
+	img := waitImage()
+	image := img.ref
 	res.Image = image
-	res.Actions = append(res.Actions, acts...)
-	if err != nil {
-		return res, err
+	res.Actions = append(res.Actions, img.acts...)
+	if img.err != nil {
+		return res, img.err
 	}
 
 	ph = r.progress.Start("workloads")
@@ -506,8 +522,58 @@ var ErrNoSwarm = errors.New("no swarm")
 func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host, l *lab.Lab) (*results.Document, error) {
 	start := time.Now()
 	doc := &results.Document{SchemaVersion: results.SchemaVersion, Lab: l.Name, StartedAt: start.UTC(), Hosts: []results.Host{}, Networks: []results.Network{}, Probes: []results.Probe{}, Findings: []results.Finding{}}
-	facts, down := r.gather(ctx, c, hosts)
 	infos := HostInfos(hosts)
+	placed, err := lab.Placements(l, infos)
+	if err != nil {
+		return doc, err
+	}
+
+	// Facts are for the report (hosts, findings); the probes need only the
+	// manager and the tasks, so both run at once.
+	type gathered struct {
+		facts map[string]*cluster.Facts
+		down  map[string]error
+	}
+	factsDone := make(chan gathered, 1)
+	go func() {
+		f, d := r.gather(ctx, c, hosts)
+		factsDone <- gathered{f, d}
+	}()
+
+	lead := -1
+	for i, n := range c.Nodes {
+		if !n.Host.IsManager() {
+			continue
+		}
+		if info, err := n.Docker().Info(ctx); err == nil && info.Swarm.ControlAvailable {
+			lead = i
+			break
+		}
+	}
+	var probes []results.Probe
+	var perr error
+	if !l.NeedsSwarm() || lead >= 0 {
+		ph := r.progress.Start("probes")
+		spec := workload.Spec{Lab: l, Hosts: WorkloadHosts(c), Placed: placed}
+		if lead >= 0 {
+			spec.Manager = c.Nodes[lead].Docker()
+		}
+		inst, ierr := workload.Instances(ctx, spec)
+		if ierr != nil {
+			r.logger.V(1).Infof("finding the lab's containers: %v", ierr)
+		}
+		engines := map[string]check.Execer{}
+		for _, n := range c.Nodes {
+			engines[n.Name()] = n.Docker()
+		}
+		probes, perr = check.Run(ctx, check.Spec{Lab: l, Hosts: infos, Instances: inst, Engines: engines, HostErrors: c.Down, Timeout: r.probeWait, UnreachableTimeout: min(r.probeWait, time.Second), Tries: r.tries, Parallel: r.parallel})
+		if perr == nil {
+			check.Sort(probes)
+		}
+		ph.End(perr)
+	}
+	g := <-factsDone
+	facts, down := g.facts, g.down
 
 	for _, h := range hosts {
 		rh := results.Host{Name: h.Name, Address: h.Address}
@@ -523,24 +589,12 @@ func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventor
 		}
 		doc.Hosts = append(doc.Hosts, rh)
 	}
-
 	plan := addrplan.Compute(planInput(l, infos, facts))
 	for _, f := range plan.Findings {
 		doc.Findings = append(doc.Findings, results.Finding{Severity: f.Severity, Host: f.Host, Message: f.Message})
 	}
 	_, capFindings, _ := capabilities(l, facts, hosts)
 	doc.Findings = append(doc.Findings, capFindings...)
-
-	lead := -1
-	for i, n := range c.Nodes {
-		if f := facts[n.Name()]; f != nil && n.Host.IsManager() && f.SwarmRole == "manager" && f.SwarmState == "active" {
-			lead = i
-			break
-		}
-	}
-	if l.NeedsSwarm() && lead < 0 {
-		return doc, fmt.Errorf("%w: no reachable manager of the inventory is in a swarm: run `overlab up` first", ErrNoSwarm)
-	}
 	for _, n := range l.Networks {
 		rn := results.Network{Name: n.Name, Driver: n.Driver, Scope: n.Scope}
 		if p, ok := plan.Subnets[n.Name]; ok && p.IsValid() {
@@ -551,39 +605,18 @@ func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventor
 		doc.Networks = append(doc.Networks, rn)
 	}
 
-	placed, err := lab.Placements(l, infos)
-	if err != nil {
-		return doc, err
+	if l.NeedsSwarm() && lead < 0 {
+		return doc, fmt.Errorf("%w: no reachable manager of the inventory is in a swarm: run `overlab up` first", ErrNoSwarm)
 	}
-	ph := r.progress.Start("probes")
-	spec := workload.Spec{Lab: l, Hosts: WorkloadHosts(c), Placed: placed}
-	if lead >= 0 {
-		spec.Manager = c.Nodes[lead].Docker()
+	if perr != nil {
+		return doc, perr
 	}
-	inst, ierr := workload.Instances(ctx, spec)
-	if ierr != nil {
-		r.logger.V(1).Infof("finding the lab's containers: %v", ierr)
-	}
-	engines := map[string]check.Execer{}
-	for _, n := range c.Nodes {
-		if down[n.Name()] == nil {
-			engines[n.Name()] = n.Docker()
-		}
-	}
-	probes, err := check.Run(ctx, check.Spec{Lab: l, Hosts: infos, Instances: inst, Engines: engines, HostErrors: down, Timeout: r.probeWait, UnreachableTimeout: min(r.probeWait, time.Second), Tries: r.tries, Parallel: r.parallel})
-	if err != nil {
-		ph.End(err)
-		return doc, err
-	}
-	check.Sort(probes)
 	doc.Probes = probes
 	doc.Summarize()
-	var perr error
-	if doc.Failed() {
-		perr = fmt.Errorf("%d of %d not as expected", doc.Summary.Failed, doc.Summary.Total)
-	}
-	ph.End(perr)
 	doc.DurationMS = time.Since(start).Milliseconds()
+	if doc.Failed() {
+		r.logger.V(1).Infof("%d of %d probes not as expected", doc.Summary.Failed, doc.Summary.Total)
+	}
 	return doc, nil
 }
 
