@@ -14,6 +14,7 @@ import (
 
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/inventory"
+	"github.com/overlab/overlab/output"
 )
 
 type hostsOptions struct {
@@ -33,7 +34,7 @@ func newHostsCommand(g *Globals) *cobra.Command {
 			return runHosts(cmd, g, o)
 		},
 	}
-	c.Flags().StringVar(&o.format, "format", "table", "output format: table or json")
+	output.AddFormatFlag(c.Flags(), &o.format, "table", "json", "yaml")
 	return c
 }
 
@@ -48,8 +49,8 @@ type hostReport struct {
 }
 
 func runHosts(cmd *cobra.Command, g *Globals, o hostsOptions) error {
-	if o.format != "table" && o.format != "json" {
-		return &ExitError{Code: 2, Err: fmt.Errorf("--format %q: use table or json", o.format)}
+	if err := output.CheckFormat(o.format, "table", "json", "yaml"); err != nil {
+		return &ExitError{Code: 2, Err: err}
 	}
 	ctx := cmd.Context()
 	if ctx == nil {
@@ -80,9 +81,12 @@ func runHosts(cmd *cobra.Command, g *Globals, o hostsOptions) error {
 
 	reports := buildHostReports(hosts, c.Down, facts, errs)
 	out := cmd.OutOrStdout()
-	if o.format == "json" {
+	switch o.format {
+	case "json":
 		err = writeHostsJSON(out, reports)
-	} else {
+	case "yaml":
+		err = output.WriteYAML(out, reports)
+	default:
 		err = writeHostsTable(out, reports)
 	}
 	if err != nil {
