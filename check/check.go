@@ -137,6 +137,8 @@ func Run(ctx context.Context, s Spec) ([]results.Probe, error) {
 		if p.Target == "" {
 			p.Target = plans[i].target.Name
 		}
+		by := lab.Reproduce(s.Lab, s.Hosts, c, plans[i].target.Address)
+		p.Reproduce = by.Host + "$ " + by.Line
 		if !c.Reachable {
 			p.Expect = results.ExpectUnreachable
 		}
@@ -165,7 +167,7 @@ func Run(ctx context.Context, s Spec) ([]results.Probe, error) {
 				p.Evidence = r.Output
 			}
 		}
-		p.OK = p.Reachable == c.Reachable && (p.Reachable || plans[i].err == "" || !c.Reachable)
+		p.OK = p.Reachable == c.Reachable
 		if plans[i].err != "" || srcErr[i] != "" || missing {
 			// A probe that could not run proves nothing either way.
 			p.OK = false

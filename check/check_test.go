@@ -135,6 +135,10 @@ func TestLocalNeighbourIsNotThePeer(t *testing.T) {
 			t.Fatalf("%d rows, want 1", len(got))
 		}
 		p := got[0]
+		// The row says how to do the same by hand, with the real address.
+		if want := "node2$ docker exec far sh -c 'echo | nc -w 2 172.17.0.2 7000'"; p.Reproduce != want {
+			t.Errorf("reproduce %q, want %q", p.Reproduce, want)
+		}
 		if p.OK != tc.ok || p.Reachable != !tc.ok || !strings.Contains(p.Error, tc.errHas) {
 			t.Errorf("answered by %s: ok %v reachable %v error %q; want ok %v, error with %q", tc.peer, p.OK, p.Reachable, p.Error, tc.ok, tc.errHas)
 		}

@@ -53,13 +53,27 @@ func WithProbePorts(tcp, udp, http int) CommandsOption {
 	return func(o *cmdOpts) { o.tcp, o.udp, o.http = tcp, udp, http }
 }
 
-// Commands renders the lab as the plain docker CLI commands a person would
-// type, host by host, to build it and to check each expectation by hand.
-func Commands(l *Lab, hosts []HostInfo, opts ...CommandsOption) ([]Step, error) {
+func newCmdOpts(opts []CommandsOption) cmdOpts {
 	o := cmdOpts{image: "overlab-probe:latest", tcp: 7000, udp: 7001, http: 8080}
 	for _, f := range opts {
 		f(&o)
 	}
+	return o
+}
+
+// Reproduce is the command that does one check by hand on its source host,
+// with the target address the check used (addr; empty keeps a placeholder):
+// what a learner types to reproduce one cell of the matrix without overlab.
+func Reproduce(l *Lab, hosts []HostInfo, c Check, addr string, opts ...CommandsOption) Command {
+	o := newCmdOpts(opts)
+	r := &renderer{l: l, hosts: hosts, o: o, known: addr}
+	return Command{Host: c.FromHost, Line: fmt.Sprintf("docker exec %s %s", r.container(c.FromWorkload), r.probeLine(c))}
+}
+
+// Commands renders the lab as the plain docker CLI commands a person would
+// type, host by host, to build it and to check each expectation by hand.
+func Commands(l *Lab, hosts []HostInfo, opts ...CommandsOption) ([]Step, error) {
+	o := newCmdOpts(opts)
 	checks, err := Expand(l, hosts)
 	if err != nil {
 		return nil, err
@@ -87,6 +101,9 @@ type renderer struct {
 	hosts  []HostInfo
 	o      cmdOpts
 	placed map[string][]string
+	// known is the target address a check found on the hosts; when set it
+	// replaces the IP_... placeholder.
+	known string
 }
 
 func (r *renderer) manager() HostInfo {
@@ -380,6 +397,9 @@ func (r *renderer) staticIP(workload, network string) string {
 }
 
 func (r *renderer) addrOf(c Check) string {
+	if r.known != "" {
+		return r.known
+	}
 	switch c.TargetType {
 	case TargetWorkload:
 		if ip := r.staticIP(c.ToWorkload, c.Network); ip != "" {
@@ -438,13 +458,16 @@ func (r *renderer) probeLine(c Check) string {
 	case ProbeICMP:
 		return "ping -c 3 -W 1 " + r.addrOf(c)
 	case ProbeTCP:
-		return fmt.Sprintf("nc -z -w 2 %s %d", a, r.port(c, r.o.tcp))
+		// busybox nc has no -z; a probe answers "overlab-probe <its name>".
+		return fmt.Sprintf("sh -c 'echo | nc -w 2 %s %d'", a, r.port(c, r.o.tcp))
 	case ProbeUDP:
-		return fmt.Sprintf("sh -c 'echo hello | nc -u -w 2 %s %d'", a, r.port(c, r.o.udp))
+		// busybox nc has no UDP: the probe program inside the image does it.
+		return fmt.Sprintf(`/overlab probe run --targets '[{"id":"udp","kind":"udp","address":"%s","port":%d}]'`, r.addrOf(c), r.port(c, r.o.udp))
 	case ProbeDNS:
 		return "nslookup " + r.dnsName(c)
 	case ProbeHTTP:
-		return fmt.Sprintf("wget -qO- -T 2 http://%s:%d/", a, r.port(c, r.o.http))
+		// busybox wget has no -T; busybox timeout bounds it.
+		return fmt.Sprintf("timeout 5 wget -qO- http://%s:%d/", a, r.port(c, r.o.http))
 	}
 	return ""
 }

@@ -114,6 +114,11 @@ func (t *termWriter) render(d *results.Document) {
 			if p.Note != "" {
 				t.printf("      note: %s\n", p.Note)
 			}
+			for _, q := range g {
+				if q.Reproduce != "" {
+					t.printf("      by hand: %s\n", q.Reproduce)
+				}
+			}
 		}
 		t.printf("\n")
 	}

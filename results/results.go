@@ -82,6 +82,9 @@ type Probe struct {
 	Note string `json:"note,omitempty"`
 	// Evidence is the raw output behind a failed probe, kept for the run history.
 	Evidence string `json:"evidence,omitempty"`
+	// Reproduce is the command that does this probe by hand on the source
+	// host ("node1$ docker exec ... ping -c 3 -W 1 10.200.0.10").
+	Reproduce string `json:"reproduce,omitempty"`
 }
 
 // Finding is a fact about the hosts worth telling (address conflicts, missing
