@@ -25,6 +25,11 @@ done
 for cmd in "${!extra[@]}"; do
 	command -v "$cmd" >/dev/null 2>&1 || missing_extra+=("${extra[$cmd]}")
 done
+# The Vagrantfile is validated with the libvirt provider: its plugin is only
+# a recommend of vagrant, so it is asked for by name.
+if [[ -n "${extra[vagrant]:-}" ]] && ! dpkg -s vagrant-libvirt >/dev/null 2>&1; then
+	missing_extra+=(vagrant-libvirt)
+fi
 if ((${#missing[@]} + ${#missing_extra[@]})); then
 	if [[ $(id -u) -ne 0 ]]; then
 		echo "setup: need root to install: ${missing[*]} ${missing_extra[*]} (run: sudo make setup)" >&2
