@@ -37,6 +37,9 @@ func (n *Node) Docker() *client.Client {
 			client.WithHost("http://docker.invalid"),
 			client.WithDialContext(func(ctx context.Context, _, _ string) (net.Conn, error) { return n.dialDocker(ctx) }),
 			client.WithAPIVersionNegotiation(),
+			// Every request, not only the dial, is bounded by --timeout: a
+			// stuck engine must not hang overlab.
+			client.WithTimeout(n.opts.opTimeout),
 		)
 		if err != nil {
 			// Only reachable with malformed options above: a programming error.
