@@ -14,7 +14,8 @@ import (
 	"github.com/overlab/overlab/lab"
 )
 
-// settleOverlays waits until every host's view of each lab overlay network
+// settleOverlays returns, with its error, the services whose redeploy is the
+// repair for what did not converge. It waits until every host's view of each lab overlay network
 // knows every peer host and every task of the services on it. Tasks run
 // before the overlay's gossip (networkdb over 7946) has told every host
 // where the others' containers are; a check in that window finds pairs that
@@ -66,16 +67,21 @@ func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed 
 			}
 			for {
 				nw, err := node.Docker().NetworkInspect(ctx, name, network.InspectOptions{Verbose: true, Scope: "swarm"})
-				missing, svcMissing := "", ""
+				missing, svcMissing := "", []string(nil)
 				if err != nil {
 					missing = err.Error()
 				} else if len(nw.Peers) < w.peers {
 					missing = fmt.Sprintf("knows %d of %d peers", len(nw.Peers), w.peers)
+					// Re-attaching the network's tasks makes the host join
+					// the network's gossip again.
+					for svc := range w.tasks {
+						svcMissing = append(svcMissing, svc)
+					}
 				} else {
 					for svc, n := range w.tasks {
 						if got := len(nw.Services[svc].Tasks); got < n {
 							missing = fmt.Sprintf("knows %d of %d tasks of %s", got, n, svc)
-							svcMissing = svc
+							svcMissing = []string{svc}
 							break
 						}
 					}
@@ -87,8 +93,8 @@ func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed 
 				case <-ctx.Done():
 					mu.Lock()
 					lagging = append(lagging, fmt.Sprintf("%s on %s: %s", name, node.Name(), missing))
-					if svcMissing != "" {
-						services[svcMissing] = true
+					for _, svc := range svcMissing {
+						services[svc] = true
 					}
 					mu.Unlock()
 					return nil
