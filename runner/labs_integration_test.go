@@ -98,7 +98,19 @@ func TestBuiltinLabs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			runLab(t, r, c, hosts, bl, labAsserts[name])
+			lc, lh := c, hosts
+			if bl.NeedsSwarm() {
+				// Fresh hosts for every lab that needs a swarm. Swarms created
+				// and left in quick succession on the same Docker 20.10
+				// engines left one engine, about once in eight runs, whose
+				// overlay gossip never joined again (0 peers, even in a new
+				// swarm after a pause): a state of that engine, not of the
+				// lab under test. Local hosts take well under a second.
+				fresh := labtest.Up(t, 3)
+				lc, lh = connect(t, fresh)
+				t.Cleanup(func() { lc.Close() })
+			}
+			runLab(t, r, lc, lh, bl, labAsserts[name])
 			t.Logf("lab %s: up, check and down in %v", name, time.Since(t0).Round(time.Millisecond))
 		})
 	}
@@ -175,23 +187,7 @@ func runLab(t *testing.T, r *runner.Runner, c *cluster.Cluster, hosts []inventor
 		}
 	})
 	if _, err := r.Up(ctx, c, hosts, l); err != nil {
-		// Docker's overlay gossip can fail to converge when swarms are
-		// re-created on the same hosts in quick succession, as here (seen
-		// once in six full runs: one node knew none of its peers for 90 s,
-		// after up's own repair). That is Docker's, not what this test is
-		// about: one more try after a pause, said loudly; any other error,
-		// or a second failure, fails the test.
-		if !strings.Contains(err.Error(), "did not converge") {
-			t.Fatalf("up: %v", err)
-		}
-		t.Logf("RETRY: overlay gossip did not converge; down, 15 s pause, up once more: %v", err)
-		if _, derr := r.Down(ctx, c, l, false); derr != nil {
-			t.Logf("down before the retry: %v", derr)
-		}
-		time.Sleep(15 * time.Second)
-		if _, err := r.Up(ctx, c, hosts, l); err != nil {
-			t.Fatalf("up (second try): %v", err)
-		}
+		t.Fatalf("up: %v", err)
 	}
 	// A second up finds everything as wanted (the address plan keeps the
 	// lab's own networks and their routes, the spec hashes match).
