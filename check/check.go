@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -158,7 +159,7 @@ func Run(ctx context.Context, s Spec) ([]results.Probe, error) {
 				p.Error = fmt.Sprintf("answered by %s, not by %s", r.Peer, plans[i].peer)
 			}
 			if want := plans[i].dnsWant; c.Kind == lab.ProbeDNS && r.Reachable && want != "" {
-				if !contains(r.Addrs, want) {
+				if !slices.Contains(r.Addrs, want) {
 					p.Reachable = false
 					p.Error = fmt.Sprintf("%s resolved to %s, not to the peer's %s", plans[i].target.Name, strings.Join(r.Addrs, ", "), want)
 				}
@@ -188,15 +189,6 @@ func Run(ctx context.Context, s Spec) ([]results.Probe, error) {
 		out[i] = p
 	}
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // multiWorkload says, per network, whether several workloads take part: the

@@ -11,16 +11,6 @@ import (
 	"time"
 )
 
-// hostProcs are the processes of one lab host: every process in its network
-// namespace (sshd, dockerd, containerd, shims, host-network containers) and
-// every process in its dockerd's container cgroups (containers with their own
-// network namespace). That is exactly what the lab started, even after a
-// crash left no pid file behind.
-type hostProcs struct {
-	host int
-	pids []int
-}
-
 func netnsInode(path string) (uint64, bool) {
 	var st syscall.Stat_t
 	if err := syscall.Stat(path, &st); err != nil {
@@ -29,7 +19,11 @@ func netnsInode(path string) (uint64, bool) {
 	return st.Ino, true
 }
 
-// labProcs scans /proc once and returns the processes of each host of the lab.
+// labProcs scans /proc once and returns the processes of each host of the
+// lab: every process in its network namespace (sshd, dockerd, containerd,
+// shims, host-network containers) and every process in its dockerd's
+// container cgroups (containers with their own network namespace). That is
+// exactly what the lab started, even after a crash left no pid file behind.
 func (l Lab) labProcs(hosts []int) map[int][]int {
 	inodes := map[uint64]int{}
 	cgroups := map[string]int{}

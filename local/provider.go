@@ -19,6 +19,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/overlab/overlab/execx"
+	"github.com/overlab/overlab/fanout"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/log"
 )
@@ -266,30 +267,14 @@ func (p *Provider) create(ctx context.Context, l Lab) ([]Host, error) {
 	return hosts, nil
 }
 
-// eachHost runs fn for hosts 1..N concurrently and stops at nothing: set-up
-// errors are all reported, each prefixed with its host.
+// eachHost runs fn for hosts 1..N concurrently and reports every host's
+// error, prefixed with its name.
 func (p *Provider) eachHost(l Lab, fn func(i int) error) error {
-	var (
-		wg     sync.WaitGroup
-		mu     sync.Mutex
-		result *multierror.Error
-	)
-	for i := 1; i <= l.Hosts; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			if err := fn(i); err != nil {
-				mu.Lock()
-				result = multierror.Append(result, multierror.Prefix(err, HostName(i)+":"))
-				mu.Unlock()
-			}
-		}(i)
+	names := make([]string, l.Hosts)
+	for k := range names {
+		names[k] = HostName(k + 1)
 	}
-	wg.Wait()
-	if result != nil {
-		sort.Slice(result.Errors, func(a, b int) bool { return result.Errors[a].Error() < result.Errors[b].Error() })
-	}
-	return result.ErrorOrNil()
+	return fanout.Each(names, func(k int) error { return fn(k + 1) })
 }
 
 func (p *Provider) writeKeys(l Lab) error {

@@ -283,7 +283,7 @@ func Remove(ctx context.Context, labName string, hosts []Host, leader int, wait 
 			}
 		}
 		// Swarm-scoped networks that use a config-only one go first.
-		sort.Slice(nets, func(a, b int) bool { return nets[a].ConfigOnly == false && nets[b].ConfigOnly })
+		sort.Slice(nets, func(a, b int) bool { return !nets[a].ConfigOnly && nets[b].ConfigOnly })
 		for _, n := range nets {
 			if !scope(n) {
 				continue

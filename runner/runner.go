@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -422,7 +423,7 @@ func usedOn(l *lab.Lab, placed map[string][]string) map[string][]string {
 	for _, w := range l.Workloads {
 		for _, a := range w.Networks {
 			for _, h := range placed[w.Name] {
-				if !contains(out[a.Network], h) {
+				if !slices.Contains(out[a.Network], h) {
 					out[a.Network] = append(out[a.Network], h)
 				}
 			}
@@ -435,15 +436,6 @@ func usedOn(l *lab.Lab, placed map[string][]string) map[string][]string {
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (r *Runner) ensureImage(ctx context.Context, c *cluster.Cluster, facts map[string]*cluster.Facts, l *lab.Lab) (string, []string, error) {

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/overlab/overlab/cluster"
+	"github.com/overlab/overlab/fanout"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/log"
 )
@@ -34,7 +35,6 @@ type API interface {
 	NodeList(ctx context.Context, options swarm.NodeListOptions) ([]swarm.Node, error)
 	NodeInspectWithRaw(ctx context.Context, nodeID string) (swarm.Node, []byte, error)
 	NodeUpdate(ctx context.Context, nodeID string, version swarm.Version, node swarm.NodeSpec) error
-	NodeRemove(ctx context.Context, nodeID string, options swarm.NodeRemoveOptions) error
 }
 
 // Member is one host as the swarm package sees it.
@@ -433,27 +433,11 @@ func each(ctx context.Context, members []Member, fn func(context.Context, int, M
 // eachOf runs fn concurrently for the given members and collects every
 // error, prefixed with the host's name.
 func eachOf(ctx context.Context, members []Member, idx []int, fn func(context.Context, int, Member) error) error {
-	var (
-		wg     sync.WaitGroup
-		mu     sync.Mutex
-		result *multierror.Error
-	)
-	for _, i := range idx {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			if err := fn(ctx, i, members[i]); err != nil {
-				mu.Lock()
-				result = multierror.Append(result, multierror.Prefix(err, members[i].Host.Name+":"))
-				mu.Unlock()
-			}
-		}(i)
+	names := make([]string, len(idx))
+	for k, i := range idx {
+		names[k] = members[i].Host.Name
 	}
-	wg.Wait()
-	if result != nil {
-		sort.Slice(result.Errors, func(a, b int) bool { return result.Errors[a].Error() < result.Errors[b].Error() })
-	}
-	return result.ErrorOrNil()
+	return fanout.Each(names, func(k int) error { return fn(ctx, idx[k], members[idx[k]]) })
 }
 
 // NodeHosts maps swarm node IDs to inventory names using the overlab.host

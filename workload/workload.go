@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/overlab/overlab/fanout"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/overlay"
 	swarmpkg "github.com/overlab/overlab/swarm"
@@ -414,24 +415,11 @@ func (s Spec) ensureContainers(ctx context.Context, w lab.Workload) ([]string, e
 }
 
 func (s Spec) eachHost(ctx context.Context, fn func(context.Context, Host) error) error {
-	var (
-		wg     sync.WaitGroup
-		mu     sync.Mutex
-		result *multierror.Error
-	)
-	for _, h := range s.Hosts {
-		wg.Add(1)
-		go func(h Host) {
-			defer wg.Done()
-			if err := fn(ctx, h); err != nil {
-				mu.Lock()
-				result = multierror.Append(result, multierror.Prefix(err, h.Name+":"))
-				mu.Unlock()
-			}
-		}(h)
+	names := make([]string, len(s.Hosts))
+	for i, h := range s.Hosts {
+		names[i] = h.Name
 	}
-	wg.Wait()
-	return result.ErrorOrNil()
+	return fanout.Each(names, func(i int) error { return fn(ctx, s.Hosts[i]) })
 }
 
 // Instance is one running container of a workload.
