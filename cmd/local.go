@@ -83,6 +83,10 @@ func newLocalDownCommand(g *Globals, f *localFlags) *cobra.Command {
 				// Nothing recorded: still clean whatever the name left behind.
 				lab = local.Lab{Name: f.name, StateRoot: f.stateRoot}
 			}
+			if !lab.Exists() {
+				g.Logger().V(0).Infof("lab %q: nothing to remove", f.name)
+				return nil
+			}
 			start := time.Now()
 			if err := local.New(local.WithLogger(g.Logger())).Down(cmd.Context(), lab); err != nil {
 				return err

@@ -139,7 +139,7 @@ func (p *Provider) Up(ctx context.Context, l Lab) ([]Host, error) {
 	if err := p.Preflight(); err != nil {
 		return nil, err
 	}
-	if l.exists() {
+	if l.Exists() {
 		p.logger.V(0).Infof("cleaning leftovers of an earlier run of lab %q", l.Name)
 		if err := p.Down(ctx, l); err != nil {
 			return nil, fmt.Errorf("cleaning leftovers of lab %q: %w", l.Name, err)
@@ -162,7 +162,9 @@ func (p *Provider) Up(ctx context.Context, l Lab) ([]Host, error) {
 	return hosts, err
 }
 
-func (l Lab) exists() bool {
+// Exists reports whether anything of the lab is on the machine: its state
+// directory, its bridge or one of its namespaces.
+func (l Lab) Exists() bool {
 	if _, err := os.Stat(l.StateDir()); err == nil {
 		return true
 	}
