@@ -56,8 +56,21 @@ func (e *ExitError) Error() string {
 }
 func (e *ExitError) Unwrap() error { return e.Err }
 
+// deps are what commands reach beyond this process through, beside the
+// streams; tests pass fakes to newRoot.
+type deps struct {
+	vagrant         newVagrantProvider
+	discoverVagrant discoverFunc
+}
+
+func defaultDeps() deps {
+	return deps{vagrant: newVagrantHosts, discoverVagrant: discoverVagrantAddresses}
+}
+
 // NewRoot builds the overlab command tree.
-func NewRoot(s Streams) *cobra.Command {
+func NewRoot(s Streams) *cobra.Command { return newRoot(s, defaultDeps()) }
+
+func newRoot(s Streams, d deps) *cobra.Command {
 	g := &Globals{streams: s}
 	root := &cobra.Command{
 		Use:           "overlab",
@@ -75,8 +88,8 @@ func NewRoot(s Streams) *cobra.Command {
 	g.ConnectFlags.addFlags(pf)
 
 	root.AddCommand(
-		newInventoryCommand(g),
-		newVagrantCommand(g),
+		newInventoryCommand(g, d.discoverVagrant),
+		newVagrantCommand(g, d.vagrant),
 		newHostsCommand(g),
 		newLocalCommand(g),
 		newProbeCommand(g),
@@ -94,8 +107,10 @@ func NewRoot(s Streams) *cobra.Command {
 
 // Execute runs overlab with args and returns the process exit code. It is the
 // one place that prints errors.
-func Execute(args []string, s Streams) int {
-	root := NewRoot(s)
+func Execute(args []string, s Streams) int { return execute(args, s, defaultDeps()) }
+
+func execute(args []string, s Streams, d deps) int {
+	root := newRoot(s, d)
 	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {
