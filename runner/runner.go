@@ -327,7 +327,7 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 	}
 	placed, perr := lab.Placements(l, infos)
 	if perr != nil {
-		err = errors.Join(err, perr)
+		err = multierror.Append(err, perr)
 	}
 	ph.End(err)
 	if err != nil {
