@@ -52,7 +52,7 @@ func WithProgress(p *progress.Progress) Option { return func(r *Runner) { r.prog
 // WithForce lets up make hosts leave a foreign swarm.
 func WithForce(f bool) Option { return func(r *Runner) { r.force = f } }
 
-// WithProbeBinary is the static overlab binary that becomes the probe image.
+// WithProbeBinary is the overlab binary that becomes the probe image.
 func WithProbeBinary(path string) Option { return func(r *Runner) { r.probeBinary = path } }
 
 // WithWait bounds each wait for the engines (nodes ready, tasks running,
