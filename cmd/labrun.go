@@ -53,7 +53,7 @@ func (f *labFlags) addLab(c *cobra.Command) {
 
 func (f *labFlags) addUp(c *cobra.Command) {
 	c.Flags().BoolVar(&f.force, "force", false, "make hosts that are in another swarm leave it")
-	c.Flags().StringVar(&f.probeBinary, "probe-binary", "", "static overlab binary for the probe image (default: this one; for hosts of another architecture)")
+	c.Flags().StringVar(&f.probeBinary, "probe-binary", "", "overlab binary for the probe image (default: this one; for hosts of another architecture)")
 	c.Flags().DurationVar(&f.wait, "wait", 60*time.Second, "how long to wait for nodes, tasks and networks")
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/overlab/overlab/addrplan"
 	"github.com/overlab/overlab/check"
 	"github.com/overlab/overlab/cluster"
+	"github.com/overlab/overlab/diagnose"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/log"
@@ -52,7 +53,7 @@ func WithProgress(p *progress.Progress) Option { return func(r *Runner) { r.prog
 // WithForce lets up make hosts leave a foreign swarm.
 func WithForce(f bool) Option { return func(r *Runner) { r.force = f } }
 
-// WithProbeBinary is the static overlab binary that becomes the probe image.
+// WithProbeBinary is the overlab binary that becomes the probe image.
 func WithProbeBinary(path string) Option { return func(r *Runner) { r.probeBinary = path } }
 
 // WithWait bounds each wait for the engines (nodes ready, tasks running,
@@ -596,6 +597,7 @@ func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventor
 	}
 	doc.Probes = probes
 	doc.Summarize()
+	doc.Diagnoses = diagnose.Classify(doc)
 	doc.DurationMS = time.Since(start).Milliseconds()
 	if doc.Failed() {
 		r.logger.V(1).Infof("%d of %d probes not as expected", doc.Summary.Failed, doc.Summary.Total)
