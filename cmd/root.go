@@ -88,6 +88,7 @@ func NewRoot(s Streams) *cobra.Command {
 		newCheckCommand(g),
 		newDownCommand(g),
 		newStatusCommand(g),
+		newFaultCommand(g),
 	)
 	return root
 }
