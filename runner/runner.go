@@ -54,7 +54,7 @@ func WithProgress(p *progress.Progress) Option { return func(r *Runner) { r.prog
 // WithForce lets up make hosts leave a foreign swarm.
 func WithForce(f bool) Option { return func(r *Runner) { r.force = f } }
 
-// WithProbeBinary is the static overlab binary that becomes the probe image.
+// WithProbeBinary is the overlab binary that becomes the probe image.
 func WithProbeBinary(path string) Option { return func(r *Runner) { r.probeBinary = path } }
 
 // WithWait bounds each wait for the engines (nodes ready, tasks running,
@@ -329,7 +329,7 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 	}
 	placed, perr := lab.Placements(l, infos)
 	if perr != nil {
-		err = errors.Join(err, perr)
+		err = multierror.Append(err, perr)
 	}
 	ph.End(err)
 	if err != nil {
