@@ -85,6 +85,7 @@ func NewRoot(s Streams) *cobra.Command {
 		newCheckCommand(g),
 		newDownCommand(g),
 		newStatusCommand(g),
+		newFaultCommand(g),
 	)
 	return root
 }
