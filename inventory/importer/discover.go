@@ -107,4 +107,3 @@ func ParseIPAddr(out []byte) []IfaceAddr {
 	}
 	return addrs
 }
-
