@@ -511,16 +511,7 @@ func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventor
 		factsDone <- gathered{f, d}
 	}()
 
-	lead := -1
-	for i, n := range c.Nodes {
-		if !n.Host.IsManager() {
-			continue
-		}
-		if info, err := n.Docker().Info(ctx); err == nil && info.Swarm.ControlAvailable {
-			lead = i
-			break
-		}
-	}
+	lead := swarm.Controller(ctx, swarm.Members(c))
 	var probes []results.Probe
 	var perr error
 	if !l.NeedsSwarm() || lead >= 0 {
