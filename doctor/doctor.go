@@ -59,7 +59,9 @@ func WithAddressPlan(p AddressPlan) Option { return func(c *config) { c.plan = p
 // WithWait bounds each port probe (default 1.5 s).
 func WithWait(d time.Duration) Option { return func(c *config) { c.wait = d } }
 
-func (c *config) wants(check string) bool { return len(c.checks) == 0 || slices.Contains(c.checks, check) }
+func (c *config) wants(check string) bool {
+	return len(c.checks) == 0 || slices.Contains(c.checks, check)
+}
 
 func (c *config) involves(names ...string) bool {
 	if len(c.only) == 0 {

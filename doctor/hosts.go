@@ -10,6 +10,7 @@ import (
 
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/fanout"
+	"github.com/overlab/overlab/feature"
 	"github.com/overlab/overlab/hostcmd"
 	"github.com/overlab/overlab/results"
 )
@@ -50,27 +51,15 @@ func factResults(cfg *config, t *target, err error) []Result {
 	return out
 }
 
-// featureResults: vxlan and macvlan are needed by the labs; the others only
-// limit what a lab may ask (and overlab says so elsewhere).
+// featureResults: the labs need VXLAN and macvlan; the other features
+// only limit what a lab may ask.
 func featureResults(host string, fs cluster.Features) []Result {
-	rows := []struct {
-		name   string
-		have   bool
-		needed bool
-		lack   string
-	}{
-		{"vxlan", fs.VXLAN, true, "overlay networks cannot work: load the vxlan module (modprobe vxlan)"},
-		{"macvlan", fs.Macvlan, true, "macvlan networks cannot be created: modprobe macvlan"},
-		{"ipvs", fs.IPVS, false, "no swarm VIP or routing mesh: services use dnsrr, published ports mode host (modprobe ip_vs)"},
-		{"esp", fs.ESP, false, "encrypted overlays cannot pass traffic (modprobe esp4)"},
-		{"vlan_8021q", fs.VLAN8021Q, false, "no VLAN sub-interfaces as macvlan parents (modprobe 8021q)"},
-	}
 	var out []Result
-	for _, r := range rows {
-		res := Result{Check: CheckFeatures, Host: host, Item: r.name, Status: OK, Detail: fs.Detail[r.name]}
-		if !r.have {
-			res.Status, res.Fix = Warning, r.lack
-			if r.needed {
+	for _, f := range feature.All {
+		res := Result{Check: CheckFeatures, Host: host, Item: string(f.Name), Status: OK, Detail: fs.Detail[f.Name]}
+		if !fs.Has(f.Name) {
+			res.Status, res.Fix = Warning, f.Without+" (modprobe "+f.Module+")"
+			if f.Name == feature.VXLAN || f.Name == feature.Macvlan {
 				res.Status = Problem
 			}
 		}

@@ -155,4 +155,6 @@ func (x Result) line(froms []string) string {
 	return s
 }
 
-func (r *Report) String() string { return fmt.Sprintf("%d ok, %d problems, %d warnings, %d errors", r.Summary.OK, r.Summary.Problems, r.Summary.Warnings, r.Summary.Errors) }
+func (r *Report) String() string {
+	return fmt.Sprintf("%d ok, %d problems, %d warnings, %d errors", r.Summary.OK, r.Summary.Problems, r.Summary.Warnings, r.Summary.Errors)
+}
