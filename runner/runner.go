@@ -676,3 +676,14 @@ func healFaults(ctx context.Context, c *cluster.Cluster, p *progress.Progress) (
 	ph.End(err)
 	return actions, err
 }
+
+// PlanFindings checks l's address plan against the hosts' facts, as up
+// would before creating anything: `overlab doctor`'s free address space.
+func PlanFindings(l *lab.Lab, hosts []inventory.Host, facts map[string]*cluster.Facts) []results.Finding {
+	plan := addrplan.Compute(planInput(l, HostInfos(hosts), facts))
+	out := make([]results.Finding, 0, len(plan.Findings))
+	for _, f := range plan.Findings {
+		out = append(out, results.Finding{Severity: f.Severity, Host: f.Host, Message: f.Message})
+	}
+	return out
+}
