@@ -17,6 +17,8 @@ import (
 	"github.com/overlab/overlab/addrplan"
 	"github.com/overlab/overlab/check"
 	"github.com/overlab/overlab/cluster"
+	"github.com/overlab/overlab/diagnose"
+	"github.com/overlab/overlab/fault"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/log"
@@ -52,7 +54,7 @@ func WithProgress(p *progress.Progress) Option { return func(r *Runner) { r.prog
 // WithForce lets up make hosts leave a foreign swarm.
 func WithForce(f bool) Option { return func(r *Runner) { r.force = f } }
 
-// WithProbeBinary is the static overlab binary that becomes the probe image.
+// WithProbeBinary is the overlab binary that becomes the probe image.
 func WithProbeBinary(path string) Option { return func(r *Runner) { r.probeBinary = path } }
 
 // WithWait bounds each wait for the engines (nodes ready, tasks running,
@@ -327,7 +329,7 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 	}
 	placed, perr := lab.Placements(l, infos)
 	if perr != nil {
-		err = errors.Join(err, perr)
+		err = multierror.Append(err, perr)
 	}
 	ph.End(err)
 	if err != nil {
@@ -596,6 +598,7 @@ func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventor
 	}
 	doc.Probes = probes
 	doc.Summarize()
+	doc.Diagnoses = diagnose.Classify(doc)
 	doc.DurationMS = time.Since(start).Milliseconds()
 	if doc.Failed() {
 		r.logger.V(1).Infof("%d of %d probes not as expected", doc.Summary.Failed, doc.Summary.Total)
@@ -614,6 +617,13 @@ func (r *Runner) Down(ctx context.Context, c *cluster.Cluster, l *lab.Lab, image
 	for name, err := range c.Down {
 		result = multierror.Append(result, multierror.Prefix(err, name+":"))
 	}
+	// Faults first: a blocked gossip port or a cut link would slow or
+	// break the rest of the teardown.
+	acts, err := healFaults(ctx, c, r.progress)
+	actions = append(actions, acts...)
+	if err != nil {
+		result = multierror.Append(result, err)
+	}
 	lead := leader(c)
 	ph := r.progress.Start("workloads")
 	var manager workload.ServiceAPI
@@ -622,7 +632,7 @@ func (r *Runner) Down(ctx context.Context, c *cluster.Cluster, l *lab.Lab, image
 			manager = c.Nodes[lead].Docker()
 		}
 	}
-	acts, err := workload.Remove(ctx, l.Name, manager, WorkloadHosts(c))
+	acts, err = workload.Remove(ctx, l.Name, manager, WorkloadHosts(c))
 	actions = append(actions, acts...)
 	ph.End(err)
 	if err != nil {
@@ -667,4 +677,25 @@ func (r *Runner) Down(ctx context.Context, c *cluster.Cluster, l *lab.Lab, image
 		}
 	}
 	return actions, result.ErrorOrNil()
+}
+
+// healFaults undoes every fault `overlab fault` recorded on the hosts.
+func healFaults(ctx context.Context, c *cluster.Cluster, p *progress.Progress) ([]string, error) {
+	ph := p.Start("faults")
+	var (
+		mu      sync.Mutex
+		actions []string
+	)
+	err := c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
+		healed, err := fault.Heal(ctx, n)
+		mu.Lock()
+		for _, f := range healed {
+			actions = append(actions, fmt.Sprintf("%s: healed fault %s (%s)", n.Name(), f.ID, f.What))
+		}
+		mu.Unlock()
+		return err
+	})
+	sort.Strings(actions)
+	ph.End(err)
+	return actions, err
 }

@@ -13,6 +13,7 @@ declare -A need=(
 	[nsenter]=util-linux
 	[ssh]=openssh-client
 	[mmdebstrap]=mmdebstrap # builds the root filesystem of the second engine generation
+	[gcc]=gcc # a cgo build of overlab is tested as the probe
 )
 # Extras for the tests, installed with their recommends (Chromium's fonts).
 declare -A extra=()
