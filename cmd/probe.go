@@ -19,7 +19,7 @@ func newProbeCommand(g *Globals) *cobra.Command {
 		Short:  "The probe that runs inside the lab's containers",
 		Hidden: true,
 	}
-	c.AddCommand(newProbeServeCommand(g), newProbeRunCommand(g))
+	c.AddCommand(newProbeServeCommand(g), newProbeRunCommand(g), newProbePMTUCommand())
 	return c
 }
 
