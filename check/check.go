@@ -16,10 +16,10 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/pkg/stdcopy"
 
+	"github.com/overlab/overlab/fanout"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/probe"
 	"github.com/overlab/overlab/results"
-	"github.com/overlab/overlab/workload"
 )
 
 // Execer runs a command in a container; each host's engine is one.
@@ -33,7 +33,7 @@ type Execer interface {
 type Spec struct {
 	Lab       *lab.Lab
 	Hosts     []lab.HostInfo
-	Instances []workload.Instance
+	Instances []lab.Instance
 	// Engines has an Execer per reachable host; HostErrors says why the
 	// others cannot be reached.
 	Engines    map[string]Execer
@@ -72,8 +72,8 @@ func Run(ctx context.Context, s Spec) ([]results.Probe, error) {
 	if err != nil {
 		return nil, err
 	}
-	inst := map[key]workload.Instance{}
-	byWorkload := map[string][]workload.Instance{}
+	inst := map[key]lab.Instance{}
+	byWorkload := map[string][]lab.Instance{}
 	for _, in := range s.Instances {
 		inst[key{in.Workload, in.Host}] = in
 		byWorkload[in.Workload] = append(byWorkload[in.Workload], in)
@@ -90,37 +90,38 @@ func Run(ctx context.Context, s Spec) ([]results.Probe, error) {
 	}
 	got := make([]*probe.Result, len(checks))
 	srcErr := make([]string, len(checks))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, max(1, s.Parallel))
-	var mu sync.Mutex
-	for k, idx := range groups {
-		wg.Add(1)
-		go func(k key, idx []int) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			targets := make([]probe.Target, len(idx))
-			for j, i := range idx {
-				targets[j] = plans[i].target
-			}
-			rep, err := s.exec(ctx, inst[k], targets)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				for _, i := range idx {
-					srcErr[i] = err.Error()
-				}
-				return
-			}
-			for j := range rep.Results {
-				id, err := strconv.Atoi(rep.Results[j].ID)
-				if err == nil && id >= 0 && id < len(got) {
-					got[id] = &rep.Results[j]
-				}
-			}
-		}(k, idx)
+	keys := make([]key, 0, len(groups))
+	names := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+		names = append(names, k.workload+" on "+k.host)
 	}
-	wg.Wait()
+	var mu sync.Mutex
+	// A source that cannot run its probes is a result of each probe, not an
+	// error of the check.
+	_ = fanout.Each(ctx, names, func(ctx context.Context, g int) error {
+		k, idx := keys[g], groups[keys[g]]
+		targets := make([]probe.Target, len(idx))
+		for j, i := range idx {
+			targets[j] = plans[i].target
+		}
+		rep, err := s.exec(ctx, inst[k], targets)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			for _, i := range idx {
+				srcErr[i] = err.Error()
+			}
+			return nil
+		}
+		for j := range rep.Results {
+			id, err := strconv.Atoi(rep.Results[j].ID)
+			if err == nil && id >= 0 && id < len(got) {
+				got[id] = &rep.Results[j]
+			}
+		}
+		return nil
+	}, fanout.MaxParallel(s.Parallel))
 
 	multi := multiWorkload(checks)
 	out := make([]results.Probe, len(checks))
@@ -232,7 +233,7 @@ func toName(c lab.Check, multi bool) string {
 }
 
 // plan turns a check into a probe target.
-func (s Spec) plan(c lab.Check, inst map[key]workload.Instance, byWorkload map[string][]workload.Instance) planned {
+func (s Spec) plan(c lab.Check, inst map[key]lab.Instance, byWorkload map[string][]lab.Instance) planned {
 	p := planned{check: c}
 	if _, ok := inst[key{c.FromWorkload, c.FromHost}]; !ok {
 		p.err = s.missing(c.FromWorkload, c.FromHost)
@@ -248,7 +249,7 @@ func (s Spec) plan(c lab.Check, inst map[key]workload.Instance, byWorkload map[s
 	}
 	switch c.TargetType {
 	case lab.TargetWorkload:
-		var dst workload.Instance
+		var dst lab.Instance
 		var ok bool
 		if c.ToHost == "" {
 			if list := byWorkload[c.ToWorkload]; len(list) > 0 {
@@ -340,7 +341,7 @@ func isProbe(l *lab.Lab, name string) bool {
 
 // exec runs the probe program once in the source container with every
 // target of that container.
-func (s Spec) exec(ctx context.Context, src workload.Instance, targets []probe.Target) (*probe.Report, error) {
+func (s Spec) exec(ctx context.Context, src lab.Instance, targets []probe.Target) (*probe.Report, error) {
 	api := s.Engines[src.Host]
 	if api == nil {
 		if err := s.HostErrors[src.Host]; err != nil {

@@ -51,7 +51,7 @@ func newInventoryImportVagrantCommand(g *Globals, discover discoverFunc) *cobra.
 func runImportVagrant(cmd *cobra.Command, g *Globals, o importVagrantOptions, file string, discover discoverFunc) error {
 	subnet, err := netip.ParsePrefix(o.labSubnet)
 	if err != nil {
-		return &ExitError{Code: 2, Err: fmt.Errorf("--lab-subnet %q: %w", o.labSubnet, err)}
+		return couldNotRunf("--lab-subnet %q: %w", o.labSubnet, err)
 	}
 	var r io.Reader = cmd.InOrStdin()
 	name := "standard input"

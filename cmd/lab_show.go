@@ -41,11 +41,11 @@ func runLabShow(cmd *cobra.Command, g *Globals, o labShowOptions, name string) e
 	switch o.format {
 	case "text", "yaml", "json":
 	default:
-		return &ExitError{Code: 2, Err: fmt.Errorf("--format %q: use text, yaml or json", o.format)}
+		return couldNotRunf("--format %q: use text, yaml or json", o.format)
 	}
 	l, err := lab.Resolve(name)
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	out := cmd.OutOrStdout()
 	if !o.commands {
@@ -63,12 +63,12 @@ func runLabShow(cmd *cobra.Command, g *Globals, o labShowOptions, name string) e
 
 	hosts, parents, fromInventory, err := labHosts(g)
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	plan := lab.AssumedPlan(l, hosts)
 	steps, err := lab.Commands(l, hosts, lab.WithPlan(plan), lab.WithParents(parents), lab.WithProbeImage(o.image))
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	switch o.format {
 	case "json", "yaml":
@@ -197,7 +197,7 @@ func writeLab(w io.Writer, l *lab.Lab) error {
 		if e.From.Host != "" {
 			from += "@" + e.From.Host
 		}
-		fmt.Fprintf(&b, "  #%d %s -> %s on %s by %s: %s\n", i+1, from, labTargetText(e.To), l.ExpectNetwork(&e), strings.Join(e.Kinds, ", "), exp)
+		fmt.Fprintf(&b, "  #%d %s -> %s on %s by %s: %s\n", i+1, from, e.To.String(), l.ExpectNetwork(&e), strings.Join(e.Kinds, ", "), exp)
 		if e.Note != "" {
 			for _, line := range labWrap(e.Note, 72) {
 				b.WriteString("       " + line + "\n")
@@ -206,29 +206,6 @@ func writeLab(w io.Writer, l *lab.Lab) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func labTargetText(t lab.Target) string {
-	var s string
-	switch {
-	case t.Underlay && t.Workload != "":
-		s = "underlay of " + t.Workload + "'s hosts"
-	case t.Underlay:
-		s = "underlay"
-	case t.Workload != "":
-		s = t.Workload
-	case t.Address != "":
-		s = t.Address
-	default:
-		s = "name " + t.Name
-	}
-	if t.Host != "" {
-		s += "@" + t.Host
-	}
-	if t.Port != 0 {
-		s += fmt.Sprintf(":%d", t.Port)
-	}
-	return s
 }
 
 func labWrap(s string, width int) []string {

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
+	"github.com/hashicorp/go-multierror"
 	"github.com/spf13/cobra"
 
 	"github.com/overlab/overlab/cluster"
@@ -53,7 +53,7 @@ func (f *labFlags) addLab(c *cobra.Command) {
 
 func (f *labFlags) addUp(c *cobra.Command) {
 	c.Flags().BoolVar(&f.force, "force", false, "make hosts that are in another swarm leave it")
-	c.Flags().StringVar(&f.probeBinary, "probe-binary", "", "static overlab binary for the probe image (default: this one; for hosts of another architecture)")
+	c.Flags().StringVar(&f.probeBinary, "probe-binary", "", "overlab binary for the probe image (default: this one; for hosts of another architecture)")
 	c.Flags().DurationVar(&f.wait, "wait", 60*time.Second, "how long to wait for nodes, tasks and networks")
 }
 
@@ -105,15 +105,15 @@ type session struct {
 func (g *Globals) open(ctx context.Context, f *labFlags, needAll bool) (*session, error) {
 	l, err := lab.Resolve(f.lab)
 	if err != nil {
-		return nil, &ExitError{Code: 2, Err: err}
+		return nil, couldNotRun(err)
 	}
 	c, hosts, err := g.connect(ctx)
 	if c == nil {
-		return nil, &ExitError{Code: 2, Err: err}
+		return nil, couldNotRun(err)
 	}
 	if err != nil && needAll {
 		c.Close()
-		return nil, &ExitError{Code: 2, Err: fmt.Errorf("every host must answer: %w", err)}
+		return nil, couldNotRunf("every host must answer: %w", err)
 	}
 	if err != nil {
 		g.Logger().Warnf("%v", err)
@@ -178,7 +178,7 @@ func newCheckCommand(g *Globals) *cobra.Command {
 
 func runCheck(ctx context.Context, g *Globals, f *labFlags, out io.Writer) error {
 	if err := output.CheckFormat(f.format, "table", "json"); err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	s, err := g.open(ctx, f, false)
 	if err != nil {
@@ -189,7 +189,7 @@ func runCheck(ctx context.Context, g *Globals, f *labFlags, out io.Writer) error
 	doc, err := f.runner(g, p).Check(ctx, s.c, s.hosts, s.lab)
 	p.Close()
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	return finishCheck(g, f, doc, out)
 }
@@ -202,7 +202,7 @@ func finishCheck(g *Globals, f *labFlags, doc *results.Document, out io.Writer) 
 	}
 	if f.jsonPath != "" {
 		if err := writeDoc(f.jsonPath, doc); err != nil {
-			return &ExitError{Code: 2, Err: err}
+			return couldNotRun(err)
 		}
 	}
 	var err error
@@ -220,7 +220,7 @@ func finishCheck(g *Globals, f *labFlags, doc *results.Document, out io.Writer) 
 		fmt.Fprintf(g.streams.ErrOut, "results: %s\n", run.Dir)
 	}
 	if doc.Failed() {
-		return &ExitError{Code: 1}
+		return notAsExpected(nil)
 	}
 	return nil
 }
@@ -304,7 +304,7 @@ func newLabRunCommand(g *Globals) *cobra.Command {
 
 func runLab(ctx context.Context, g *Globals, f *labFlags, out io.Writer) error {
 	if err := output.CheckFormat(f.format, "table", "json"); err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	s, err := g.open(ctx, f, true)
 	if err != nil {
@@ -323,18 +323,26 @@ func runLab(ctx context.Context, g *Globals, f *labFlags, out io.Writer) error {
 	if _, err := r.Up(ctx, s.c, s.hosts, s.lab); err != nil {
 		derr := down()
 		p.Close()
-		return errors.Join(err, derr)
+		return couldNotRun(withDown(fmt.Errorf("up: %w", err), derr))
 	}
 	doc, err := r.Check(ctx, s.c, s.hosts, s.lab)
 	derr := down()
 	p.Close()
 	if err != nil {
-		return &ExitError{Code: 2, Err: errors.Join(err, derr)}
+		return couldNotRun(withDown(err, derr))
 	}
 	if derr != nil {
 		g.Logger().Warnf("down: %v", derr)
 	}
 	return finishCheck(g, f, doc, out)
+}
+
+// withDown adds the error of the tear-down that followed a failure, if any.
+func withDown(err, derr error) error {
+	if derr == nil {
+		return err
+	}
+	return multierror.Append(err, fmt.Errorf("down: %w", derr))
 }
 
 // statusView is what `overlab status` prints.
@@ -388,7 +396,7 @@ func newStatusCommand(g *Globals) *cobra.Command {
 
 func runStatus(ctx context.Context, g *Globals, f *labFlags, out io.Writer) error {
 	if err := output.CheckFormat(f.format, "table", "json", "yaml"); err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	s, err := g.open(ctx, f, false)
 	if err != nil {
@@ -400,23 +408,20 @@ func runStatus(ctx context.Context, g *Globals, f *labFlags, out io.Writer) erro
 		v.Errors = append(v.Errors, fmt.Sprintf("%s: %v", name, err))
 	}
 	var manager workload.ServiceAPI
-	for _, n := range s.c.Nodes {
-		info, err := n.Docker().Info(ctx)
-		if err == nil && info.Swarm.ControlAvailable {
-			manager = n.Docker()
-			nodes, err := swarm.Nodes(ctx, n.Docker())
-			if err != nil {
-				v.Errors = append(v.Errors, fmt.Sprintf("%s: swarm nodes: %v", n.Name(), err))
-			}
-			for _, ni := range nodes {
-				v.Nodes = append(v.Nodes, statusNode{Host: ni.Host, Hostname: ni.Hostname, Role: ni.Role, State: ni.State, Leader: ni.Leader, Addr: ni.Addr})
-			}
-			break
+	if lead := swarm.Controller(ctx, swarm.Members(s.c)); lead >= 0 {
+		n := s.c.Nodes[lead]
+		manager = n.Docker()
+		nodes, err := swarm.Nodes(ctx, n.Docker())
+		if err != nil {
+			v.Errors = append(v.Errors, fmt.Sprintf("%s: swarm nodes: %v", n.Name(), err))
+		}
+		for _, ni := range nodes {
+			v.Nodes = append(v.Nodes, statusNode{Host: ni.Host, Hostname: ni.Hostname, Role: ni.Role, State: ni.State, Leader: ni.Leader, Addr: ni.Addr})
 		}
 	}
 	sort.Slice(v.Nodes, func(a, b int) bool { return v.Nodes[a].Host < v.Nodes[b].Host })
 	for _, n := range s.c.Nodes {
-		nets, err := n.Docker().NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("label", overlay.LabLabel+"="+s.lab.Name))})
+		nets, err := n.Docker().NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("label", lab.LabelSelector(s.lab.Name)))})
 		if err != nil {
 			v.Errors = append(v.Errors, fmt.Sprintf("%s: networks: %v", n.Name(), err))
 			continue
@@ -477,7 +482,7 @@ func runStatus(ctx context.Context, g *Globals, f *labFlags, out io.Writer) erro
 		return err
 	}
 	if len(v.Errors) > 0 {
-		return &ExitError{Code: 1}
+		return notAsExpected(nil)
 	}
 	return nil
 }

@@ -38,7 +38,7 @@ func printProviderStatus(w io.Writer, hosts []providerHost, what string) error {
 	}
 	tw.Flush()
 	if down > 0 {
-		return &ExitError{Code: 1, Err: fmt.Errorf("%d of %d hosts of %s are not up", down, len(hosts), what)}
+		return notAsExpected(fmt.Errorf("%d of %d hosts of %s are not up", down, len(hosts), what))
 	}
 	return nil
 }

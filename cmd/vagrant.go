@@ -63,7 +63,7 @@ func newVagrantUpCommand(g *Globals, f *vagrantFlags, newProvider newVagrantProv
 			defer cancel()
 			p, err := newProvider(g, f)
 			if err != nil {
-				return &ExitError{Code: 2, Err: err}
+				return couldNotRun(err)
 			}
 			start := time.Now()
 			out, err := p.Up(ctx)
@@ -95,7 +95,7 @@ func newVagrantDownCommand(g *Globals, f *vagrantFlags, newProvider newVagrantPr
 			defer cancel()
 			p, err := newProvider(g, f)
 			if err != nil {
-				return &ExitError{Code: 2, Err: err}
+				return couldNotRun(err)
 			}
 			return p.Down(ctx)
 		},
@@ -112,7 +112,7 @@ func newVagrantStatusCommand(g *Globals, f *vagrantFlags, newProvider newVagrant
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, err := newProvider(g, f)
 			if err != nil {
-				return &ExitError{Code: 2, Err: err}
+				return couldNotRun(err)
 			}
 			hosts, err := p.Status(cmd.Context())
 			if err != nil {
@@ -162,7 +162,7 @@ func newVagrantHosts(g *Globals, f *vagrantFlags) (hostProvider, error) {
 
 func (v *vagrantHosts) Up(ctx context.Context) (string, error) {
 	if err := v.c.Validate(); err != nil {
-		return "", &ExitError{Code: 2, Err: err}
+		return "", couldNotRun(err)
 	}
 	if _, err := v.p.Up(ctx, v.c); err != nil {
 		return "", err

@@ -65,7 +65,7 @@ func TestVagrantCommandsWiring(t *testing.T) {
 	}
 
 	f = &fakeHosts{upErr: errors.New("vagrant up: boom")}
-	if _, stderr, code := runWith(t, fakeVagrant(f), "vagrant", "up"); code != 1 || !strings.Contains(stderr, "ERROR: vagrant up: boom") {
+	if _, stderr, code := runWith(t, fakeVagrant(f), "vagrant", "up"); code != 2 || !strings.Contains(stderr, "ERROR: vagrant up: boom") {
 		t.Errorf("failing up: exit %d, %s", code, stderr)
 	}
 
@@ -138,7 +138,7 @@ func TestInventoryImportVagrant(t *testing.T) {
 	// From standard input; bad input names where it came from.
 	var o, e bytes.Buffer
 	code = Execute([]string{"inventory", "import", "vagrant", "-", "--from-plan"}, Streams{In: strings.NewReader("Host node1\n  User vagrant\n"), Out: &o, ErrOut: &e})
-	if code != 1 || !strings.Contains(e.String(), "standard input: Host node1: no HostName line") {
+	if code != 2 || !strings.Contains(e.String(), "standard input: Host node1: no HostName line") {
 		t.Errorf("stdin: exit %d, %s", code, e.String())
 	}
 }
@@ -151,7 +151,7 @@ func TestInventoryImportAnsible(t *testing.T) {
 	golden(t, "import-ansible.yaml.golden", []byte(stdout))
 
 	_, stderr, code = run(t, "inventory", "import", "ansible", "../inventory/importer/testdata/valid-ansible-custom-group.ini", "--manager-group", "nope")
-	if code != 1 || !strings.Contains(stderr, "group nope (--manager-group) is not in the inventory; groups: all, leaders, others") {
+	if code != 2 || !strings.Contains(stderr, "group nope (--manager-group) is not in the inventory; groups: all, leaders, others") {
 		t.Errorf("exit %d, stderr %s", code, stderr)
 	}
 }
@@ -182,7 +182,7 @@ func TestInventoryShow(t *testing.T) {
 		golden(t, "inventory-show."+format+".golden", []byte(stdout))
 	}
 	_, stderr, code := run(t, "inventory", "show", "-i", filepath.Join(dir, "absent.yaml"))
-	if code != 1 || !strings.Contains(stderr, "absent.yaml") {
+	if code != 2 || !strings.Contains(stderr, "absent.yaml") {
 		t.Errorf("missing inventory: exit %d, %s", code, stderr)
 	}
 }

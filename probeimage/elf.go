@@ -13,6 +13,13 @@ type BinaryInfo struct {
 	Arch   string // GOARCH spelling
 	Static bool
 	Interp string // the dynamic loader a non-static binary asks for
+	// Needed are the shared libraries it names (DT_NEEDED), RunPath the
+	// directories it asks the loader to search first.
+	Needed  []string
+	RunPath []string
+
+	class   elf.Class
+	machine elf.Machine
 }
 
 // InspectBinary reads path's ELF headers.
@@ -22,7 +29,7 @@ func InspectBinary(path string) (BinaryInfo, error) {
 		return BinaryInfo{}, fmt.Errorf("%s is not an ELF executable: %w", path, err)
 	}
 	defer f.Close()
-	info := BinaryInfo{Path: path, Arch: goArch(f), Static: true}
+	info := BinaryInfo{Path: path, Arch: goArch(f), Static: true, class: f.Class, machine: f.Machine}
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_INTERP {
 			info.Static = false
@@ -32,16 +39,17 @@ func InspectBinary(path string) (BinaryInfo, error) {
 			}
 		}
 	}
-	return info, nil
-}
-
-// requireStatic refuses a binary that needs a C library: the image has none.
-func (b BinaryInfo) requireStatic() error {
-	if b.Static {
-		return nil
+	// A binary without PT_INTERP may still be a shared object (static-pie
+	// has no DT_NEEDED); only what it names is needed.
+	info.Needed, _ = f.ImportedLibraries()
+	for _, tag := range []elf.DynTag{elf.DT_RUNPATH, elf.DT_RPATH} {
+		if paths, err := f.DynString(tag); err == nil {
+			for _, p := range paths {
+				info.RunPath = append(info.RunPath, strings.Split(p, ":")...)
+			}
+		}
 	}
-	return fmt.Errorf("probe binary %s is dynamically linked (it needs %s), and the probe image has no C library: "+
-		"build overlab statically with `CGO_ENABLED=0 go build -o overlab ./cmd/overlab` (or pass such a build with --probe-binary)", b.Path, b.Interp)
+	return info, nil
 }
 
 // CheckArch says whether the probe image can run on a host of hostArch

@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"path"
 	"strings"
 	"time"
 
@@ -46,6 +47,9 @@ type Image struct {
 	Hash    string // 12 hex digits of the content's SHA-256
 	Binary  BinaryInfo
 	Busybox string // "" when the image has no busybox
+	// Runtime is what a dynamically linked binary needs: its loader and
+	// libraries from this machine. Empty for a static binary.
+	Runtime []RuntimeFile
 
 	logger log.Logger
 }
@@ -102,10 +106,13 @@ func newImage(c config) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := bin.requireStatic(); err != nil {
+	img := &Image{Binary: bin, logger: c.logger}
+	if img.Runtime, err = bin.Runtime(); err != nil {
 		return nil, err
 	}
-	img := &Image{Binary: bin, logger: c.logger}
+	if len(img.Runtime) > 0 {
+		c.logger.V(1).Infof("probe binary %s is dynamically linked: the image carries its loader and libraries from this machine (%s)", bin.Path, runtimePaths(img.Runtime))
+	}
 	if c.busybox != "" {
 		bb, err := suitableBusybox(c.busybox, bin)
 		switch {
@@ -145,16 +152,34 @@ func suitableBusybox(path string, bin BinaryInfo) (string, error) {
 	return path, nil
 }
 
+func runtimePaths(files []RuntimeFile) string {
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = f.Path
+	}
+	return strings.Join(paths, ", ")
+}
+
 // Changes are the Dockerfile instructions applied on import: an imported
 // image has no PATH and no entrypoint.
 func (img *Image) Changes() []string {
-	return []string{
+	return append(img.contentChanges(),
+		"LABEL "+LabelHash+"="+img.Hash,
+		"LABEL org.overlab.probe.arch="+img.Binary.Arch)
+}
+
+// contentChanges are the changes that the content hash covers.
+func (img *Image) contentChanges() []string {
+	out := []string{
 		"ENV PATH=/bin:/",
 		`ENTRYPOINT ["/overlab","probe","serve"]`,
 		"EXPOSE 7000/tcp 7001/udp 8080/tcp",
-		"LABEL " + LabelHash + "=" + img.Hash,
-		"LABEL org.overlab.probe.arch=" + img.Binary.Arch,
 	}
+	if len(img.Runtime) > 0 {
+		// The image has no ld.so.cache: the loader is told where to look.
+		out = append(out, "ENV LD_LIBRARY_PATH="+LibraryPath(img.Runtime))
+	}
+	return out
 }
 
 // Platform is the image's platform, as told to the engine on import.
@@ -173,13 +198,29 @@ func (img *Image) WriteTar(w io.Writer) error {
 	return nil
 }
 
+// runtimeDirs are the directories that the runtime files need, parents
+// first, leaving out those the image has anyway.
+func runtimeDirs(files []RuntimeFile) []string {
+	have := map[string]bool{"bin": true, "etc": true, "root": true, "tmp": true}
+	var out []string
+	for _, f := range files {
+		var chain []string
+		for d := path.Dir(strings.TrimPrefix(f.Path, "/")); d != "." && d != "/" && !have[d]; d = path.Dir(d) {
+			have[d] = true
+			chain = append([]string{d}, chain...)
+		}
+		out = append(out, chain...)
+	}
+	return out
+}
+
 // epoch makes the tar byte-for-byte reproducible.
 var epoch = time.Unix(0, 0).UTC()
 
 // writeTar writes the tar to w and the content identity (not the tar bytes,
 // so that the hash does not depend on archive/tar's encoding) to h.
 func (img *Image) writeTar(w io.Writer, h hash.Hash) error {
-	fmt.Fprintf(h, "%s\n%s\n", layoutVersion, strings.Join(img.Changes()[:3], "\n"))
+	fmt.Fprintf(h, "%s\n%s\n", layoutVersion, strings.Join(img.contentChanges(), "\n"))
 	tw := tar.NewWriter(w)
 	dir := func(name string, mode int64) error {
 		fmt.Fprintf(h, "dir %s %o\n", name, mode)
@@ -194,7 +235,7 @@ func (img *Image) writeTar(w io.Writer, h hash.Hash) error {
 		_, err := tw.Write(data)
 		return err
 	}
-	copyFile := func(name string, src string) error {
+	copyFile := func(name string, src string, mode int64) error {
 		f, err := os.Open(src)
 		if err != nil {
 			return err
@@ -204,8 +245,8 @@ func (img *Image) writeTar(w io.Writer, h hash.Hash) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(h, "file %s %o %d\n", name, 0o755, st.Size())
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o755, Size: st.Size(), ModTime: epoch, Format: tar.FormatPAX}); err != nil {
+		fmt.Fprintf(h, "file %s %o %d\n", name, mode, st.Size())
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: mode, Size: st.Size(), ModTime: epoch, Format: tar.FormatPAX}); err != nil {
 			return err
 		}
 		n, err := io.Copy(io.MultiWriter(tw, h), f)
@@ -228,10 +269,16 @@ func (img *Image) writeTar(w io.Writer, h hash.Hash) error {
 		func() error { return file("etc/group", 0o644, []byte("root:x:0:\n")) },
 		// Go's resolver and busybox both read it; files first, as on Debian.
 		func() error { return file("etc/nsswitch.conf", 0o644, []byte("hosts: files dns\n")) },
-		func() error { return copyFile("overlab", img.Binary.Path) },
+		func() error { return copyFile("overlab", img.Binary.Path, 0o755) },
+	}
+	for _, d := range runtimeDirs(img.Runtime) {
+		steps = append(steps, func() error { return dir(d, 0o755) })
+	}
+	for _, f := range img.Runtime {
+		steps = append(steps, func() error { return copyFile(strings.TrimPrefix(f.Path, "/"), f.Source, 0o755) })
 	}
 	if img.Busybox != "" {
-		steps = append(steps, func() error { return copyFile("bin/busybox", img.Busybox) })
+		steps = append(steps, func() error { return copyFile("bin/busybox", img.Busybox, 0o755) })
 		for _, a := range Applets {
 			steps = append(steps, func() error { return link("bin/"+a, "busybox") })
 		}

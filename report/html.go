@@ -55,6 +55,7 @@ type htmlView struct {
 	FailureGroups []failureGroup
 	Notes         []htmlNote
 	Findings      []results.Finding
+	Diagnoses     []results.Diagnosis
 	HostError     bool
 	Legend        []legendItem
 	RTTScale      []rttTick
@@ -133,13 +134,14 @@ type rttTick struct {
 // fonts, nothing fetched, so it opens offline from disk and on a projector.
 func HTML(w io.Writer, d *results.Document) error {
 	v := htmlView{
-		Lab:      d.Lab,
-		Schema:   d.SchemaVersion,
-		Started:  d.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"),
-		Duration: formatDuration(d.DurationMS),
-		Hosts:    d.Hosts,
-		Summary:  summarize(d.Probes),
-		Findings: sortedFindings(d.Findings),
+		Lab:       d.Lab,
+		Schema:    d.SchemaVersion,
+		Started:   d.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"),
+		Duration:  formatDuration(d.DurationMS),
+		Hosts:     d.Hosts,
+		Summary:   summarize(d.Probes),
+		Findings:  sortedFindings(d.Findings),
+		Diagnoses: d.Diagnoses,
 	}
 	if v.Lab == "" {
 		v.Lab = "(unnamed lab)"

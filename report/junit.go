@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -120,6 +121,7 @@ func JUnit(w io.Writer, d *results.Document) error {
 			suite.Cases = append(suite.Cases, c)
 		}
 		suite.Time = seconds(total)
+		suite.SystemOut = diagnosesText(d.Diagnoses, m.Network.Name)
 		root.Suites = append(root.Suites, suite)
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
@@ -182,3 +184,18 @@ func probeDetails(p results.Probe) string {
 // ProbeDetails is the full plain-text record of one probe: the evidence file
 // of a failed probe in the run history.
 func ProbeDetails(p results.Probe) string { return probeDetails(p) }
+
+// diagnosesText is the diagnoses that concern network, one per paragraph.
+func diagnosesText(ds []results.Diagnosis, network string) string {
+	var b strings.Builder
+	for _, d := range ds {
+		if !slices.Contains(d.Networks, network) {
+			continue
+		}
+		fmt.Fprintf(&b, "diagnosis %s: %s\nevidence: %s\nfix: %s\n", d.Pattern, d.Cause, d.Evidence, d.Fix)
+		for _, f := range d.DoctorFindings {
+			fmt.Fprintf(&b, "doctor: %s\n", f)
+		}
+	}
+	return b.String()
+}

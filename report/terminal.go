@@ -123,6 +123,8 @@ func (t *termWriter) render(d *results.Document) {
 		t.printf("\n")
 	}
 
+	t.diagnoses(d.Diagnoses)
+
 	if ns := notes(d); len(ns) > 0 {
 		t.printf("%s\n", t.paint(ansiBold, "Notes"))
 		for _, g := range ns {
@@ -410,4 +412,28 @@ func (t *termWriter) noteProbes(ps []results.Probe) {
 		}
 		t.printf("      %s %s %s %s (expected %s)\n", t.paint(ansiRed, "✗"), p.Network, pairLabel(p), strings.Join(kinds, ","), p.Expect)
 	}
+}
+
+// diagnoses prints each failure pattern with its cause, evidence and fix.
+func (t *termWriter) diagnoses(ds []results.Diagnosis) {
+	if len(ds) == 0 {
+		return
+	}
+	t.printf("%s\n", t.paint(ansiBold, "Diagnosis"))
+	for _, d := range ds {
+		tag := d.Pattern
+		if d.Ambiguous {
+			tag += ", ambiguous"
+		}
+		t.printf("  %s %s (%s)\n", t.paint(ansiRed+ansiBold, "✗"), d.Cause, tag)
+		t.printf("      evidence: %s\n", d.Evidence)
+		t.printf("      fix: %s\n", d.Fix)
+		if d.Ambiguous && len(d.Doctor) > 0 {
+			t.printf("      overlab doctor tells apart: %s\n", strings.Join(d.Doctor, ", "))
+		}
+		for _, f := range d.DoctorFindings {
+			t.printf("      doctor: %s\n", f)
+		}
+	}
+	t.printf("\n")
 }

@@ -43,7 +43,10 @@ type Document struct {
 	Networks      []Network `json:"networks"`
 	Probes        []Probe   `json:"probes"`
 	Findings      []Finding `json:"findings"`
-	Summary       Summary   `json:"summary"`
+	// Diagnoses name the pattern behind the failed probes and its likely
+	// cause (added in schema 1; absent in older documents).
+	Diagnoses []Diagnosis `json:"diagnoses,omitempty"`
+	Summary   Summary     `json:"summary"`
 }
 
 // Host is what the check learnt of one inventory host.
@@ -93,6 +96,23 @@ type Finding struct {
 	Severity string `json:"severity"`
 	Host     string `json:"host"`
 	Message  string `json:"message"`
+}
+
+// Diagnosis is one failure pattern, what probably causes it and how to fix
+// it, with the probes that show it.
+type Diagnosis struct {
+	Pattern  string   `json:"pattern"`
+	Hosts    []string `json:"hosts"`
+	Networks []string `json:"networks"`
+	Cause    string   `json:"cause"`
+	Evidence string   `json:"evidence"`
+	Fix      string   `json:"fix"`
+	// Ambiguous: the probes fit more than one cause; Doctor names the
+	// `overlab doctor` checks that tell them apart.
+	Ambiguous bool     `json:"ambiguous,omitempty"`
+	Doctor    []string `json:"doctor,omitempty"`
+	// DoctorFindings are what those checks found, when check ran them.
+	DoctorFindings []string `json:"doctor_findings,omitempty"`
 }
 
 // Summary counts probes by outcome.

@@ -191,7 +191,7 @@ func (p *Provider) vagrantCmd(ctx context.Context, dir string, s *state, stream 
 	if stream {
 		c.Stdout, c.Stderr = p.progress, p.progress
 		if err := c.Run(); err != nil {
-			return nil, &execx.RunError{Args: append([]string{"vagrant"}, args...), Inner: err}
+			return nil, execx.NewCommandError("", append([]string{"vagrant"}, args...), nil, err)
 		}
 		return nil, nil
 	}
@@ -206,7 +206,7 @@ func captured(c *exec.Cmd, args []string) ([]byte, error) {
 	c.Stdout = io.MultiWriter(&stdout, combined)
 	c.Stderr = combined
 	if err := c.Run(); err != nil {
-		return nil, &execx.RunError{Args: args, Output: combined.Bytes(), Inner: err}
+		return nil, execx.NewCommandError("", args, combined.Bytes(), err)
 	}
 	return stdout.Bytes(), nil
 }

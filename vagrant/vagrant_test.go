@@ -2,6 +2,7 @@ package vagrant
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"os"
 	"os/exec"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/overlab/overlab/execx"
 	"github.com/overlab/overlab/inventory"
 )
 
@@ -164,7 +166,7 @@ func TestUpRefusals(t *testing.T) {
 	t.Setenv("VAGRANT_STANDIN_FAIL", "up")
 	out := filepath.Join(dir, "lab.yaml")
 	_, err := p.Up(ctx, Cluster{Dir: dir, Nodes: 3, Output: out})
-	if err == nil || !strings.Contains(err.Error(), `vagrant up: command "vagrant up" failed`) {
+	if err == nil || !strings.Contains(err.Error(), `vagrant up: command "vagrant up" exited with code 1`) {
 		t.Errorf("failing up: %v", err)
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
@@ -213,7 +215,8 @@ func TestCapturedRace(t *testing.T) {
 		t.Errorf("stdout: %q", out)
 	}
 	_, err = captured(exec.Command("sh", "-c", script+"; exit 3"), []string{"sh"})
-	if err == nil || !strings.Contains(err.Error(), "err20") || !strings.Contains(err.Error(), "out20") {
+	var ce *execx.CommandError
+	if !errors.As(err, &ce) || ce.ExitCode != 3 || strings.Count(string(ce.Output), "err") != 20 || strings.Count(string(ce.Output), "out") != 20 {
 		t.Errorf("a failure carries both streams: %v", err)
 	}
 }

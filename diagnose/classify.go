@@ -1,0 +1,196 @@
+package diagnose
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/overlab/overlab/results"
+)
+
+// Pattern names, part of the result document's contract.
+const (
+	HostUnreachable = "host-unreachable" // overlab cannot reach the host over SSH
+	HostIsolated    = "host-isolated"    // every network fails to and from one host
+	OverlayHost     = "overlay-host"     // one host fails only on overlay networks
+	VXLANBlocked    = "vxlan-blocked"    // ... while names still resolve: 4789/udp
+	MTU             = "mtu"              // small packets pass, large ones do not
+	Target          = "target"           // one host fails only as a target
+	Row             = "row"              // one source fails towards everyone
+	NetworkDown     = "network-down"     // one network fails everywhere
+	DNS             = "dns"              // names fail while addresses answer
+	MacvlanOwnHost  = "macvlan-own-host" // the macvlan rule, expected
+	IsolationLeak   = "isolation-leak"   // reachable where the lab expects isolation
+	Unclassified    = "unclassified"
+)
+
+// Doctor checks that tell causes apart.
+const (
+	DoctorPorts    = "ports"    // 2377/tcp, 7946/tcp+udp, 4789/udp between the hosts
+	DoctorMTU      = "path-mtu" // path MTU against the lab interfaces' MTU
+	DoctorLabAddr  = "lab-address"
+	DoctorFeatures = "kernel-features"
+)
+
+// Classify returns the diagnoses of d's failed probes, most telling first.
+// A passing document has none.
+func Classify(d *results.Document) []results.Diagnosis {
+	v := newView(d)
+	c := &classifier{v: v, rem: map[int]bool{}}
+	for _, o := range v.all {
+		if o.failed() || (!o.OK && !o.leaked()) {
+			c.rem[o.idx] = true
+		}
+	}
+	c.leaks()
+	c.unreachableHosts()
+	c.networks()
+	c.hosts()
+	c.dnsOnly()
+	c.mtuPairs()
+	c.macvlanOwnHost()
+	c.unclassified()
+	return c.out
+}
+
+type classifier struct {
+	v   *view
+	rem map[int]bool // failed probes no diagnosis explains yet
+	out []results.Diagnosis
+}
+
+func (c *classifier) remaining(keep func(obs) bool) []obs {
+	var out []obs
+	for _, o := range c.v.all {
+		if c.rem[o.idx] && keep(o) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func (c *classifier) consume(os []obs) {
+	for _, o := range os {
+		delete(c.rem, o.idx)
+	}
+}
+
+func (c *classifier) add(d results.Diagnosis) {
+	if d.Hosts == nil {
+		d.Hosts = []string{}
+	}
+	if d.Networks == nil {
+		d.Networks = []string{}
+	}
+	c.out = append(c.out, d)
+}
+
+func (c *classifier) leaks() {
+	byNet := map[string][]obs{}
+	for _, o := range c.v.all {
+		if o.leaked() {
+			byNet[o.Network] = append(byNet[o.Network], o)
+		}
+	}
+	for _, n := range sortedKeys(keysOf(byNet)) {
+		os := byNet[n]
+		c.add(results.Diagnosis{
+			Pattern: IsolationLeak, Networks: []string{n}, Hosts: hostsOf(os),
+			Cause:    fmt.Sprintf("%d probes on %s reached what the lab expects to be isolated: an isolation rule (DOCKER-ISOLATION chains, macvlan hairpin) is missing or the lab expects the wrong thing", len(os), n),
+			Evidence: sample(os, 3),
+			Fix:      "compare `iptables -S DOCKER-ISOLATION-STAGE-1` on the hosts with a fresh Docker host, or correct the lab's expect entry",
+		})
+	}
+}
+
+func (c *classifier) unreachableHosts() {
+	for _, h := range sortedKeys(boolsOf(c.v.down)) {
+		os := c.remaining(func(o obs) bool { return o.involves(h) })
+		c.consume(os)
+		// Names resolve from the swarm's records even when the host is gone.
+		in := c.all(func(o obs) bool { return o.to == h && o.from != h && o.from != "" && o.Kind != results.KindDNS })
+		cause := fmt.Sprintf("overlab cannot reach %s over SSH, so its probes could not run", h)
+		if len(in) > 0 && allFailed(in) {
+			cause = fmt.Sprintf("%s answers neither SSH nor any probe: the host is down or its link is cut", h)
+		} else if len(in) > 0 {
+			cause += fmt.Sprintf("; probes to it pass, so only overlab's SSH path to %s is broken", h)
+		}
+		c.add(results.Diagnosis{
+			Pattern: HostUnreachable, Hosts: []string{h}, Networks: networksOf(os),
+			Cause:    cause,
+			Evidence: fmt.Sprintf("%s: %s; %d probes to or from it failed", h, c.v.down[h], len(os)),
+			Fix:      fmt.Sprintf("check that %s is up and its SSH address answers (ssh to it by hand); then `overlab doctor`", h),
+		})
+	}
+}
+
+func (c *classifier) all(keep func(obs) bool) []obs {
+	var out []obs
+	for _, o := range c.v.all {
+		if o.Expect == results.ExpectReachable && keep(o) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func allFailed(os []obs) bool {
+	for _, o := range os {
+		if o.OK {
+			return false
+		}
+	}
+	return true
+}
+
+func keysOf[T any](m map[string]T) map[string]bool {
+	out := map[string]bool{}
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}
+
+func boolsOf(m map[string]string) map[string]bool { return keysOf(m) }
+
+func hostsOf(os []obs) []string {
+	m := map[string]bool{}
+	for _, o := range os {
+		m[o.from], m[o.to] = true, true
+	}
+	return sortedKeys(m)
+}
+
+// sample quotes up to n failed probes with their error.
+func sample(os []obs, n int) string {
+	var parts []string
+	for i, o := range os {
+		if i == n {
+			parts = append(parts, fmt.Sprintf("and %d more", len(os)-n))
+			break
+		}
+		why := o.Error
+		if why == "" {
+			why = "reachable"
+			if !o.Reachable {
+				why = "unreachable"
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%s %s → %s %s: %s", o.Network, o.From, o.To, o.Kind, firstLine(why)))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	if len(s) > 140 {
+		s = s[:140] + "…"
+	}
+	return s
+}
+
+func joinHosts(hs []string) string {
+	hs = slices.Clone(hs)
+	slices.Sort(hs)
+	return strings.Join(hs, ", ")
+}

@@ -1,0 +1,98 @@
+package diagnose
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/overlab/overlab/results"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// TestClassifyGolden classifies recorded and derived result documents and
+// compares the diagnoses with testdata/NAME.diagnoses.golden.
+func TestClassifyGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata: %v", err)
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".json")
+		t.Run(name, func(t *testing.T) {
+			doc, err := results.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := json.MarshalIndent(Classify(doc), "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", name+".diagnoses.golden")
+			if *update {
+				if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(bytes.TrimSpace(want), bytes.TrimSpace(got)) {
+				t.Errorf("diagnoses differ from %s (go test -update to accept):\n%s", golden, got)
+			}
+		})
+	}
+}
+
+// TestClassifyPatterns pins what each document must say, independent of
+// wording: the pattern, the hosts and whether it is ambiguous.
+func TestClassifyPatterns(t *testing.T) {
+	type want struct {
+		pattern   string
+		hosts     string
+		ambiguous bool
+	}
+	cases := map[string][]want{
+		"pass":                       nil,
+		"vxlan-4789":                 {{VXLANBlocked, "node3", false}},
+		"overlay-gossip":             {{OverlayHost, "node3", true}},
+		"ambiguous-overlay-only":     {{OverlayHost, "node3", true}},
+		"network-down":               {{NetworkDown, "node1,node2,node3", false}},
+		"dns-everywhere":             {{DNS, "node1,node2,node3", true}},
+		"mixed-mtu-and-macvlan-host": {{HostIsolated, "node3", true}, {MTU, "node1,node2", true}},
+		"row":                        {{Row, "node1", false}},
+		"isolation-leak":             {{IsolationLeak, "node2", false}},
+		"mtu-node3":                  {{MTU, "node3", false}},
+		"mtu":                        {{MTU, "node1,node2", true}},
+		"cut":                        {{HostUnreachable, "node3", false}},
+	}
+	for name, wants := range cases {
+		t.Run(name, func(t *testing.T) {
+			doc, err := results.ReadFile(filepath.Join("testdata", name+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := Classify(doc)
+			if len(got) != len(wants) {
+				t.Fatalf("%d diagnoses, want %d: %+v", len(got), len(wants), got)
+			}
+			for i, w := range wants {
+				g := got[i]
+				if g.Pattern != w.pattern || strings.Join(g.Hosts, ",") != w.hosts || g.Ambiguous != w.ambiguous {
+					t.Errorf("diagnosis %d: %s %v ambiguous=%v, want %s %s ambiguous=%v (%s)", i, g.Pattern, g.Hosts, g.Ambiguous, w.pattern, w.hosts, w.ambiguous, g.Cause)
+				}
+				if g.Cause == "" || g.Evidence == "" || g.Fix == "" {
+					t.Errorf("diagnosis %d lacks cause, evidence or fix: %+v", i, g)
+				}
+				if g.Ambiguous && len(g.Doctor) == 0 {
+					t.Errorf("ambiguous diagnosis %d names no doctor check", i)
+				}
+			}
+		})
+	}
+}
