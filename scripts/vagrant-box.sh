@@ -58,7 +58,7 @@ build() {
 	echo "vagrant-box: ext4 image and qcow2"
 	truncate -s 3G "$work/root.img"
 	mkfs.ext4 -q -L root -d "$root" "$work/root.img"
-	qemu-img convert -c -O qcow2 "$work/root.img" "$work/box/box.img"
+	qemu-img convert -O qcow2 "$work/root.img" "$work/box/box.img"
 	rm "$work/root.img"
 	rm -rf "$root"
 
@@ -98,14 +98,15 @@ customize() {
 	chroot "$root" systemctl enable systemd-networkd.service >/dev/null 2>&1
 	chroot "$root" systemctl mask systemd-networkd-wait-online.service >/dev/null 2>&1
 
-	# Host keys at first boot: every VM gets its own.
+	# Host keys at first boot: every VM gets its own (no RSA: generating
+	# one takes long under software emulation).
 	cat >"$root/etc/systemd/system/overlab-hostkeys.service" <<-'EOF'
 		[Unit]
 		Description=SSH host keys of this VM
 		Before=ssh.service
 		[Service]
 		Type=oneshot
-		ExecStart=/usr/bin/ssh-keygen -A
+		ExecStart=/bin/sh -c 'for t in ed25519 ecdsa; do f=/etc/ssh/ssh_host_$${t}_key; [ -f $$f ] || ssh-keygen -q -t $$t -N "" -f $$f; done'
 		[Install]
 		WantedBy=multi-user.target
 	EOF
@@ -118,12 +119,17 @@ customize() {
 		After=systemd-networkd.service
 		[Service]
 		Type=oneshot
-		ExecStart=/bin/sh -c 'for d in /sys/class/net/eth[1-9]*; do ip link set dev "$${d##*/}" promisc on; done'
+		ExecStart=/bin/sh -c 'for d in /sys/class/net/eth[1-9]*; do [ -e "$$d" ] && ip link set dev "$${d##*/}" promisc on; done; true'
 		RemainAfterExit=yes
 		[Install]
 		WantedBy=multi-user.target
 	EOF
 	chroot "$root" systemctl enable overlab-promisc.service >/dev/null 2>&1
+
+	# Nothing that a lab VM does not need, and nothing that wants a network
+	# (apt timers) or CPU time at boot under emulation.
+	chroot "$root" systemctl mask apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
+		fstrim.timer e2scrub_all.timer e2scrub_reap.service ipvsadm.service >/dev/null 2>&1
 
 	# No registry: swarm tasks use the local image without trying to pull.
 	mkdir -p "$root/etc/systemd/system/docker.service.d"
