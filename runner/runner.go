@@ -37,6 +37,7 @@ type Runner struct {
 	probeBinary string
 	wait        time.Duration
 	probeWait   time.Duration
+	unreachWait time.Duration
 	tries       int
 	parallel    int
 }
@@ -65,12 +66,18 @@ func WithProbePolicy(timeout time.Duration, tries int) Option {
 	return func(r *Runner) { r.probeWait, r.tries = timeout, tries }
 }
 
+// WithUnreachableTimeout sets the deadline of the probes that the lab
+// expects to be unreachable: silence for that long is their evidence, and
+// any answer within it makes them reachable (probe.Run listens until the
+// deadline on every try). 0 means the probe timeout.
+func WithUnreachableTimeout(d time.Duration) Option { return func(r *Runner) { r.unreachWait = d } }
+
 // WithParallel bounds concurrent work across hosts and containers.
 func WithParallel(n int) Option { return func(r *Runner) { r.parallel = n } }
 
 // New returns a Runner.
 func New(opts ...Option) *Runner {
-	r := &Runner{logger: log.NoOp{}, progress: progress.New(io.Discard), wait: 60 * time.Second, probeWait: 2 * time.Second, tries: 3, parallel: 16}
+	r := &Runner{logger: log.NoOp{}, progress: progress.New(io.Discard), wait: 60 * time.Second, probeWait: 2 * time.Second, unreachWait: DefaultUnreachableTimeout, tries: 3, parallel: 16}
 	for _, o := range opts {
 		o(r)
 	}
@@ -293,6 +300,11 @@ func WorkloadHosts(c *cluster.Cluster) []workload.Host {
 	return out
 }
 
+// DefaultUnreachableTimeout is the deadline of expected-unreachable probes:
+// hundreds of times a LAN's round trip (sub-millisecond on local hosts, a
+// few ms on emulated VMs), and each try listens for all of it.
+const DefaultUnreachableTimeout = 500 * time.Millisecond
+
 // UpResult says what up did.
 type UpResult struct {
 	Actions []string
@@ -498,6 +510,13 @@ func hostsError(what string, down map[string]error) error {
 	return fmt.Errorf("%s: %w", what, result)
 }
 
+func (r *Runner) unreachableTimeout() time.Duration {
+	if r.unreachWait <= 0 {
+		return r.probeWait
+	}
+	return min(r.probeWait, r.unreachWait)
+}
+
 // ErrNoSwarm means check found no swarm for a lab that needs one.
 var ErrNoSwarm = errors.New("no swarm")
 
@@ -550,7 +569,7 @@ func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventor
 		for _, n := range c.Nodes {
 			engines[n.Name()] = n.Docker()
 		}
-		probes, perr = check.Run(ctx, check.Spec{Lab: l, Hosts: infos, Instances: inst, Engines: engines, HostErrors: c.Down, Timeout: r.probeWait, UnreachableTimeout: min(r.probeWait, time.Second), Tries: r.tries, Parallel: r.parallel})
+		probes, perr = check.Run(ctx, check.Spec{Lab: l, Hosts: infos, Instances: inst, Engines: engines, HostErrors: c.Down, Timeout: r.probeWait, UnreachableTimeout: r.unreachableTimeout(), Tries: r.tries, Parallel: r.parallel})
 		if perr == nil {
 			check.Sort(probes)
 		}
