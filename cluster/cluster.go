@@ -2,10 +2,10 @@ package cluster
 
 import (
 	"context"
-	"sync"
 
 	"github.com/hashicorp/go-multierror"
 
+	"github.com/overlab/overlab/fanout"
 	"github.com/overlab/overlab/inventory"
 )
 
@@ -24,34 +24,26 @@ func Connect(ctx context.Context, hosts []inventory.Host, opts ...Option) (*Clus
 	o := newOptions(opts)
 	nodes := make([]*Node, len(hosts))
 	errs := make([]error, len(hosts))
-	sem := make(chan struct{}, o.parallel)
-	var wg sync.WaitGroup
+	names := make([]string, len(hosts))
 	for i, h := range hosts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-			case <-ctx.Done():
-				errs[i] = ctx.Err()
-				return
-			}
-			nodes[i], errs[i] = dial(ctx, h, o)
-		}()
+		names[i] = h.Name
 	}
-	wg.Wait()
+	err := fanout.Each(ctx, names, func(ctx context.Context, i int) error {
+		nodes[i], errs[i] = dial(ctx, hosts[i], o)
+		return errs[i]
+	}, fanout.MaxParallel(o.parallel))
 	c := &Cluster{Down: map[string]error{}, opts: o}
-	var merr *multierror.Error
 	for i, h := range hosts {
-		if errs[i] != nil {
+		switch {
+		case nodes[i] != nil && errs[i] == nil:
+			c.Nodes = append(c.Nodes, nodes[i])
+		case errs[i] != nil:
 			c.Down[h.Name] = errs[i]
-			merr = multierror.Append(merr, multierror.Prefix(errs[i], h.Name+":"))
-			continue
+		default: // never started: ctx ended first
+			c.Down[h.Name] = ctx.Err()
 		}
-		c.Nodes = append(c.Nodes, nodes[i])
 	}
-	return c, merr.ErrorOrNil()
+	return c, err
 }
 
 // Close closes every connection, reporting each failure by host.
@@ -75,76 +67,26 @@ func (c *Cluster) Node(name string) *Node {
 	return nil
 }
 
-// Policy says what Each does when a host fails.
-type Policy int
+// Policy says what Each does when a host fails: fanout.FailFast for set-up
+// steps, fanout.CollectAll for checks and teardown.
+type Policy = fanout.Policy
 
 const (
-	// FailFast cancels the other hosts' work at the first error (set-up steps:
-	// no point building on a half-made lab).
-	FailFast Policy = iota
-	// CollectAll lets every host finish and reports every error (checks and
-	// teardown: one broken host must not hide the others).
-	CollectAll
+	FailFast   = fanout.FailFast
+	CollectAll = fanout.CollectAll
 )
 
 // Each runs fn on every connected node concurrently, bounded by the parallel
-// option. Errors are prefixed with the host's name. Under FailFast only the
-// first error is returned (the others are its cancellation).
+// option, under policy p (see fanout.Each).
 func (c *Cluster) Each(ctx context.Context, p Policy, fn func(ctx context.Context, n *Node) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	parallel := 16
-	if c.opts != nil {
-		parallel = c.opts.parallel
-	}
-	sem := make(chan struct{}, parallel)
-	errs := make([]error, len(c.Nodes))
-	var (
-		wg    sync.WaitGroup
-		once  sync.Once
-		first error
-	)
+	names := make([]string, len(c.Nodes))
 	for i, n := range c.Nodes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-			case <-ctx.Done():
-				errs[i] = multierror.Prefix(ctx.Err(), n.Name()+":")
-				return
-			}
-			if err := ctx.Err(); err != nil {
-				errs[i] = multierror.Prefix(err, n.Name()+":")
-				return
-			}
-			if err := fn(ctx, n); err != nil {
-				errs[i] = multierror.Prefix(err, n.Name()+":")
-				if p == FailFast {
-					once.Do(func() { first = errs[i]; cancel() })
-				}
-			}
-		}()
+		names[i] = n.Name()
 	}
-	wg.Wait()
-	if p == FailFast {
-		if first != nil {
-			return first
-		}
-		// No host failed on its own: report a cancellation from outside.
-		for _, err := range errs {
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+	limit := 0
+	if c.opts != nil {
+		limit = c.opts.parallel
 	}
-	var merr *multierror.Error
-	for _, err := range errs {
-		if err != nil {
-			merr = multierror.Append(merr, err)
-		}
-	}
-	return merr.ErrorOrNil()
+	return fanout.Each(ctx, names, func(ctx context.Context, i int) error { return fn(ctx, c.Nodes[i]) },
+		fanout.Stop(p), fanout.MaxParallel(limit))
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/overlab/overlab/execx"
 	"github.com/overlab/overlab/inventory"
 )
 
@@ -82,9 +83,9 @@ func TestEachBoundsParallelism(t *testing.T) {
 func TestEachErrorsUnwrap(t *testing.T) {
 	c := fakeCluster(1, "a")
 	err := c.Each(context.Background(), CollectAll, func(ctx context.Context, n *Node) error {
-		return &CommandError{Host: "a", Command: "x", ExitCode: 2}
+		return &execx.CommandError{Host: "a", Command: "x", ExitCode: 2}
 	})
-	var ce *CommandError
+	var ce *execx.CommandError
 	if !errors.As(err, &ce) || ce.ExitCode != 2 {
 		t.Errorf("errors.As through the host prefix: %v", err)
 	}

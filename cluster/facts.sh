@@ -6,7 +6,9 @@ echo '@@@ os-release'; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-releas
 echo '@@@ addr'; ip -o addr show 2>/dev/null
 echo '@@@ ifconfig'; command -v ip >/dev/null 2>&1 || ifconfig -a 2>/dev/null
 echo '@@@ inet6'; cat /proc/net/if_inet6 2>/dev/null
-echo '@@@ mtu'; for d in /sys/class/net/*; do [ -r "$d/mtu" ] && echo "${d##*/} $(cat "$d/mtu")"; done
+# ip first: a host in a network namespace may see another namespace's /sys.
+echo '@@@ mtu'; if command -v ip >/dev/null 2>&1; then ip -o link show 2>/dev/null | awk '{n=$2; sub(/:$/,"",n); sub(/@.*/,"",n); for(i=3;i<NF;i++) if($i=="mtu") print n, $(i+1)}'
+else for d in /sys/class/net/*; do [ -r "$d/mtu" ] && echo "${d##*/} $(cat "$d/mtu")"; done; fi
 echo '@@@ route'; ip -o route show 2>/dev/null
 echo '@@@ route6'; ip -o -6 route show 2>/dev/null
 echo '@@@ procroute'; command -v ip >/dev/null 2>&1 || cat /proc/net/route 2>/dev/null

@@ -40,31 +40,6 @@ type Node struct {
 	closeErr  error
 }
 
-// CommandError is a remote command that failed or could not run.
-type CommandError struct {
-	Host     string
-	Command  string
-	ExitCode int // -1 when the command did not exit on its own (no session, cancelled, killed)
-	Output   []byte
-	Err      error
-}
-
-func (e *CommandError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s: command %q", e.Host, e.Command)
-	if e.ExitCode >= 0 {
-		fmt.Fprintf(&b, " exited with code %d", e.ExitCode)
-	} else {
-		fmt.Fprintf(&b, " failed: %v", e.Err)
-	}
-	if out := strings.TrimSpace(string(e.Output)); out != "" {
-		b.WriteString(": " + execx.Tail(out, 12))
-	}
-	return b.String()
-}
-
-func (e *CommandError) Unwrap() error { return e.Err }
-
 // AuthError: the server refused every key offered.
 type AuthError struct {
 	User, Addr string
@@ -264,7 +239,7 @@ func (n *Node) Stats() Stats {
 func (n *Node) Name() string { return n.Host.Name }
 
 // Run runs command in the remote user's shell and returns its stdout. On
-// failure it returns a *CommandError holding stdout and stderr together.
+// failure it returns an *execx.CommandError holding stdout and stderr together.
 func (n *Node) Run(ctx context.Context, command string) ([]byte, error) {
 	return n.RunInput(ctx, command, nil)
 }
@@ -323,12 +298,7 @@ func (n *Node) RunInput(ctx context.Context, command string, stdin io.Reader) ([
 	if err == nil {
 		return stdout.Bytes(), nil
 	}
-	ce := &CommandError{Host: n.Name(), Command: command, ExitCode: -1, Output: combined.Bytes(), Err: err}
-	var ee *ssh.ExitError
-	if errors.As(err, &ee) {
-		ce.ExitCode = ee.ExitStatus()
-	}
-	return stdout.Bytes(), ce
+	return stdout.Bytes(), &execx.CommandError{Host: n.Name(), Command: command, ExitCode: execx.ExitCode(err), Output: combined.Bytes(), Err: err}
 }
 
 // Close ends the Docker client, the SSH connection and its jump hosts.

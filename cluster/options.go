@@ -25,14 +25,10 @@ func newOptions(opts []Option) *options {
 		log:            log.NoOp{},
 		connectTimeout: 10 * time.Second,
 		opTimeout:      60 * time.Second,
-		parallel:       16,
 		keepAlive:      15 * time.Second,
 	}
 	for _, opt := range opts {
 		opt(o)
-	}
-	if o.parallel < 1 {
-		o.parallel = 1
 	}
 	return o
 }
@@ -70,7 +66,8 @@ func WithOpTimeout(d time.Duration) Option {
 // recorded one is always refused.
 func WithTrustNewHosts(on bool) Option { return func(o *options) { o.trustNewHosts = on } }
 
-// WithParallel bounds how many hosts Connect and Each work on at once (default 16).
+// WithParallel bounds how many hosts Connect and Each work on at once
+// (default: the context's fanout limit, itself 16 unless --parallel says).
 func WithParallel(n int) Option { return func(o *options) { o.parallel = n } }
 
 // WithKeepAlive sets the interval of SSH keepalive requests (default 15s; 0

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/crypto/ssh/agent"
 	"golang.org/x/crypto/ssh/knownhosts"
 
+	"github.com/overlab/overlab/execx"
 	"github.com/overlab/overlab/inventory"
 )
 
@@ -110,9 +111,9 @@ func TestRunOutputAndExitCodes(t *testing.T) {
 	}
 
 	out, err = n.Run(ctx, "fail 3 something broke")
-	var ce *CommandError
+	var ce *execx.CommandError
 	if !errors.As(err, &ce) {
-		t.Fatalf("want *CommandError, got %T %v", err, err)
+		t.Fatalf("want *execx.CommandError, got %T %v", err, err)
 	}
 	if ce.ExitCode != 3 || ce.Host != "node1" || ce.Command != "fail 3 something broke" {
 		t.Errorf("CommandError = %+v", ce)
@@ -253,7 +254,7 @@ func TestCancelClosesSession(t *testing.T) {
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
 	_, err := n.Run(ctx, "sleep")
-	var ce *CommandError
+	var ce *execx.CommandError
 	if !errors.Is(err, context.Canceled) || !errors.As(err, &ce) || ce.ExitCode != -1 {
 		t.Fatalf("want a cancelled CommandError, got %v", err)
 	}

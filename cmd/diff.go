@@ -37,16 +37,16 @@ Exits 1 when anything regressed, 0 otherwise.`,
 
 func runDiff(cmd *cobra.Command, g *Globals, o diffOptions, idA, idB string) error {
 	if err := output.CheckFormat(o.format); err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	dir := runs.ResolveDir(o.results)
 	a, err := runs.Open(dir, idA)
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	b, err := runs.Open(dir, idB)
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	d := runs.Diff(a.Document, b.Document)
 	err = output.Print(cmd.OutOrStdout(), o.format, d, func(w io.Writer) error {
@@ -56,7 +56,7 @@ func runDiff(cmd *cobra.Command, g *Globals, o diffOptions, idA, idB string) err
 		return err
 	}
 	if d.HasRegressions() {
-		return &ExitError{Code: 1, Err: fmt.Errorf("%d probe(s) regressed from %s to %s", len(d.Regressed), a.ID, b.ID)}
+		return notAsExpected(fmt.Errorf("%d probe(s) regressed from %s to %s", len(d.Regressed), a.ID, b.ID))
 	}
 	return nil
 }

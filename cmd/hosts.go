@@ -50,7 +50,7 @@ type hostReport struct {
 
 func runHosts(cmd *cobra.Command, g *Globals, o hostsOptions) error {
 	if err := output.CheckFormat(o.format, "table", "json", "yaml"); err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	ctx := cmd.Context()
 	if ctx == nil {
@@ -59,7 +59,7 @@ func runHosts(cmd *cobra.Command, g *Globals, o hostsOptions) error {
 	// Unreachable hosts are in c.Down and reported in the output.
 	c, hosts, err := g.connect(ctx)
 	if c == nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	defer c.Close()
 
@@ -99,7 +99,7 @@ func runHosts(cmd *cobra.Command, g *Globals, o hostsOptions) error {
 		}
 	}
 	if failed > 0 {
-		return &ExitError{Code: 1, Err: fmt.Errorf("%d of %d hosts did not answer fully", failed, len(reports))}
+		return couldNotRunf("%d of %d hosts did not answer fully", failed, len(reports))
 	}
 	return nil
 }

@@ -50,7 +50,7 @@ func newInventoryImportVagrantCommand(g *Globals) *cobra.Command {
 func runImportVagrant(cmd *cobra.Command, g *Globals, o importVagrantOptions, file string) error {
 	subnet, err := netip.ParsePrefix(o.labSubnet)
 	if err != nil {
-		return &ExitError{Code: 2, Err: fmt.Errorf("--lab-subnet %q: %w", o.labSubnet, err)}
+		return couldNotRunf("--lab-subnet %q: %w", o.labSubnet, err)
 	}
 	var r io.Reader = cmd.InOrStdin()
 	name := "standard input"

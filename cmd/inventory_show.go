@@ -32,7 +32,7 @@ func newInventoryShowCommand(g *Globals) *cobra.Command {
 
 func runInventoryShow(cmd *cobra.Command, g *Globals, o inventoryShowOptions) error {
 	if o.format != "yaml" && o.format != "json" {
-		return &ExitError{Code: 2, Err: fmt.Errorf("--format %q: use yaml or json", o.format)}
+		return couldNotRunf("--format %q: use yaml or json", o.format)
 	}
 	inv, hosts, err := g.loadInventory()
 	if err != nil {

@@ -66,7 +66,7 @@ func runLabList(cmd *cobra.Command, o labListOptions) error {
 		fmt.Fprintf(out, "\nShow one with `overlab lab show NAME`, its docker commands with `--commands`; the default lab of `overlab up` is %q.\n", lab.DefaultLab)
 		return nil
 	}
-	return &ExitError{Code: 2, Err: fmt.Errorf("--format %q: use table or json", o.format)}
+	return couldNotRunf("--format %q: use table or json", o.format)
 }
 
 // labFirstSentence is the description's first sentence on one line.

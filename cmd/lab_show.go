@@ -41,11 +41,11 @@ func runLabShow(cmd *cobra.Command, g *Globals, o labShowOptions, name string) e
 	switch o.format {
 	case "text", "yaml", "json":
 	default:
-		return &ExitError{Code: 2, Err: fmt.Errorf("--format %q: use text, yaml or json", o.format)}
+		return couldNotRunf("--format %q: use text, yaml or json", o.format)
 	}
 	l, err := lab.Resolve(name)
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	out := cmd.OutOrStdout()
 	if !o.commands {
@@ -63,12 +63,12 @@ func runLabShow(cmd *cobra.Command, g *Globals, o labShowOptions, name string) e
 
 	hosts, parents, fromInventory, err := labHosts(g)
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	plan := lab.AssumedPlan(l, hosts)
 	steps, err := lab.Commands(l, hosts, lab.WithPlan(plan), lab.WithParents(parents), lab.WithProbeImage(o.image))
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	switch o.format {
 	case "json", "yaml":

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
+	"github.com/hashicorp/go-multierror"
 	"github.com/spf13/cobra"
 
 	"github.com/overlab/overlab/cluster"
@@ -108,15 +108,15 @@ type session struct {
 func (g *Globals) open(ctx context.Context, f *labFlags, needAll bool) (*session, error) {
 	l, err := lab.Resolve(f.lab)
 	if err != nil {
-		return nil, &ExitError{Code: 2, Err: err}
+		return nil, couldNotRun(err)
 	}
 	c, hosts, err := g.connect(ctx)
 	if c == nil {
-		return nil, &ExitError{Code: 2, Err: err}
+		return nil, couldNotRun(err)
 	}
 	if err != nil && needAll {
 		c.Close()
-		return nil, &ExitError{Code: 2, Err: fmt.Errorf("every host must answer: %w", err)}
+		return nil, couldNotRunf("every host must answer: %w", err)
 	}
 	if err != nil {
 		g.Logger().Warnf("%v", err)
@@ -181,7 +181,7 @@ func newCheckCommand(g *Globals) *cobra.Command {
 
 func runCheck(ctx context.Context, g *Globals, f *labFlags, out io.Writer) error {
 	if err := output.CheckFormat(f.format, "table", "json"); err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	s, err := g.open(ctx, f, false)
 	if err != nil {
@@ -192,7 +192,7 @@ func runCheck(ctx context.Context, g *Globals, f *labFlags, out io.Writer) error
 	doc, err := f.runner(g, p).Check(ctx, s.c, s.hosts, s.lab)
 	p.Close()
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	return finishCheck(g, f, doc, out)
 }
@@ -205,7 +205,7 @@ func finishCheck(g *Globals, f *labFlags, doc *results.Document, out io.Writer) 
 	}
 	if f.jsonPath != "" {
 		if err := writeDoc(f.jsonPath, doc); err != nil {
-			return &ExitError{Code: 2, Err: err}
+			return couldNotRun(err)
 		}
 	}
 	var err error
@@ -223,7 +223,7 @@ func finishCheck(g *Globals, f *labFlags, doc *results.Document, out io.Writer) 
 		fmt.Fprintf(g.streams.ErrOut, "results: %s\n", run.Dir)
 	}
 	if doc.Failed() {
-		return &ExitError{Code: 1}
+		return notAsExpected(nil)
 	}
 	return nil
 }
@@ -307,7 +307,7 @@ func newLabRunCommand(g *Globals) *cobra.Command {
 
 func runLab(ctx context.Context, g *Globals, f *labFlags, out io.Writer) error {
 	if err := output.CheckFormat(f.format, "table", "json"); err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	s, err := g.open(ctx, f, true)
 	if err != nil {
@@ -326,18 +326,26 @@ func runLab(ctx context.Context, g *Globals, f *labFlags, out io.Writer) error {
 	if _, err := r.Up(ctx, s.c, s.hosts, s.lab); err != nil {
 		derr := down()
 		p.Close()
-		return errors.Join(err, derr)
+		return couldNotRun(withDown(fmt.Errorf("up: %w", err), derr))
 	}
 	doc, err := r.Check(ctx, s.c, s.hosts, s.lab)
 	derr := down()
 	p.Close()
 	if err != nil {
-		return &ExitError{Code: 2, Err: errors.Join(err, derr)}
+		return couldNotRun(withDown(err, derr))
 	}
 	if derr != nil {
 		g.Logger().Warnf("down: %v", derr)
 	}
 	return finishCheck(g, f, doc, out)
+}
+
+// withDown adds the error of the tear-down that followed a failure, if any.
+func withDown(err, derr error) error {
+	if derr == nil {
+		return err
+	}
+	return multierror.Append(err, fmt.Errorf("down: %w", derr))
 }
 
 // statusView is what `overlab status` prints.
@@ -391,7 +399,7 @@ func newStatusCommand(g *Globals) *cobra.Command {
 
 func runStatus(ctx context.Context, g *Globals, f *labFlags, out io.Writer) error {
 	if err := output.CheckFormat(f.format, "table", "json", "yaml"); err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	s, err := g.open(ctx, f, false)
 	if err != nil {
@@ -480,7 +488,7 @@ func runStatus(ctx context.Context, g *Globals, f *labFlags, out io.Writer) erro
 		return err
 	}
 	if len(v.Errors) > 0 {
-		return &ExitError{Code: 1}
+		return notAsExpected(nil)
 	}
 	return nil
 }

@@ -122,7 +122,7 @@ func newLocalStatusCommand(g *Globals, f *localFlags) *cobra.Command {
 			}
 			w.Flush()
 			if down > 0 {
-				return &ExitError{Code: 1, Err: fmt.Errorf("%d of %d hosts of lab %q are not up", down, len(st), f.name)}
+				return notAsExpected(fmt.Errorf("%d of %d hosts of lab %q are not up", down, len(st), f.name))
 			}
 			return nil
 		},

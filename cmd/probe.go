@@ -95,7 +95,7 @@ func runProbeRun(cmd *cobra.Command, g *Globals, o probeRunOptions) error {
 	}
 	req, err := probe.DecodeRequest(in)
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	// Flags win over the request, so that a person can re-run a check's
 	// request by hand with a longer deadline.

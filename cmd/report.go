@@ -46,11 +46,11 @@ directory or its results.json; without it, the latest run.`,
 
 func runReport(cmd *cobra.Command, g *Globals, o reportOptions, id string) error {
 	if err := output.CheckFormat(o.format, reportFormats...); err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	r, err := runs.Open(runs.ResolveDir(o.results), id)
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	g.Logger().V(1).Infof("run %s (%s)", r.ID, r.Dir)
 

@@ -1,14 +1,17 @@
 package cmd
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/overlab/overlab/fanout"
 	"github.com/overlab/overlab/log"
 )
 
@@ -42,20 +45,6 @@ func (g *Globals) Logger() log.Logger {
 	return g.logger
 }
 
-// ExitError carries a process exit code (check: 1 failed probes, 2 could not run).
-type ExitError struct {
-	Code int
-	Err  error
-}
-
-func (e *ExitError) Error() string {
-	if e.Err == nil {
-		return fmt.Sprintf("exit status %d", e.Code)
-	}
-	return e.Err.Error()
-}
-func (e *ExitError) Unwrap() error { return e.Err }
-
 // NewRoot builds the overlab command tree.
 func NewRoot(s Streams) *cobra.Command {
 	g := &Globals{streams: s}
@@ -64,6 +53,14 @@ func NewRoot(s Streams) *cobra.Command {
 		Short:         "Docker multi-host networking labs over SSH, with evidence",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+	}
+	// --parallel bounds every fan-out below the command, through its context.
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if g.Parallel < 1 {
+			return couldNotRunf("--parallel %d: use 1 or more", g.Parallel)
+		}
+		cmd.SetContext(fanout.WithLimit(cmdContext(cmd), g.Parallel))
+		return nil
 	}
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
@@ -88,28 +85,28 @@ func NewRoot(s Streams) *cobra.Command {
 		newCheckCommand(g),
 		newDownCommand(g),
 		newStatusCommand(g),
+		newFaultCommand(g),
 	)
 	return root
 }
 
 // Execute runs overlab with args and returns the process exit code. It is the
-// one place that prints errors.
+// one place that prints errors, and the one place that turns Ctrl-C and
+// SIGTERM into the end of the command's context, for every command.
 func Execute(args []string, s Streams) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	root := NewRoot(s)
 	root.SetArgs(args)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
 	}
-	var ee *ExitError
-	if errors.As(err, &ee) {
-		if ee.Err != nil {
-			fmt.Fprintf(s.ErrOut, "ERROR: %v\n", ee.Err)
-		}
-		return ee.Code
+	code := exitCode(err)
+	if msg := err.Error(); msg != "" {
+		fmt.Fprintf(s.ErrOut, "ERROR: %s\n", msg)
 	}
-	fmt.Fprintf(s.ErrOut, "ERROR: %v\n", err)
-	return 1
+	return code
 }
 
 func isTerminal(w io.Writer) bool {

@@ -38,7 +38,7 @@ func newRunsCommand(g *Globals) *cobra.Command {
 
 func runRuns(cmd *cobra.Command, g *Globals, o runsOptions) error {
 	if err := output.CheckFormat(o.format); err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	dir := runs.ResolveDir(o.results)
 	rs, err := runs.List(dir)

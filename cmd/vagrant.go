@@ -71,7 +71,7 @@ func vagrantCmd(ctx context.Context, dir string, nodes int, progress io.Writer, 
 		c.Stderr = &combined
 	}
 	if err := c.Run(); err != nil {
-		return nil, &execx.RunError{Args: append([]string{"vagrant"}, args...), Output: combined.Bytes(), Inner: err}
+		return nil, execx.NewCommandError("", append([]string{"vagrant"}, args...), combined.Bytes(), err)
 	}
 	return stdout.Bytes(), nil
 }

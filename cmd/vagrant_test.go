@@ -150,7 +150,7 @@ func TestVagrantUpRefusals(t *testing.T) {
 
 	t.Setenv("VAGRANT_STANDIN_FAIL", "up")
 	_, stderr, code = run(t, "vagrant", "up", "--dir", dir, "-o", filepath.Join(dir, "lab.yaml"))
-	if code != 1 || !strings.Contains(stderr, "could not be found") || !strings.Contains(stderr, `ERROR: vagrant up: command "vagrant up" failed`) {
+	if code != 2 || !strings.Contains(stderr, "could not be found") || !strings.Contains(stderr, `ERROR: vagrant up: command "vagrant up" exited with code 1`) {
 		t.Errorf("failing up: exit %d, stderr %s", code, stderr)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "lab.yaml")); !os.IsNotExist(err) {
@@ -159,7 +159,7 @@ func TestVagrantUpRefusals(t *testing.T) {
 
 	t.Setenv("PATH", t.TempDir())
 	_, stderr, code = run(t, "vagrant", "up", "--dir", dir, "-o", filepath.Join(dir, "lab.yaml"))
-	if code != 1 || !strings.Contains(stderr, "vagrant is not installed") {
+	if code != 2 || !strings.Contains(stderr, "vagrant is not installed") {
 		t.Errorf("no vagrant: exit %d, stderr %s", code, stderr)
 	}
 }
@@ -205,7 +205,7 @@ func TestInventoryImportVagrant(t *testing.T) {
 	// From standard input; bad input names where it came from.
 	var o, e bytes.Buffer
 	code = Execute([]string{"inventory", "import", "vagrant", "-", "--from-plan"}, Streams{In: strings.NewReader("Host node1\n  User vagrant\n"), Out: &o, ErrOut: &e})
-	if code != 1 || !strings.Contains(e.String(), "standard input: Host node1: no HostName line") {
+	if code != 2 || !strings.Contains(e.String(), "standard input: Host node1: no HostName line") {
 		t.Errorf("stdin: exit %d, %s", code, e.String())
 	}
 }
@@ -218,7 +218,7 @@ func TestInventoryImportAnsible(t *testing.T) {
 	golden(t, "import-ansible.yaml.golden", []byte(stdout))
 
 	_, stderr, code = run(t, "inventory", "import", "ansible", "../inventory/importer/testdata/valid-ansible-custom-group.ini", "--manager-group", "nope")
-	if code != 1 || !strings.Contains(stderr, "group nope (--manager-group) is not in the inventory; groups: all, leaders, others") {
+	if code != 2 || !strings.Contains(stderr, "group nope (--manager-group) is not in the inventory; groups: all, leaders, others") {
 		t.Errorf("exit %d, stderr %s", code, stderr)
 	}
 }
@@ -249,7 +249,7 @@ func TestInventoryShow(t *testing.T) {
 		golden(t, "inventory-show."+format+".golden", []byte(stdout))
 	}
 	_, stderr, code := run(t, "inventory", "show", "-i", filepath.Join(dir, "absent.yaml"))
-	if code != 1 || !strings.Contains(stderr, "absent.yaml") {
+	if code != 2 || !strings.Contains(stderr, "absent.yaml") {
 		t.Errorf("missing inventory: exit %d, %s", code, stderr)
 	}
 }

@@ -46,14 +46,14 @@ func newVagrantUpCommand(g *Globals) *cobra.Command {
 
 func runVagrantUp(cmd *cobra.Command, g *Globals, o vagrantUpOptions) error {
 	if o.nodes < 1 || o.nodes > 20 {
-		return &ExitError{Code: 2, Err: fmt.Errorf("--nodes %d: use 1 to 20", o.nodes)}
+		return couldNotRunf("--nodes %d: use 1 to 20", o.nodes)
 	}
 	dir, err := filepath.Abs(o.dir)
 	if err != nil {
 		return err
 	}
 	if _, err := os.Stat(filepath.Join(dir, "Vagrantfile")); err != nil {
-		return &ExitError{Code: 2, Err: fmt.Errorf("no Vagrantfile in %s; pass --dir with the directory of overlab's Vagrantfile", dir)}
+		return couldNotRunf("no Vagrantfile in %s; pass --dir with the directory of overlab's Vagrantfile", dir)
 	}
 	out := o.output
 	if out == "" {
@@ -63,7 +63,7 @@ func runVagrantUp(cmd *cobra.Command, g *Globals, o vagrantUpOptions) error {
 		return err
 	}
 	if err := checkOverwritable(out); err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return couldNotRun(err)
 	}
 	kh := labKnownHosts(dir)
 	ctx := cmdContext(cmd)

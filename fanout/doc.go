@@ -1,6 +1,9 @@
-// Package fanout runs one function per host concurrently and collects every
-// host's error, prefixed with the host's name and sorted, so that a report
-// reads the same whatever order the hosts finished in. It is the collect-all
-// policy for packages that work on named hosts through narrow interfaces
-// (cluster.Each is the same policy for connected nodes).
+// Package fanout is overlab's one way to do something on many hosts at once.
+//
+// Each runs one function per named host, at most a limit at a time (the
+// --parallel flag, carried in the context by WithLimit), under one of two
+// policies: CollectAll (the default: checks and teardown, where one broken
+// host must not hide the others) or FailFast (set-up: no point building on a
+// half-made lab). Every error is prefixed with its host's name and the list is
+// sorted, so a report reads the same whatever order the hosts finished in.
 package fanout

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -209,7 +208,7 @@ func (p *Provider) create(ctx context.Context, l Lab) ([]Host, error) {
 	}
 
 	holders := make([]*exec.Cmd, l.Hosts+1)
-	err := p.eachHost(l, func(i int) error {
+	err := p.eachHost(ctx, l, func(i int) error {
 		if err := l.wireHost(ctx, p.bin, i); err != nil {
 			return fmt.Errorf("network: %w", err)
 		}
@@ -228,7 +227,7 @@ func (p *Provider) create(ctx context.Context, l Lab) ([]Host, error) {
 	}
 	wctx, cancel := context.WithTimeout(ctx, p.readyWait)
 	defer cancel()
-	err = p.eachHost(l, func(i int) error {
+	err = p.eachHost(wctx, l, func(i int) error {
 		pid := holders[i].Process.Pid
 		launched := filepath.Join(l.HostDir(i), "dockerd.launch.pid")
 		r := probe.waitReady(wctx, l.HostAddr(i).String(), func() bool {
@@ -271,12 +270,12 @@ func (p *Provider) create(ctx context.Context, l Lab) ([]Host, error) {
 
 // eachHost runs fn for hosts 1..N concurrently and reports every host's
 // error, prefixed with its name.
-func (p *Provider) eachHost(l Lab, fn func(i int) error) error {
+func (p *Provider) eachHost(ctx context.Context, l Lab, fn func(i int) error) error {
 	names := make([]string, l.Hosts)
 	for k := range names {
 		names[k] = HostName(k + 1)
 	}
-	return fanout.Each(names, func(k int) error { return fn(k + 1) })
+	return fanout.Each(ctx, names, func(_ context.Context, k int) error { return fn(k + 1) })
 }
 
 func (p *Provider) writeKeys(l Lab) error {
@@ -500,21 +499,17 @@ func (p *Provider) Status(ctx context.Context, l Lab) ([]HostStatus, error) {
 	}
 	procs := l.labProcs(ids)
 	out := make([]HostStatus, l.Hosts)
-	var wg sync.WaitGroup
-	for _, i := range ids {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-			defer cancel()
-			r := probe.check(cctx, l.HostAddr(i).String())
-			hs := HostStatus{Name: HostName(i), Address: l.HostAddr(i).String(), Engine: r.Engine, SSHD: r.SSH, MemoryKB: memoryKB(procs[i])}
-			if r.Err != nil {
-				hs.Error = r.Err.Error()
-			}
-			out[i-1] = hs
-		}(i)
-	}
-	wg.Wait()
+	// Every host gets a row: a host that does not answer is a status, not an error.
+	_ = p.eachHost(context.WithoutCancel(ctx), l, func(i int) error {
+		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		r := probe.check(cctx, l.HostAddr(i).String())
+		hs := HostStatus{Name: HostName(i), Address: l.HostAddr(i).String(), Engine: r.Engine, SSHD: r.SSH, MemoryKB: memoryKB(procs[i])}
+		if r.Err != nil {
+			hs.Error = r.Err.Error()
+		}
+		out[i-1] = hs
+		return nil
+	})
 	return out, nil
 }

@@ -2,14 +2,13 @@ package overlay
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
 	"github.com/hashicorp/go-multierror"
@@ -323,15 +322,18 @@ func retryInUse(ctx context.Context, wait time.Duration, fn func() error) error 
 		}
 		select {
 		case <-ctx.Done():
-			return errors.Join(err, ctx.Err())
+			return fmt.Errorf("%w (gave up: %w)", err, ctx.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }
 
+// inUse: a network that still has endpoints or users. The engine answers 403
+// for a local network with active endpoints or a config-only network still
+// referenced, and 400 (swarmkit's FailedPrecondition) for a swarm network
+// that a service still uses.
 func inUse(err error) bool {
-	m := err.Error()
-	return strings.Contains(m, "active endpoints") || strings.Contains(m, "in use") || strings.Contains(m, "is being used")
+	return cerrdefs.IsPermissionDenied(err) || cerrdefs.IsInvalidArgument(err)
 }
 
 // SubnetOf returns the first IPv4 subnet of a network summary.

@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+
+	"github.com/hashicorp/go-multierror"
 )
 
 // Probe kinds; the same strings as results.Kind*.
@@ -114,7 +116,10 @@ func (t Target) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("kind %q is not one of icmp, tcp, udp, dns, http", t.Kind))
 	}
-	return errors.Join(errs...)
+	if len(errs) == 1 {
+		return errs[0] // reads as one sentence, not a list of one
+	}
+	return multierror.Append(nil, errs...).ErrorOrNil()
 }
 
 // String is the target as written in Result.Target.

@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/hashicorp/go-multierror"
 )
 
 // Request is what `overlab probe run` reads on stdin. A bare JSON array of
@@ -66,10 +68,10 @@ func (req Request) Validate() error {
 			seen[t.ID] = i
 		}
 		if err := t.Validate(); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			errs = append(errs, multierror.Prefix(err, name+":"))
 		}
 	}
-	return errors.Join(errs...)
+	return multierror.Append(nil, errs...).ErrorOrNil()
 }
 
 // Options turns the request's settings into Run options.

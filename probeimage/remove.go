@@ -2,13 +2,13 @@ package probeimage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
+	"github.com/hashicorp/go-multierror"
 )
 
 // RemoveAPI is the part of the Docker client that Remove needs.
@@ -44,5 +44,5 @@ func Remove(ctx context.Context, api RemoveAPI, keep string) ([]string, error) {
 		}
 		removed = append(removed, ref)
 	}
-	return removed, errors.Join(errs...)
+	return removed, multierror.Append(nil, errs...).ErrorOrNil()
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/overlab/overlab/check"
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/diagnose"
+	"github.com/overlab/overlab/fault"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/log"
@@ -340,7 +341,7 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 	}
 	placed, perr := lab.Placements(l, infos)
 	if perr != nil {
-		err = errors.Join(err, perr)
+		err = multierror.Append(err, perr)
 	}
 	ph.End(err)
 	if err != nil {
@@ -635,6 +636,13 @@ func (r *Runner) Down(ctx context.Context, c *cluster.Cluster, l *lab.Lab, image
 	for name, err := range c.Down {
 		result = multierror.Append(result, multierror.Prefix(err, name+":"))
 	}
+	// Faults first: a blocked gossip port or a cut link would slow or
+	// break the rest of the teardown.
+	acts, err := healFaults(ctx, c, r.progress)
+	actions = append(actions, acts...)
+	if err != nil {
+		result = multierror.Append(result, err)
+	}
 	lead := leader(c)
 	ph := r.progress.Start("workloads")
 	var manager workload.ServiceAPI
@@ -643,7 +651,7 @@ func (r *Runner) Down(ctx context.Context, c *cluster.Cluster, l *lab.Lab, image
 			manager = c.Nodes[lead].Docker()
 		}
 	}
-	acts, err := workload.Remove(ctx, l.Name, manager, WorkloadHosts(c))
+	acts, err = workload.Remove(ctx, l.Name, manager, WorkloadHosts(c))
 	actions = append(actions, acts...)
 	ph.End(err)
 	if err != nil {
@@ -688,4 +696,25 @@ func (r *Runner) Down(ctx context.Context, c *cluster.Cluster, l *lab.Lab, image
 		}
 	}
 	return actions, result.ErrorOrNil()
+}
+
+// healFaults undoes every fault `overlab fault` recorded on the hosts.
+func healFaults(ctx context.Context, c *cluster.Cluster, p *progress.Progress) ([]string, error) {
+	ph := p.Start("faults")
+	var (
+		mu      sync.Mutex
+		actions []string
+	)
+	err := c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
+		healed, err := fault.Heal(ctx, n)
+		mu.Lock()
+		for _, f := range healed {
+			actions = append(actions, fmt.Sprintf("%s: healed fault %s (%s)", n.Name(), f.ID, f.What))
+		}
+		mu.Unlock()
+		return err
+	})
+	sort.Strings(actions)
+	ph.End(err)
+	return actions, err
 }

@@ -437,7 +437,7 @@ func eachOf(ctx context.Context, members []Member, idx []int, fn func(context.Co
 	for k, i := range idx {
 		names[k] = members[i].Host.Name
 	}
-	return fanout.Each(names, func(k int) error { return fn(ctx, idx[k], members[idx[k]]) })
+	return fanout.Each(ctx, names, func(ctx context.Context, k int) error { return fn(ctx, idx[k], members[idx[k]]) })
 }
 
 // NodeHosts maps swarm node IDs to inventory names using the overlab.host

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
@@ -419,7 +420,7 @@ func (s Spec) eachHost(ctx context.Context, fn func(context.Context, Host) error
 	for i, h := range s.Hosts {
 		names[i] = h.Name
 	}
-	return fanout.Each(names, func(i int) error { return fn(ctx, s.Hosts[i]) })
+	return fanout.Each(ctx, names, func(ctx context.Context, i int) error { return fn(ctx, s.Hosts[i]) })
 }
 
 // Instance is one running container of a workload.
@@ -591,7 +592,7 @@ func Remove(ctx context.Context, labName string, manager ServiceAPI, hosts []Hos
 		}
 		var result *multierror.Error
 		for _, c := range list {
-			if err := h.API.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}); err != nil && !strings.Contains(err.Error(), "No such container") && !strings.Contains(err.Error(), "already in progress") {
+			if err := h.API.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}); err != nil && !cerrdefs.IsNotFound(err) && !cerrdefs.IsConflict(err) { // gone, or its removal already in progress
 				result = multierror.Append(result, err)
 				continue
 			}
