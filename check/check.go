@@ -16,6 +16,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/pkg/stdcopy"
 
+	"github.com/overlab/overlab/fanout"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/probe"
 	"github.com/overlab/overlab/results"
@@ -43,7 +44,7 @@ type Spec struct {
 	Timeout            time.Duration
 	UnreachableTimeout time.Duration
 	Tries              int
-	Parallel           int
+	Parallel           int    // 0: the bound in ctx (fanout.WithLimit)
 	ProbeBinary        string // path of the probe program inside probe containers
 }
 
@@ -130,38 +131,36 @@ type answer struct {
 // cost one deadline per check, not one per source.
 func (s Spec) probeAll(ctx context.Context, idx instances, plans []planned, groups map[key][]int) []answer {
 	answers := make([]answer, len(plans))
-	var (
-		wg  sync.WaitGroup
-		mu  sync.Mutex
-		sem = make(chan struct{}, max(1, s.Parallel))
-	)
-	for k, members := range groups {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			targets := make([]probe.Target, len(members))
-			for j, i := range members {
-				targets[j] = plans[i].target
-			}
-			rep, err := s.exec(ctx, idx.at[k], targets)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				for _, i := range members {
-					answers[i].srcErr = err.Error()
-				}
-				return
-			}
-			for j := range rep.Results {
-				if id, err := strconv.Atoi(rep.Results[j].ID); err == nil && id >= 0 && id < len(answers) {
-					answers[id].result = &rep.Results[j]
-				}
-			}
-		}()
+	sources := make([]key, 0, len(groups))
+	names := make([]string, 0, len(groups))
+	for k := range groups {
+		sources = append(sources, k)
+		names = append(names, k.workload+"@"+k.host)
 	}
-	wg.Wait()
+	var mu sync.Mutex
+	// Every source's failure is in its rows; nothing to return here.
+	_ = fanout.Each(ctx, names, func(ctx context.Context, n int) error {
+		members := groups[sources[n]]
+		targets := make([]probe.Target, len(members))
+		for j, i := range members {
+			targets[j] = plans[i].target
+		}
+		rep, err := s.exec(ctx, idx.at[sources[n]], targets)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			for _, i := range members {
+				answers[i].srcErr = err.Error()
+			}
+			return nil
+		}
+		for j := range rep.Results {
+			if id, err := strconv.Atoi(rep.Results[j].ID); err == nil && id >= 0 && id < len(answers) {
+				answers[id].result = &rep.Results[j]
+			}
+		}
+		return nil
+	}, fanout.MaxParallel(s.Parallel))
 	return answers
 }
 

@@ -160,6 +160,10 @@ type answer struct {
 func tryUntilAnswer(ctx context.Context, try tryFunc, tries int, interval time.Duration) answer {
 	answers := make(chan answer, tries)
 	started, pending := 0, 0
+	t0 := time.Now()
+	// Try n+1 is due n intervals after the first, on a fixed schedule, so
+	// that a late wake-up on a busy machine does not drop a try.
+	due := func() time.Duration { return time.Until(t0.Add(time.Duration(started) * interval)) }
 	start := func() {
 		started++
 		pending++
@@ -182,7 +186,7 @@ func tryUntilAnswer(ctx context.Context, try tryFunc, tries int, interval time.D
 		case <-next.C:
 			if started < tries && ctx.Err() == nil {
 				start()
-				next.Reset(interval)
+				next.Reset(due())
 			}
 		case a := <-answers:
 			pending--
@@ -196,7 +200,7 @@ func tryUntilAnswer(ctx context.Context, try tryFunc, tries int, interval time.D
 			if started < tries && a.n == started && ctx.Err() == nil {
 				// Failed at once (connection refused): the retry is a
 				// second observation a moment later, not the same instant.
-				next.Reset(retryPause)
+				next.Reset(min(retryPause, due()))
 			}
 		}
 	}
