@@ -7,7 +7,10 @@ BIN     := bin/overlab
 HOSTS   ?= 3
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: setup setup-test build test test-short demo bench down clean
+# The end-to-end packages, run a second time on the second engine generation.
+E2E_PKGS := ./local/... ./cluster/... ./probeimage/... ./runner/... ./cmd/...
+
+.PHONY: setup setup-test setup-engines build test test-engine test-short demo bench down clean
 
 setup:
 	@./scripts/setup.sh
@@ -26,9 +29,21 @@ build:
 setup-test:
 	@OVERLAB_SETUP_EXTRAS="chromium vagrant" ./scripts/setup.sh
 
-test: setup-test build
+# Docker Engine 26.1 (Debian 13's docker.io) runs from a Debian 13 root
+# filesystem, built once into /var/cache/overlab/rootfs (about 90 s).
+setup-engines: setup build
+	./$(BIN) local rootfs --engine 26.1
+
+# Every test on this machine's engine, then the end-to-end ones again on
+# Engine 26.1 (`overlab local up --engine 26.1` hosts).
+test: setup-test build setup-engines
 	./scripts/vagrant-validate.sh
 	$(GO) test -count=1 -timeout 45m ./...
+	$(MAKE) --no-print-directory test-engine ENGINE=26.1
+
+ENGINE ?= 26.1
+test-engine:
+	OVERLAB_TEST_ENGINE=$(ENGINE) $(GO) test -count=1 -timeout 45m $(E2E_PKGS)
 
 test-short:
 	$(GO) test -short ./...

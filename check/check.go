@@ -20,7 +20,6 @@ import (
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/probe"
 	"github.com/overlab/overlab/results"
-	"github.com/overlab/overlab/workload"
 )
 
 // Execer runs a command in a container; each host's engine is one.
@@ -34,7 +33,7 @@ type Execer interface {
 type Spec struct {
 	Lab       *lab.Lab
 	Hosts     []lab.HostInfo
-	Instances []workload.Instance
+	Instances []lab.Instance
 	// Engines has an Execer per reachable host; HostErrors says why the
 	// others cannot be reached.
 	Engines    map[string]Execer
@@ -90,12 +89,12 @@ func Run(ctx context.Context, s Spec) ([]results.Probe, error) {
 // instances indexes the running instances by workload and host, and lists
 // each workload's.
 type instances struct {
-	at         map[key]workload.Instance
-	byWorkload map[string][]workload.Instance
+	at         map[key]lab.Instance
+	byWorkload map[string][]lab.Instance
 }
 
-func indexInstances(list []workload.Instance) instances {
-	idx := instances{at: map[key]workload.Instance{}, byWorkload: map[string][]workload.Instance{}}
+func indexInstances(list []lab.Instance) instances {
+	idx := instances{at: map[key]lab.Instance{}, byWorkload: map[string][]lab.Instance{}}
 	for _, in := range list {
 		idx.at[key{in.Workload, in.Host}] = in
 		idx.byWorkload[in.Workload] = append(idx.byWorkload[in.Workload], in)
@@ -135,7 +134,7 @@ func (s Spec) probeAll(ctx context.Context, idx instances, plans []planned, grou
 	names := make([]string, 0, len(groups))
 	for k := range groups {
 		sources = append(sources, k)
-		names = append(names, k.workload+"@"+k.host)
+		names = append(names, k.workload+" on "+k.host)
 	}
 	var mu sync.Mutex
 	// Every source's failure is in its rows; nothing to return here.
@@ -277,7 +276,7 @@ func toName(c lab.Check, multi bool) string {
 }
 
 // plan turns a check into a probe target.
-func (s Spec) plan(c lab.Check, inst map[key]workload.Instance, byWorkload map[string][]workload.Instance) planned {
+func (s Spec) plan(c lab.Check, inst map[key]lab.Instance, byWorkload map[string][]lab.Instance) planned {
 	p := planned{check: c}
 	if _, ok := inst[key{c.FromWorkload, c.FromHost}]; !ok {
 		p.err = s.missing(c.FromWorkload, c.FromHost)
@@ -293,7 +292,7 @@ func (s Spec) plan(c lab.Check, inst map[key]workload.Instance, byWorkload map[s
 	}
 	switch c.TargetType {
 	case lab.TargetWorkload:
-		var dst workload.Instance
+		var dst lab.Instance
 		var ok bool
 		if c.ToHost == "" {
 			if list := byWorkload[c.ToWorkload]; len(list) > 0 {
@@ -385,7 +384,7 @@ func isProbe(l *lab.Lab, name string) bool {
 
 // exec runs the probe program once in the source container with every
 // target of that container.
-func (s Spec) exec(ctx context.Context, src workload.Instance, targets []probe.Target) (*probe.Report, error) {
+func (s Spec) exec(ctx context.Context, src lab.Instance, targets []probe.Target) (*probe.Report, error) {
 	api := s.Engines[src.Host]
 	if api == nil {
 		if err := s.HostErrors[src.Host]; err != nil {

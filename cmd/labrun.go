@@ -411,23 +411,20 @@ func runStatus(ctx context.Context, g *Globals, f *labFlags, out io.Writer) erro
 		v.Errors = append(v.Errors, fmt.Sprintf("%s: %v", name, err))
 	}
 	var manager workload.ServiceAPI
-	for _, n := range s.c.Nodes {
-		info, err := n.Docker().Info(ctx)
-		if err == nil && info.Swarm.ControlAvailable {
-			manager = n.Docker()
-			nodes, err := swarm.Nodes(ctx, n.Docker())
-			if err != nil {
-				v.Errors = append(v.Errors, fmt.Sprintf("%s: swarm nodes: %v", n.Name(), err))
-			}
-			for _, ni := range nodes {
-				v.Nodes = append(v.Nodes, statusNode{Host: ni.Host, Hostname: ni.Hostname, Role: ni.Role, State: ni.State, Leader: ni.Leader, Addr: ni.Addr})
-			}
-			break
+	if lead := swarm.Controller(ctx, swarm.Members(s.c)); lead >= 0 {
+		n := s.c.Nodes[lead]
+		manager = n.Docker()
+		nodes, err := swarm.Nodes(ctx, n.Docker())
+		if err != nil {
+			v.Errors = append(v.Errors, fmt.Sprintf("%s: swarm nodes: %v", n.Name(), err))
+		}
+		for _, ni := range nodes {
+			v.Nodes = append(v.Nodes, statusNode{Host: ni.Host, Hostname: ni.Hostname, Role: ni.Role, State: ni.State, Leader: ni.Leader, Addr: ni.Addr})
 		}
 	}
 	sort.Slice(v.Nodes, func(a, b int) bool { return v.Nodes[a].Host < v.Nodes[b].Host })
 	for _, n := range s.c.Nodes {
-		nets, err := n.Docker().NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("label", overlay.LabLabel+"="+s.lab.Name))})
+		nets, err := n.Docker().NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("label", lab.LabelSelector(s.lab.Name)))})
 		if err != nil {
 			v.Errors = append(v.Errors, fmt.Sprintf("%s: networks: %v", n.Name(), err))
 			continue

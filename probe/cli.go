@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -23,12 +24,15 @@ type Streams struct {
 // overlab-probe binary take the same arguments.
 const usage = `usage: probe serve [--tcp-port N] [--udp-port N] [--http-port N,...] [--listen ADDR] [-v]
        probe run [--targets JSON] [--timeout D] [--tries N] [--concurrency N] [--indent] [-v]
+       probe pmtu --address HOST:PORT [--max N] [--tries N] [--wait D]
 
 serve  answers on TCP (banner, echo), UDP and HTTP until SIGTERM
 run    reaches the targets given as JSON on stdin (or --targets):
        {"targets": [...], "timeout_ms": 2000, "tries": 3} or a bare array of
        targets, each {"id", "kind": "icmp|tcp|udp|dns|http", "address", "port",
        "name", "url", "probe"}; prints one JSON report with a result per target
+pmtu   largest don't-fragment UDP packet that reaches a probe's UDP echo;
+       prints {"mtu": N} (and "error" when even the smallest got no reply)
 `
 
 // Main runs the probe program with args (after "probe") and returns its
@@ -47,8 +51,10 @@ func Main(ctx context.Context, args []string, s Streams) int {
 		err = mainServe(ctx, args[1:], s)
 	case "run":
 		err = mainRun(ctx, args[1:], s)
+	case "pmtu":
+		err = mainPMTU(ctx, args[1:], s)
 	default:
-		err = usageError(fmt.Errorf("unknown command %q: want serve or run", args[0]))
+		err = usageError(fmt.Errorf("unknown command %q: want serve, run or pmtu", args[0]))
 	}
 	var ue *usageErr
 	switch {
@@ -123,6 +129,23 @@ func mainRun(ctx context.Context, args []string, s Streams) error {
 	}
 	log.New(s.Err, *verbose).V(1).Infof("%d targets in %.1f ms", len(rep.Results), rep.DurationMS)
 	return nil
+}
+
+func mainPMTU(ctx context.Context, args []string, s Streams) error {
+	fs := flagSet("pmtu", s)
+	addr := fs.String("address", "", "HOST:PORT of a probe's UDP echo")
+	max := fs.Int("max", 1500, "largest packet to try (the local interface's MTU)")
+	tries := fs.Int("tries", 2, "datagrams per size")
+	wait := fs.Duration("wait", 300*time.Millisecond, "wait for each reply")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	mtu, err := PathMTU(ctx, *addr, *max, *tries, *wait)
+	out := map[string]any{"mtu": mtu}
+	if err != nil {
+		out["error"] = err.Error()
+	}
+	return json.NewEncoder(s.Out).Encode(out)
 }
 
 func parse(fs *pflag.FlagSet, args []string) error {
