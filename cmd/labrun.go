@@ -21,6 +21,7 @@ import (
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/local"
 	"github.com/overlab/overlab/output"
 	"github.com/overlab/overlab/overlay"
 	"github.com/overlab/overlab/progress"
@@ -66,7 +67,13 @@ func (f *labFlags) addCheck(c *cobra.Command) {
 }
 
 func (f *labFlags) runner(g *Globals, p *progress.Progress) *runner.Runner {
-	return runner.New(
+	opts := []runner.Option{}
+	// Hosts of a local lab run engines that overlab itself started: it may
+	// restart one that Docker left broken.
+	if l, ok := local.OwnsInventory(g.inventoryPath()); ok {
+		opts = append(opts, runner.WithEngineRestarter(local.New(local.WithLogger(g.Logger())).Restarter(l)))
+	}
+	return runner.New(append(opts,
 		runner.WithLogger(g.Logger()),
 		runner.WithProgress(p),
 		runner.WithForce(f.force),
@@ -74,7 +81,7 @@ func (f *labFlags) runner(g *Globals, p *progress.Progress) *runner.Runner {
 		runner.WithWait(f.wait),
 		runner.WithProbePolicy(f.probeWait, f.tries),
 		runner.WithParallel(g.Parallel),
-	)
+	)...)
 }
 
 func (g *Globals) progress() *progress.Progress {

@@ -40,6 +40,7 @@ type Runner struct {
 	probeWait   time.Duration
 	tries       int
 	parallel    int
+	restarter   swarm.EngineRestarter
 }
 
 // Option configures a Runner.
@@ -68,6 +69,12 @@ func WithProbePolicy(timeout time.Duration, tries int) Option {
 
 // WithParallel bounds concurrent work across hosts and containers.
 func WithParallel(n int) Option { return func(r *Runner) { r.parallel = n } }
+
+// WithEngineRestarter lets up and down restart the engine of a host that
+// overlab runs (the local provider) when Docker left it broken.
+func WithEngineRestarter(er swarm.EngineRestarter) Option {
+	return func(r *Runner) { r.restarter = er }
+}
 
 // New returns a Runner.
 func New(opts ...Option) *Runner {
@@ -344,7 +351,7 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 	lead := leader(c)
 	if l.NeedsSwarm() {
 		ph := r.progress.Start("swarm")
-		sres, err := swarm.Ensure(ctx, swarm.Members(c), swarm.WithLogger(r.logger), swarm.WithForce(r.force), swarm.WithReadyTimeout(r.wait))
+		sres, err := swarm.Ensure(ctx, swarm.Members(c), swarm.WithLogger(r.logger), swarm.WithForce(r.force), swarm.WithReadyTimeout(r.wait), swarm.WithEngineRestarter(r.restarter))
 		for _, a := range sres.Actions {
 			ph.Infof("%s", a)
 		}
@@ -652,7 +659,7 @@ func (r *Runner) Down(ctx context.Context, c *cluster.Cluster, l *lab.Lab, image
 
 	if l.NeedsSwarm() {
 		ph = r.progress.Start("swarm")
-		acts, err = swarm.Leave(ctx, swarm.Members(c), swarm.WithLogger(r.logger))
+		acts, err = swarm.Leave(ctx, swarm.Members(c), swarm.WithLogger(r.logger), swarm.WithEngineRestarter(r.restarter))
 		actions = append(actions, acts...)
 		ph.End(err)
 		if err != nil {
