@@ -16,6 +16,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/pkg/stdcopy"
 
+	"github.com/overlab/overlab/fanout"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/probe"
 	"github.com/overlab/overlab/results"
@@ -90,37 +91,38 @@ func Run(ctx context.Context, s Spec) ([]results.Probe, error) {
 	}
 	got := make([]*probe.Result, len(checks))
 	srcErr := make([]string, len(checks))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, max(1, s.Parallel))
-	var mu sync.Mutex
-	for k, idx := range groups {
-		wg.Add(1)
-		go func(k key, idx []int) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			targets := make([]probe.Target, len(idx))
-			for j, i := range idx {
-				targets[j] = plans[i].target
-			}
-			rep, err := s.exec(ctx, inst[k], targets)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				for _, i := range idx {
-					srcErr[i] = err.Error()
-				}
-				return
-			}
-			for j := range rep.Results {
-				id, err := strconv.Atoi(rep.Results[j].ID)
-				if err == nil && id >= 0 && id < len(got) {
-					got[id] = &rep.Results[j]
-				}
-			}
-		}(k, idx)
+	keys := make([]key, 0, len(groups))
+	names := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+		names = append(names, k.workload+" on "+k.host)
 	}
-	wg.Wait()
+	var mu sync.Mutex
+	// A source that cannot run its probes is a result of each probe, not an
+	// error of the check.
+	_ = fanout.Each(ctx, names, func(ctx context.Context, g int) error {
+		k, idx := keys[g], groups[keys[g]]
+		targets := make([]probe.Target, len(idx))
+		for j, i := range idx {
+			targets[j] = plans[i].target
+		}
+		rep, err := s.exec(ctx, inst[k], targets)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			for _, i := range idx {
+				srcErr[i] = err.Error()
+			}
+			return nil
+		}
+		for j := range rep.Results {
+			id, err := strconv.Atoi(rep.Results[j].ID)
+			if err == nil && id >= 0 && id < len(got) {
+				got[id] = &rep.Results[j]
+			}
+		}
+		return nil
+	}, fanout.MaxParallel(s.Parallel))
 
 	multi := multiWorkload(checks)
 	out := make([]results.Probe, len(checks))

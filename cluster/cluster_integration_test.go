@@ -18,6 +18,7 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 
+	"github.com/overlab/overlab/feature"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/local/labtest"
 )
@@ -90,7 +91,7 @@ func TestIntegrationFactsOfThreeHosts(t *testing.T) {
 		}
 		// What this machine's kernel has and lacks (FACTS.md).
 		ft := f.Features
-		if !ft.VXLAN || !ft.Macvlan || ft.IPVS || ft.ESP || ft.VLAN8021Q {
+		if !ft.Has(feature.VXLAN) || !ft.Has(feature.Macvlan) || ft.Has(feature.IPVS) || ft.Has(feature.ESP) || ft.Has(feature.VLAN) {
 			t.Errorf("%s features: %+v", h.Name, ft)
 		}
 		st := c.Node(h.Name).Stats()

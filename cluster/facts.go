@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/netip"
@@ -14,6 +15,8 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/system"
 	"github.com/hashicorp/go-multierror"
+
+	"github.com/overlab/overlab/feature"
 )
 
 // Facts is what a host is: later steps (swarm, address plan, networks,
@@ -71,16 +74,72 @@ type NetworkInfo struct {
 	Subnets []string `json:"subnets,omitempty"`
 }
 
-// Features are the kernel features the labs depend on. Detail says, per
-// feature, which evidence decided it (module loaded, built in, kernel
-// config, symbol), so that a surprising answer can be checked by hand.
+// Features says which of the kernel features in feature.All a host has.
+// Detail says, per feature, which evidence decided it (module loaded, built
+// in, kernel config, symbol), so that a surprising answer can be checked by
+// hand. As JSON or YAML: {"vxlan": true, ..., "detail": {...}}.
 type Features struct {
-	VXLAN     bool              `json:"vxlan"`
-	Macvlan   bool              `json:"macvlan"`
-	IPVS      bool              `json:"ipvs"`
-	ESP       bool              `json:"esp"`
-	VLAN8021Q bool              `json:"vlan_8021q"`
-	Detail    map[string]string `json:"detail,omitempty"`
+	Present map[feature.Name]bool
+	Detail  map[feature.Name]string
+}
+
+// Has says whether the host has feature n.
+func (f Features) Has(n feature.Name) bool { return f.Present[n] }
+
+// Lacking lists the features the host does not have, in feature.All order.
+func (f Features) Lacking() []feature.Feature {
+	var out []feature.Feature
+	for _, ft := range feature.All {
+		if !f.Has(ft.Name) {
+			out = append(out, ft)
+		}
+	}
+	return out
+}
+
+// NewFeatures is a Features with the given features present.
+func NewFeatures(present ...feature.Name) Features {
+	f := Features{Present: map[feature.Name]bool{}}
+	for _, n := range present {
+		f.Present[n] = true
+	}
+	return f
+}
+
+// asMap is the printed shape: every feature by name, then the evidence.
+func (f Features) asMap() map[string]any {
+	m := map[string]any{}
+	for _, ft := range feature.All {
+		m[string(ft.Name)] = f.Has(ft.Name)
+	}
+	if len(f.Detail) > 0 {
+		m["detail"] = f.Detail
+	}
+	return m
+}
+
+func (f Features) MarshalJSON() ([]byte, error) { return json.Marshal(f.asMap()) }
+func (f Features) MarshalYAML() (any, error)    { return f.asMap(), nil }
+
+func (f *Features) UnmarshalJSON(b []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*f = Features{Present: map[feature.Name]bool{}}
+	for _, ft := range feature.All {
+		var v bool
+		if raw, ok := m[string(ft.Name)]; ok {
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return fmt.Errorf("features.%s: %w", ft.Name, err)
+			}
+		}
+		f.Present[ft.Name] = v
+	}
+	if raw, ok := m["detail"]; ok {
+		return json.Unmarshal(raw, &f.Detail)
+	}
+	return nil
 }
 
 // AddressNotOnHostError: the inventory address is on none of the host's
@@ -96,7 +155,10 @@ func (e *AddressNotOnHostError) Error() string {
 }
 
 //go:embed facts.sh
-var factsScript string
+var factsTemplate string
+
+// factsScript asks for the evidence of every feature in package feature.
+var factsScript = feature.Script(factsTemplate)
 
 // Facts gathers every node's facts concurrently. Facts of hosts that
 // failed part-way are kept next to the errors.

@@ -12,15 +12,16 @@ else for d in /sys/class/net/*; do [ -r "$d/mtu" ] && echo "${d##*/} $(cat "$d/m
 echo '@@@ route'; ip -o route show 2>/dev/null
 echo '@@@ route6'; ip -o -6 route show 2>/dev/null
 echo '@@@ procroute'; command -v ip >/dev/null 2>&1 || cat /proc/net/route 2>/dev/null
-echo '@@@ procnet'; for f in ip_vs vlan xfrm_stat; do [ -e "/proc/net/$f" ] && echo "$f"; done
-echo '@@@ config'; cfg=$({ zcat /proc/config.gz 2>/dev/null || gzip -dc /proc/config.gz 2>/dev/null || cat "/boot/config-$r" 2>/dev/null; } | grep -E '^(# )?CONFIG_(MODULES|VXLAN|MACVLAN|IP_VS|INET_ESP|VLAN_8021Q)[= ]'); echo "$cfg"
-echo '@@@ modules'; for m in vxlan macvlan ip_vs esp4 8021q; do
+# The @...@ lists come from package feature (feature.Script).
+echo '@@@ procnet'; for f in @PROCNET@; do [ -e "/proc/net/$f" ] && echo "$f"; done
+echo '@@@ config'; cfg=$({ zcat /proc/config.gz 2>/dev/null || gzip -dc /proc/config.gz 2>/dev/null || cat "/boot/config-$r" 2>/dev/null; } | grep -E '^(# )?CONFIG_(MODULES|@CONFIG_RE@)[= ]'); echo "$cfg"
+echo '@@@ modules'; for m in @MODULES@; do
   grep -q "^$m " /proc/modules 2>/dev/null && echo "loaded $m"
   [ -d "/sys/module/$m" ] && echo "sysmodule $m"
   grep -q "/$m\.ko" "/lib/modules/$r/modules.builtin" 2>/dev/null && echo "builtin $m"
 done
 [ -e /proc/modules ] && echo 'modules-enabled'
-echo '@@@ loadable'; [ -d "/lib/modules/$r/kernel" ] && find "/lib/modules/$r/kernel" \( -name 'vxlan.ko*' -o -name 'macvlan.ko*' -o -name 'ip_vs.ko*' -o -name 'esp4.ko*' -o -name '8021q.ko*' \) 2>/dev/null
+echo '@@@ loadable'; [ -d "/lib/modules/$r/kernel" ] && find "/lib/modules/$r/kernel" \( @KO_FIND@ \) 2>/dev/null
 # Scanning kallsyms costs ~100 ms: only when there is no kernel config to read.
-echo '@@@ kallsyms'; [ -n "$cfg" ] || grep -E '[[:space:]](vxlan_xmit|macvlan_common_newlink|ip_vs_conn_new|esp_output_head|register_vlan_dev)([[:space:]]|$)' /proc/kallsyms 2>/dev/null
+echo '@@@ kallsyms'; [ -n "$cfg" ] || grep -E '[[:space:]](@SYMBOL_RE@)([[:space:]]|$)' /proc/kallsyms 2>/dev/null
 echo '@@@ end'

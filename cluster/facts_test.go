@@ -2,12 +2,16 @@ package cluster
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/netip"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/overlab/overlab/feature"
 )
 
 func factsFrom(t *testing.T, fixture, address string) (*Facts, error) {
@@ -23,13 +27,13 @@ func factsFrom(t *testing.T, fixture, address string) (*Facts, error) {
 
 func TestHostFactsFixtures(t *testing.T) {
 	for _, tc := range []struct {
-		fixture, address                string
-		hostname, os, kernel, arch      string
-		iface, subnet                   string
-		mtu                             int
-		vxlan, macvlan, ipvs, esp, vlan bool
-		wantRoute                       string
-		detail                          map[string]string // substrings
+		fixture, address           string
+		hostname, os, kernel, arch string
+		iface, subnet              string
+		mtu                        int
+		have                       []feature.Name
+		wantRoute                  string
+		detail                     map[feature.Name]string // substrings
 	}{
 		{
 			// This machine's kernel (FACTS.md): no modules at all, a
@@ -37,18 +41,18 @@ func TestHostFactsFixtures(t *testing.T) {
 			fixture: "facts-fc-kernel.txt", address: "192.0.2.2",
 			hostname: "vm", os: "Debian GNU/Linux 12 (bookworm)", kernel: "6.18.44-fc-v509", arch: "amd64",
 			iface: "eth0", subnet: "192.0.2.0/24", mtu: 1400,
-			vxlan: true, macvlan: true,
+			have:      []feature.Name{feature.VXLAN, feature.Macvlan},
 			wantRoute: "0.0.0.0/0",
-			detail:    map[string]string{"ipvs": "CONFIG_IP_VS is not set", "macvlan": "CONFIG_MACVLAN=y", "vlan_8021q": "CONFIG_VLAN_8021Q is not set"},
+			detail:    map[feature.Name]string{"ipvs": "CONFIG_IP_VS is not set", "macvlan": "CONFIG_MACVLAN=y", "8021q": "CONFIG_VLAN_8021Q is not set"},
 		},
 		{
 			// A Vagrant-style VM: modules, lab address on the second NIC.
 			fixture: "facts-debian-vm.txt", address: "192.168.56.12",
 			hostname: "node2", os: "Debian GNU/Linux 12 (bookworm)", kernel: "6.1.0-26-amd64", arch: "amd64",
 			iface: "eth1", subnet: "192.168.56.0/24", mtu: 1450,
-			vxlan: true, macvlan: true, ipvs: true, esp: true, vlan: true,
+			have:      []feature.Name{feature.VXLAN, feature.Macvlan, feature.IPVS, feature.ESP, feature.VLAN},
 			wantRoute: "10.99.0.0/16",
-			detail:    map[string]string{"ipvs": "/proc/net/ip_vs exists", "esp": "loadable /lib/modules/6.1.0-26-amd64/kernel/net/ipv4/esp4.ko", "macvlan": "CONFIG_MACVLAN=m"},
+			detail:    map[feature.Name]string{"ipvs": "/proc/net/ip_vs exists", "esp": "loadable /lib/modules/6.1.0-26-amd64/kernel/net/ipv4/esp4.ko", "macvlan": "CONFIG_MACVLAN=m"},
 		},
 		{
 			// No iproute2: ifconfig, /proc/net/if_inet6 and /proc/net/route.
@@ -56,7 +60,7 @@ func TestHostFactsFixtures(t *testing.T) {
 			hostname: "tiny", os: "Alpine Linux 3.20.0", kernel: "5.15.0", arch: "arm64",
 			iface: "eth0", subnet: "10.10.0.0/24", mtu: 1500,
 			wantRoute: "10.10.0.0/24",
-			detail:    map[string]string{"vxlan": "no sign of vxlan"},
+			detail:    map[feature.Name]string{"vxlan": "no sign of vxlan"},
 		},
 	} {
 		t.Run(tc.fixture, func(t *testing.T) {
@@ -71,8 +75,10 @@ func TestHostFactsFixtures(t *testing.T) {
 				t.Errorf("underlay = %s %s %d", f.UnderlayIface, f.UnderlaySubnet, f.UnderlayMTU)
 			}
 			ft := f.Features
-			if ft.VXLAN != tc.vxlan || ft.Macvlan != tc.macvlan || ft.IPVS != tc.ipvs || ft.ESP != tc.esp || ft.VLAN8021Q != tc.vlan {
-				t.Errorf("features = %+v", ft)
+			for _, each := range feature.All {
+				if ft.Has(each.Name) != slices.Contains(tc.have, each.Name) {
+					t.Errorf("%s: present %v, want %v (%s)", each.Name, ft.Has(each.Name), !ft.Has(each.Name), ft.Detail[each.Name])
+				}
 			}
 			for k, want := range tc.detail {
 				if !strings.Contains(ft.Detail[k], want) {
@@ -112,5 +118,33 @@ func TestParseIPRouteTypes(t *testing.T) {
 	want := []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("10.1.0.0/16"), netip.MustParsePrefix("10.2.0.7/32")}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %v want %v", got, want)
+	}
+}
+
+func TestFactsScriptAsksForEveryFeature(t *testing.T) {
+	if left := regexp.MustCompile(`@[A-Z_]+@`).FindString(factsScript); left != "" {
+		t.Fatalf("placeholder %s is left in the facts script", left)
+	}
+	for _, f := range feature.All {
+		if !strings.Contains(factsScript, f.Module) || !strings.Contains(factsScript, f.Symbol) {
+			t.Errorf("the facts script does not ask about %s", f.Name)
+		}
+	}
+}
+
+func TestFeaturesKeepTheirPrintedShape(t *testing.T) {
+	f := NewFeatures(feature.VXLAN, feature.IPVS)
+	f.Detail = map[feature.Name]string{feature.VXLAN: "module vxlan loaded"}
+	b, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"8021q":false,"detail":{"vxlan":"module vxlan loaded"},"esp":false,"ipvs":true,"macvlan":false,"vxlan":true}`
+	if string(b) != want {
+		t.Fatalf("got %s, want %s", b, want)
+	}
+	var back Features
+	if err := json.Unmarshal(b, &back); err != nil || !back.Has(feature.IPVS) || back.Has(feature.ESP) || back.Detail[feature.VXLAN] == "" {
+		t.Fatalf("round trip: %+v, %v", back, err)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/overlab/overlab/feature"
 )
 
 // parseSections splits the facts script's output at its "@@@ name" lines.
@@ -255,23 +257,10 @@ func parseProcRoute(lines []string) []netip.Prefix {
 	return out
 }
 
-type featureProbe struct {
-	name, module, config, symbol, procnet string
-	set                                   func(*Features, bool)
-}
-
-var featureProbes = []featureProbe{
-	{"vxlan", "vxlan", "CONFIG_VXLAN", "vxlan_xmit", "", func(f *Features, v bool) { f.VXLAN = v }},
-	{"macvlan", "macvlan", "CONFIG_MACVLAN", "macvlan_common_newlink", "", func(f *Features, v bool) { f.Macvlan = v }},
-	{"ipvs", "ip_vs", "CONFIG_IP_VS", "ip_vs_conn_new", "ip_vs", func(f *Features, v bool) { f.IPVS = v }},
-	{"esp", "esp4", "CONFIG_INET_ESP", "esp_output_head", "", func(f *Features, v bool) { f.ESP = v }},
-	{"vlan_8021q", "8021q", "CONFIG_VLAN_8021Q", "register_vlan_dev", "vlan", func(f *Features, v bool) { f.VLAN8021Q = v }},
-}
-
 // detectFeatures weighs every kind of evidence: a feature is present when
 // anything shows it loaded, built in or installed as a module.
 func detectFeatures(s map[string][]string) Features {
-	feat := Features{Detail: map[string]string{}}
+	feat := Features{Present: map[feature.Name]bool{}, Detail: map[feature.Name]string{}}
 	config := map[string]string{} // CONFIG_X -> y | m | n
 	for _, l := range s["config"] {
 		if k, v, ok := strings.Cut(l, "="); ok {
@@ -294,42 +283,42 @@ func detectFeatures(s map[string][]string) Features {
 			syms[f[2]] = true
 		}
 	}
-	for _, p := range featureProbes {
+	for _, p := range feature.All {
 		var why []string
-		if p.procnet != "" && procnet[p.procnet] {
-			why = append(why, "/proc/net/"+p.procnet+" exists")
+		if p.ProcNet != "" && procnet[p.ProcNet] {
+			why = append(why, "/proc/net/"+p.ProcNet+" exists")
 		}
-		if mods["loaded "+p.module] || mods["sysmodule "+p.module] {
-			why = append(why, "module "+p.module+" loaded")
+		if mods["loaded "+p.Module] || mods["sysmodule "+p.Module] {
+			why = append(why, "module "+p.Module+" loaded")
 		}
-		if mods["builtin "+p.module] {
-			why = append(why, p.module+" in modules.builtin")
+		if mods["builtin "+p.Module] {
+			why = append(why, p.Module+" in modules.builtin")
 		}
-		switch config[p.config] {
+		switch config[p.Config] {
 		case "y":
-			why = append(why, p.config+"=y")
+			why = append(why, p.Config+"=y")
 		case "m":
-			why = append(why, p.config+"=m")
+			why = append(why, p.Config+"=m")
 		}
 		for _, l := range s["loadable"] {
 			base := l[strings.LastIndex(l, "/")+1:]
-			if strings.HasPrefix(base, p.module+".ko") {
+			if strings.HasPrefix(base, p.Module+".ko") {
 				why = append(why, "loadable "+l)
 				break
 			}
 		}
-		if syms[p.symbol] {
-			why = append(why, "kernel symbol "+p.symbol)
+		if syms[p.Symbol] {
+			why = append(why, "kernel symbol "+p.Symbol)
 		}
 		if len(why) > 0 {
-			p.set(&feat, true)
-			feat.Detail[p.name] = strings.Join(why, "; ")
+			feat.Present[p.Name] = true
+			feat.Detail[p.Name] = strings.Join(why, "; ")
 			continue
 		}
-		if config[p.config] == "n" {
-			feat.Detail[p.name] = p.config + " is not set"
+		if config[p.Config] == "n" {
+			feat.Detail[p.Name] = p.Config + " is not set"
 		} else {
-			feat.Detail[p.name] = fmt.Sprintf("no sign of %s: not loaded, not built in, no module file, no kernel symbol %s", p.module, p.symbol)
+			feat.Detail[p.Name] = fmt.Sprintf("no sign of %s: not loaded, not built in, no module file, no kernel symbol %s", p.Module, p.Symbol)
 		}
 	}
 	return feat

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/overlab/overlab/cluster"
+	"github.com/overlab/overlab/feature"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/output"
 )
@@ -204,25 +205,13 @@ func underlayCell(f *cluster.Facts) string {
 	return fmt.Sprintf("%s mtu %d", f.UnderlayIface, f.UnderlayMTU)
 }
 
-var featureNames = []struct {
-	name string
-	get  func(cluster.Features) bool
-	note string
-}{
-	{"vxlan", func(f cluster.Features) bool { return f.VXLAN }, "overlay networks cannot work"},
-	{"macvlan", func(f cluster.Features) bool { return f.Macvlan }, "macvlan networks cannot be created"},
-	{"ipvs", func(f cluster.Features) bool { return f.IPVS }, "no swarm VIP load balancing or routing mesh: use endpoint_mode dnsrr and published ports in mode host"},
-	{"esp", func(f cluster.Features) bool { return f.ESP }, "encrypted overlay networks cannot pass traffic"},
-	{"8021q", func(f cluster.Features) bool { return f.VLAN8021Q }, "no VLAN sub-interfaces (eth0.10) as macvlan parents; a plain parent works"},
-}
-
 func featuresCell(f cluster.Features) string {
 	var have, lack []string
-	for _, fn := range featureNames {
-		if fn.get(f) {
-			have = append(have, fn.name)
+	for _, ft := range feature.All {
+		if f.Has(ft.Name) {
+			have = append(have, string(ft.Name))
 		} else {
-			lack = append(lack, fn.name)
+			lack = append(lack, string(ft.Name))
 		}
 	}
 	s := strings.Join(have, ",")
@@ -236,15 +225,15 @@ func featuresCell(f cluster.Features) string {
 // that means for the labs.
 func featureNotes(reports []hostReport) []string {
 	var notes []string
-	for _, fn := range featureNames {
+	for _, ft := range feature.All {
 		var lacking []string
 		for _, r := range reports {
-			if r.Facts != nil && r.Facts.Kernel != "" && !fn.get(r.Facts.Features) {
+			if r.Facts != nil && r.Facts.Kernel != "" && !r.Facts.Features.Has(ft.Name) {
 				lacking = append(lacking, r.Name)
 			}
 		}
 		if len(lacking) > 0 {
-			notes = append(notes, fmt.Sprintf("  no %s on %s: %s", fn.name, strings.Join(lacking, ", "), fn.note))
+			notes = append(notes, fmt.Sprintf("  no %s on %s: %s", ft.Name, strings.Join(lacking, ", "), ft.Without))
 		}
 	}
 	return notes

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/overlab/overlab/cluster"
+	"github.com/overlab/overlab/feature"
 	"github.com/overlab/overlab/inventory"
 )
 
@@ -28,10 +29,10 @@ func fixedHostReports() []hostReport {
 		UnderlayIface: "eth0", UnderlayMTU: 1500, UnderlaySubnet: "10.213.0.0/24",
 		Addresses: []netip.Prefix{netip.MustParsePrefix("10.213.0.11/24")},
 		Networks:  []cluster.NetworkInfo{{Name: "bridge", ID: "b1", Driver: "bridge", Scope: "local", Subnets: []string{"172.17.0.0/16"}}},
-		Features: cluster.Features{VXLAN: true, Macvlan: true, Detail: map[string]string{
+		Features: withDetail(cluster.NewFeatures(feature.VXLAN, feature.Macvlan), map[feature.Name]string{
 			"vxlan": "CONFIG_VXLAN=y", "macvlan": "CONFIG_MACVLAN=y", "ipvs": "CONFIG_IP_VS is not set",
-			"esp": "CONFIG_INET_ESP is not set", "vlan_8021q": "CONFIG_VLAN_8021Q is not set",
-		}},
+			"esp": "CONFIG_INET_ESP is not set", "8021q": "CONFIG_VLAN_8021Q is not set",
+		}),
 	}
 	f2 := &cluster.Facts{
 		Name: "node2", Address: "192.168.56.12", Hostname: "node2", OS: "Debian GNU/Linux 12 (bookworm)", Kernel: "6.1.0-26-amd64", Arch: "amd64",
@@ -39,12 +40,12 @@ func fixedHostReports() []hostReport {
 		SwarmState: "active", SwarmRole: "worker", SwarmNodeID: "n2def", SwarmManagers: []string{"10.213.0.11:2377"},
 		Docker0Subnet: "172.17.0.0/16", Docker0Gateway: "172.17.0.1", GWBridgeSubnet: "172.18.0.0/16",
 		UnderlayIface: "eth1", UnderlayMTU: 1450, UnderlaySubnet: "192.168.56.0/24",
-		Features: cluster.Features{VXLAN: true, Macvlan: true, IPVS: true, ESP: true, VLAN8021Q: true},
+		Features: cluster.NewFeatures(feature.VXLAN, feature.Macvlan, feature.IPVS, feature.ESP, feature.VLAN),
 	}
 	f3 := &cluster.Facts{
 		Name: "node3", Address: "192.168.56.13", Hostname: "node3", OS: "Ubuntu 24.04.1 LTS", Kernel: "6.8.0-45-generic", Arch: "arm64",
 		EngineName: "Docker Engine - Community", EngineVersion: "27.3.1", APIVersion: "1.47", SwarmState: "inactive",
-		Features: cluster.Features{VXLAN: true, Macvlan: true, IPVS: true, ESP: true, VLAN8021Q: true},
+		Features: cluster.NewFeatures(feature.VXLAN, feature.Macvlan, feature.IPVS, feature.ESP, feature.VLAN),
 		Problems: []string{"address 192.168.56.13 of node3 is on none of its interfaces"},
 	}
 	facts := map[string]*cluster.Facts{"node1": f1, "node2": f2, "node3": f3}
@@ -82,4 +83,9 @@ func TestHostsRejectsUnknownFormat(t *testing.T) {
 	if code != 2 || !bytes.Contains(errOut.Bytes(), []byte(`--format "xml"`)) {
 		t.Errorf("code %d, stderr %q", code, errOut.String())
 	}
+}
+
+func withDetail(f cluster.Features, detail map[feature.Name]string) cluster.Features {
+	f.Detail = detail
+	return f
 }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
-	"sync"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/overlab/overlab/addrplan"
+	"github.com/overlab/overlab/fanout"
 	"github.com/overlab/overlab/lab"
 )
 
@@ -62,7 +63,7 @@ func Ensure(ctx context.Context, s Spec) ([]string, error) {
 		)
 		switch {
 		case n.Driver == lab.DriverOverlay:
-			did, err = s.ensureOne(ctx, s.Hosts[s.Leader], n.Name, s.createOptions(n, ""))
+			did, err = s.ensureOnLeader(ctx, n.Name, s.createOptions(n, ""))
 		case n.Driver == lab.DriverMacvlan && n.Scope == lab.ScopeSwarm:
 			did, err = s.ensureSwarmMacvlan(ctx, n)
 		default: // bridge, local macvlan: one per host that uses it
@@ -93,7 +94,7 @@ func (s Spec) ensureSwarmMacvlan(ctx context.Context, n lab.Network) ([]string, 
 	}
 	// No label here: Docker refuses any user configuration, labels included,
 	// on a network built --config-from. Remove finds it by its config source.
-	more, err := s.ensureOne(ctx, s.Hosts[s.Leader], n.Name, network.CreateOptions{
+	more, err := s.ensureOnLeader(ctx, n.Name, network.CreateOptions{
 		Driver:     "macvlan",
 		Scope:      "swarm",
 		ConfigFrom: &network.ConfigReference{Network: cfg},
@@ -167,15 +168,15 @@ func (s Spec) ensureOne(ctx context.Context, h Host, name string, opts network.C
 			want = "null"
 		}
 		if want != "" && existing.Driver != want {
-			return nil, fmt.Errorf("%s: a network %q with driver %s already exists (the lab needs %s): remove it with `docker network rm %s` on %s, or run `overlab down`", h.Name, name, existing.Driver, want, name, h.Name)
+			return nil, fmt.Errorf("a network %q with driver %s already exists (the lab needs %s): remove it with `docker network rm %s` on %s, or run `overlab down`", name, existing.Driver, want, name, h.Name)
 		}
 		if lab := existing.Labels[LabLabel]; lab != "" && lab != s.Lab.Name {
-			return nil, fmt.Errorf("%s: network %q belongs to lab %q: run `overlab down --lab %s` first", h.Name, name, lab, lab)
+			return nil, fmt.Errorf("network %q belongs to lab %q: run `overlab down --lab %s` first", name, lab, lab)
 		}
 		return nil, nil
 	}
 	if _, err := h.API.NetworkCreate(ctx, name, opts); err != nil {
-		return nil, fmt.Errorf("%s: creating %s network %q: %w", h.Name, driverName(opts), name, err)
+		return nil, fmt.Errorf("creating %s network %q: %w", driverName(opts), name, err)
 	}
 	what := fmt.Sprintf("%s: created %s network %s", h.Name, driverName(opts), name)
 	if opts.IPAM != nil && len(opts.IPAM.Config) > 0 {
@@ -211,42 +212,46 @@ func find(ctx context.Context, api API, name string) (*network.Summary, error) {
 	return nil, nil
 }
 
+// ensureOnLeader is ensureOne on the swarm leader, its errors named after it
+// as onHosts names every host's.
+func (s Spec) ensureOnLeader(ctx context.Context, name string, opts network.CreateOptions) ([]string, error) {
+	h := s.Hosts[s.Leader]
+	did, err := s.ensureOne(ctx, h, name, opts)
+	if err != nil {
+		err = multierror.Prefix(err, h.Name+":")
+	}
+	return did, err
+}
+
 // onHosts runs fn on every host that uses network (all when unknown), in
-// parallel, collecting every error.
+// parallel, stopping at the first error (set-up).
 func (s Spec) onHosts(ctx context.Context, networkName string, fn func(context.Context, Host) ([]string, error)) ([]string, error) {
 	hosts := s.Hosts
 	if names, ok := s.UsedOn[networkName]; ok {
 		hosts = nil
 		for _, h := range s.Hosts {
-			for _, n := range names {
-				if h.Name == n {
-					hosts = append(hosts, h)
-				}
+			if slices.Contains(names, h.Name) {
+				hosts = append(hosts, h)
 			}
 		}
 	}
-	var (
-		wg      sync.WaitGroup
-		mu      sync.Mutex
-		actions []string
-		result  *multierror.Error
-	)
-	for _, h := range hosts {
-		wg.Add(1)
-		go func(h Host) {
-			defer wg.Done()
-			did, err := fn(ctx, h)
-			mu.Lock()
-			defer mu.Unlock()
-			actions = append(actions, did...)
-			if err != nil {
-				result = multierror.Append(result, err)
-			}
-		}(h)
-	}
-	wg.Wait()
+	did := make([][]string, len(hosts))
+	err := fanout.Each(ctx, hostNames(hosts), func(ctx context.Context, i int) error {
+		var err error
+		did[i], err = fn(ctx, hosts[i])
+		return err
+	}, fanout.Stop(fanout.FailFast))
+	actions := slices.Concat(did...)
 	sort.Strings(actions)
-	return actions, result.ErrorOrNil()
+	return actions, err
+}
+
+func hostNames(hosts []Host) []string {
+	names := make([]string, len(hosts))
+	for i, h := range hosts {
+		names[i] = h.Name
+	}
+	return names
 }
 
 // Remove deletes every network labelled with the lab's name, and the
@@ -257,59 +262,63 @@ func (s Spec) onHosts(ctx context.Context, networkName string, fn func(context.C
 // moment to go). It carries on past errors and returns them all.
 func Remove(ctx context.Context, labName string, hosts []Host, leader int, wait time.Duration) ([]string, error) {
 	var (
-		mu      sync.Mutex
 		actions []string
 		result  *multierror.Error
 	)
-	removeOn := func(ctx context.Context, h Host, scope func(network.Summary) bool) {
-		all, err := h.API.NetworkList(ctx, network.ListOptions{})
-		if err != nil {
-			mu.Lock()
-			result = multierror.Append(result, fmt.Errorf("%s: network list: %w", h.Name, err))
-			mu.Unlock()
-			return
-		}
-		ours := map[string]bool{}
-		for _, n := range all {
-			if n.Labels[LabLabel] == labName && n.ConfigOnly {
-				ours[n.Name] = true
-			}
-		}
-		var nets []network.Summary
-		for _, n := range all {
-			if n.Labels[LabLabel] == labName || (n.ConfigFrom.Network != "" && ours[n.ConfigFrom.Network]) {
-				nets = append(nets, n)
-			}
-		}
-		// Swarm-scoped networks that use a config-only one go first.
-		sort.Slice(nets, func(a, b int) bool { return !nets[a].ConfigOnly && nets[b].ConfigOnly })
-		for _, n := range nets {
-			if !scope(n) {
-				continue
-			}
-			err := retryInUse(ctx, wait, func() error { return h.API.NetworkRemove(ctx, n.ID) })
-			mu.Lock()
-			if err != nil {
-				result = multierror.Append(result, fmt.Errorf("%s: removing network %q: %w", h.Name, n.Name, err))
-			} else {
-				actions = append(actions, fmt.Sprintf("%s: removed network %s", h.Name, n.Name))
-			}
-			mu.Unlock()
-		}
-	}
 	if leader >= 0 && leader < len(hosts) {
-		removeOn(ctx, hosts[leader], func(n network.Summary) bool { return n.Scope == "swarm" })
+		did, err := removeOn(ctx, hosts[leader], labName, wait, func(n network.Summary) bool { return n.Scope == "swarm" })
+		actions = append(actions, did...)
+		if err != nil {
+			result = multierror.Append(result, multierror.Prefix(err, hosts[leader].Name+":"))
+		}
 	}
-	var wg sync.WaitGroup
-	for _, h := range hosts {
-		wg.Add(1)
-		go func(h Host) {
-			defer wg.Done()
-			removeOn(ctx, h, func(n network.Summary) bool { return n.Scope != "swarm" })
-		}(h)
-	}
-	wg.Wait()
+	did := make([][]string, len(hosts))
+	err := fanout.Each(ctx, hostNames(hosts), func(ctx context.Context, i int) error {
+		var err error
+		did[i], err = removeOn(ctx, hosts[i], labName, wait, func(n network.Summary) bool { return n.Scope != "swarm" })
+		return err
+	})
+	result = multierror.Append(result, err)
+	actions = append(actions, slices.Concat(did...)...)
 	sort.Strings(actions)
+	return actions, result.ErrorOrNil()
+}
+
+// removeOn removes the lab's networks of one scope from h, carrying on past
+// errors and returning them all.
+func removeOn(ctx context.Context, h Host, labName string, wait time.Duration, scope func(network.Summary) bool) ([]string, error) {
+	all, err := h.API.NetworkList(ctx, network.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("network list: %w", err)
+	}
+	ours := map[string]bool{}
+	for _, n := range all {
+		if n.Labels[LabLabel] == labName && n.ConfigOnly {
+			ours[n.Name] = true
+		}
+	}
+	var nets []network.Summary
+	for _, n := range all {
+		if n.Labels[LabLabel] == labName || (n.ConfigFrom.Network != "" && ours[n.ConfigFrom.Network]) {
+			nets = append(nets, n)
+		}
+	}
+	// Swarm-scoped networks that use a config-only one go first.
+	sort.Slice(nets, func(a, b int) bool { return !nets[a].ConfigOnly && nets[b].ConfigOnly })
+	var (
+		actions []string
+		result  *multierror.Error
+	)
+	for _, n := range nets {
+		if !scope(n) {
+			continue
+		}
+		if err := retryInUse(ctx, wait, func() error { return h.API.NetworkRemove(ctx, n.ID) }); err != nil {
+			result = multierror.Append(result, fmt.Errorf("removing network %q: %w", n.Name, err))
+			continue
+		}
+		actions = append(actions, fmt.Sprintf("%s: removed network %s", h.Name, n.Name))
+	}
 	return actions, result.ErrorOrNil()
 }
 

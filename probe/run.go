@@ -4,8 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"sync"
 	"time"
+
+	"github.com/overlab/overlab/fanout"
 )
 
 // Defaults of Run: a lost packet is retried, a dead peer costs 2 s at most.
@@ -70,22 +71,21 @@ func Run(ctx context.Context, targets []Target, opts ...RunOption) []Result {
 		cfg.icmp = &pinger{}
 	}
 	results := make([]Result, len(targets))
-	sem := make(chan struct{}, cfg.concurrency)
-	var wg sync.WaitGroup
+	ran := make([]bool, len(targets))
+	names := make([]string, len(targets))
 	for i, t := range targets {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-				results[i] = runOne(ctx, t, &cfg)
-			case <-ctx.Done():
-				results[i] = Result{ID: t.ID, Kind: t.Kind, Target: t.String(), Error: "not run: " + shortErr(ctx.Err())}
-			}
-		}()
+		names[i] = t.String()
 	}
-	wg.Wait()
+	_ = fanout.Each(ctx, names, func(ctx context.Context, i int) error {
+		ran[i] = true
+		results[i] = runOne(ctx, targets[i], &cfg)
+		return nil
+	}, fanout.MaxParallel(cfg.concurrency))
+	for i, t := range targets {
+		if !ran[i] { // ctx ended before its turn
+			results[i] = Result{ID: t.ID, Kind: t.Kind, Target: t.String(), Error: "not run: " + shortErr(ctx.Err())}
+		}
+	}
 	return results
 }
 

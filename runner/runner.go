@@ -19,6 +19,7 @@ import (
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/diagnose"
 	"github.com/overlab/overlab/fault"
+	"github.com/overlab/overlab/feature"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/log"
@@ -206,38 +207,24 @@ func firstSubnet(subnets []string) (netip.Prefix, error) {
 // capabilities refuses what these hosts cannot do and returns the findings
 // that say what they lack. Limits are findings, never failed probes.
 func capabilities(l *lab.Lab, facts map[string]*cluster.Facts, hosts []inventory.Host) (dnsrr bool, findings []results.Finding, err error) {
-	lack := map[string][]string{}
+	lack := map[feature.Name][]string{}
 	for _, h := range hosts {
-		f := facts[h.Name]
-		if f == nil {
-			continue
-		}
-		if !f.Features.IPVS {
-			lack["ipvs"] = append(lack["ipvs"], h.Name)
-		}
-		if !f.Features.ESP {
-			lack["esp"] = append(lack["esp"], h.Name)
-		}
-		if !f.Features.VLAN8021Q {
-			lack["8021q"] = append(lack["8021q"], h.Name)
-		}
-		if !f.Features.VXLAN {
-			lack["vxlan"] = append(lack["vxlan"], h.Name)
-		}
-		if !f.Features.Macvlan {
-			lack["macvlan"] = append(lack["macvlan"], h.Name)
+		if f := facts[h.Name]; f != nil {
+			for _, ft := range f.Features.Lacking() {
+				lack[ft.Name] = append(lack[ft.Name], h.Name)
+			}
 		}
 	}
-	on := func(k string) string { return strings.Join(lack[k], ", ") }
+	on := func(k feature.Name) string { return strings.Join(lack[k], ", ") }
 	var errs *multierror.Error
-	if len(lack["ipvs"]) > 0 {
+	if len(lack[feature.IPVS]) > 0 {
 		dnsrr = true
-		findings = append(findings, results.Finding{Severity: results.SeverityInfo, Host: on("ipvs"),
+		findings = append(findings, results.Finding{Severity: results.SeverityInfo, Host: on(feature.IPVS),
 			Message: "no IPVS in the kernel: services use DNS round robin (endpoint mode dnsrr) instead of a virtual IP, and published service ports use host mode (the ingress routing mesh needs IPVS)"})
 		for _, w := range l.Workloads {
 			for _, p := range w.Ports {
 				if p.Mode == lab.PortModeIngress {
-					errs = multierror.Append(errs, fmt.Errorf("workload %q publishes %d in ingress mode, but %s have no IPVS: use mode: host", w.Name, p.Published, on("ipvs")))
+					errs = multierror.Append(errs, fmt.Errorf("workload %q publishes %d in ingress mode, but %s have no IPVS: use mode: host", w.Name, p.Published, on(feature.IPVS)))
 				}
 			}
 		}
@@ -246,26 +233,25 @@ func capabilities(l *lab.Lab, facts map[string]*cluster.Facts, hosts []inventory
 		if n.Default {
 			continue
 		}
-		if n.Encrypted && len(lack["esp"]) > 0 {
-			errs = multierror.Append(errs, fmt.Errorf("network %q is encrypted, but %s have no ESP (xfrm) support: encrypted overlay traffic cannot pass; drop encrypted: true", n.Name, on("esp")))
+		if n.Encrypted && len(lack[feature.ESP]) > 0 {
+			errs = multierror.Append(errs, fmt.Errorf("network %q is encrypted, but %s have no ESP (xfrm) support: encrypted overlay traffic cannot pass; drop encrypted: true", n.Name, on(feature.ESP)))
 		}
-		if n.Driver == lab.DriverOverlay && len(lack["vxlan"]) > 0 {
-			errs = multierror.Append(errs, fmt.Errorf("network %q is an overlay, but %s have no VXLAN", n.Name, on("vxlan")))
+		if n.Driver == lab.DriverOverlay && len(lack[feature.VXLAN]) > 0 {
+			errs = multierror.Append(errs, fmt.Errorf("network %q is an overlay, but %s have no VXLAN", n.Name, on(feature.VXLAN)))
 		}
 		if n.Driver == lab.DriverMacvlan {
-			if len(lack["macvlan"]) > 0 {
-				errs = multierror.Append(errs, fmt.Errorf("network %q is macvlan, but %s have no macvlan driver", n.Name, on("macvlan")))
+			if len(lack[feature.Macvlan]) > 0 {
+				errs = multierror.Append(errs, fmt.Errorf("network %q is macvlan, but %s have no macvlan driver", n.Name, on(feature.Macvlan)))
 			}
-			if strings.Contains(n.Parent, ".") && len(lack["8021q"]) > 0 {
-				errs = multierror.Append(errs, fmt.Errorf("network %q uses VLAN parent %s, but %s have no 802.1q support: use a plain parent interface", n.Name, n.Parent, on("8021q")))
+			if strings.Contains(n.Parent, ".") && len(lack[feature.VLAN]) > 0 {
+				errs = multierror.Append(errs, fmt.Errorf("network %q uses VLAN parent %s, but %s have no 802.1q support: use a plain parent interface", n.Name, n.Parent, on(feature.VLAN)))
 			}
 		}
 	}
-	if len(lack["esp"]) > 0 {
-		findings = append(findings, results.Finding{Severity: results.SeverityInfo, Host: on("esp"), Message: "no ESP (xfrm) in the kernel: encrypted overlay networks cannot pass traffic"})
-	}
-	if len(lack["8021q"]) > 0 {
-		findings = append(findings, results.Finding{Severity: results.SeverityInfo, Host: on("8021q"), Message: "no 802.1q in the kernel: macvlan on a VLAN sub-interface (eth0.10) cannot be created; a plain parent works"})
+	for _, n := range []feature.Name{feature.ESP, feature.VLAN} {
+		if len(lack[n]) > 0 {
+			findings = append(findings, results.Finding{Severity: results.SeverityInfo, Host: on(n), Message: feature.Get(n).Lacking()})
+		}
 	}
 	return dnsrr, findings, errs.ErrorOrNil()
 }

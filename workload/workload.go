@@ -494,30 +494,32 @@ func Instances(ctx context.Context, s Spec) ([]Instance, error) {
 	for _, h := range s.Hosts {
 		apis[h.Name] = h.API
 	}
-	var fill sync.WaitGroup
-	for i := range out {
-		in := &out[i]
+	var fill []int
+	for i, in := range out {
 		w := s.Lab.Workload(in.Workload)
-		if w == nil || in.ContainerID == "" || apis[in.Host] == nil || len(in.IPs) >= len(w.Networks) {
-			continue
+		if w != nil && in.ContainerID != "" && apis[in.Host] != nil && len(in.IPs) < len(w.Networks) {
+			fill = append(fill, i)
 		}
-		fill.Add(1)
-		go func(in *Instance, api ContainerAPI) {
-			defer fill.Done()
-			ci, err := api.ContainerInspect(ctx, in.ContainerID)
-			if err != nil || ci.NetworkSettings == nil {
-				return
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			for name, es := range ci.NetworkSettings.Networks {
-				if es != nil && es.IPAddress != "" && in.IPs[name] == "" {
-					in.IPs[name] = es.IPAddress
-				}
-			}
-		}(in, apis[in.Host])
 	}
-	fill.Wait()
+	names := make([]string, len(fill))
+	for k, i := range fill {
+		names[k] = out[i].Host
+	}
+	// Best effort: an instance whose engine does not answer keeps the
+	// addresses the swarm gave.
+	_ = fanout.Each(ctx, names, func(ctx context.Context, k int) error {
+		in := &out[fill[k]]
+		ci, err := apis[in.Host].ContainerInspect(ctx, in.ContainerID)
+		if err != nil || ci.NetworkSettings == nil {
+			return err
+		}
+		for name, es := range ci.NetworkSettings.Networks {
+			if es != nil && es.IPAddress != "" && in.IPs[name] == "" {
+				in.IPs[name] = es.IPAddress
+			}
+		}
+		return nil
+	})
 	err := s.eachHost(ctx, func(ctx context.Context, h Host) error {
 		for _, w := range s.Lab.Workloads {
 			if w.Kind == lab.KindService {

@@ -4,14 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
-	"sort"
 	"strings"
-	"sync"
 
 	"github.com/hashicorp/go-multierror"
 
+	"github.com/overlab/overlab/fanout"
 	"github.com/overlab/overlab/inventory"
 )
 
@@ -37,32 +37,27 @@ const AddrCommand = "ip -o addr show"
 // not tell. A host with none or several is an error; every host's error is
 // reported, prefixed with its name.
 func DiscoverAddresses(ctx context.Context, r Runner, hosts []inventory.Host, subnet netip.Prefix) (map[string]string, error) {
-	var (
-		mu   sync.Mutex
-		wg   sync.WaitGroup
-		errs *multierror.Error
-		out  = make(map[string]string, len(hosts))
-	)
-	for _, h := range hosts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			addr, err := discoverOne(ctx, r, h, subnet)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs = multierror.Append(errs, multierror.Prefix(err, h.Name+":"))
-				return
-			}
-			out[h.Name] = addr
-		}()
+	addrs := make([]string, len(hosts))
+	names := make([]string, len(hosts))
+	for i, h := range hosts {
+		names[i] = h.Name
 	}
-	wg.Wait()
-	if errs != nil {
-		sortErrors(errs)
+	err := fanout.Each(ctx, names, func(ctx context.Context, i int) error {
+		var err error
+		addrs[i], err = discoverOne(ctx, r, hosts[i], subnet)
+		return err
+	})
+	out := make(map[string]string, len(hosts))
+	for i, h := range hosts {
+		if addrs[i] != "" {
+			out[h.Name] = addrs[i]
+		}
+	}
+	var errs *multierror.Error
+	if errors.As(err, &errs) {
 		return out, tidy(errs)
 	}
-	return out, nil
+	return out, err
 }
 
 func discoverOne(ctx context.Context, r Runner, h inventory.Host, subnet netip.Prefix) (string, error) {
@@ -111,9 +106,4 @@ func ParseIPAddr(out []byte) []IfaceAddr {
 		addrs = append(addrs, IfaceAddr{Interface: iface, Addr: p.Addr()})
 	}
 	return addrs
-}
-
-// sortErrors makes the report independent of which host answered first.
-func sortErrors(e *multierror.Error) {
-	sort.Slice(e.Errors, func(i, j int) bool { return e.Errors[i].Error() < e.Errors[j].Error() })
 }
