@@ -83,15 +83,27 @@ func (s Spec) image(w lab.Workload) string {
 // instance runs. A task that fails is reported with the engine's message.
 func Ensure(ctx context.Context, s Spec) ([]string, error) {
 	var actions []string
-	var services []lab.Workload
+	var services, created []lab.Workload
 	for _, w := range s.Lab.Workloads {
 		var (
 			did []string
 			err error
 		)
 		if w.Kind == lab.KindService {
+			// One service's tasks attach their networks before the next
+			// is created: two network attachments at once on one engine
+			// can stall one of them 30 s (docs/churn.md).
+			if len(created) > 0 {
+				if err := s.waitServices(ctx, created); err != nil {
+					return actions, err
+				}
+				created = nil
+			}
 			did, err = s.ensureService(ctx, w)
 			services = append(services, w)
+			if len(did) > 0 {
+				created = append(created, w)
+			}
 		} else {
 			did, err = s.ensureContainers(ctx, w)
 		}
