@@ -78,7 +78,7 @@ func Leave(ctx context.Context, members []Member, opts ...Option) ([]string, err
 	if err != nil {
 		return nil, multierror.Append(result, err)
 	}
-	var workers, managers, foreign []int
+	var workers, managers, foreign, stay []int
 	for i, m := range members {
 		si := infos[i].Swarm
 		switch {
@@ -86,6 +86,7 @@ func Leave(ctx context.Context, members []Member, opts ...Option) ([]string, err
 		case own.lead < 0:
 			foreign = append(foreign, i)
 		case !own.owns(si.NodeID):
+		stay = append(stay, i)
 		case i == own.lead:
 			managers = append(managers, i)
 		case m.Host.IsManager() || si.ControlAvailable:
@@ -120,8 +121,26 @@ func Leave(ctx context.Context, members []Member, opts ...Option) ([]string, err
 			result = multierror.Append(result, multierror.Prefix(err, members[i].Host.Name+":"))
 		}
 	}
+	// The user's own nodes stay, without the label up put on them.
+	for _, i := range stay {
+		if err := unlabel(ctx, members[own.lead].API, infos[i].Swarm.NodeID); err != nil {
+			result = multierror.Append(result, fmt.Errorf("%s: removing label %s: %w", members[i].Host.Name, HostLabel, err))
+		}
+	}
 	sort.Strings(actions)
 	return actions, result.ErrorOrNil()
+}
+
+func unlabel(ctx context.Context, api API, id string) error {
+	n, _, err := api.NodeInspectWithRaw(ctx, id)
+	if err != nil {
+		return err
+	}
+	if _, ok := n.Spec.Labels[HostLabel]; !ok {
+		return nil
+	}
+	delete(n.Spec.Labels, HostLabel)
+	return api.NodeUpdate(ctx, id, n.Version, n.Spec)
 }
 
 // leaveOne takes one member out; in a swarm overlab did not create, the
