@@ -46,10 +46,47 @@ type labFlags struct {
 	results     string
 	images      bool
 	keep        bool
+	all         bool // down: every lab that is up
+	nameOnly    bool // down: a lab found up may be known by name only
 }
 
 func (f *labFlags) addLab(c *cobra.Command) {
 	c.Flags().StringVar(&f.lab, "lab", lab.DefaultLab, "built-in lab name or lab file (see `overlab lab list`)")
+}
+
+// addLabUp is --lab for commands on a lab that is up: without it, the one
+// lab that is up (else the default lab).
+func (f *labFlags) addLabUp(c *cobra.Command) {
+	c.Flags().StringVar(&f.lab, "lab", "", "built-in lab name or lab file (default: the lab that is up, else "+lab.DefaultLab+")")
+}
+
+// pickLab is the lab a command without --lab works on: the only lab that
+// is up, else the default; several up is an error that names them.
+func pickLab(ctx context.Context, c *cluster.Cluster) (string, error) {
+	up, err := runner.LabsUp(ctx, c)
+	switch {
+	case len(up) == 1:
+		return up[0], nil
+	case len(up) > 1:
+		return "", fmt.Errorf("labs %s are up: name one with --lab, or remove them all with `overlab down --all`", strings.Join(up, ", "))
+	case err != nil:
+		return "", fmt.Errorf("finding the lab that is up (name it with --lab): %w", err)
+	}
+	return lab.DefaultLab, nil
+}
+
+// resolveUp resolves a lab found up by its name. One loaded from a file is
+// known by its name only: enough for down (everything carries the name),
+// not for the other commands.
+func resolveUp(name string, nameOnly bool) (*lab.Lab, error) {
+	l, err := lab.Resolve(name)
+	if err != nil && nameOnly {
+		return &lab.Lab{Name: name}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lab %q is up but is not a built-in lab: pass its file with --lab FILE", name)
+	}
+	return l, nil
 }
 
 func (f *labFlags) addUp(c *cobra.Command) {
@@ -110,9 +147,12 @@ type session struct {
 // open loads the lab first (a bad lab file needs no SSH), then connects.
 // Errors here mean the command could not run: exit code 2.
 func (g *Globals) open(ctx context.Context, f *labFlags, needAll bool) (*session, error) {
-	l, err := lab.Resolve(f.lab)
-	if err != nil {
-		return nil, couldNotRun(err)
+	var l *lab.Lab
+	if f.lab != "" {
+		var err error
+		if l, err = lab.Resolve(f.lab); err != nil {
+			return nil, couldNotRun(err)
+		}
 	}
 	c, hosts, err := g.connect(ctx)
 	if c == nil {
@@ -124,6 +164,17 @@ func (g *Globals) open(ctx context.Context, f *labFlags, needAll bool) (*session
 	}
 	if err != nil {
 		g.Logger().Warnf("%v", err)
+	}
+	if l == nil {
+		name, err := pickLab(ctx, c)
+		if err != nil {
+			c.Close()
+			return nil, couldNotRun(err)
+		}
+		if l, err = resolveUp(name, f.nameOnly); err != nil {
+			c.Close()
+			return nil, couldNotRun(err)
+		}
 	}
 	return &session{lab: l, hosts: hosts, c: c}, nil
 }
@@ -178,7 +229,7 @@ func newCheckCommand(g *Globals) *cobra.Command {
 			return runCheck(ctx, g, f, cmd.OutOrStdout())
 		},
 	}
-	f.addLab(c)
+	f.addLabUp(c)
 	f.addCheck(c)
 	return c
 }
@@ -261,13 +312,18 @@ func newDownCommand(g *Globals) *cobra.Command {
 			return runDown(ctx, g, f)
 		},
 	}
-	f.addLab(c)
+	f.addLabUp(c)
 	c.Flags().BoolVar(&f.images, "images", false, "also remove the probe images")
+	c.Flags().BoolVar(&f.all, "all", false, "remove every overlab lab that is up")
 	c.Flags().DurationVar(&f.wait, "wait", 30*time.Second, "how long to wait for networks to be free")
 	return c
 }
 
 func runDown(ctx context.Context, g *Globals, f *labFlags) error {
+	f.nameOnly = true
+	if f.all {
+		return runDownAll(ctx, g, f)
+	}
 	s, err := g.open(ctx, f, false)
 	if err != nil {
 		return err
@@ -279,6 +335,42 @@ func runDown(ctx context.Context, g *Globals, f *labFlags) error {
 	actions, err := f.runner(g, p).Down(ctx, s.c, s.lab, f.images)
 	p.Summary("down: lab %s, %d removals in %v", s.lab.Name, len(actions), time.Since(start).Round(time.Millisecond))
 	return err
+}
+
+// runDownAll takes down every lab that is up, one after the other (the
+// last one takes the swarm), collecting every error.
+func runDownAll(ctx context.Context, g *Globals, f *labFlags) error {
+	if f.lab != "" {
+		return couldNotRunf("--all and --lab name different labs: give one of them")
+	}
+	c, _, err := g.connect(ctx)
+	if c == nil {
+		return couldNotRun(err)
+	}
+	defer c.Close()
+	up, err := runner.LabsUp(ctx, c)
+	if err != nil {
+		g.Logger().Warnf("finding the labs that are up: %v", err)
+	}
+	p := g.progress()
+	defer p.Close()
+	if len(up) == 0 {
+		p.Summary("down: no overlab lab is up")
+		return nil
+	}
+	start := time.Now()
+	var result *multierror.Error
+	n := 0
+	for _, name := range up {
+		l, _ := resolveUp(name, true)
+		actions, err := f.runner(g, p).Down(ctx, c, l, f.images)
+		n += len(actions)
+		if err != nil {
+			result = multierror.Append(result, fmt.Errorf("lab %s: %w", name, err))
+		}
+	}
+	p.Summary("down: labs %s, %d removals in %v", strings.Join(up, ", "), n, time.Since(start).Round(time.Millisecond))
+	return result.ErrorOrNil()
 }
 
 // downLabBeforeDestroy is `overlab down -i INVENTORY` for the default lab,
@@ -355,6 +447,7 @@ func withDown(err, derr error) error {
 // statusView is what `overlab status` prints.
 type statusView struct {
 	Lab      string          `json:"lab"`
+	LabsUp   []string        `json:"labs_up"`
 	Nodes    []statusNode    `json:"nodes"`
 	Networks []statusNetwork `json:"networks"`
 	Tasks    []statusTask    `json:"tasks"`
@@ -396,7 +489,7 @@ func newStatusCommand(g *Globals) *cobra.Command {
 			return runStatus(ctx, g, f, cmd.OutOrStdout())
 		},
 	}
-	f.addLab(c)
+	f.addLabUp(c)
 	output.AddFormatFlag(c.Flags(), &f.format, "table", "json", "yaml")
 	return c
 }
@@ -411,6 +504,10 @@ func runStatus(ctx context.Context, g *Globals, f *labFlags, out io.Writer) erro
 	}
 	defer s.c.Close()
 	v := statusView{Lab: s.lab.Name, Nodes: []statusNode{}, Networks: []statusNetwork{}, Tasks: []statusTask{}}
+	v.LabsUp, err = runner.LabsUp(ctx, s.c)
+	if err != nil {
+		v.Errors = append(v.Errors, fmt.Sprintf("labs up: %v", err))
+	}
 	for name, err := range s.c.Down {
 		v.Errors = append(v.Errors, fmt.Sprintf("%s: %v", name, err))
 	}
@@ -459,6 +556,11 @@ func runStatus(ctx context.Context, g *Globals, f *labFlags, out io.Writer) erro
 	sort.Strings(v.Errors)
 	err = output.Print(out, f.format, v, func(w io.Writer) error {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		labs := strings.Join(v.LabsUp, ", ")
+		if labs == "" {
+			labs = "none"
+		}
+		fmt.Fprintf(tw, "LABS UP: %s\n\n", labs)
 		fmt.Fprintf(tw, "SWARM NODE\tHOSTNAME\tROLE\tSTATE\tADDRESS\n")
 		if len(v.Nodes) == 0 {
 			fmt.Fprintf(tw, "(no swarm)\t\t\t\t\n")

@@ -74,6 +74,9 @@ func TestDownLeavesTheUsersOwn(t *testing.T) {
 		t.Fatalf("check: %v", err)
 	}
 	assertAllOK(t, doc)
+	if up, err := runner.LabsUp(ctx, c); err != nil || strings.Join(up, ",") != "swarm" {
+		t.Errorf("labs up: %v, %v; want swarm", up, err)
+	}
 	if _, err := r.Down(ctx, c, swarmLab, true); err != nil {
 		t.Fatalf("down: %v", err)
 	}
@@ -122,6 +125,9 @@ func TestDownLeavesTheUsersOwn(t *testing.T) {
 	}
 	if _, err := n3.NetworkInspect(ctx, "user-bridge", network.InspectOptions{}); err != nil {
 		t.Errorf("the user's bridge network: %v", err)
+	}
+	if up, err := runner.LabsUp(ctx, c); err != nil || len(up) != 0 {
+		t.Errorf("labs up after down: %v, %v; want none", up, err)
 	}
 	for _, n := range c.Nodes {
 		nets, _ := n.Docker().NetworkList(ctx, network.ListOptions{})

@@ -643,8 +643,15 @@ func (r *Runner) Down(ctx context.Context, c *cluster.Cluster, l *lab.Lab, image
 		result = multierror.Append(result, err)
 	}
 
-	if l.NeedsSwarm() {
-		ph = r.progress.Start("swarm")
+	// Every lab's down ends with the swarm, not only the labs that need
+	// one: Leave undoes only what overlab made (its labels say so), and a
+	// lab known by its name only (down --all) cannot say whether it did.
+	// Labs share the swarm: the last one down takes it.
+	ph = r.progress.Start("swarm")
+	if others := othersUp(ctx, c, l.Name); len(others) > 0 {
+		ph.Infof("kept the swarm: lab %s still up", strings.Join(others, ", "))
+		ph.End(nil)
+	} else {
 		acts, err = swarm.Leave(ctx, swarm.Members(c), swarm.WithLogger(r.logger), swarm.WithEngineRestarter(r.restarter))
 		actions = append(actions, acts...)
 		ph.End(err)
