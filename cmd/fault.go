@@ -74,24 +74,24 @@ func faultCommand(g *Globals, use, short string, nargs int, spec func([]string, 
 			defer cancel()
 			_, hosts, err := g.loadInventory()
 			if err != nil {
-				return &ExitError{Code: 2, Err: err}
+				return couldNotRun(err)
 			}
 			s, err := spec(args, hosts)
 			if err == nil {
 				err = s.Validate()
 			}
 			if err != nil {
-				return &ExitError{Code: 2, Err: fmt.Errorf("%s: %w", cmd.Name(), err)}
+				return couldNotRun(fmt.Errorf("%s: %w", cmd.Name(), err))
 			}
 			c, err := g.connectOnly(ctx, hosts, args[0])
 			if err != nil {
-				return &ExitError{Code: 2, Err: err}
+				return couldNotRun(err)
 			}
 			defer c.Close()
 			n := c.Nodes[0]
 			f, err := fault.Inject(ctx, n, n.Host.Address, s)
 			if err != nil {
-				return &ExitError{Code: 2, Err: err}
+				return couldNotRun(err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: fault %s: %s (undo: overlab fault heal %s)\n", f.Host, f.ID, f.What, f.Host)
 			return nil
@@ -130,11 +130,11 @@ func (g *Globals) connectOnly(ctx context.Context, hosts []inventory.Host, names
 func (g *Globals) eachFault(ctx context.Context, args []string, fn func(context.Context, *cluster.Node) ([]fault.Fault, error)) ([]fault.Fault, error) {
 	_, hosts, err := g.loadInventory()
 	if err != nil {
-		return nil, &ExitError{Code: 2, Err: err}
+		return nil, couldNotRun(err)
 	}
 	c, err := g.connectOnly(ctx, hosts, args...)
 	if err != nil {
-		return nil, &ExitError{Code: 2, Err: err}
+		return nil, couldNotRun(err)
 	}
 	defer c.Close()
 	var (
@@ -175,7 +175,7 @@ func newFaultListCommand(g *Globals) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := output.CheckFormat(format, "table", "json"); err != nil {
-				return &ExitError{Code: 2, Err: err}
+				return couldNotRun(err)
 			}
 			ctx, cancel := signalContext(cmd.Context())
 			defer cancel()
@@ -195,7 +195,7 @@ func newFaultListCommand(g *Globals) *cobra.Command {
 				return tw.Flush()
 			})
 			if err != nil {
-				return &ExitError{Code: 2, Err: err}
+				return couldNotRun(err)
 			}
 			return perr
 		},
@@ -220,7 +220,7 @@ func newFaultHealCommand(g *Globals) *cobra.Command {
 				fmt.Fprintln(cmd.OutOrStdout(), "no faults to heal")
 			}
 			if err != nil {
-				return &ExitError{Code: 2, Err: err}
+				return couldNotRun(err)
 			}
 			return nil
 		},

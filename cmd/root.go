@@ -86,6 +86,7 @@ func NewRoot(s Streams) *cobra.Command {
 		newDownCommand(g),
 		newStatusCommand(g),
 		newFaultCommand(g),
+		newDoctorCommand(g),
 	)
 	return root
 }

@@ -12,6 +12,7 @@ declare -A need=(
 	[ip]=iproute2
 	[nsenter]=util-linux
 	[ssh]=openssh-client
+	[mmdebstrap]=mmdebstrap # builds the root filesystem of the second engine generation
 	[gcc]=gcc # a cgo build of overlab is tested as the probe
 )
 # Extras for the tests, installed with their recommends (Chromium's fonts).

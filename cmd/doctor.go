@@ -1,0 +1,79 @@
+package cmd
+
+import (
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/overlab/overlab/cluster"
+	"github.com/overlab/overlab/doctor"
+	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/output"
+	"github.com/overlab/overlab/results"
+	"github.com/overlab/overlab/runner"
+)
+
+type doctorFlags struct {
+	lab         string
+	format      string
+	hosts       []string
+	checks      []string
+	probeBinary string
+}
+
+func newDoctorCommand(g *Globals) *cobra.Command {
+	f := &doctorFlags{}
+	c := &cobra.Command{
+		Use:   "doctor",
+		Short: "Preflight: ports, path MTU, kernel, engine, clocks and addresses between the hosts; exit 0 good, 1 a problem, 2 could not run",
+		Long: "Tests for real, without a swarm, what Docker multi-host networking needs: 2377/tcp (to managers),\n" +
+			"7946/tcp+udp and 4789/udp between every ordered pair (reachable, refused or filtered), the path MTU,\n" +
+			"and per host the kernel features, engine, clock skew, lab address, FORWARD policy and free address space.\n" +
+			"It copies the overlab binary to /tmp on each host for the listeners and removes it afterwards.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDoctor(cmd, g, f)
+		},
+	}
+	c.Flags().StringVar(&f.lab, "lab", lab.DefaultLab, "lab whose planned subnets must be free (built-in name or file)")
+	output.AddFormatFlag(c.Flags(), &f.format, "table", "json")
+	c.Flags().StringSliceVar(&f.hosts, "hosts", nil, "only these hosts and the pairs they are in")
+	c.Flags().StringSliceVar(&f.checks, "checks", nil, "only these checks: ports, path-mtu, kernel-features, engine, clock, lab-address, forward-policy, address-space")
+	c.Flags().StringVar(&f.probeBinary, "probe-binary", "", "overlab binary to copy to the hosts (default: this one; for hosts of another architecture)")
+	return c
+}
+
+func runDoctor(cmd *cobra.Command, g *Globals, f *doctorFlags) error {
+	if err := output.CheckFormat(f.format, "table", "json"); err != nil {
+		return couldNotRun(err)
+	}
+	l, err := lab.Resolve(f.lab)
+	if err != nil {
+		return couldNotRun(err)
+	}
+	ctx, cancel := signalContext(cmd.Context())
+	defer cancel()
+	c, hosts, err := g.connect(ctx)
+	if c == nil {
+		return couldNotRun(err)
+	}
+	defer c.Close()
+	rep := doctor.Run(ctx, c, hosts,
+		doctor.WithLogger(g.Logger()),
+		doctor.WithBinary(f.probeBinary),
+		doctor.WithHosts(f.hosts...),
+		doctor.WithChecks(f.checks...),
+		doctor.WithAddressPlan(func(facts map[string]*cluster.Facts) []results.Finding { return runner.PlanFindings(l, hosts, facts) }),
+	)
+	out := cmd.OutOrStdout()
+	if err := output.Print(out, f.format, rep, func(w io.Writer) error { return rep.WriteTable(w) }); err != nil {
+		return err
+	}
+	switch rep.ExitCode() {
+	case 1:
+		return notAsExpected(nil)
+	case 2:
+		return couldNotRunf("doctor could not run %d checks (marked ?)", rep.Summary.Errors)
+	}
+	return nil
+}

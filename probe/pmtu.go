@@ -1,0 +1,91 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"syscall"
+	"time"
+)
+
+// MinMTU is the smallest IPv4 MTU a path may have; PathMTU searches down to it.
+const MinMTU = 576
+
+// udpIPHeaders is what IPv4 and UDP add to a datagram's payload.
+const udpIPHeaders = 28
+
+// PathMTU finds the largest IPv4 packet that reaches a UDP echo at addr (an
+// overlab probe's UDP port) with the don't-fragment bit set: ping -M do
+// without a raw socket. It searches from max down to MinMTU; each size gets
+// tries datagrams within wait. 0 and an error mean even MinMTU got no reply.
+func PathMTU(ctx context.Context, addr string, max, tries int, wait time.Duration) (int, error) {
+	conn, err := dialer.DialContext(ctx, "udp4", addr)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	if err := setDontFragment(conn.(*net.UDPConn)); err != nil {
+		return 0, err
+	}
+	passes := func(size int) (bool, error) {
+		buf := make([]byte, size-udpIPHeaders)
+		copy(buf, Banner+" mtu")
+		reply := make([]byte, 512)
+		for i := 0; i < tries; i++ {
+			if _, err := conn.Write(buf); err != nil {
+				if errors.Is(err, syscall.EMSGSIZE) {
+					return false, nil // larger than the local interface
+				}
+				return false, err
+			}
+			conn.SetReadDeadline(time.Now().Add(wait))
+			if _, err := conn.Read(reply); err == nil {
+				return true, nil
+			} else if errors.Is(err, syscall.ECONNREFUSED) {
+				return false, fmt.Errorf("%s: connection refused: no UDP echo there", addr)
+			}
+			if ctx.Err() != nil {
+				return false, ctx.Err()
+			}
+		}
+		return false, nil
+	}
+	if ok, err := passes(max); ok || err != nil {
+		return map[bool]int{true: max}[ok], err
+	}
+	lo, hi := MinMTU, max-1 // lo is assumed to pass until shown otherwise
+	if ok, err := passes(lo); !ok || err != nil {
+		return 0, errors.Join(err, fmt.Errorf("no reply from %s even to %d-byte packets", addr, lo))
+	}
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		ok, err := passes(mid)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo, nil
+}
+
+// setDontFragment sets DF and sends whatever size is asked, ignoring the
+// kernel's path MTU cache, so that each size is really tried.
+func setDontFragment(c *net.UDPConn) error {
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	err = raw.Control(func(fd uintptr) {
+		serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IP, syscall.IP_MTU_DISCOVER, ipPMTUDiscProbe)
+	})
+	return errors.Join(err, serr)
+}
+
+// IP_PMTUDISC_PROBE (linux/in.h): DF set, path MTU cache ignored.
+const ipPMTUDiscProbe = 3
