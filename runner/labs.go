@@ -12,7 +12,7 @@ import (
 	"github.com/docker/docker/api/types/swarm"
 
 	"github.com/overlab/overlab/cluster"
-	"github.com/overlab/overlab/overlay"
+	"github.com/overlab/overlab/lab"
 )
 
 // LabsUp names the labs that have something on the hosts: every value of
@@ -24,13 +24,13 @@ func LabsUp(ctx context.Context, c *cluster.Cluster) ([]string, error) {
 		seen = map[string]bool{}
 	)
 	add := func(labels map[string]string) {
-		if name := labels[overlay.LabLabel]; name != "" {
+		if name := labels[lab.Label]; name != "" {
 			mu.Lock()
 			seen[name] = true
 			mu.Unlock()
 		}
 	}
-	has := filters.NewArgs(filters.Arg("label", overlay.LabLabel))
+	has := filters.NewArgs(filters.Arg("label", lab.Label))
 	err := c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
 		api := n.Docker()
 		nets, err := api.NetworkList(ctx, network.ListOptions{Filters: has})

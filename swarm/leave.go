@@ -86,7 +86,7 @@ func Leave(ctx context.Context, members []Member, opts ...Option) ([]string, err
 		case own.lead < 0:
 			foreign = append(foreign, i)
 		case !own.owns(si.NodeID):
-		stay = append(stay, i)
+			stay = append(stay, i)
 		case i == own.lead:
 			managers = append(managers, i)
 		case m.Host.IsManager() || si.ControlAvailable:
