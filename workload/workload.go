@@ -652,8 +652,44 @@ func Redeploy(ctx context.Context, s Spec, names []string) ([]string, error) {
 	if len(redeployed) == 0 {
 		return actions, nil
 	}
-	// The old tasks are still listed as running for a moment: wait until the
-	// new ones are the running ones.
-	time.Sleep(500 * time.Millisecond)
+	// A forced update replaces the tasks one at a time: the old ones still
+	// run until the engine says the update completed.
+	if err := s.waitUpdated(ctx, redeployed); err != nil {
+		return actions, err
+	}
 	return actions, s.waitServices(ctx, redeployed)
+}
+
+// waitUpdated polls until every service's rolling update has completed.
+func (s Spec) waitUpdated(ctx context.Context, ws []lab.Workload) error {
+	deadline := time.Now().Add(s.Wait)
+	for _, w := range ws {
+		for {
+			svcs, err := s.Manager.ServiceList(ctx, swarm.ServiceListOptions{Filters: filters.NewArgs(filters.Arg("name", w.Name))})
+			if err != nil {
+				return err
+			}
+			state := swarm.UpdateState("")
+			for _, svc := range svcs {
+				if svc.Spec.Name == w.Name && svc.UpdateStatus != nil {
+					state = svc.UpdateStatus.State
+				}
+			}
+			if state == swarm.UpdateStateCompleted {
+				break
+			}
+			if state == swarm.UpdateStatePaused || state == swarm.UpdateStateRollbackCompleted {
+				return fmt.Errorf("redeploying %s: update %s", w.Name, state)
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("redeploying %s: update still %q after %v", w.Name, state, s.Wait)
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+	return nil
 }
