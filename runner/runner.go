@@ -42,6 +42,7 @@ type Runner struct {
 	unreachWait time.Duration
 	tries       int
 	parallel    int
+	factsCache  *factsCache
 }
 
 // Option configures a Runner.
@@ -73,6 +74,17 @@ func WithProbePolicy(timeout time.Duration, tries int) Option {
 // any answer within it makes them reachable (probe.Run listens until the
 // deadline on every try). 0 means the probe timeout.
 func WithUnreachableTimeout(d time.Duration) Option { return func(r *Runner) { r.unreachWait = d } }
+
+// WithFactsCache lets a command reuse what each host's shell said in the
+// last ttl (kept in dir), asking only its engine afresh; "" or 0 turns it off.
+func WithFactsCache(dir string, ttl time.Duration) Option {
+	return func(r *Runner) {
+		r.factsCache = nil
+		if dir != "" && ttl > 0 {
+			r.factsCache = &factsCache{dir: dir, ttl: ttl, now: time.Now}
+		}
+	}
+}
 
 // WithParallel bounds concurrent work across hosts and containers.
 func WithParallel(n int) Option { return func(r *Runner) { r.parallel = n } }
@@ -114,7 +126,10 @@ func (r *Runner) gather(ctx context.Context, c *cluster.Cluster, hosts []invento
 	facts := map[string]*cluster.Facts{}
 	var mu sync.Mutex
 	_ = c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
-		f, err := cluster.GatherFacts(ctx, n)
+		f, cached, err := r.factsCache.gatherFacts(ctx, n)
+		if cached {
+			r.logger.V(1).Infof("%s: host facts of the last %v reused, engine asked afresh", n.Name(), r.factsCache.ttl)
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		if f != nil {
