@@ -254,6 +254,10 @@ func TestIntegrationNonDockerUser(t *testing.T) {
 			t.Errorf("userdel %s: %v: %s", user, err, out)
 		}
 	})
+	if labtest.Engine(t).Chrooted() {
+		// The host has a root filesystem, and so a user database, of its own.
+		lab.MustRun(t, 1, "useradd --no-create-home --shell /bin/sh --password '*' "+user)
+	}
 
 	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
 	block, _ := ssh.MarshalPrivateKey(priv, "")

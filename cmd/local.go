@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -23,6 +24,7 @@ type localFlags struct {
 	stateRoot string
 	timeout   time.Duration
 	keep      bool
+	engine    string
 }
 
 func newLocalCommand(g *Globals) *cobra.Command {
@@ -36,7 +38,7 @@ func newLocalCommand(g *Globals) *cobra.Command {
 	pf := c.PersistentFlags()
 	pf.StringVar(&f.name, "name", local.DefaultName, "lab name (several labs with different names and subnets can run side by side)")
 	pf.StringVar(&f.stateRoot, "state-dir", envOr("OVERLAB_LOCAL_STATE", local.DefaultStateRoot), "where labs keep keys, logs, pid files and data roots")
-	c.AddCommand(newLocalUpCommand(g, f), newLocalDownCommand(g, f), newLocalStatusCommand(g, f))
+	c.AddCommand(newLocalUpCommand(g, f), newLocalDownCommand(g, f), newLocalStatusCommand(g, f), newLocalRootfsCommand(g))
 	return c
 }
 
@@ -53,6 +55,8 @@ func newLocalUpCommand(g *Globals, f *localFlags) *cobra.Command {
 	c.Flags().StringVar(&f.subnet, "subnet", local.DefaultSubnet.String(), "underlay subnet; host i gets .10+i, this machine .1")
 	c.Flags().DurationVar(&f.timeout, "wait", 60*time.Second, "how long to wait for every engine and sshd")
 	c.Flags().BoolVar(&f.keep, "keep-on-error", false, "leave a lab that failed to come up in place, for debugging")
+	c.Flags().StringVar(&f.engine, "engine", "", "Docker Engine generation of the hosts: "+strings.Join(local.EngineNames(), " or ")+
+		" (26.1 runs from a Debian 13 root filesystem, built once into "+local.DefaultRootfsCache+"); default: this machine's dockerd")
 	return c
 }
 
@@ -61,7 +65,11 @@ func runLocalUp(ctx context.Context, g *Globals, f *localFlags, out io.Writer) e
 	if err != nil {
 		return fmt.Errorf("--subnet %q: %v (give a CIDR such as 192.168.56.0/24)", f.subnet, err)
 	}
-	lab := local.Lab{Name: f.name, Hosts: f.hosts, Subnet: subnet, StateRoot: f.stateRoot}
+	engine, err := local.ParseEngine(f.engine)
+	if err != nil {
+		return err
+	}
+	lab := local.Lab{Name: f.name, Hosts: f.hosts, Subnet: subnet, StateRoot: f.stateRoot, Engine: engine}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	p := local.New(local.WithLogger(g.Logger()), local.WithReadyTimeout(f.timeout), local.WithKeepOnError(f.keep))
@@ -100,7 +108,7 @@ func newLocalDownCommand(g *Globals, f *localFlags) *cobra.Command {
 func newLocalStatusCommand(g *Globals, f *localFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status",
-		Short: "One line per host: name, address, engine up, sshd up",
+		Short: "One line per host: name, address, engine version (or down), sshd up, memory",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			lab, err := local.Load(f.stateRoot, f.name)
@@ -115,7 +123,11 @@ func newLocalStatusCommand(g *Globals, f *localFlags) *cobra.Command {
 			fmt.Fprintln(w, "NAME\tADDRESS\tENGINE\tSSHD\tMEMORY")
 			down := 0
 			for _, h := range st {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d MiB\n", h.Name, h.Address, upDown(h.Engine), upDown(h.SSHD), h.MemoryKB/1024)
+				engine := upDown(h.Engine)
+				if h.Engine && h.EngineVersion != "" {
+					engine = h.EngineVersion
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d MiB\n", h.Name, h.Address, engine, upDown(h.SSHD), h.MemoryKB/1024)
 				if !h.Engine || !h.SSHD {
 					down++
 				}
@@ -127,6 +139,34 @@ func newLocalStatusCommand(g *Globals, f *localFlags) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+func newLocalRootfsCommand(g *Globals) *cobra.Command {
+	engine := "26.1"
+	c := &cobra.Command{
+		Use:   "rootfs",
+		Short: "Build an engine's root filesystem into the cache now (once; `local up --engine` does it when needed) and print its path",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			e, err := local.ParseEngine(engine)
+			if err != nil {
+				return err
+			}
+			if !e.Chrooted() {
+				return fmt.Errorf("--engine %s is this machine's own dockerd: it needs no root filesystem", engine)
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			dir, err := local.New(local.WithLogger(g.Logger())).Rootfs(ctx, e)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), dir)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&engine, "engine", engine, "engine generation whose root filesystem to build")
+	return c
 }
 
 func upDown(b bool) string {

@@ -60,7 +60,7 @@ type Report struct {
 	Warnings []string `json:"warnings"`
 	// NotChecked are the checks that could not run, with why.
 	NotChecked []string `json:"not_checked"`
-	Summary  Summary  `json:"summary"`
+	Summary    Summary  `json:"summary"`
 }
 
 // Summary counts results by status.

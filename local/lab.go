@@ -32,6 +32,7 @@ type Lab struct {
 	Hosts     int
 	Subnet    netip.Prefix
 	StateRoot string
+	Engine    Engine // the zero Engine is the machine's own dockerd
 }
 
 // Validate checks the lab's parameters and says how to fix them.

@@ -82,7 +82,7 @@ func TestHostScriptAndDaemonConfig(t *testing.T) {
 	l := Lab{Name: "demo", Hosts: 2, Subnet: DefaultSubnet, StateRoot: "/var/lib/o l"}
 	b := defaultBinaries()
 	b.Sshd = "/usr/sbin/sshd"
-	s := l.hostScript(b, 2)
+	s := l.hostScript(b, 2, "")
 	for _, want := range []string{
 		"mount -t tmpfs -o mode=0755 overlab-run /run\n",
 		"echo node2 > /proc/sys/kernel/hostname\n",
@@ -101,7 +101,7 @@ func TestHostScriptAndDaemonConfig(t *testing.T) {
 	if strings.Index(s, "mount -t tmpfs") > strings.Index(s, "dockerd") {
 		t.Error("dockerd starts before /run is the host's own")
 	}
-	cmd := l.hostCommand(b, 2)
+	cmd := l.hostCommand(b, 2, "")
 	if cmd[0] != "nsenter" || cmd[1] != "--net=/run/netns/demo-node2" || cmd[2] != "unshare" {
 		t.Errorf("host command = %q", cmd[:3])
 	}

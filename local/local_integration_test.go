@@ -96,6 +96,11 @@ func assertGone(t *testing.T, l local.Lab, pids ...int) {
 	if strings.Contains(string(mounts), l.StateDir()) || strings.Contains(string(mounts), "/run/netns/"+l.Name+"-") {
 		t.Errorf("mounts of lab %s left", l.Name)
 	}
+	// Hosts mount in namespaces of their own: no process anywhere may still
+	// hold one of those mounts (an overlay over the lab's root filesystem).
+	if holders := mountHolders(l.StateDir()); len(holders) > 0 {
+		t.Errorf("processes %v still hold mounts of lab %s", holders, l.Name)
+	}
 	for _, pid := range pids {
 		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && !strings.Contains(string(b), ") Z ") {
 			t.Errorf("process %d still runs", pid)
@@ -197,5 +202,113 @@ func TestUpErrors(t *testing.T) {
 	out, _ := cmd.CombinedOutput()
 	if !strings.Contains(string(out), "run it as root") {
 		t.Fatalf("not root: %s", out)
+	}
+}
+
+// mountHolders lists the processes that see a mount whose source or options
+// name dir (an overlay's upper or lower directory, a bind of the state).
+func mountHolders(dir string) []int {
+	var out []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "mountinfo"))
+		if err == nil && strings.Contains(string(b), dir+"/") {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// rootfsEngine is the engine generation that runs from a root filesystem,
+// whatever OVERLAB_TEST_ENGINE says: its mounts and crash recovery are
+// tested on every run.
+func rootfsEngine(t *testing.T) local.Engine {
+	t.Helper()
+	e, err := local.ParseEngine("26.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// TestRootfsHosts: hosts of a chrooted engine run the root filesystem's
+// engine and userland, see nothing of the machine's files (not even from
+// inside a container through docker exec), write only to their own layer,
+// and leave no mount, process or namespace behind.
+func TestRootfsHosts(t *testing.T) {
+	labtest.Skip(t)
+	e := rootfsEngine(t)
+	lab := labtest.UpEngine(t, 2, e)
+	for i := 1; i <= 2; i++ {
+		out := lab.MustRun(t, i, "docker version --format '{{.Server.Version}}'; . /etc/os-release; echo $VERSION_CODENAME; wc -c < /etc/resolv.conf; test -e /var/cache/overlab && echo machine || echo private; touch /only-on-"+local.HostName(i))
+		lines := strings.Split(out, "\n")
+		if len(lines) != 4 || !strings.HasPrefix(lines[0], e.Version+".") || lines[1] != "trixie" || lines[2] != "0" || lines[3] != "private" {
+			t.Errorf("%s: engine, release, resolv.conf size, machine's files = %q", local.HostName(i), lines)
+		}
+	}
+	// Each host's writes stay in its own upper layer.
+	if out, _ := lab.Run(t, 2, "ls /only-on-node1"); !strings.Contains(out, "No such file") {
+		t.Errorf("node2 sees node1's file: %q", out)
+	}
+	if _, err := os.Stat(filepath.Join(lab.RootfsDir(1), "upper", "only-on-node1")); err != nil {
+		t.Errorf("node1's write is not in its upper layer: %v", err)
+	}
+	// docker exec must land in the container, not at the machine's root
+	// (what a plain chroot would give; see docs/engines.md).
+	out := lab.MustRun(t, 1, "mkdir -p /tmp/img && cp /usr/bin/busybox /tmp/img/ && tar -C /tmp/img -c . | docker import -c 'ENV PATH=/' - bb >/dev/null && "+
+		"docker run -d --name c1 bb /busybox sleep 600 >/dev/null && docker exec c1 /busybox ls /")
+	if strings.Contains(out, "usr") || !strings.Contains(out, "busybox") {
+		t.Errorf("docker exec sees a root that is not the container's: %q", out)
+	}
+	// Everything goes with down, the container's shim and mounts too.
+	holder := pidOf(t, filepath.Join(lab.HostDir(1), "holder.pid"))
+	if len(mountHolders(lab.StateDir())) == 0 {
+		t.Fatal("no process holds the hosts' mounts: is the test looking in the right place?")
+	}
+	if err := local.New().Down(context.Background(), lab.Lab); err != nil {
+		t.Fatal(err)
+	}
+	assertGone(t, lab.Lab, holder)
+}
+
+// TestRootfsCrashRecovery: a crash leaves processes that hold a host's
+// mounts; a host whose network namespace was deleted under it is found
+// by its mount namespace. The next up cleans both and comes up whole.
+func TestRootfsCrashRecovery(t *testing.T) {
+	labtest.Skip(t)
+	lab := labtest.UpEngine(t, 2, rootfsEngine(t))
+	lab.MustRun(t, 1, "docker network create x >/dev/null")
+	// node1: the holder and dockerd die hard; containerd and sshd stay.
+	_ = syscall.Kill(pidOf(t, filepath.Join(lab.HostDir(1), "holder.pid")), syscall.SIGKILL)
+	_ = syscall.Kill(pidOf(t, filepath.Join(lab.HostDir(1), "dockerd.pid")), syscall.SIGKILL)
+	// node2: its network namespace is deleted; its processes live on.
+	sshd2 := pidOf(t, filepath.Join(lab.HostDir(2), "sshd.pid"))
+	if out, err := exec.Command("ip", "netns", "delete", lab.Netns(2)).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns delete: %v: %s", err, out)
+	}
+	before := mountHolders(lab.StateDir())
+	if len(before) == 0 {
+		t.Fatal("the crash left no process holding mounts: nothing to recover from")
+	}
+	if _, err := local.New().Up(context.Background(), lab.Lab); err != nil {
+		t.Fatalf("up over a crashed lab: %v", err)
+	}
+	for _, pid := range append(before, sshd2) {
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && !strings.Contains(string(b), ") Z ") {
+			t.Errorf("process %d of the crashed lab still runs", pid)
+		}
+	}
+	st, err := local.New().Status(context.Background(), lab.Lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range st {
+		if !h.Engine || !h.SSHD || !strings.HasPrefix(h.EngineVersion, "26.1.") {
+			t.Errorf("%s not whole after recovery: %+v", h.Name, h)
+		}
 	}
 }

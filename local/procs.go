@@ -21,18 +21,25 @@ func netnsInode(path string) (uint64, bool) {
 
 // labProcs scans /proc once and returns the processes of each host of the
 // lab: every process in its network namespace (sshd, dockerd, containerd,
-// shims, host-network containers) and every process in its dockerd's
-// container cgroups (containers with their own network namespace). That is
-// exactly what the lab started, even after a crash left no pid file behind.
+// shims, host-network containers), in its mount namespace (the same ones,
+// found even when the network namespace was deleted under them; they hold
+// the host's root filesystem mounts) and in its dockerd's container cgroups
+// (containers with their own network namespace). That is exactly what the
+// lab started, even after a crash left no pid file behind.
 func (l Lab) labProcs(hosts []int) map[int][]int {
 	inodes := map[uint64]int{}
+	mntns := map[string]int{}
 	cgroups := map[string]int{}
 	for _, i := range hosts {
 		if ino, ok := netnsInode(netnsPath(l.Netns(i))); ok {
 			inodes[ino] = i
 		}
+		if b, err := os.ReadFile(filepath.Join(l.HostDir(i), "mntns")); err == nil && len(bytes.TrimSpace(b)) > 0 {
+			mntns[string(bytes.TrimSpace(b))] = i
+		}
 		cgroups[l.CgroupParent(i)+"/"] = i
 	}
+	verified := nsVerdicts{}
 	self := os.Getpid()
 	out := map[int][]int{}
 	ents, _ := os.ReadDir("/proc")
@@ -47,11 +54,47 @@ func (l Lab) labProcs(hosts []int) map[int][]int {
 				continue
 			}
 		}
+		if ns, err := os.Readlink(filepath.Join("/proc", e.Name(), "ns", "mnt")); err == nil {
+			if i, mine := mntns[ns]; mine && verified.of(ns, pid, l.StateDir()) {
+				out[i] = append(out[i], pid)
+				continue
+			}
+		}
 		if i, ok := cgroupHost(pid, cgroups); ok {
 			out[i] = append(out[i], pid)
 		}
 	}
 	return out
+}
+
+// nsVerdicts remembers, per mount namespace, whether it holds mounts under
+// the lab's state directory. A recorded namespace number alone is not proof:
+// the kernel reuses the numbers of namespaces that are gone.
+type nsVerdicts map[string]bool
+
+func (v nsVerdicts) of(ns string, pid int, dir string) bool {
+	if ok, seen := v[ns]; seen {
+		return ok
+	}
+	v[ns] = mountsUnder(pid, dir)
+	return v[ns]
+}
+
+// mountsUnder reports whether pid sees a mount point under dir (for a
+// chrooted process, paths are relative to its root: the provider binds the
+// host's state into the root at the same path, so they match too).
+func mountsUnder(pid int, dir string) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/mountinfo")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		fs := strings.Fields(line)
+		if len(fs) > 4 && strings.HasPrefix(fs[4], dir+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 func cgroupHost(pid int, parents map[string]int) (int, bool) {

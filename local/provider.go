@@ -29,6 +29,7 @@ type Provider struct {
 	logger      log.Logger
 	readyWait   time.Duration
 	keepOnError bool
+	rootfs      RootfsCache
 }
 
 // Option configures a Provider.
@@ -46,13 +47,27 @@ func WithKeepOnError(keep bool) Option { return func(p *Provider) { p.keepOnErro
 // WithBinaries overrides where the provider finds its programs.
 func WithBinaries(b Binaries) Option { return func(p *Provider) { p.bin = b } }
 
+// WithRootfsCache sets where engines' root filesystems are built and kept.
+func WithRootfsCache(dir string) Option { return func(p *Provider) { p.rootfs.Dir = dir } }
+
 // New returns a Provider.
 func New(opts ...Option) *Provider {
-	p := &Provider{bin: defaultBinaries(), logger: log.NoOp{}, readyWait: 60 * time.Second}
+	p := &Provider{bin: defaultBinaries(), logger: log.NoOp{}, readyWait: 60 * time.Second,
+		rootfs: RootfsCache{Dir: DefaultRootfsCache}}
 	for _, o := range opts {
 		o(p)
 	}
+	p.rootfs.Logger = p.logger
 	return p
+}
+
+// Rootfs returns the engine's root filesystem, building it into the cache
+// first if needed; "" for the machine's own engine.
+func (p *Provider) Rootfs(ctx context.Context, e Engine) (string, error) {
+	if !e.Chrooted() {
+		return "", nil
+	}
+	return p.rootfs.Ensure(ctx, *e.Rootfs)
 }
 
 // Host is one running lab host.
@@ -68,6 +83,7 @@ type state struct {
 	Name    string    `json:"name"`
 	Subnet  string    `json:"subnet"`
 	Hosts   int       `json:"hosts"`
+	Engine  string    `json:"engine,omitempty"`
 	Created time.Time `json:"created"`
 }
 
@@ -92,22 +108,30 @@ func Load(stateRoot, name string) (Lab, error) {
 	if err != nil {
 		return l, fmt.Errorf("%s: subnet: %w", l.statePath(), err)
 	}
+	if l.Engine, err = ParseEngine(s.Engine); err != nil {
+		return l, fmt.Errorf("%s: %w", l.statePath(), err)
+	}
 	return l, nil
 }
 
-// Preflight checks what `up` needs and says how to get it.
-func (p *Provider) Preflight() error {
+// Preflight checks what `up` needs for engine e and says how to get it.
+// A chrooted engine brings its own dockerd, sshd and iptables.
+func (p *Provider) Preflight(e Engine) error {
 	if os.Geteuid() != 0 {
 		return errors.New("the local provider creates network namespaces and runs dockerd: run it as root (sudo)")
 	}
 	var result *multierror.Error
 	need := []struct{ bin, pkg string }{
-		{p.bin.Dockerd, "docker.io"},
-		{p.bin.Sshd, "openssh-server"},
-		{p.bin.Iptables, "iptables"},
 		{p.bin.IP, "iproute2"},
 		{p.bin.Nsenter, "util-linux"},
 		{p.bin.Unshare, "util-linux"},
+	}
+	if !e.Chrooted() {
+		need = append(need, []struct{ bin, pkg string }{
+			{p.bin.Dockerd, "docker.io"},
+			{p.bin.Sshd, "openssh-server"},
+			{p.bin.Iptables, "iptables"},
+		}...)
 	}
 	for _, n := range need {
 		path, err := exec.LookPath(n.bin)
@@ -135,7 +159,15 @@ func (p *Provider) Up(ctx context.Context, l Lab) ([]Host, error) {
 	if err := l.Validate(); err != nil {
 		return nil, err
 	}
-	if err := p.Preflight(); err != nil {
+	if err := p.Preflight(l.Engine); err != nil {
+		return nil, err
+	}
+	// The root filesystem first: building it takes a minute and needs no lab.
+	lower, err := p.Rootfs(ctx, l.Engine)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.Engine.checkVersion(ctx, p.bin.Dockerd, lower); err != nil {
 		return nil, err
 	}
 	if l.Exists() {
@@ -152,7 +184,7 @@ func (p *Provider) Up(ctx context.Context, l Lab) ([]Host, error) {
 		sort.Strings(hits)
 		return nil, fmt.Errorf("underlay subnet %s overlaps what is already on this machine (%s): choose another with --subnet, e.g. --subnet 192.168.57.0/24", l.Subnet, strings.Join(hits, "; "))
 	}
-	hosts, err := p.create(ctx, l)
+	hosts, err := p.create(ctx, l, lower)
 	if err != nil && !p.keepOnError {
 		if derr := p.Down(context.WithoutCancel(ctx), l); derr != nil {
 			err = multierror.Append(err, fmt.Errorf("removing the half-made lab: %w", derr))
@@ -188,14 +220,14 @@ func (l Lab) leftoverNetns() []int {
 	return out
 }
 
-func (p *Provider) create(ctx context.Context, l Lab) ([]Host, error) {
+func (p *Provider) create(ctx context.Context, l Lab, lower string) ([]Host, error) {
 	start := time.Now()
 	// Traversable, not listable: sshd reads authorized_keys/<user> as that
 	// user. Keys and host directories stay private to root.
 	if err := os.MkdirAll(l.StateDir(), 0o711); err != nil {
 		return nil, err
 	}
-	st := state{Name: l.Name, Subnet: l.Subnet.String(), Hosts: l.Hosts, Created: time.Now().UTC()}
+	st := state{Name: l.Name, Subnet: l.Subnet.String(), Hosts: l.Hosts, Engine: l.Engine.Name, Created: time.Now().UTC()}
 	b, _ := json.MarshalIndent(st, "", "  ")
 	if err := os.WriteFile(l.statePath(), b, 0o600); err != nil {
 		return nil, err
@@ -212,7 +244,7 @@ func (p *Provider) create(ctx context.Context, l Lab) ([]Host, error) {
 		if err := l.wireHost(ctx, p.bin, i); err != nil {
 			return fmt.Errorf("network: %w", err)
 		}
-		cmd, err := p.startHost(l, i)
+		cmd, err := p.startHost(l, i, lower)
 		holders[i] = cmd
 		return err
 	})
@@ -307,8 +339,8 @@ func (p *Provider) writeKeys(l Lab) error {
 	return os.WriteFile(l.KnownHostsPath(), []byte(known.String()), 0o644)
 }
 
-func (p *Provider) startHost(l Lab, i int) (*exec.Cmd, error) {
-	args := l.hostCommand(p.bin, i)
+func (p *Provider) startHost(l Lab, i int, lower string) (*exec.Cmd, error) {
+	args := l.hostCommand(p.bin, i, lower)
 	logf, err := os.OpenFile(filepath.Join(l.HostDir(i), "holder.log"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, err
@@ -479,12 +511,14 @@ func fileTail(path string, n int) string {
 
 // HostStatus is one line of `local status`.
 type HostStatus struct {
-	Name     string `json:"name" yaml:"name"`
-	Address  string `json:"address" yaml:"address"`
-	Engine   bool   `json:"engine" yaml:"engine"`
-	SSHD     bool   `json:"sshd" yaml:"sshd"`
-	MemoryKB int    `json:"memory_kb" yaml:"memory_kb"`
-	Error    string `json:"error,omitempty" yaml:"error,omitempty"`
+	Name    string `json:"name" yaml:"name"`
+	Address string `json:"address" yaml:"address"`
+	Engine  bool   `json:"engine" yaml:"engine"`
+	// EngineVersion is what the engine says it is, when it answers.
+	EngineVersion string `json:"engine_version,omitempty" yaml:"engine_version,omitempty"`
+	SSHD          bool   `json:"sshd" yaml:"sshd"`
+	MemoryKB      int    `json:"memory_kb" yaml:"memory_kb"`
+	Error         string `json:"error,omitempty" yaml:"error,omitempty"`
 }
 
 // Status checks each host over SSH (strict host keys) and its engine through it.
@@ -504,7 +538,7 @@ func (p *Provider) Status(ctx context.Context, l Lab) ([]HostStatus, error) {
 		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 		defer cancel()
 		r := probe.check(cctx, l.HostAddr(i).String())
-		hs := HostStatus{Name: HostName(i), Address: l.HostAddr(i).String(), Engine: r.Engine, SSHD: r.SSH, MemoryKB: memoryKB(procs[i])}
+		hs := HostStatus{Name: HostName(i), Address: l.HostAddr(i).String(), Engine: r.Engine, EngineVersion: r.Version, SSHD: r.SSH, MemoryKB: memoryKB(procs[i])}
 		if r.Err != nil {
 			hs.Error = r.Err.Error()
 		}

@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -86,20 +87,26 @@ func dockerGet(ctx context.Context, c *ssh.Client, path string) ([]byte, error) 
 // readiness is what is known of one host while waiting.
 type readiness struct {
 	SSH, Engine bool
+	Version     string // the engine's, when check asked it
 	Err         error
 }
 
-// check connects once and pings the engine.
+// check connects once and asks the engine its version.
 func (p *sshProbe) check(ctx context.Context, addr string) readiness {
 	c, err := p.dial(ctx, addr)
 	if err != nil {
 		return readiness{Err: fmt.Errorf("sshd: %w", err)}
 	}
 	defer c.Close()
-	if _, err := dockerGet(ctx, c, "/_ping"); err != nil {
+	body, err := dockerGet(ctx, c, "/version")
+	if err != nil {
 		return readiness{SSH: true, Err: fmt.Errorf("engine: %w", err)}
 	}
-	return readiness{SSH: true, Engine: true}
+	var v struct{ Version string }
+	if err := json.Unmarshal(body, &v); err != nil {
+		return readiness{SSH: true, Err: fmt.Errorf("engine: /version: %w", err)}
+	}
+	return readiness{SSH: true, Engine: true, Version: v.Version}
 }
 
 // waitReady polls until sshd accepts the key and the engine answers through

@@ -12,12 +12,24 @@ declare -A need=(
 	[ip]=iproute2
 	[nsenter]=util-linux
 	[ssh]=openssh-client
+	[mmdebstrap]=mmdebstrap # builds the root filesystem of the second engine generation
 	[gcc]=gcc # a cgo build of overlab is tested as the probe
 )
 # Extras for the tests, installed with their recommends (Chromium's fonts).
 declare -A extra=()
 if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *chromium* ]]; then extra[/usr/bin/chromium]=chromium; fi
 if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *vagrant* ]]; then extra[vagrant]=vagrant; fi
+# Real VMs (make vagrant-box, the VM end-to-end test): libvirt with qemu,
+# and mmdebstrap to build the box offline.
+if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *vm* ]]; then
+	extra[vagrant]=vagrant
+	extra[/usr/sbin/libvirtd]=libvirt-daemon-system
+	extra[virsh]=libvirt-clients
+	extra[qemu-system-x86_64]=qemu-system-x86
+	extra[qemu-img]=qemu-utils
+	extra[mmdebstrap]=mmdebstrap
+	extra[mkfs.ext4]=e2fsprogs
+fi
 
 missing=() missing_extra=()
 for cmd in "${!need[@]}"; do

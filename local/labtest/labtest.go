@@ -41,22 +41,53 @@ func Skip(t testing.TB) {
 		t.Skip("integration test: skipped with -short")
 	}
 	if os.Geteuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("integration test: needs root to create lab hosts, and CI=true forbids skipping it")
+		}
 		t.Skip("integration test: needs root to create lab hosts")
 	}
 }
 
 var seq atomic.Int64
 
-// Up starts a lab of n hosts for t and removes it when t ends (unless
-// OVERLAB_KEEP_LAB=1, for debugging).
+// EngineEnv names the engine generation the test labs run (a value of
+// `overlab local up --engine`); unset or empty, the machine's own dockerd.
+const EngineEnv = "OVERLAB_TEST_ENGINE"
+
+// Engine is the engine generation the test labs run, from EngineEnv.
+func Engine(t testing.TB) local.Engine {
+	t.Helper()
+	e, err := local.ParseEngine(os.Getenv(EngineEnv))
+	if err != nil {
+		t.Fatalf("%s: %v", EngineEnv, err)
+	}
+	return e
+}
+
+// Up starts a lab of n hosts for t, on the engine EngineEnv names, and
+// removes it when t ends (unless OVERLAB_KEEP_LAB=1, for debugging).
 func Up(t testing.TB, n int) *Lab {
+	t.Helper()
+	Skip(t)
+	return UpEngine(t, n, Engine(t))
+}
+
+// UpEngine is Up on a given engine generation.
+func UpEngine(t testing.TB, n int, engine local.Engine) *Lab {
 	t.Helper()
 	Skip(t)
 	sum := sha256.Sum256([]byte(fmt.Sprint(t.Name(), os.Getpid(), seq.Add(1))))
 	name := "t" + hex.EncodeToString(sum[:])[:10]
-	l, err := up(name, n)
+	// A first run builds the engine's root filesystem: outside the subnet
+	// lock and the lab's own time budget.
+	bctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	if _, err := local.New().Rootfs(bctx, engine); err != nil {
+		t.Fatalf("engine %s: %v", engine.Name, err)
+	}
+	l, err := up(name, n, engine)
 	if err != nil {
-		t.Fatalf("local lab up: %v", err)
+		t.Fatalf("local lab up (engine %q): %v", engine.Name, err)
 	}
 	t.Cleanup(func() {
 		if os.Getenv("OVERLAB_KEEP_LAB") == "1" {
@@ -74,7 +105,7 @@ func Up(t testing.TB, n int) *Lab {
 
 // up picks a free subnet and starts the lab while holding a machine-wide
 // lock, so that two test packages never pick the same subnet.
-func up(name string, n int) (*Lab, error) {
+func up(name string, n int, engine local.Engine) (*Lab, error) {
 	if err := os.MkdirAll(StateRoot, 0o700); err != nil {
 		return nil, err
 	}
@@ -92,7 +123,7 @@ func up(name string, n int) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := local.Lab{Name: name, Hosts: n, Subnet: subnet, StateRoot: StateRoot}
+	l := local.Lab{Name: name, Hosts: n, Subnet: subnet, StateRoot: StateRoot, Engine: engine}
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	hosts, err := local.New(local.WithLogger(log.NoOp{})).Up(ctx, l)
