@@ -34,6 +34,7 @@ type labFlags struct {
 	probeBinary string
 	wait        time.Duration
 	probeWait   time.Duration
+	unreachWait time.Duration
 	tries       int
 	format      string
 	jsonPath    string
@@ -54,6 +55,7 @@ func (f *labFlags) addUp(c *cobra.Command) {
 
 func (f *labFlags) addCheck(c *cobra.Command) {
 	c.Flags().DurationVar(&f.probeWait, "probe-timeout", 2*time.Second, "deadline of each probe, across its tries")
+	c.Flags().DurationVar(&f.unreachWait, "unreachable-timeout", runner.DefaultUnreachableTimeout, "deadline of the probes the lab expects to be unreachable: silence this long is the evidence, any answer within it is reachability")
 	c.Flags().IntVar(&f.tries, "tries", 3, "tries per probe within its deadline, so one lost packet is not a failure")
 	output.AddFormatFlag(c.Flags(), &f.format, "table", "json")
 	c.Flags().StringVar(&f.jsonPath, "json", "", "also write the result document to this file")
@@ -68,6 +70,7 @@ func (f *labFlags) runner(g *Globals, p *progress.Progress) *runner.Runner {
 		runner.WithProbeBinary(f.probeBinary),
 		runner.WithWait(f.wait),
 		runner.WithProbePolicy(f.probeWait, f.tries),
+		runner.WithUnreachableTimeout(f.unreachWait),
 		runner.WithParallel(g.Parallel),
 	)
 }
