@@ -43,6 +43,7 @@ type Runner struct {
 	tries       int
 	parallel    int
 	factsCache  *factsCache
+	doctor      bool
 }
 
 // Option configures a Runner.
@@ -89,9 +90,13 @@ func WithFactsCache(dir string, ttl time.Duration) Option {
 // WithParallel bounds concurrent work across hosts and containers.
 func WithParallel(n int) Option { return func(r *Runner) { r.parallel = n } }
 
+// WithDoctor runs, after a check, the doctor checks that tell apart the
+// causes of its ambiguous diagnoses (on by default).
+func WithDoctor(on bool) Option { return func(r *Runner) { r.doctor = on } }
+
 // New returns a Runner.
 func New(opts ...Option) *Runner {
-	r := &Runner{logger: log.NoOp{}, progress: progress.New(io.Discard), wait: 60 * time.Second, probeWait: 2 * time.Second, unreachWait: DefaultUnreachableTimeout, tries: 3, parallel: 16}
+	r := &Runner{logger: log.NoOp{}, progress: progress.New(io.Discard), wait: 60 * time.Second, probeWait: 2 * time.Second, unreachWait: DefaultUnreachableTimeout, tries: 3, parallel: 16, doctor: true}
 	for _, o := range opts {
 		o(r)
 	}
@@ -123,26 +128,12 @@ func (r *Runner) gather(ctx context.Context, c *cluster.Cluster, hosts []invento
 		down[name] = err
 		steps[name].Done(err)
 	}
-	facts := map[string]*cluster.Facts{}
-	var mu sync.Mutex
-	_ = c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
-		f, cached, err := r.factsCache.gatherFacts(ctx, n)
-		if cached {
-			r.logger.V(1).Infof("%s: host facts of the last %v reused, engine asked afresh", n.Name(), r.factsCache.ttl)
+	facts, _ := c.FactsBy(ctx, r.gatherOne, func(host string, f *cluster.Facts, err error) {
+		var addrErr *cluster.AddressNotOnHostError
+		if err != nil && (f == nil || !errors.As(err, &addrErr)) {
+			down[host] = err
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		if f != nil {
-			facts[n.Name()] = f
-		}
-		if err != nil {
-			var addrErr *cluster.AddressNotOnHostError
-			if f == nil || !errors.As(err, &addrErr) {
-				down[n.Name()] = err
-			}
-		}
-		steps[n.Name()].Done(err)
-		return err
+		steps[host].Done(err)
 	})
 	var all error
 	if len(down) > 0 {
@@ -150,6 +141,16 @@ func (r *Runner) gather(ctx context.Context, c *cluster.Cluster, hosts []invento
 	}
 	ph.End(all)
 	return facts, down
+}
+
+// gatherOne gathers a node's facts, reusing its recent shell facts when the
+// facts cache is on.
+func (r *Runner) gatherOne(ctx context.Context, n *cluster.Node) (*cluster.Facts, error) {
+	f, cached, err := r.factsCache.gatherFacts(ctx, n)
+	if cached {
+		r.logger.V(1).Infof("%s: host facts of the last %v reused, engine asked afresh", n.Name(), r.factsCache.ttl)
+	}
+	return f, err
 }
 
 // planInput completes the lab's address-plan input with what the hosts say.
@@ -638,6 +639,7 @@ func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventor
 	doc.Probes = probes
 	doc.Summarize()
 	doc.Diagnoses = diagnose.Classify(doc)
+	r.doctorAmbiguous(ctx, c, hosts, doc)
 	doc.DurationMS = time.Since(start).Milliseconds()
 	if doc.Failed() {
 		r.logger.V(1).Infof("%d of %d probes not as expected", doc.Summary.Failed, doc.Summary.Total)
