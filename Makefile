@@ -15,9 +15,14 @@ E2E_PKGS := ./local/... ./cluster/... ./probeimage/... ./runner/... ./cmd/...
 setup:
 	@./scripts/setup.sh
 
-# Static, so that the same binary runs inside the probe containers.
+# The dedicated probe first: overlab embeds it as the probe image's program
+# (7 MB instead of its own 16 MB). Static, with no C library in the image.
+PROBE   = probeimage/embedded/overlab-probe-linux-$(shell $(GO) env GOARCH)
+GOBUILD = CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w'
+
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(BIN) ./cmd/overlab
+	$(GOBUILD) -o $(PROBE) ./cmd/overlab-probe
+	$(GOBUILD) -o $(BIN) ./cmd/overlab
 
 # The tests also need Chromium (the HTML report is checked in a real
 # browser) and Vagrant (the Vagrantfile is validated); setup-test adds them.
@@ -58,4 +63,4 @@ bench: build
 	./scripts/bench.sh
 
 clean:
-	rm -rf bin
+	rm -rf bin probeimage/embedded/overlab-probe-*

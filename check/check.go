@@ -20,7 +20,6 @@ import (
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/probe"
 	"github.com/overlab/overlab/results"
-	"github.com/overlab/overlab/workload"
 )
 
 // Execer runs a command in a container; each host's engine is one.
@@ -34,7 +33,7 @@ type Execer interface {
 type Spec struct {
 	Lab       *lab.Lab
 	Hosts     []lab.HostInfo
-	Instances []workload.Instance
+	Instances []lab.Instance
 	// Engines has an Execer per reachable host; HostErrors says why the
 	// others cannot be reached.
 	Engines    map[string]Execer
@@ -44,7 +43,7 @@ type Spec struct {
 	Timeout            time.Duration
 	UnreachableTimeout time.Duration
 	Tries              int
-	Parallel           int
+	Parallel           int    // 0: the bound in ctx (fanout.WithLimit)
 	ProbeBinary        string // path of the probe program inside probe containers
 }
 
@@ -68,129 +67,172 @@ type planned struct {
 }
 
 // Run performs every check of the lab and returns one result row per check.
+// Its steps: expand the lab's expectations into checks, plan a probe target
+// for each, run every source container's targets in one exec (sources
+// concurrently, at most Parallel at once), and judge each answer.
 func Run(ctx context.Context, s Spec) ([]results.Probe, error) {
 	checks, err := lab.Expand(s.Lab, s.Hosts)
 	if err != nil {
 		return nil, err
 	}
-	inst := map[key]workload.Instance{}
-	byWorkload := map[string][]workload.Instance{}
-	for _, in := range s.Instances {
-		inst[key{in.Workload, in.Host}] = in
-		byWorkload[in.Workload] = append(byWorkload[in.Workload], in)
+	idx := indexInstances(s.Instances)
+	plans, groups := s.planAll(checks, idx)
+	answers := s.probeAll(ctx, idx, plans, groups)
+	multi := multiWorkload(checks)
+	out := make([]results.Probe, len(checks))
+	for i, c := range checks {
+		out[i] = s.judge(c, plans[i], answers[i], multi[c.Network])
 	}
+	return out, nil
+}
+
+// instances indexes the running instances by workload and host, and lists
+// each workload's.
+type instances struct {
+	at         map[key]lab.Instance
+	byWorkload map[string][]lab.Instance
+}
+
+func indexInstances(list []lab.Instance) instances {
+	idx := instances{at: map[key]lab.Instance{}, byWorkload: map[string][]lab.Instance{}}
+	for _, in := range list {
+		idx.at[key{in.Workload, in.Host}] = in
+		idx.byWorkload[in.Workload] = append(idx.byWorkload[in.Workload], in)
+	}
+	return idx
+}
+
+// planAll plans every check and groups the runnable ones by source
+// container: one exec per group.
+func (s Spec) planAll(checks []lab.Check, idx instances) ([]planned, map[key][]int) {
 	plans := make([]planned, len(checks))
 	groups := map[key][]int{}
 	for i, c := range checks {
-		plans[i] = s.plan(c, inst, byWorkload)
+		plans[i] = s.plan(c, idx.at, idx.byWorkload)
 		plans[i].target.ID = strconv.Itoa(i)
 		if plans[i].err == "" {
 			k := key{c.FromWorkload, c.FromHost}
 			groups[k] = append(groups[k], i)
 		}
 	}
-	got := make([]*probe.Result, len(checks))
-	srcErr := make([]string, len(checks))
-	keys := make([]key, 0, len(groups))
+	return plans, groups
+}
+
+// answer is what became of one check's probe: the probe program's result,
+// or why its source container could not run it.
+type answer struct {
+	result *probe.Result
+	srcErr string
+}
+
+// probeAll runs each group's targets in its source container, all sources
+// at once within the Parallel bound: the expected-unreachable targets then
+// cost one deadline per check, not one per source.
+func (s Spec) probeAll(ctx context.Context, idx instances, plans []planned, groups map[key][]int) []answer {
+	answers := make([]answer, len(plans))
+	sources := make([]key, 0, len(groups))
 	names := make([]string, 0, len(groups))
 	for k := range groups {
-		keys = append(keys, k)
+		sources = append(sources, k)
 		names = append(names, k.workload+" on "+k.host)
 	}
 	var mu sync.Mutex
-	// A source that cannot run its probes is a result of each probe, not an
-	// error of the check.
-	_ = fanout.Each(ctx, names, func(ctx context.Context, g int) error {
-		k, idx := keys[g], groups[keys[g]]
-		targets := make([]probe.Target, len(idx))
-		for j, i := range idx {
+	// Every source's failure is in its rows; nothing to return here.
+	_ = fanout.Each(ctx, names, func(ctx context.Context, n int) error {
+		members := groups[sources[n]]
+		targets := make([]probe.Target, len(members))
+		for j, i := range members {
 			targets[j] = plans[i].target
 		}
-		rep, err := s.exec(ctx, inst[k], targets)
+		rep, err := s.exec(ctx, idx.at[sources[n]], targets)
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
-			for _, i := range idx {
-				srcErr[i] = err.Error()
+			for _, i := range members {
+				answers[i].srcErr = err.Error()
 			}
 			return nil
 		}
 		for j := range rep.Results {
-			id, err := strconv.Atoi(rep.Results[j].ID)
-			if err == nil && id >= 0 && id < len(got) {
-				got[id] = &rep.Results[j]
+			if id, err := strconv.Atoi(rep.Results[j].ID); err == nil && id >= 0 && id < len(answers) {
+				answers[id].result = &rep.Results[j]
 			}
 		}
 		return nil
 	}, fanout.MaxParallel(s.Parallel))
+	return answers
+}
 
-	multi := multiWorkload(checks)
-	out := make([]results.Probe, len(checks))
-	for i, c := range checks {
-		missing := false
-		p := results.Probe{
-			Network: c.Network,
-			From:    endpointName(c.FromWorkload, c.FromHost, multi[c.Network]),
-			To:      toName(c, multi[c.Network]),
-			Target:  plans[i].target.Address,
-			Kind:    c.Kind,
-			Expect:  results.ExpectReachable,
-			Note:    c.Note,
-		}
-		if p.Target == "" {
-			p.Target = plans[i].target.Name
-		}
-		by := lab.Reproduce(s.Lab, s.Hosts, c, plans[i].target.Address)
-		p.Reproduce = by.Host + "$ " + by.Line
-		if !c.Reachable {
-			p.Expect = results.ExpectUnreachable
-		}
-		switch {
-		case plans[i].err != "":
-			p.Error = plans[i].err
-		case srcErr[i] != "":
-			p.Error = srcErr[i]
-		case got[i] == nil:
-			p.Error = "the probe program returned no result for this target"
-			missing = true
-		default:
-			r := got[i]
-			p.Reachable, p.RTTMS, p.Tries, p.Error = r.Reachable, r.RTTMS, r.Tries, r.Error
-			if r.Reachable && plans[i].peer != "" && r.Peer != "" && r.Peer != plans[i].peer {
-				p.Reachable = false
-				p.Error = fmt.Sprintf("answered by %s, not by %s", r.Peer, plans[i].peer)
-			}
-			if want := plans[i].dnsWant; c.Kind == lab.ProbeDNS && r.Reachable && want != "" {
-				if !slices.Contains(r.Addrs, want) {
-					p.Reachable = false
-					p.Error = fmt.Sprintf("%s resolved to %s, not to the peer's %s", plans[i].target.Name, strings.Join(r.Addrs, ", "), want)
-				}
-			}
-			if r.Output != "" {
-				p.Evidence = r.Output
-			}
-		}
-		p.OK = p.Reachable == c.Reachable
-		if plans[i].err != "" || srcErr[i] != "" || missing {
-			// A probe that could not run proves nothing either way.
-			p.OK = false
-			p.Reachable = false
-		}
-		if !p.OK {
-			row := fmt.Sprintf("expect #%d", c.Row)
-			if c.Line > 0 {
-				row += fmt.Sprintf(" (%s:%d)", s.Lab.Source, c.Line)
-			}
-			if p.Error == "" {
-				p.Error = "reachable, but the lab expects it not to be"
-			}
-			p.Error = row + ": " + p.Error
-		} else if p.Reachable {
-			p.Error = ""
-		}
-		out[i] = p
+// judge turns one check's answer into its row: reachability as observed,
+// checked against the peer that must answer and the address a name must
+// resolve to, then compared with what the lab expects.
+func (s Spec) judge(c lab.Check, pl planned, a answer, multi bool) results.Probe {
+	p := results.Probe{
+		Network: c.Network,
+		From:    endpointName(c.FromWorkload, c.FromHost, multi),
+		To:      toName(c, multi),
+		Target:  pl.target.Address,
+		Kind:    c.Kind,
+		Expect:  results.ExpectReachable,
+		Note:    c.Note,
 	}
-	return out, nil
+	if p.Target == "" {
+		p.Target = pl.target.Name
+	}
+	by := lab.Reproduce(s.Lab, s.Hosts, c, pl.target.Address)
+	p.Reproduce = by.Host + "$ " + by.Line
+	if !c.Reachable {
+		p.Expect = results.ExpectUnreachable
+	}
+	ran := false
+	switch {
+	case pl.err != "":
+		p.Error = pl.err
+	case a.srcErr != "":
+		p.Error = a.srcErr
+	case a.result == nil:
+		p.Error = "the probe program returned no result for this target"
+	default:
+		ran = true
+		observe(&p, c, pl, a.result)
+	}
+	p.OK = p.Reachable == c.Reachable
+	if !ran {
+		// A probe that could not run proves nothing either way.
+		p.OK = false
+		p.Reachable = false
+	}
+	if !p.OK {
+		row := fmt.Sprintf("expect #%d", c.Row)
+		if c.Line > 0 {
+			row += fmt.Sprintf(" (%s:%d)", s.Lab.Source, c.Line)
+		}
+		if p.Error == "" {
+			p.Error = "reachable, but the lab expects it not to be"
+		}
+		p.Error = row + ": " + p.Error
+	} else if p.Reachable {
+		p.Error = ""
+	}
+	return p
+}
+
+// observe copies the probe program's result into the row; an answer from
+// another peer than the expected one, or a name resolving elsewhere, is not
+// reachability.
+func observe(p *results.Probe, c lab.Check, pl planned, r *probe.Result) {
+	p.Reachable, p.RTTMS, p.Tries, p.Error = r.Reachable, r.RTTMS, r.Tries, r.Error
+	if r.Reachable && pl.peer != "" && r.Peer != "" && r.Peer != pl.peer {
+		p.Reachable = false
+		p.Error = fmt.Sprintf("answered by %s, not by %s", r.Peer, pl.peer)
+	}
+	if want := pl.dnsWant; c.Kind == lab.ProbeDNS && r.Reachable && want != "" && !slices.Contains(r.Addrs, want) {
+		p.Reachable = false
+		p.Error = fmt.Sprintf("%s resolved to %s, not to the peer's %s", pl.target.Name, strings.Join(r.Addrs, ", "), want)
+	}
+	if r.Output != "" {
+		p.Evidence = r.Output
+	}
 }
 
 // multiWorkload says, per network, whether several workloads take part: the
@@ -234,7 +276,7 @@ func toName(c lab.Check, multi bool) string {
 }
 
 // plan turns a check into a probe target.
-func (s Spec) plan(c lab.Check, inst map[key]workload.Instance, byWorkload map[string][]workload.Instance) planned {
+func (s Spec) plan(c lab.Check, inst map[key]lab.Instance, byWorkload map[string][]lab.Instance) planned {
 	p := planned{check: c}
 	if _, ok := inst[key{c.FromWorkload, c.FromHost}]; !ok {
 		p.err = s.missing(c.FromWorkload, c.FromHost)
@@ -250,7 +292,7 @@ func (s Spec) plan(c lab.Check, inst map[key]workload.Instance, byWorkload map[s
 	}
 	switch c.TargetType {
 	case lab.TargetWorkload:
-		var dst workload.Instance
+		var dst lab.Instance
 		var ok bool
 		if c.ToHost == "" {
 			if list := byWorkload[c.ToWorkload]; len(list) > 0 {
@@ -342,7 +384,7 @@ func isProbe(l *lab.Lab, name string) bool {
 
 // exec runs the probe program once in the source container with every
 // target of that container.
-func (s Spec) exec(ctx context.Context, src workload.Instance, targets []probe.Target) (*probe.Report, error) {
+func (s Spec) exec(ctx context.Context, src lab.Instance, targets []probe.Target) (*probe.Report, error) {
 	api := s.Engines[src.Host]
 	if api == nil {
 		if err := s.HostErrors[src.Host]; err != nil {

@@ -17,7 +17,6 @@ import (
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/probe"
 	"github.com/overlab/overlab/results"
-	"github.com/overlab/overlab/workload"
 )
 
 // fakeEngine answers `overlab probe run --targets JSON` execs the way the
@@ -85,7 +84,7 @@ func mustParse(t *testing.T, y string) *lab.Lab {
 	return l
 }
 
-func run(t *testing.T, l *lab.Lab, inst []workload.Instance, answer func(string, probe.Target) (probe.Result, bool)) []results.Probe {
+func run(t *testing.T, l *lab.Lab, inst []lab.Instance, answer func(string, probe.Target) (probe.Result, bool)) []results.Probe {
 	t.Helper()
 	e := &fakeEngine{answer: answer}
 	out, err := Run(context.Background(), Spec{Lab: l, Hosts: hosts, Instances: inst, Engines: map[string]Execer{"node1": e, "node2": e}})
@@ -113,7 +112,7 @@ expect:
 // hostname in the answer tells that it is not a.
 func TestLocalNeighbourIsNotThePeer(t *testing.T) {
 	l := mustParse(t, bridgeLab)
-	inst := []workload.Instance{
+	inst := []lab.Instance{
 		{Workload: "a", Host: "node1", ContainerID: "a1", Hostname: "a-node1", IPs: map[string]string{"bridge": "172.17.0.2"}},
 		{Workload: "far", Host: "node2", ContainerID: "far2", Hostname: "far-node2", IPs: map[string]string{"bridge": "172.17.0.2"}},
 	}
@@ -149,7 +148,7 @@ func TestLocalNeighbourIsNotThePeer(t *testing.T) {
 // expects unreachable.
 func TestNoResultNeverPasses(t *testing.T) {
 	l := mustParse(t, bridgeLab)
-	inst := []workload.Instance{
+	inst := []lab.Instance{
 		{Workload: "a", Host: "node1", ContainerID: "a1", Hostname: "a-node1", IPs: map[string]string{"bridge": "172.17.0.2"}},
 		{Workload: "far", Host: "node2", ContainerID: "far2", Hostname: "far-node2", IPs: map[string]string{"bridge": "172.17.0.3"}},
 	}
@@ -177,7 +176,7 @@ expect:
 // from the workload behind it, not from anything else listening there.
 func TestUnderlayTargetBehindWorkload(t *testing.T) {
 	l := mustParse(t, publishLab)
-	inst := []workload.Instance{
+	inst := []lab.Instance{
 		{Workload: "web", Host: "node1", ContainerID: "w1", Hostname: "web-node1", IPs: map[string]string{"pub": "10.200.0.2"}},
 		{Workload: "client", Host: "node2", ContainerID: "c2", Hostname: "client-node2", IPs: map[string]string{"bridge": "172.17.0.2"}},
 	}

@@ -197,7 +197,7 @@ func writeLab(w io.Writer, l *lab.Lab) error {
 		if e.From.Host != "" {
 			from += "@" + e.From.Host
 		}
-		fmt.Fprintf(&b, "  #%d %s -> %s on %s by %s: %s\n", i+1, from, labTargetText(e.To), l.ExpectNetwork(&e), strings.Join(e.Kinds, ", "), exp)
+		fmt.Fprintf(&b, "  #%d %s -> %s on %s by %s: %s\n", i+1, from, e.To.String(), l.ExpectNetwork(&e), strings.Join(e.Kinds, ", "), exp)
 		if e.Note != "" {
 			for _, line := range labWrap(e.Note, 72) {
 				b.WriteString("       " + line + "\n")
@@ -206,29 +206,6 @@ func writeLab(w io.Writer, l *lab.Lab) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func labTargetText(t lab.Target) string {
-	var s string
-	switch {
-	case t.Underlay && t.Workload != "":
-		s = "underlay of " + t.Workload + "'s hosts"
-	case t.Underlay:
-		s = "underlay"
-	case t.Workload != "":
-		s = t.Workload
-	case t.Address != "":
-		s = t.Address
-	default:
-		s = "name " + t.Name
-	}
-	if t.Host != "" {
-		s += "@" + t.Host
-	}
-	if t.Port != 0 {
-		s += fmt.Sprintf(":%d", t.Port)
-	}
-	return s
 }
 
 func labWrap(s string, width int) []string {

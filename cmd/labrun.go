@@ -39,6 +39,7 @@ type labFlags struct {
 	probeBinary string
 	wait        time.Duration
 	probeWait   time.Duration
+	unreachWait time.Duration
 	tries       int
 	format      string
 	jsonPath    string
@@ -59,6 +60,7 @@ func (f *labFlags) addUp(c *cobra.Command) {
 
 func (f *labFlags) addCheck(c *cobra.Command) {
 	c.Flags().DurationVar(&f.probeWait, "probe-timeout", 2*time.Second, "deadline of each probe, across its tries")
+	c.Flags().DurationVar(&f.unreachWait, "unreachable-timeout", runner.DefaultUnreachableTimeout, "deadline of the probes the lab expects to be unreachable: silence this long is the evidence, any answer within it is reachability")
 	c.Flags().IntVar(&f.tries, "tries", 3, "tries per probe within its deadline, so one lost packet is not a failure")
 	output.AddFormatFlag(c.Flags(), &f.format, "table", "json")
 	c.Flags().StringVar(&f.jsonPath, "json", "", "also write the result document to this file")
@@ -73,6 +75,7 @@ func (f *labFlags) runner(g *Globals, p *progress.Progress) *runner.Runner {
 		runner.WithProbeBinary(f.probeBinary),
 		runner.WithWait(f.wait),
 		runner.WithProbePolicy(f.probeWait, f.tries),
+		runner.WithUnreachableTimeout(f.unreachWait),
 		runner.WithParallel(g.Parallel),
 	)
 }
@@ -408,23 +411,20 @@ func runStatus(ctx context.Context, g *Globals, f *labFlags, out io.Writer) erro
 		v.Errors = append(v.Errors, fmt.Sprintf("%s: %v", name, err))
 	}
 	var manager workload.ServiceAPI
-	for _, n := range s.c.Nodes {
-		info, err := n.Docker().Info(ctx)
-		if err == nil && info.Swarm.ControlAvailable {
-			manager = n.Docker()
-			nodes, err := swarm.Nodes(ctx, n.Docker())
-			if err != nil {
-				v.Errors = append(v.Errors, fmt.Sprintf("%s: swarm nodes: %v", n.Name(), err))
-			}
-			for _, ni := range nodes {
-				v.Nodes = append(v.Nodes, statusNode{Host: ni.Host, Hostname: ni.Hostname, Role: ni.Role, State: ni.State, Leader: ni.Leader, Addr: ni.Addr})
-			}
-			break
+	if lead := swarm.Controller(ctx, swarm.Members(s.c)); lead >= 0 {
+		n := s.c.Nodes[lead]
+		manager = n.Docker()
+		nodes, err := swarm.Nodes(ctx, n.Docker())
+		if err != nil {
+			v.Errors = append(v.Errors, fmt.Sprintf("%s: swarm nodes: %v", n.Name(), err))
+		}
+		for _, ni := range nodes {
+			v.Nodes = append(v.Nodes, statusNode{Host: ni.Host, Hostname: ni.Hostname, Role: ni.Role, State: ni.State, Leader: ni.Leader, Addr: ni.Addr})
 		}
 	}
 	sort.Slice(v.Nodes, func(a, b int) bool { return v.Nodes[a].Host < v.Nodes[b].Host })
 	for _, n := range s.c.Nodes {
-		nets, err := n.Docker().NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("label", overlay.LabLabel+"="+s.lab.Name))})
+		nets, err := n.Docker().NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("label", lab.LabelSelector(s.lab.Name)))})
 		if err != nil {
 			v.Errors = append(v.Errors, fmt.Sprintf("%s: networks: %v", n.Name(), err))
 			continue

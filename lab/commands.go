@@ -491,7 +491,7 @@ func (r *renderer) checks(checks []Check) []Step {
 			exp = "unreachable"
 		}
 		s := Step{Row: row, Note: strings.TrimSpace(e.Note),
-			Title: fmt.Sprintf("Check expect #%d: %s → %s on %s (%s): %s", row, e.From.Workload, describeTarget(e.To), cs[0].Network, strings.Join(e.Kinds, ", "), exp)}
+			Title: fmt.Sprintf("Check expect #%d: %s → %s on %s (%s): %s", row, e.From.Workload, e.To.String(), cs[0].Network, strings.Join(e.Kinds, ", "), exp)}
 		// Look up each target container's address once, on its own host.
 		seen := map[string]bool{}
 		for _, c := range cs {
@@ -515,29 +515,6 @@ func (r *renderer) checks(checks []Check) []Step {
 		steps = append(steps, s)
 	}
 	return steps
-}
-
-func describeTarget(t Target) string {
-	var s string
-	switch {
-	case t.Underlay && t.Workload != "":
-		s = "underlay address of " + t.Workload + "'s hosts"
-	case t.Underlay:
-		s = "hosts' underlay address"
-	case t.Workload != "":
-		s = t.Workload
-	case t.Address != "":
-		s = t.Address
-	default:
-		s = "name " + t.Name
-	}
-	if t.Host != "" {
-		s += " (" + t.Host + ")"
-	}
-	if t.Port != 0 {
-		s += fmt.Sprintf(" port %d", t.Port)
-	}
-	return s
 }
 
 func (r *renderer) cleanup() (Step, bool) {

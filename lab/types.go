@@ -1,5 +1,7 @@
 package lab
 
+import "fmt"
+
 // Network drivers.
 const (
 	DriverOverlay = "overlay"
@@ -174,6 +176,31 @@ type Target struct {
 	Underlay bool   `yaml:"underlay,omitempty" json:"underlay,omitempty"`
 	// Port for tcp, udp and http; 0 means the probe's own port.
 	Port int `yaml:"port,omitempty" json:"port,omitempty"`
+}
+
+// String says what the target is in words, as the expectation tables and
+// the walkthrough commands show it.
+func (t Target) String() string {
+	var s string
+	switch {
+	case t.Underlay && t.Workload != "":
+		s = "underlay address of " + t.Workload + "'s hosts"
+	case t.Underlay:
+		s = "hosts' underlay address"
+	case t.Workload != "":
+		s = t.Workload
+	case t.Address != "":
+		s = t.Address
+	default:
+		s = "name " + t.Name
+	}
+	if t.Host != "" {
+		s += " (" + t.Host + ")"
+	}
+	if t.Port != 0 {
+		s += fmt.Sprintf(" port %d", t.Port)
+	}
+	return s
 }
 
 // HostInfo is what Expand needs of an inventory host.

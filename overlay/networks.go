@@ -18,9 +18,6 @@ import (
 	"github.com/overlab/overlab/lab"
 )
 
-// LabLabel marks what overlab created, with the lab's name as value.
-const LabLabel = "overlab.lab"
-
 // API is what this package needs of one engine.
 type API interface {
 	NetworkCreate(ctx context.Context, name string, options network.CreateOptions) (network.CreateResponse, error)
@@ -109,7 +106,7 @@ func (s Spec) createOptions(n lab.Network, host string) network.CreateOptions {
 		Driver:     n.Driver,
 		Attachable: n.Attachable,
 		Internal:   n.Internal,
-		Labels:     map[string]string{LabLabel: s.Lab.Name},
+		Labels:     lab.Labels(s.Lab.Name),
 		Options:    map[string]string{},
 	}
 	if n.Driver == lab.DriverOverlay {
@@ -170,7 +167,7 @@ func (s Spec) ensureOne(ctx context.Context, h Host, name string, opts network.C
 		if want != "" && existing.Driver != want {
 			return nil, fmt.Errorf("a network %q with driver %s already exists (the lab needs %s): remove it with `docker network rm %s` on %s, or run `overlab down`", name, existing.Driver, want, name, h.Name)
 		}
-		if lab := existing.Labels[LabLabel]; lab != "" && lab != s.Lab.Name {
+		if lab := existing.Labels[lab.Label]; lab != "" && lab != s.Lab.Name {
 			return nil, fmt.Errorf("network %q belongs to lab %q: run `overlab down --lab %s` first", name, lab, lab)
 		}
 		return nil, nil
@@ -293,13 +290,13 @@ func removeOn(ctx context.Context, h Host, labName string, wait time.Duration, s
 	}
 	ours := map[string]bool{}
 	for _, n := range all {
-		if n.Labels[LabLabel] == labName && n.ConfigOnly {
+		if n.Labels[lab.Label] == labName && n.ConfigOnly {
 			ours[n.Name] = true
 		}
 	}
 	var nets []network.Summary
 	for _, n := range all {
-		if n.Labels[LabLabel] == labName || (n.ConfigFrom.Network != "" && ours[n.ConfigFrom.Network]) {
+		if n.Labels[lab.Label] == labName || (n.ConfigFrom.Network != "" && ours[n.ConfigFrom.Network]) {
 			nets = append(nets, n)
 		}
 	}

@@ -20,7 +20,7 @@ func TestCreateOptions(t *testing.T) {
 	s := Spec{Lab: l, Plan: plan, Hosts: []Host{{Name: "node1", Parent: "eth0"}, {Name: "node2", Parent: "enp0s8"}}}
 
 	ov := s.createOptions(lab.Network{Name: "ov", Driver: lab.DriverOverlay, Attachable: true, Encrypted: true}, "")
-	if ov.Scope != "swarm" || !ov.Attachable || ov.Options["encrypted"] != "true" || ov.Labels[LabLabel] != "swarm" {
+	if ov.Scope != "swarm" || !ov.Attachable || ov.Options["encrypted"] != "true" || ov.Labels[lab.Label] != "swarm" {
 		t.Errorf("overlay options: %+v", ov)
 	}
 	if ov.IPAM == nil || ov.IPAM.Config[0].Subnet != "10.200.0.0/24" {

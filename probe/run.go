@@ -60,8 +60,9 @@ func WithConcurrency(n int) RunOption {
 func withPinger(p *pinger) RunOption { return func(c *runConfig) { c.icmp = p } }
 
 // Run reaches every target concurrently and returns one Result per target,
-// in the order of targets. Each target gets at most the configured tries
-// within its own deadline; Run itself never fails: problems are in Result.Error.
+// in the order of targets. Each target gets at most the configured tries,
+// spread over its own deadline and each listening until it; Run itself
+// never fails: problems are in Result.Error.
 func Run(ctx context.Context, targets []Target, opts ...RunOption) []Result {
 	cfg := runConfig{tries: DefaultTries, timeout: DefaultTimeout, concurrency: DefaultConcurrency}
 	for _, o := range opts {
@@ -126,45 +127,85 @@ func runOne(ctx context.Context, t Target, cfg *runConfig) Result {
 	if t.TimeoutMS > 0 {
 		timeout = time.Duration(t.TimeoutMS) * time.Millisecond
 	}
-	deadline := time.Now().Add(timeout)
-	ctx, cancel := context.WithDeadline(ctx, deadline)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var last error
-	for n := 1; n <= cfg.tries; n++ {
-		remaining := time.Until(deadline)
-		if remaining <= 0 || ctx.Err() != nil {
-			break
-		}
-		// Split what is left evenly over the tries left, so that a slow first
-		// try cannot eat the others' time.
-		slot := remaining / time.Duration(cfg.tries-n+1)
-		start := time.Now()
-		tctx, tcancel := context.WithTimeout(ctx, slot)
-		out, err := try(tctx, n)
-		tcancel()
-		res.Tries = n
-		if err == nil {
-			res.Reachable = true
-			res.RTTMS = float64(out.rtt.Microseconds()) / 1000
-			res.Via, res.Output, res.Peer, res.Addrs, res.Status = out.via, clip(out.output), out.peer, out.addrs, out.status
-			return res
-		}
-		last = err
-		if n < cfg.tries {
-			pause := min(retryPause, time.Until(start.Add(slot)))
-			if pause > 0 {
-				select {
-				case <-time.After(pause):
-				case <-ctx.Done():
-				}
-			}
-		}
+	a := tryUntilAnswer(ctx, try, cfg.tries, timeout/time.Duration(cfg.tries))
+	res.Tries = a.tries
+	if a.err == nil {
+		res.Reachable = true
+		res.RTTMS = float64(a.out.rtt.Microseconds()) / 1000
+		res.Via, res.Output, res.Peer, res.Addrs, res.Status = a.out.via, clip(a.out.output), a.out.peer, a.out.addrs, a.out.status
+		return res
 	}
-	res.Error = failure(t, res.Tries, timeout, last, ctx.Err())
+	res.Error = failure(t, a.tries, timeout, a.err, ctx.Err())
 	if res.Error == "" {
 		res.Error = "not tried"
 	}
 	return res
+}
+
+// answer is the outcome of try n, and how many tries had started by then.
+type answer struct {
+	n, tries int
+	out      outcome
+	err      error
+}
+
+// tryUntilAnswer starts try n+1 one interval after try n, or retryPause
+// after try n failed at once, whichever comes first. Every try listens
+// until the target's deadline, so a slow answer to an early try still
+// counts: a peer is called unreachable only when nothing answered any try
+// within the whole deadline, never because one try's share ran out. The
+// first success wins; otherwise the error of the latest try is returned.
+func tryUntilAnswer(ctx context.Context, try tryFunc, tries int, interval time.Duration) answer {
+	answers := make(chan answer, tries)
+	started, pending := 0, 0
+	t0 := time.Now()
+	// Try n+1 is due n intervals after the first, on a fixed schedule, so
+	// that a late wake-up on a busy machine does not drop a try.
+	due := func() time.Duration { return time.Until(t0.Add(time.Duration(started) * interval)) }
+	start := func() {
+		started++
+		pending++
+		go func(n int) {
+			out, err := try(ctx, n)
+			answers <- answer{n: n, out: out, err: err}
+		}(started)
+	}
+	start()
+	next := time.NewTimer(interval)
+	defer next.Stop()
+	latest := answer{}
+	for pending > 0 || (started < tries && ctx.Err() == nil) {
+		var expired <-chan struct{}
+		if pending == 0 {
+			expired = ctx.Done() // nothing in flight: only a new try or the deadline
+		}
+		select {
+		case <-expired:
+		case <-next.C:
+			if started < tries && ctx.Err() == nil {
+				start()
+				next.Reset(due())
+			}
+		case a := <-answers:
+			pending--
+			a.tries = started
+			if a.err == nil {
+				return a
+			}
+			if a.n >= latest.n {
+				latest = a
+			}
+			if started < tries && a.n == started && ctx.Err() == nil {
+				// Failed at once (connection refused): the retry is a
+				// second observation a moment later, not the same instant.
+				next.Reset(min(retryPause, due()))
+			}
+		}
+	}
+	latest.tries = started
+	return latest
 }
 
 // failure words the last error of a target that never answered.

@@ -361,3 +361,56 @@ func TestPerTargetTimeout(t *testing.T) {
 		t.Errorf("result %+v: want unreachable within 300ms", res[0])
 	}
 }
+
+// TestSlowPeerIsReachable: a peer that answers later than one try's share
+// of the deadline, but within the deadline, is reachable. Expected-
+// unreachable rows use a short deadline; this is what keeps them honest:
+// silence, not slowness, makes "unreachable as expected".
+func TestSlowPeerIsReachable(t *testing.T) {
+	const delay = 250 * time.Millisecond
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			_, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			time.AfterFunc(delay, func() { pc.WriteTo([]byte(Banner+" slow-udp"), from) })
+		}
+	}()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				time.Sleep(delay)
+				(&server{banner: Banner + " slow-tcp", logger: nopLogger()}).echo(c)
+			}()
+		}
+	}()
+	// 3 tries in 600 ms: one try's share (200 ms) is shorter than the delay.
+	results := Run(context.Background(), []Target{
+		{ID: "udp", Kind: KindUDP, Address: "127.0.0.1", Port: port(pc.LocalAddr()), Probe: true, TimeoutMS: 600},
+		{ID: "tcp", Kind: KindTCP, Address: "127.0.0.1", Port: port(ln.Addr()), Probe: true, TimeoutMS: 600},
+	}, WithTries(3))
+	for _, r := range results {
+		if !r.Reachable || (r.Kind == KindUDP && r.RTTMS < float64(delay.Milliseconds())-50) {
+			t.Errorf("%s: reachable=%v rtt=%.1fms tries=%d error=%q, want reachable after about %v", r.ID, r.Reachable, r.RTTMS, r.Tries, r.Error, delay)
+		}
+		if !strings.HasPrefix(r.Peer, "slow-") {
+			t.Errorf("%s: peer %q, want the slow probe", r.ID, r.Peer)
+		}
+	}
+}

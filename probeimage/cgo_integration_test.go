@@ -28,7 +28,9 @@ func TestCgoBuiltOverlabIsItsOwnProbe(t *testing.T) {
 		t.Skip("no C compiler: a plain go build is static here")
 	}
 	bin := filepath.Join(t.TempDir(), "overlab")
-	build := exec.Command("go", "build", "-o", bin, "../cmd/overlab")
+	// As from the module proxy: without the probe that make build embeds
+	// (it is not committed), so that overlab is its own probe.
+	build := exec.Command("go", "build", "-overlay", withoutEmbeddedProbe(t), "-o", bin, "../cmd/overlab")
 	build.Env = append(os.Environ(), "CGO_ENABLED=1")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -80,9 +82,35 @@ func TestCgoBuiltOverlabIsItsOwnProbe(t *testing.T) {
 		}
 	}
 
-	// The image on the host is the one with the loader, not a static one.
+	// The image on the host is overlab's own with its loader, not a static one.
 	env := l.MustRun(t, 1, "docker image inspect -f '{{json .Config.Env}}' $(docker image ls -q overlab-probe | head -n1)")
 	if !strings.Contains(env, "LD_LIBRARY_PATH=") {
 		t.Errorf("the probe image's environment %s has no LD_LIBRARY_PATH: not the dynamic probe", env)
 	}
+}
+
+// withoutEmbeddedProbe writes a build overlay that hides the embedded probe.
+func withoutEmbeddedProbe(t *testing.T) string {
+	t.Helper()
+	found, err := filepath.Glob("embedded/overlab-probe-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	replace := map[string]string{}
+	for _, f := range found {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		replace[abs] = "" // deleted
+	}
+	b, err := json.Marshal(map[string]any{"Replace": replace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "overlay.json")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

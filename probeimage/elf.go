@@ -3,6 +3,8 @@ package probeimage
 import (
 	"debug/elf"
 	"fmt"
+	"io"
+	"os"
 	"runtime"
 	"strings"
 )
@@ -24,7 +26,17 @@ type BinaryInfo struct {
 
 // InspectBinary reads path's ELF headers.
 func InspectBinary(path string) (BinaryInfo, error) {
-	f, err := elf.Open(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return BinaryInfo{}, fmt.Errorf("%s is not an ELF executable: %w", path, err)
+	}
+	defer f.Close()
+	return inspectELF(f, path)
+}
+
+// inspectELF reads the ELF headers of r, which path names in messages.
+func inspectELF(r io.ReaderAt, path string) (BinaryInfo, error) {
+	f, err := elf.NewFile(r)
 	if err != nil {
 		return BinaryInfo{}, fmt.Errorf("%s is not an ELF executable: %w", path, err)
 	}
@@ -60,7 +72,7 @@ func (b BinaryInfo) CheckArch(hostArch string) error {
 		return nil
 	}
 	return fmt.Errorf("the host is %s (%s) but the probe binary %s is %s: build a matching probe with "+
-		"`GOARCH=%s CGO_ENABLED=0 go build -o overlab-%s ./cmd/overlab` and pass it with --probe-binary overlab-%s",
+		"`GOARCH=%s CGO_ENABLED=0 go build -o overlab-probe-%s ./cmd/overlab-probe` and pass it with --probe-binary overlab-probe-%s",
 		want, hostArch, b.Path, b.Arch, want, want, want)
 }
 

@@ -2,6 +2,7 @@ package probeimage
 
 import (
 	"archive/tar"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"runtime"
 	"strings"
 	"time"
 
@@ -47,15 +49,20 @@ type Image struct {
 	Hash    string // 12 hex digits of the content's SHA-256
 	Binary  BinaryInfo
 	Busybox string // "" when the image has no busybox
+	// Embedded says the binary is the dedicated probe built into overlab
+	// (`make build`), not a file.
+	Embedded bool
 	// Runtime is what a dynamically linked binary needs: its loader and
 	// libraries from this machine. Empty for a static binary.
 	Runtime []RuntimeFile
 
-	logger log.Logger
+	logger  log.Logger
+	binData []byte // the embedded probe's bytes
 }
 
 type config struct {
 	binary       string
+	noEmbedded   bool
 	busybox      string
 	busyboxGiven bool
 	logger       log.Logger
@@ -65,8 +72,12 @@ type config struct {
 // Option configures New and Ensure.
 type Option func(*config)
 
-// WithBinary uses path as the probe instead of the running overlab.
+// WithBinary uses path as the probe instead of the embedded probe or the
+// running overlab.
 func WithBinary(path string) Option { return func(c *config) { c.binary = path } }
+
+// withoutEmbedded ignores the embedded probe (tests of the fallback).
+func withoutEmbedded() Option { return func(c *config) { c.noEmbedded = true } }
 
 // WithBusybox takes busybox from path; "" builds an image without it. A
 // busybox given here must suit the binary (static, same architecture).
@@ -95,24 +106,11 @@ func New(opts ...Option) (*Image, error) {
 }
 
 func newImage(c config) (*Image, error) {
-	if c.binary == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return nil, fmt.Errorf("find the running overlab binary: %w", err)
-		}
-		c.binary = exe
-	}
-	bin, err := InspectBinary(c.binary)
+	img, err := probeBinary(c)
 	if err != nil {
 		return nil, err
 	}
-	img := &Image{Binary: bin, logger: c.logger}
-	if img.Runtime, err = bin.Runtime(); err != nil {
-		return nil, err
-	}
-	if len(img.Runtime) > 0 {
-		c.logger.V(1).Infof("probe binary %s is dynamically linked: the image carries its loader and libraries from this machine (%s)", bin.Path, runtimePaths(img.Runtime))
-	}
+	bin := img.Binary
 	if c.busybox != "" {
 		bb, err := suitableBusybox(c.busybox, bin)
 		switch {
@@ -132,6 +130,37 @@ func newImage(c config) (*Image, error) {
 	}
 	img.Hash = hex.EncodeToString(h.Sum(nil))[:12]
 	img.Ref = Repository + ":" + img.Hash
+	return img, nil
+}
+
+// probeBinary picks what runs in the probe containers: the binary given,
+// else the dedicated probe that `make build` embedded, else the running
+// overlab itself (any linking: a dynamic one brings its runtime along).
+func probeBinary(c config) (*Image, error) {
+	img := &Image{logger: c.logger}
+	var err error
+	switch data := embeddedProbe(runtime.GOARCH); {
+	case c.binary != "":
+		img.Binary, err = InspectBinary(c.binary)
+	case data != nil && !c.noEmbedded:
+		img.Binary, err = inspectELF(bytes.NewReader(data), "the embedded overlab-probe")
+		img.binData, img.Embedded = data, true
+	default:
+		exe, xerr := os.Executable()
+		if xerr != nil {
+			return nil, fmt.Errorf("find the running overlab binary: %w", xerr)
+		}
+		img.Binary, err = InspectBinary(exe)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if img.Runtime, err = img.Binary.Runtime(); err != nil {
+		return nil, err
+	}
+	if len(img.Runtime) > 0 {
+		c.logger.V(1).Infof("probe binary %s is dynamically linked: the image carries its loader and libraries from this machine (%s)", img.Binary.Path, runtimePaths(img.Runtime))
+	}
 	return img, nil
 }
 
@@ -269,7 +298,12 @@ func (img *Image) writeTar(w io.Writer, h hash.Hash) error {
 		func() error { return file("etc/group", 0o644, []byte("root:x:0:\n")) },
 		// Go's resolver and busybox both read it; files first, as on Debian.
 		func() error { return file("etc/nsswitch.conf", 0o644, []byte("hosts: files dns\n")) },
-		func() error { return copyFile("overlab", img.Binary.Path, 0o755) },
+		func() error {
+			if img.binData != nil {
+				return file("overlab", 0o755, img.binData)
+			}
+			return copyFile("overlab", img.Binary.Path, 0o755)
+		},
 	}
 	for _, d := range runtimeDirs(img.Runtime) {
 		steps = append(steps, func() error { return dir(d, 0o755) })

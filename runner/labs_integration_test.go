@@ -23,7 +23,6 @@ import (
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/local/labtest"
-	"github.com/overlab/overlab/overlay"
 	"github.com/overlab/overlab/progress"
 	"github.com/overlab/overlab/results"
 	"github.com/overlab/overlab/runner"
@@ -248,7 +247,7 @@ func assertClean(t *testing.T, c *cluster.Cluster, labName string, swarmToo bool
 			case "bridge", "host", "none", "docker_gwbridge", "ingress":
 				continue
 			}
-			if nw.Labels[overlay.LabLabel] != "" || strings.HasPrefix(nw.Name, "overlab-") || nw.Name == "my_bridge" {
+			if nw.Labels[lab.Label] != "" || strings.HasPrefix(nw.Name, "overlab-") || nw.Name == "my_bridge" {
 				t.Errorf("%s: network %s left after lab %s", n.Name(), nw.Name, labName)
 			}
 		}

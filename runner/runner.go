@@ -39,6 +39,7 @@ type Runner struct {
 	probeBinary string
 	wait        time.Duration
 	probeWait   time.Duration
+	unreachWait time.Duration
 	tries       int
 	parallel    int
 }
@@ -67,12 +68,18 @@ func WithProbePolicy(timeout time.Duration, tries int) Option {
 	return func(r *Runner) { r.probeWait, r.tries = timeout, tries }
 }
 
+// WithUnreachableTimeout sets the deadline of the probes that the lab
+// expects to be unreachable: silence for that long is their evidence, and
+// any answer within it makes them reachable (probe.Run listens until the
+// deadline on every try). 0 means the probe timeout.
+func WithUnreachableTimeout(d time.Duration) Option { return func(r *Runner) { r.unreachWait = d } }
+
 // WithParallel bounds concurrent work across hosts and containers.
 func WithParallel(n int) Option { return func(r *Runner) { r.parallel = n } }
 
 // New returns a Runner.
 func New(opts ...Option) *Runner {
-	r := &Runner{logger: log.NoOp{}, progress: progress.New(io.Discard), wait: 60 * time.Second, probeWait: 2 * time.Second, tries: 3, parallel: 16}
+	r := &Runner{logger: log.NoOp{}, progress: progress.New(io.Discard), wait: 60 * time.Second, probeWait: 2 * time.Second, unreachWait: DefaultUnreachableTimeout, tries: 3, parallel: 16}
 	for _, o := range opts {
 		o(r)
 	}
@@ -280,6 +287,11 @@ func WorkloadHosts(c *cluster.Cluster) []workload.Host {
 	return out
 }
 
+// DefaultUnreachableTimeout is the deadline of expected-unreachable probes:
+// hundreds of times a LAN's round trip (sub-millisecond on local hosts, a
+// few ms on emulated VMs), and each try listens for all of it.
+const DefaultUnreachableTimeout = 500 * time.Millisecond
+
 // UpResult says what up did.
 type UpResult struct {
 	Actions []string
@@ -293,6 +305,11 @@ type UpResult struct {
 func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host, l *lab.Lab) (UpResult, error) {
 	start := time.Now()
 	var res UpResult
+	// The probe image loads while facts are gathered and the plan is made:
+	// neither needs it, and it is the largest transfer of up.
+	imgCtx, cancelImg := context.WithCancel(ctx)
+	img := r.startImage(imgCtx, c, l)
+	defer func() { cancelImg(); img.wait() }()
 	facts, down := r.gather(ctx, c, hosts)
 	if len(down) > 0 {
 		return res, hostsError("up needs every host of the inventory", down)
@@ -327,6 +344,16 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 		}
 	}
 
+	// The swarm waits for the image. Importing it while nodes join made the
+	// stall described in README (a task "preparing" for ~30 s) more
+	// frequent on 6 hosts: 4 of 5 first ups against 1-2 of 5.
+	image, acts, err := img.wait()
+	res.Image = image
+	res.Actions = append(res.Actions, acts...)
+	if err != nil {
+		return res, err
+	}
+
 	lead := leader(c)
 	if l.NeedsSwarm() {
 		ph := r.progress.Start("swarm")
@@ -342,22 +369,12 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 	}
 
 	ph = r.progress.Start("networks")
-	acts, err := overlay.Ensure(ctx, overlay.Spec{Lab: l, Plan: plan, Hosts: overlayHosts(c, facts), Leader: max(lead, 0), UsedOn: usedOn(l, placed)})
+	acts, err = overlay.Ensure(ctx, overlay.Spec{Lab: l, Plan: plan, Hosts: overlayHosts(c, facts), Leader: max(lead, 0), UsedOn: usedOn(l, placed)})
 	for _, a := range acts {
 		ph.Infof("%s", a)
 	}
 	res.Actions = append(res.Actions, acts...)
 	ph.End(err)
-	if err != nil {
-		return res, err
-	}
-
-	// The image goes after the swarm and the networks. Importing it while
-	// nodes join made the stall described in README (a task "preparing" for
-	// ~30 s) more frequent on 6 hosts: 4 of 5 first ups against 1-2 of 5.
-	image, acts, err := r.ensureImage(ctx, c, facts, l)
-	res.Image = image
-	res.Actions = append(res.Actions, acts...)
 	if err != nil {
 		return res, err
 	}
@@ -426,14 +443,32 @@ func usedOn(l *lab.Lab, placed map[string][]string) map[string][]string {
 	return out
 }
 
-func (r *Runner) ensureImage(ctx context.Context, c *cluster.Cluster, facts map[string]*cluster.Facts, l *lab.Lab) (string, []string, error) {
-	needed := false
-	for _, w := range l.Workloads {
-		if w.Image == "" {
-			needed = true
-		}
-	}
-	if !needed {
+// imageLoad is the probe image loading into every engine in the background.
+type imageLoad struct {
+	done    chan struct{}
+	ref     string
+	actions []string
+	err     error
+}
+
+func (r *Runner) startImage(ctx context.Context, c *cluster.Cluster, l *lab.Lab) *imageLoad {
+	ld := &imageLoad{done: make(chan struct{})}
+	go func() {
+		defer close(ld.done)
+		ld.ref, ld.actions, ld.err = r.ensureImage(ctx, c, l)
+	}()
+	return ld
+}
+
+func (ld *imageLoad) wait() (string, []string, error) {
+	<-ld.done
+	return ld.ref, ld.actions, ld.err
+}
+
+// ensureImage loads the probe image where it is missing or stale, once per
+// engine, after checking each engine's architecture.
+func (r *Runner) ensureImage(ctx context.Context, c *cluster.Cluster, l *lab.Lab) (string, []string, error) {
+	if !slices.ContainsFunc(l.Workloads, func(w lab.Workload) bool { return w.Image == "" }) {
 		return "", nil, nil
 	}
 	ph := r.progress.Start("probe image")
@@ -452,13 +487,7 @@ func (r *Runner) ensureImage(ctx context.Context, c *cluster.Cluster, facts map[
 	)
 	err = c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
 		st := ph.Host(n.Name())
-		if f := facts[n.Name()]; f != nil {
-			if err := img.Binary.CheckArch(f.Arch); err != nil {
-				st.Done(err)
-				return err
-			}
-		}
-		loaded, err := img.Ensure(ctx, n.Docker())
+		loaded, err := ensureImageOn(ctx, img, n)
 		st.Done(err)
 		if loaded {
 			mu.Lock()
@@ -472,6 +501,17 @@ func (r *Runner) ensureImage(ctx context.Context, c *cluster.Cluster, facts map[
 	return img.Ref, actions, err
 }
 
+func ensureImageOn(ctx context.Context, img *probeimage.Image, n *cluster.Node) (bool, error) {
+	v, err := n.Docker().ServerVersion(ctx)
+	if err != nil {
+		return false, fmt.Errorf("docker engine: %w", err)
+	}
+	if err := img.Binary.CheckArch(v.Arch); err != nil {
+		return false, err
+	}
+	return img.Ensure(ctx, n.Docker())
+}
+
 func hostsError(what string, down map[string]error) error {
 	var result *multierror.Error
 	names := make([]string, 0, len(down))
@@ -483,6 +523,13 @@ func hostsError(what string, down map[string]error) error {
 		result = multierror.Append(result, multierror.Prefix(down[n], n+":"))
 	}
 	return fmt.Errorf("%s: %w", what, result)
+}
+
+func (r *Runner) unreachableTimeout() time.Duration {
+	if r.unreachWait <= 0 {
+		return r.probeWait
+	}
+	return min(r.probeWait, r.unreachWait)
 }
 
 // ErrNoSwarm means check found no swarm for a lab that needs one.
@@ -511,16 +558,7 @@ func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventor
 		factsDone <- gathered{f, d}
 	}()
 
-	lead := -1
-	for i, n := range c.Nodes {
-		if !n.Host.IsManager() {
-			continue
-		}
-		if info, err := n.Docker().Info(ctx); err == nil && info.Swarm.ControlAvailable {
-			lead = i
-			break
-		}
-	}
+	lead := swarm.Controller(ctx, swarm.Members(c))
 	var probes []results.Probe
 	var perr error
 	if !l.NeedsSwarm() || lead >= 0 {
@@ -537,7 +575,7 @@ func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventor
 		for _, n := range c.Nodes {
 			engines[n.Name()] = n.Docker()
 		}
-		probes, perr = check.Run(ctx, check.Spec{Lab: l, Hosts: infos, Instances: inst, Engines: engines, HostErrors: c.Down, Timeout: r.probeWait, UnreachableTimeout: min(r.probeWait, time.Second), Tries: r.tries, Parallel: r.parallel})
+		probes, perr = check.Run(ctx, check.Spec{Lab: l, Hosts: infos, Instances: inst, Engines: engines, HostErrors: c.Down, Timeout: r.probeWait, UnreachableTimeout: r.unreachableTimeout(), Tries: r.tries, Parallel: r.parallel})
 		if perr == nil {
 			check.Sort(probes)
 		}

@@ -29,11 +29,12 @@ import (
 	"github.com/overlab/overlab/workload"
 )
 
-// probeBinary builds the static overlab that becomes the probe image.
+// probeBinary builds the dedicated probe that `make build` embeds in
+// overlab, passed explicitly so that the tests do not depend on make build.
 func probeBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "overlab")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "../cmd/overlab")
+	bin := filepath.Join(t.TempDir(), "overlab-probe")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "../cmd/overlab-probe")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build overlab: %v\n%s", err, out)

@@ -1,50 +1,118 @@
 #!/usr/bin/env bash
-# Times each phase of overlab on fresh local hosts, for 3 and 6 hosts (or the
-# counts given as arguments), and prints one table. Each lab is created and
-# removed here; nothing is left behind.
+# Times overlab on fresh local hosts: each command's wall time and each of
+# its phases (from overlab's own progress lines), for 3, 6 and 10 hosts (or
+# the counts given as arguments), RUNS times each on new hosts, and prints
+# min-max ranges. Also: overlab's peak RSS during check, the largest probe
+# container's RSS, and the machine's load while it ran (the figures are only
+# as quiet as the machine). Each lab is created and removed here.
+#
+#   BENCH_RUNS=2 (runs per host count)  BENCH_STATE=/var/lib/overlab/bench
+#   BENCH_NET=192.168 (underlay N hosts: $BENCH_NET.(100+N).0/24)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=./bin/overlab
-STATE=/var/lib/overlab/bench
-counts=("${@:-3 6}")
+STATE=${BENCH_STATE:-/var/lib/overlab/bench}
+NET=${BENCH_NET:-192.168}
+RUNS=${BENCH_RUNS:-2}
+counts=("${@:-3 6 10}")
 read -r -a counts <<<"${counts[*]}"
+OUT=$(mktemp -d /tmp/overlab-bench.XXXXXX)
+trap 'rm -rf "$OUT"' EXIT
+TIME=$(command -v /usr/bin/time || true)
 
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
-declare -A T
-run() { # key, command...
+# V[key] holds every run's value, space-separated.
+declare -A V ORDER
+add() { V[$1]="${V[$1]:-} $2"; }
+
+# run KEY COMMAND...: wall time of the command, and its phases from the
+# progress lines ("HH:MM:SS.mmm ✓ probe image 2.31s (3 hosts)").
+run() {
 	local key=$1; shift
 	local s; s=$(now)
-	if ! "$@" >/tmp/overlab-bench.out 2>&1; then
-		echo "bench: $key failed:" >&2; cat /tmp/overlab-bench.out >&2; return 1
+	if ! "$@" >"$OUT/out" 2>"$OUT/err"; then
+		echo "bench: $key failed:" >&2; cat "$OUT/err" "$OUT/out" >&2; return 1
 	fi
-	T[$key]=$(secs "$s" "$(now)")
+	add "$key" "$(secs "$s" "$(now)")"
+	local cmd=${key#* }
+	while IFS=$'\t' read -r phase d; do
+		add "$key/$phase" "$d"
+		[[ "|${ORDER[$cmd]:-}|" == *"|$phase|"* ]] || ORDER[$cmd]="${ORDER[$cmd]:-}|$phase"
+	done < <(awk '
+		$2 == "✓" || $2 == "✗" {
+			sub(/ \([^)]*\)$/, ""); d = $NF; name = ""
+			for (i = 3; i < NF; i++) name = name (name ? " " : "") $i
+			if (d ~ /ms$/) { sub(/ms$/, "", d); d = d / 1000 } else if (d ~ /s$/) { sub(/s$/, "", d) } else next
+			printf "%s\t%.2f\n", name, d
+		}' "$OUT/err")
 }
 
+# probe_rss NAME: the largest RSS (MiB) of the lab's probe processes.
+probe_rss() {
+	local max=0 pid rss
+	for pid in $(grep -l "/overlab/$1/" /proc/[0-9]*/cgroup 2>/dev/null | cut -d/ -f3); do
+		grep -qa 'probe.serve' "/proc/$pid/cmdline" 2>/dev/null || continue
+		rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
+		((rss > max)) && max=$rss
+	done
+	awk -v k="$max" 'BEGIN { printf "%.1f", k / 1024 }'
+}
+
+load() { cut -d' ' -f1 /proc/loadavg; }
+
 for n in "${counts[@]}"; do
-	name="bench$n"
-	inv="$STATE/$name/inventory.yaml"
-	subnet="192.168.$((100 + n)).0/24"
-	trap '$BIN local down --state-dir $STATE --name '"$name"' -q >/dev/null 2>&1 || true' EXIT
-	run "$n local-up" $BIN local up --state-dir "$STATE" --name "$name" --hosts "$n" --subnet "$subnet" -q
-	mem=$($BIN local status --state-dir "$STATE" --name "$name" | awk 'NR>1 { sum += $5 } END { printf "%.0f", sum / (NR-1) }')
-	T["$n mem"]="$mem MiB"
-	run "$n up" $BIN up -i "$inv" -q
-	run "$n check" $BIN check -i "$inv" -q --results /tmp/overlab-bench-results
-	run "$n up-again" $BIN up -i "$inv" -q
-	run "$n down" $BIN down -i "$inv" -q
-	run "$n local-down" $BIN local down --state-dir "$STATE" --name "$name" -q
-	trap - EXIT
+	for ((r = 1; r <= RUNS; r++)); do
+		name="bench$n"
+		inv="$STATE/$name/inventory.yaml"
+		trap '$BIN local down --state-dir $STATE --name '"$name"' -q >/dev/null 2>&1 || true; rm -rf "$OUT"' EXIT
+		add "$n load" "$(load)"
+		run "$n local-up" $BIN local up --state-dir "$STATE" --name "$name" --hosts "$n" --subnet "$NET.$((100 + n)).0/24"
+		add "$n mem" "$($BIN local status --state-dir "$STATE" --name "$name" | awk 'NR>1 { sum += $5 } END { printf "%.0f", sum / (NR-1) }')"
+		run "$n up" $BIN up -i "$inv"
+		if [[ -n $TIME ]]; then
+			run "$n check" "$TIME" -f 'rss %M' -o "$OUT/rss" $BIN check -i "$inv" --results "$OUT/results"
+			add "$n rss" "$(awk '/^rss/ { printf "%.0f", $2 / 1024 }' "$OUT/rss")"
+		else
+			run "$n check" $BIN check -i "$inv" --results "$OUT/results"
+		fi
+		add "$n probe-rss" "$(probe_rss "$name")"
+		run "$n up-again" $BIN up -i "$inv"
+		run "$n down" $BIN down -i "$inv"
+		run "$n local-down" $BIN local down --state-dir "$STATE" --name "$name"
+		add "$n load" "$(load)"
+		trap 'rm -rf "$OUT"' EXIT
+	done
 done
 
-printf '%-34s' "phase (seconds)"; for n in "${counts[@]}"; do printf '%12s' "$n hosts"; done; echo
-for k in "local-up:overlab local up" "mem:memory per idle host" "up:overlab up (from nothing)" "check:overlab check" "up-again:overlab up (nothing to change)" "down:overlab down" "local-down:overlab local down"; do
-	printf '%-34s' "${k#*:}"
-	for n in "${counts[@]}"; do printf '%12s' "${T[$n ${k%%:*}]}"; done
+# range KEY: "min-max" of the runs (one value: itself), "" when none.
+range() {
+	local v=${V[$1]:-}
+	[[ -z ${v// /} ]] && return 0
+	tr ' ' '\n' <<<"$v" | awk 'NF { if (n == 0 || $1 < lo) lo = $1; if (n == 0 || $1 > hi) hi = $1; n++ }
+		END { if (lo == hi) print lo; else print lo "-" hi }'
+}
+sum() { # "a b" -> per-run sums of two keys, then their range
+	local -a a b; read -r -a a <<<"${V[$1]:-}"; read -r -a b <<<"${V[$2]:-}"
+	local i; for i in "${!a[@]}"; do awk -v x="${a[$i]}" -v y="${b[$i]:-0}" 'BEGIN { printf "%.2f\n", x + y }'; done |
+		awk '{ if (NR == 1 || $1 < lo) lo = $1; if (NR == 1 || $1 > hi) hi = $1 } END { if (lo == hi) print lo; else print lo "-" hi }'
+}
+row() { # label, key
+	printf '%-44s' "$1"
+	for n in "${counts[@]}"; do printf '%14s' "$(range "$n $2")"; done
 	echo
+}
+phases() { tr '|' '\n' <<<"${ORDER[$1]:-}"; } # a command's phases, in the order they appeared
+
+printf '%-44s' "seconds (range of $RUNS runs)"; for n in "${counts[@]}"; do printf '%14s' "$n hosts"; done; echo
+for cmd in local-up up check up-again down local-down; do
+	row "overlab $cmd" "$cmd"
+	while read -r ph; do [[ -n $ph ]] && row "  $ph" "$cmd/$ph"; done < <(phases "$cmd")
 done
-printf '%-34s' "up + check"
-for n in "${counts[@]}"; do printf '%12s' "$(awk -v a="${T[$n up]}" -v b="${T[$n check]}" 'BEGIN { printf "%.2f", a + b }')"; done
-echo
+printf '%-44s' "up + check"; for n in "${counts[@]}"; do printf '%14s' "$(sum "$n up" "$n check")"; done; echo
+row "memory per idle host (MiB, PSS)" mem
+row "overlab peak RSS during check (MiB)" rss
+row "largest probe container RSS (MiB)" probe-rss
+row "load average (1 min) before/after runs" load
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2/1048576 }' /proc/meminfo), $(uname -r), $(dockerd --version 2>/dev/null | cut -d, -f1)"

@@ -52,6 +52,30 @@ func Members(c *cluster.Cluster) []Member {
 	return out
 }
 
+// Controller returns the index of the member whose engine controls the swarm
+// (a manager that has the quorum), trying inventory managers first, or -1
+// when none does. It is the one way overlab finds the manager to ask about
+// services, tasks and nodes.
+func Controller(ctx context.Context, members []Member) int {
+	order := make([]int, 0, len(members))
+	for i, m := range members {
+		if m.Host.IsManager() {
+			order = append(order, i)
+		}
+	}
+	for i, m := range members {
+		if !m.Host.IsManager() {
+			order = append(order, i)
+		}
+	}
+	for _, i := range order {
+		if info, err := members[i].API.Info(ctx); err == nil && info.Swarm.ControlAvailable {
+			return i
+		}
+	}
+	return -1
+}
+
 type options struct {
 	logger    log.Logger
 	force     bool

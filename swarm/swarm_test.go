@@ -109,3 +109,20 @@ func TestJoinErrorsNeverCarryTokens(t *testing.T) {
 		t.Errorf("error %q lost the engine's message", err)
 	}
 }
+
+func TestControllerIsTheManagerWithTheQuorum(t *testing.T) {
+	ctl := swarm.Info{LocalNodeState: swarm.LocalNodeStateActive, ControlAvailable: true}
+	for _, tc := range []struct {
+		name    string
+		engines []*fakeEngine
+		want    int
+	}{
+		{"the manager", []*fakeEngine{{info: system.Info{Swarm: ctl}}, {}, {}}, 0},
+		{"a worker promoted outside the inventory", []*fakeEngine{{}, {}, {info: system.Info{Swarm: ctl}}}, 2},
+		{"no swarm", []*fakeEngine{{}, {}, {}}, -1},
+	} {
+		if got := Controller(context.Background(), members(tc.engines...)); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}

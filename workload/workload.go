@@ -23,7 +23,6 @@ import (
 
 	"github.com/overlab/overlab/fanout"
 	"github.com/overlab/overlab/lab"
-	"github.com/overlab/overlab/overlay"
 	swarmpkg "github.com/overlab/overlab/swarm"
 )
 
@@ -116,7 +115,7 @@ func specHash(v any) string {
 
 func (s Spec) serviceSpec(w lab.Workload) swarm.ServiceSpec {
 	grace := time.Second
-	labels := map[string]string{overlay.LabLabel: s.Lab.Name}
+	labels := lab.Labels(s.Lab.Name)
 	spec := swarm.ServiceSpec{
 		Annotations: swarm.Annotations{Name: w.Name, Labels: labels},
 		TaskTemplate: swarm.TaskSpec{
@@ -125,7 +124,7 @@ func (s Spec) serviceSpec(w lab.Workload) swarm.ServiceSpec {
 				Args:            w.Command,
 				Hostname:        "{{.Service.Name}}-{{.Node.Hostname}}",
 				StopGracePeriod: &grace,
-				Labels:          map[string]string{overlay.LabLabel: s.Lab.Name},
+				Labels:          lab.Labels(s.Lab.Name),
 			},
 			RestartPolicy: &swarm.RestartPolicy{Condition: swarm.RestartPolicyConditionAny},
 			Placement:     &swarm.Placement{Constraints: s.constraints(w)},
@@ -194,7 +193,7 @@ func (s Spec) ensureService(ctx context.Context, w lab.Workload) ([]string, erro
 		if svc.Spec.Labels[SpecLabel] == spec.Labels[SpecLabel] {
 			return nil, nil
 		}
-		if svc.Spec.Labels[overlay.LabLabel] == "" {
+		if svc.Spec.Labels[lab.Label] == "" {
 			return nil, fmt.Errorf("a service %q that overlab did not create exists: remove it with `docker service rm %s`", w.Name, w.Name)
 		}
 		// Changed: replace it (an update would keep the old tasks' networks).
@@ -327,7 +326,7 @@ func (s Spec) containerConfig(w lab.Workload, host string) (*container.Config, *
 		Image:       s.image(w),
 		Hostname:    ContainerHostname(w.Name, host),
 		Cmd:         w.Command,
-		Labels:      map[string]string{overlay.LabLabel: s.Lab.Name},
+		Labels:      lab.Labels(s.Lab.Name),
 		StopTimeout: &stop,
 	}
 	hc := &container.HostConfig{NetworkMode: "none", PortBindings: nat.PortMap{}}
@@ -387,7 +386,7 @@ func (s Spec) ensureContainers(ctx context.Context, w lab.Workload) ([]string, e
 			if c.Labels[SpecLabel] == hash && c.State == "running" {
 				return nil
 			}
-			if c.Labels[overlay.LabLabel] == "" {
+			if c.Labels[lab.Label] == "" {
 				return fmt.Errorf("a container %q that overlab did not create exists: remove it with `docker rm -f %s`", w.Name, w.Name)
 			}
 			if err := h.API.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}); err != nil {
@@ -423,24 +422,14 @@ func (s Spec) eachHost(ctx context.Context, fn func(context.Context, Host) error
 	return fanout.Each(ctx, names, func(ctx context.Context, i int) error { return fn(ctx, s.Hosts[i]) })
 }
 
-// Instance is one running container of a workload.
-type Instance struct {
-	Workload    string
-	Host        string
-	ContainerID string
-	Name        string            // container name, resolvable on user-defined networks
-	Hostname    string            // what the probe inside answers with
-	IPs         map[string]string // network name -> IPv4 address
-}
-
 // Instances finds every running instance of the lab's workloads: service
 // tasks through the manager (so a host that cannot be reached still has its
 // addresses known), containers on each reachable host. Errors per host are
 // collected; the instances found are returned with them.
-func Instances(ctx context.Context, s Spec) ([]Instance, error) {
+func Instances(ctx context.Context, s Spec) ([]lab.Instance, error) {
 	var (
 		mu     sync.Mutex
-		out    []Instance
+		out    []lab.Instance
 		result *multierror.Error
 	)
 	hasServices := false
@@ -468,7 +457,7 @@ func Instances(ctx context.Context, s Spec) ([]Instance, error) {
 					continue
 				}
 				node := nodes[t.NodeID]
-				in := Instance{Workload: w.Name, Host: node.Host, Hostname: w.Name + "-" + node.Hostname, IPs: map[string]string{}}
+				in := lab.Instance{Workload: w.Name, Host: node.Host, Hostname: w.Name + "-" + node.Hostname, IPs: map[string]string{}}
 				if t.Status.ContainerStatus != nil {
 					in.ContainerID = t.Status.ContainerStatus.ContainerID
 				}
@@ -525,12 +514,12 @@ func Instances(ctx context.Context, s Spec) ([]Instance, error) {
 			if w.Kind == lab.KindService {
 				continue
 			}
-			list, err := h.API.ContainerList(ctx, container.ListOptions{Filters: filters.NewArgs(filters.Arg("name", "^/"+w.Name+"$"), filters.Arg("label", overlay.LabLabel+"="+s.Lab.Name))})
+			list, err := h.API.ContainerList(ctx, container.ListOptions{Filters: filters.NewArgs(filters.Arg("name", "^/"+w.Name+"$"), filters.Arg("label", lab.LabelSelector(s.Lab.Name)))})
 			if err != nil {
 				return err
 			}
 			for _, c := range list {
-				in := Instance{Workload: w.Name, Host: h.Name, ContainerID: c.ID, Name: w.Name, Hostname: ContainerHostname(w.Name, h.Name), IPs: map[string]string{}}
+				in := lab.Instance{Workload: w.Name, Host: h.Name, ContainerID: c.ID, Name: w.Name, Hostname: ContainerHostname(w.Name, h.Name), IPs: map[string]string{}}
 				if c.HostConfig.NetworkMode == "host" {
 					// It answers with the host's own name, which Docker
 					// copies into the container's configuration.
@@ -574,7 +563,7 @@ func Remove(ctx context.Context, labName string, manager ServiceAPI, hosts []Hos
 		result  *multierror.Error
 	)
 	if manager != nil {
-		svcs, err := manager.ServiceList(ctx, swarm.ServiceListOptions{Filters: filters.NewArgs(filters.Arg("label", overlay.LabLabel+"="+labName))})
+		svcs, err := manager.ServiceList(ctx, swarm.ServiceListOptions{Filters: filters.NewArgs(filters.Arg("label", lab.LabelSelector(labName)))})
 		if err != nil {
 			result = multierror.Append(result, fmt.Errorf("service list: %w", err))
 		}
@@ -588,7 +577,7 @@ func Remove(ctx context.Context, labName string, manager ServiceAPI, hosts []Hos
 	}
 	s := Spec{Hosts: hosts}
 	err := s.eachHost(ctx, func(ctx context.Context, h Host) error {
-		list, err := h.API.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", overlay.LabLabel+"="+labName))})
+		list, err := h.API.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", lab.LabelSelector(labName)))})
 		if err != nil {
 			return err
 		}
