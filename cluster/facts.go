@@ -161,16 +161,21 @@ var factsTemplate string
 var factsScript = feature.Script(factsTemplate)
 
 // Facts gathers every node's facts concurrently. Facts of hosts that
-// failed part-way are kept next to the errors.
-func (c *Cluster) Facts(ctx context.Context) (map[string]*Facts, error) {
+// failed part-way are kept next to the errors. Each onHost callback hears
+// about each host as soon as its facts are in (progress, say); callbacks are
+// called one at a time.
+func (c *Cluster) Facts(ctx context.Context, onHost ...func(host string, f *Facts, err error)) (map[string]*Facts, error) {
 	var mu sync.Mutex
 	out := map[string]*Facts{}
 	err := c.Each(ctx, CollectAll, func(ctx context.Context, n *Node) error {
 		f, err := GatherFacts(ctx, n)
+		mu.Lock()
+		defer mu.Unlock()
 		if f != nil {
-			mu.Lock()
 			out[n.Name()] = f
-			mu.Unlock()
+		}
+		for _, fn := range onHost {
+			fn(n.Name(), f, err)
 		}
 		return err
 	})

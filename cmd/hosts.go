@@ -1,12 +1,10 @@
 package cmd
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -53,10 +51,7 @@ func runHosts(cmd *cobra.Command, g *Globals, o hostsOptions) error {
 	if err := output.CheckFormat(o.format, "table", "json", "yaml"); err != nil {
 		return couldNotRun(err)
 	}
-	ctx := cmd.Context()
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx := cmdContext(cmd)
 	// Unreachable hosts are in c.Down and reported in the output.
 	c, hosts, err := g.connect(ctx)
 	if c == nil {
@@ -65,18 +60,11 @@ func runHosts(cmd *cobra.Command, g *Globals, o hostsOptions) error {
 	defer c.Close()
 
 	start := time.Now()
-	var mu sync.Mutex
-	facts := map[string]*cluster.Facts{}
 	errs := map[string]error{}
-	c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
-		f, err := cluster.GatherFacts(ctx, n)
-		mu.Lock()
-		defer mu.Unlock()
-		facts[n.Name()] = f
+	facts, _ := c.Facts(ctx, func(host string, _ *cluster.Facts, err error) {
 		if err != nil {
-			errs[n.Name()] = err
+			errs[host] = err
 		}
-		return err
 	})
 	g.Logger().V(1).Infof("facts of %d hosts in %s", len(c.Nodes), time.Since(start).Round(time.Millisecond))
 

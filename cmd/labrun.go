@@ -13,8 +13,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/api/types/network"
 	"github.com/hashicorp/go-multierror"
 	"github.com/spf13/cobra"
 
@@ -22,14 +20,11 @@ import (
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/output"
-	"github.com/overlab/overlab/overlay"
 	"github.com/overlab/overlab/progress"
 	"github.com/overlab/overlab/report"
 	"github.com/overlab/overlab/results"
 	"github.com/overlab/overlab/runner"
 	"github.com/overlab/overlab/runs"
-	"github.com/overlab/overlab/swarm"
-	"github.com/overlab/overlab/workload"
 )
 
 // labFlags are shared by up, check, down, status and lab run.
@@ -348,38 +343,6 @@ func withDown(err, derr error) error {
 	return multierror.Append(err, fmt.Errorf("down: %w", derr))
 }
 
-// statusView is what `overlab status` prints.
-type statusView struct {
-	Lab      string          `json:"lab"`
-	Nodes    []statusNode    `json:"nodes"`
-	Networks []statusNetwork `json:"networks"`
-	Tasks    []statusTask    `json:"tasks"`
-	Errors   []string        `json:"errors,omitempty"`
-}
-
-type statusNode struct {
-	Host     string `json:"host"`
-	Hostname string `json:"hostname"`
-	Role     string `json:"role"`
-	State    string `json:"state"`
-	Leader   bool   `json:"leader"`
-	Addr     string `json:"addr"`
-}
-
-type statusNetwork struct {
-	Host   string `json:"host"`
-	Name   string `json:"name"`
-	Driver string `json:"driver"`
-	Scope  string `json:"scope"`
-	Subnet string `json:"subnet"`
-}
-
-type statusTask struct {
-	Workload string            `json:"workload"`
-	Host     string            `json:"host"`
-	IPs      map[string]string `json:"ips"`
-}
-
 func newStatusCommand(g *Globals) *cobra.Command {
 	f := &labFlags{}
 	c := &cobra.Command{
@@ -406,50 +369,7 @@ func runStatus(ctx context.Context, g *Globals, f *labFlags, out io.Writer) erro
 		return err
 	}
 	defer s.c.Close()
-	v := statusView{Lab: s.lab.Name, Nodes: []statusNode{}, Networks: []statusNetwork{}, Tasks: []statusTask{}}
-	for name, err := range s.c.Down {
-		v.Errors = append(v.Errors, fmt.Sprintf("%s: %v", name, err))
-	}
-	var manager workload.ServiceAPI
-	if lead := swarm.Controller(ctx, swarm.Members(s.c)); lead >= 0 {
-		n := s.c.Nodes[lead]
-		manager = n.Docker()
-		nodes, err := swarm.Nodes(ctx, n.Docker())
-		if err != nil {
-			v.Errors = append(v.Errors, fmt.Sprintf("%s: swarm nodes: %v", n.Name(), err))
-		}
-		for _, ni := range nodes {
-			v.Nodes = append(v.Nodes, statusNode{Host: ni.Host, Hostname: ni.Hostname, Role: ni.Role, State: ni.State, Leader: ni.Leader, Addr: ni.Addr})
-		}
-	}
-	sort.Slice(v.Nodes, func(a, b int) bool { return v.Nodes[a].Host < v.Nodes[b].Host })
-	for _, n := range s.c.Nodes {
-		nets, err := n.Docker().NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("label", lab.LabelSelector(s.lab.Name)))})
-		if err != nil {
-			v.Errors = append(v.Errors, fmt.Sprintf("%s: networks: %v", n.Name(), err))
-			continue
-		}
-		for _, nw := range nets {
-			sub := overlay.SubnetOf(nw)
-			st := statusNetwork{Host: n.Name(), Name: nw.Name, Driver: nw.Driver, Scope: nw.Scope}
-			if sub.IsValid() {
-				st.Subnet = sub.String()
-			}
-			if nw.ConfigOnly {
-				st.Driver = "config-only"
-			}
-			v.Networks = append(v.Networks, st)
-		}
-	}
-	placed, _ := lab.Placements(s.lab, runner.HostInfos(s.hosts))
-	inst, err := workload.Instances(ctx, workload.Spec{Lab: s.lab, Hosts: runner.WorkloadHosts(s.c), Manager: manager, Placed: placed})
-	if err != nil {
-		v.Errors = append(v.Errors, err.Error())
-	}
-	for _, in := range inst {
-		v.Tasks = append(v.Tasks, statusTask{Workload: in.Workload, Host: in.Host, IPs: in.IPs})
-	}
-	sort.Strings(v.Errors)
+	v := runner.New(runner.WithLogger(g.Logger())).Status(ctx, s.c, s.hosts, s.lab)
 	err = output.Print(out, f.format, v, func(w io.Writer) error {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintf(tw, "SWARM NODE\tHOSTNAME\tROLE\tSTATE\tADDRESS\n")

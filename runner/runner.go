@@ -111,23 +111,12 @@ func (r *Runner) gather(ctx context.Context, c *cluster.Cluster, hosts []invento
 		down[name] = err
 		steps[name].Done(err)
 	}
-	facts := map[string]*cluster.Facts{}
-	var mu sync.Mutex
-	_ = c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
-		f, err := cluster.GatherFacts(ctx, n)
-		mu.Lock()
-		defer mu.Unlock()
-		if f != nil {
-			facts[n.Name()] = f
+	facts, _ := c.Facts(ctx, func(host string, f *cluster.Facts, err error) {
+		var addrErr *cluster.AddressNotOnHostError
+		if err != nil && (f == nil || !errors.As(err, &addrErr)) {
+			down[host] = err
 		}
-		if err != nil {
-			var addrErr *cluster.AddressNotOnHostError
-			if f == nil || !errors.As(err, &addrErr) {
-				down[n.Name()] = err
-			}
-		}
-		steps[n.Name()].Done(err)
-		return err
+		steps[host].Done(err)
 	})
 	var all error
 	if len(down) > 0 {
