@@ -42,6 +42,7 @@ type Runner struct {
 	unreachWait time.Duration
 	tries       int
 	parallel    int
+	doctor      bool
 }
 
 // Option configures a Runner.
@@ -77,9 +78,13 @@ func WithUnreachableTimeout(d time.Duration) Option { return func(r *Runner) { r
 // WithParallel bounds concurrent work across hosts and containers.
 func WithParallel(n int) Option { return func(r *Runner) { r.parallel = n } }
 
+// WithDoctor runs, after a check, the doctor checks that tell apart the
+// causes of its ambiguous diagnoses (on by default).
+func WithDoctor(on bool) Option { return func(r *Runner) { r.doctor = on } }
+
 // New returns a Runner.
 func New(opts ...Option) *Runner {
-	r := &Runner{logger: log.NoOp{}, progress: progress.New(io.Discard), wait: 60 * time.Second, probeWait: 2 * time.Second, unreachWait: DefaultUnreachableTimeout, tries: 3, parallel: 16}
+	r := &Runner{logger: log.NoOp{}, progress: progress.New(io.Discard), wait: 60 * time.Second, probeWait: 2 * time.Second, unreachWait: DefaultUnreachableTimeout, tries: 3, parallel: 16, doctor: true}
 	for _, o := range opts {
 		o(r)
 	}
@@ -612,6 +617,7 @@ func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventor
 	doc.Probes = probes
 	doc.Summarize()
 	doc.Diagnoses = diagnose.Classify(doc)
+	r.doctorAmbiguous(ctx, c, hosts, doc)
 	doc.DurationMS = time.Since(start).Milliseconds()
 	if doc.Failed() {
 		r.logger.V(1).Infof("%d of %d probes not as expected", doc.Summary.Failed, doc.Summary.Total)
