@@ -48,7 +48,7 @@ test: setup-test build setup-engines
 	$(MAKE) --no-print-directory test-engine ENGINE=26.1
 
 ENGINE ?= 26.1
-test-engine:
+test-engine: build setup-engines
 	OVERLAB_TEST_ENGINE=$(ENGINE) $(GO) test -count=1 -timeout 45m $(E2E_PKGS)
 
 test-short:
