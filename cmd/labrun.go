@@ -57,7 +57,7 @@ func (f *labFlags) addCheck(c *cobra.Command) {
 	c.Flags().DurationVar(&f.probeWait, "probe-timeout", 2*time.Second, "deadline of each probe, across its tries")
 	c.Flags().DurationVar(&f.unreachWait, "unreachable-timeout", runner.DefaultUnreachableTimeout, "deadline of the probes the lab expects to be unreachable: silence this long is the evidence, any answer within it is reachability")
 	c.Flags().IntVar(&f.tries, "tries", 3, "tries per probe within its deadline, so one lost packet is not a failure")
-	output.AddFormatFlag(c.Flags(), &f.format, "table", "json")
+	output.AddFormatFlag(c.Flags(), &f.format)
 	c.Flags().StringVar(&f.jsonPath, "json", "", "also write the result document to this file")
 	addResultsFlag(c, &f.results)
 }
@@ -175,7 +175,7 @@ func newCheckCommand(g *Globals) *cobra.Command {
 }
 
 func runCheck(ctx context.Context, g *Globals, f *labFlags, out io.Writer) error {
-	if err := output.CheckFormat(f.format, "table", "json"); err != nil {
+	if err := output.CheckFormat(f.format); err != nil {
 		return couldNotRun(err)
 	}
 	s, err := g.open(ctx, f, false)
@@ -204,17 +204,20 @@ func finishCheck(g *Globals, f *labFlags, doc *results.Document, out io.Writer) 
 		}
 	}
 	var err error
-	if f.format == "json" {
+	switch {
+	case f.format == output.JSON:
 		err = doc.Encode(out)
-	} else if !g.Quiet {
+	case f.format == output.YAML:
+		err = output.WriteYAML(out, doc)
+	case !g.Quiet:
 		err = report.Terminal(out, doc, report.WithColor(report.ColorEnabled(out)))
-	} else {
+	default:
 		fmt.Fprintf(out, "%d probes: %d as expected, %d not\n", doc.Summary.Total, doc.Summary.Passed, doc.Summary.Failed)
 	}
 	if err != nil {
 		return err
 	}
-	if serr == nil && f.format != "json" {
+	if serr == nil && f.format == output.Table {
 		fmt.Fprintf(g.streams.ErrOut, "results: %s\n", run.Dir)
 	}
 	if doc.Failed() {
@@ -301,7 +304,7 @@ func newLabRunCommand(g *Globals) *cobra.Command {
 }
 
 func runLab(ctx context.Context, g *Globals, f *labFlags, out io.Writer) error {
-	if err := output.CheckFormat(f.format, "table", "json"); err != nil {
+	if err := output.CheckFormat(f.format); err != nil {
 		return couldNotRun(err)
 	}
 	s, err := g.open(ctx, f, true)
@@ -356,12 +359,12 @@ func newStatusCommand(g *Globals) *cobra.Command {
 		},
 	}
 	f.addLab(c)
-	output.AddFormatFlag(c.Flags(), &f.format, "table", "json", "yaml")
+	output.AddFormatFlag(c.Flags(), &f.format)
 	return c
 }
 
 func runStatus(ctx context.Context, g *Globals, f *labFlags, out io.Writer) error {
-	if err := output.CheckFormat(f.format, "table", "json", "yaml"); err != nil {
+	if err := output.CheckFormat(f.format); err != nil {
 		return couldNotRun(err)
 	}
 	s, err := g.open(ctx, f, false)
