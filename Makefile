@@ -10,7 +10,7 @@ export PATH := $(PATH):/usr/local/go/bin
 # The end-to-end packages, run a second time on the second engine generation.
 E2E_PKGS := ./local/... ./cluster/... ./probeimage/... ./runner/... ./cmd/...
 
-.PHONY: setup setup-test setup-engines build test test-engine test-short demo bench down clean
+.PHONY: setup setup-test setup-engines build test test-engine test-short test-vm vagrant-box demo bench down clean
 
 setup:
 	@./scripts/setup.sh
@@ -27,7 +27,13 @@ build:
 # The tests also need Chromium (the HTML report is checked in a real
 # browser) and Vagrant (the Vagrantfile is validated); setup-test adds them.
 setup-test:
-	@OVERLAB_SETUP_EXTRAS="chromium vagrant" ./scripts/setup.sh
+	@OVERLAB_SETUP_EXTRAS="chromium vagrant vm" ./scripts/setup.sh
+
+# overlab's Vagrant box for libvirt, built offline from Debian's packages
+# and cached by its inputs (first build about 3-6 min, then seconds).
+vagrant-box:
+	@OVERLAB_SETUP_EXTRAS="vm" ./scripts/setup.sh
+	./scripts/vagrant-box.sh
 
 # Docker Engine 26.1 (Debian 13's docker.io) runs from a Debian 13 root
 # filesystem, built once into /var/cache/overlab/rootfs (about 90 s).
@@ -42,7 +48,7 @@ test: setup-test build setup-engines
 	$(MAKE) --no-print-directory test-engine ENGINE=26.1
 
 ENGINE ?= 26.1
-test-engine:
+test-engine: build setup-engines
 	OVERLAB_TEST_ENGINE=$(ENGINE) $(GO) test -count=1 -timeout 45m $(E2E_PKGS)
 
 test-short:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/inventory/importer"
+	"github.com/overlab/overlab/vagrant"
 )
 
 type importVagrantOptions struct {
@@ -20,7 +21,7 @@ type importVagrantOptions struct {
 	knownHosts string
 }
 
-func newInventoryImportVagrantCommand(g *Globals) *cobra.Command {
+func newInventoryImportVagrantCommand(g *Globals, discover discoverFunc) *cobra.Command {
 	o := importVagrantOptions{}
 	c := &cobra.Command{
 		Use:   "vagrant [FILE|-]",
@@ -37,7 +38,7 @@ func newInventoryImportVagrantCommand(g *Globals) *cobra.Command {
 			if len(args) == 1 {
 				file = args[0]
 			}
-			return runImportVagrant(cmd, g, o, file)
+			return runImportVagrant(cmd, g, o, file, discover)
 		},
 	}
 	c.Flags().StringVarP(&o.output, "output", "o", "", "write the inventory to FILE instead of standard output")
@@ -47,7 +48,7 @@ func newInventoryImportVagrantCommand(g *Globals) *cobra.Command {
 	return c
 }
 
-func runImportVagrant(cmd *cobra.Command, g *Globals, o importVagrantOptions, file string) error {
+func runImportVagrant(cmd *cobra.Command, g *Globals, o importVagrantOptions, file string, discover discoverFunc) error {
 	subnet, err := netip.ParsePrefix(o.labSubnet)
 	if err != nil {
 		return couldNotRunf("--lab-subnet %q: %w", o.labSubnet, err)
@@ -68,7 +69,7 @@ func runImportVagrant(cmd *cobra.Command, g *Globals, o importVagrantOptions, fi
 	}
 	kh := o.knownHosts
 	if kh == "" {
-		kh = labKnownHosts(filepath.Dir(o.output))
+		kh = vagrant.KnownHostsIn(filepath.Dir(o.output))
 	}
 	if kh, err = filepath.Abs(kh); err != nil {
 		return err
@@ -80,7 +81,7 @@ func runImportVagrant(cmd *cobra.Command, g *Globals, o importVagrantOptions, fi
 	} else {
 		pre := vagrantPreInventory(machines, kh)
 		fmt.Fprintf(cmd.ErrOrStderr(), "asking %d VMs over SSH for their address inside %s; their host keys are trusted on first contact and recorded in %s (that file only)\n", len(machines), subnet, kh)
-		addrs, err = discoverVagrantAddresses(cmd.Context(), g, pre, subnet)
+		addrs, err = discover(cmd.Context(), g, pre, subnet)
 		if err != nil {
 			return fmt.Errorf("finding the lab addresses: %w", err)
 		}
@@ -90,11 +91,6 @@ func runImportVagrant(cmd *cobra.Command, g *Globals, o importVagrantOptions, fi
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return writeImported(cmd, g, inv, importer.VagrantHeader, o.output)
-}
-
-// labKnownHosts is the lab's own known_hosts file, in dir's .overlab/.
-func labKnownHosts(dir string) string {
-	return filepath.Join(dir, ".overlab", "known_hosts")
 }
 
 // vagrantPreInventory is what SSH needs before the lab addresses are known.

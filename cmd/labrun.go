@@ -13,8 +13,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/api/types/network"
 	"github.com/hashicorp/go-multierror"
 	"github.com/spf13/cobra"
 
@@ -23,14 +21,11 @@ import (
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/local"
 	"github.com/overlab/overlab/output"
-	"github.com/overlab/overlab/overlay"
 	"github.com/overlab/overlab/progress"
 	"github.com/overlab/overlab/report"
 	"github.com/overlab/overlab/results"
 	"github.com/overlab/overlab/runner"
 	"github.com/overlab/overlab/runs"
-	"github.com/overlab/overlab/swarm"
-	"github.com/overlab/overlab/workload"
 )
 
 // labFlags are shared by up, check, down, status and lab run.
@@ -41,6 +36,7 @@ type labFlags struct {
 	wait        time.Duration
 	probeWait   time.Duration
 	unreachWait time.Duration
+	factsTTL    time.Duration
 	tries       int
 	format      string
 	jsonPath    string
@@ -53,6 +49,7 @@ type labFlags struct {
 
 func (f *labFlags) addLab(c *cobra.Command) {
 	c.Flags().StringVar(&f.lab, "lab", lab.DefaultLab, "built-in lab name or lab file (see `overlab lab list`)")
+	c.Flags().DurationVar(&f.factsTTL, "facts-ttl", runner.DefaultFactsTTL, "reuse what each host's shell said this recently (its engine is always asked); 0: ask the shell every time")
 }
 
 // addLabUp is --lab for commands on a lab that is up: without it, the one
@@ -100,7 +97,7 @@ func (f *labFlags) addCheck(c *cobra.Command) {
 	c.Flags().DurationVar(&f.probeWait, "probe-timeout", 2*time.Second, "deadline of each probe, across its tries")
 	c.Flags().DurationVar(&f.unreachWait, "unreachable-timeout", runner.DefaultUnreachableTimeout, "deadline of the probes the lab expects to be unreachable: silence this long is the evidence, any answer within it is reachability")
 	c.Flags().IntVar(&f.tries, "tries", 3, "tries per probe within its deadline, so one lost packet is not a failure")
-	output.AddFormatFlag(c.Flags(), &f.format, "table", "json")
+	output.AddFormatFlag(c.Flags(), &f.format)
 	c.Flags().StringVar(&f.jsonPath, "json", "", "also write the result document to this file")
 	addResultsFlag(c, &f.results)
 }
@@ -120,8 +117,19 @@ func (f *labFlags) runner(g *Globals, p *progress.Progress) *runner.Runner {
 		runner.WithWait(f.wait),
 		runner.WithProbePolicy(f.probeWait, f.tries),
 		runner.WithUnreachableTimeout(f.unreachWait),
+		runner.WithFactsCache(factsCacheDir(), f.factsTTL),
 		runner.WithParallel(g.Parallel),
 	)...)
+}
+
+// factsCacheDir is where hosts' shell facts are kept between commands; ""
+// (no cache) when the user has no cache directory.
+func factsCacheDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "overlab", "facts")
 }
 
 func (g *Globals) progress() *progress.Progress {
@@ -238,7 +246,7 @@ func newCheckCommand(g *Globals) *cobra.Command {
 }
 
 func runCheck(ctx context.Context, g *Globals, f *labFlags, out io.Writer) error {
-	if err := output.CheckFormat(f.format, "table", "json"); err != nil {
+	if err := output.CheckFormat(f.format); err != nil {
 		return couldNotRun(err)
 	}
 	s, err := g.open(ctx, f, false)
@@ -267,17 +275,20 @@ func finishCheck(g *Globals, f *labFlags, doc *results.Document, out io.Writer) 
 		}
 	}
 	var err error
-	if f.format == "json" {
+	switch {
+	case f.format == output.JSON:
 		err = doc.Encode(out)
-	} else if !g.Quiet {
+	case f.format == output.YAML:
+		err = output.WriteYAML(out, doc)
+	case !g.Quiet:
 		err = report.Terminal(out, doc, report.WithColor(report.ColorEnabled(out)))
-	} else {
+	default:
 		fmt.Fprintf(out, "%d probes: %d as expected, %d not\n", doc.Summary.Total, doc.Summary.Passed, doc.Summary.Failed)
 	}
 	if err != nil {
 		return err
 	}
-	if serr == nil && f.format != "json" {
+	if serr == nil && f.format == output.Table {
 		fmt.Fprintf(g.streams.ErrOut, "results: %s\n", run.Dir)
 	}
 	if doc.Failed() {
@@ -405,7 +416,7 @@ func newLabRunCommand(g *Globals) *cobra.Command {
 }
 
 func runLab(ctx context.Context, g *Globals, f *labFlags, out io.Writer) error {
-	if err := output.CheckFormat(f.format, "table", "json"); err != nil {
+	if err := output.CheckFormat(f.format); err != nil {
 		return couldNotRun(err)
 	}
 	s, err := g.open(ctx, f, true)
@@ -447,39 +458,6 @@ func withDown(err, derr error) error {
 	return multierror.Append(err, fmt.Errorf("down: %w", derr))
 }
 
-// statusView is what `overlab status` prints.
-type statusView struct {
-	Lab      string          `json:"lab"`
-	LabsUp   []string        `json:"labs_up"`
-	Nodes    []statusNode    `json:"nodes"`
-	Networks []statusNetwork `json:"networks"`
-	Tasks    []statusTask    `json:"tasks"`
-	Errors   []string        `json:"errors,omitempty"`
-}
-
-type statusNode struct {
-	Host     string `json:"host"`
-	Hostname string `json:"hostname"`
-	Role     string `json:"role"`
-	State    string `json:"state"`
-	Leader   bool   `json:"leader"`
-	Addr     string `json:"addr"`
-}
-
-type statusNetwork struct {
-	Host   string `json:"host"`
-	Name   string `json:"name"`
-	Driver string `json:"driver"`
-	Scope  string `json:"scope"`
-	Subnet string `json:"subnet"`
-}
-
-type statusTask struct {
-	Workload string            `json:"workload"`
-	Host     string            `json:"host"`
-	IPs      map[string]string `json:"ips"`
-}
-
 func newStatusCommand(g *Globals) *cobra.Command {
 	f := &labFlags{}
 	c := &cobra.Command{
@@ -493,12 +471,12 @@ func newStatusCommand(g *Globals) *cobra.Command {
 		},
 	}
 	f.addLabUp(c)
-	output.AddFormatFlag(c.Flags(), &f.format, "table", "json", "yaml")
+	output.AddFormatFlag(c.Flags(), &f.format)
 	return c
 }
 
 func runStatus(ctx context.Context, g *Globals, f *labFlags, out io.Writer) error {
-	if err := output.CheckFormat(f.format, "table", "json", "yaml"); err != nil {
+	if err := output.CheckFormat(f.format); err != nil {
 		return couldNotRun(err)
 	}
 	s, err := g.open(ctx, f, false)
@@ -506,54 +484,7 @@ func runStatus(ctx context.Context, g *Globals, f *labFlags, out io.Writer) erro
 		return err
 	}
 	defer s.c.Close()
-	v := statusView{Lab: s.lab.Name, Nodes: []statusNode{}, Networks: []statusNetwork{}, Tasks: []statusTask{}}
-	v.LabsUp, err = runner.LabsUp(ctx, s.c)
-	if err != nil {
-		v.Errors = append(v.Errors, fmt.Sprintf("labs up: %v", err))
-	}
-	for name, err := range s.c.Down {
-		v.Errors = append(v.Errors, fmt.Sprintf("%s: %v", name, err))
-	}
-	var manager workload.ServiceAPI
-	if lead := swarm.Controller(ctx, swarm.Members(s.c)); lead >= 0 {
-		n := s.c.Nodes[lead]
-		manager = n.Docker()
-		nodes, err := swarm.Nodes(ctx, n.Docker())
-		if err != nil {
-			v.Errors = append(v.Errors, fmt.Sprintf("%s: swarm nodes: %v", n.Name(), err))
-		}
-		for _, ni := range nodes {
-			v.Nodes = append(v.Nodes, statusNode{Host: ni.Host, Hostname: ni.Hostname, Role: ni.Role, State: ni.State, Leader: ni.Leader, Addr: ni.Addr})
-		}
-	}
-	sort.Slice(v.Nodes, func(a, b int) bool { return v.Nodes[a].Host < v.Nodes[b].Host })
-	for _, n := range s.c.Nodes {
-		nets, err := n.Docker().NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("label", lab.LabelSelector(s.lab.Name)))})
-		if err != nil {
-			v.Errors = append(v.Errors, fmt.Sprintf("%s: networks: %v", n.Name(), err))
-			continue
-		}
-		for _, nw := range nets {
-			sub := overlay.SubnetOf(nw)
-			st := statusNetwork{Host: n.Name(), Name: nw.Name, Driver: nw.Driver, Scope: nw.Scope}
-			if sub.IsValid() {
-				st.Subnet = sub.String()
-			}
-			if nw.ConfigOnly {
-				st.Driver = "config-only"
-			}
-			v.Networks = append(v.Networks, st)
-		}
-	}
-	placed, _ := lab.Placements(s.lab, runner.HostInfos(s.hosts))
-	inst, err := workload.Instances(ctx, workload.Spec{Lab: s.lab, Hosts: runner.WorkloadHosts(s.c), Manager: manager, Placed: placed})
-	if err != nil {
-		v.Errors = append(v.Errors, err.Error())
-	}
-	for _, in := range inst {
-		v.Tasks = append(v.Tasks, statusTask{Workload: in.Workload, Host: in.Host, IPs: in.IPs})
-	}
-	sort.Strings(v.Errors)
+	v := runner.New(runner.WithLogger(g.Logger())).Status(ctx, s.c, s.hosts, s.lab)
 	err = output.Print(out, f.format, v, func(w io.Writer) error {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		labs := strings.Join(v.LabsUp, ", ")

@@ -45,8 +45,21 @@ func (g *Globals) Logger() log.Logger {
 	return g.logger
 }
 
+// deps are what commands reach beyond this process through, beside the
+// streams; tests pass fakes to newRoot.
+type deps struct {
+	vagrant         newVagrantProvider
+	discoverVagrant discoverFunc
+}
+
+func defaultDeps() deps {
+	return deps{vagrant: newVagrantHosts, discoverVagrant: discoverVagrantAddresses}
+}
+
 // NewRoot builds the overlab command tree.
-func NewRoot(s Streams) *cobra.Command {
+func NewRoot(s Streams) *cobra.Command { return newRoot(s, defaultDeps()) }
+
+func newRoot(s Streams, d deps) *cobra.Command {
 	g := &Globals{streams: s}
 	root := &cobra.Command{
 		Use:           "overlab",
@@ -72,8 +85,8 @@ func NewRoot(s Streams) *cobra.Command {
 	g.ConnectFlags.addFlags(pf)
 
 	root.AddCommand(
-		newInventoryCommand(g),
-		newVagrantCommand(g),
+		newInventoryCommand(g, d.discoverVagrant),
+		newVagrantCommand(g, d.vagrant),
 		newHostsCommand(g),
 		newLocalCommand(g),
 		newProbeCommand(g),
@@ -94,10 +107,12 @@ func NewRoot(s Streams) *cobra.Command {
 // Execute runs overlab with args and returns the process exit code. It is the
 // one place that prints errors, and the one place that turns Ctrl-C and
 // SIGTERM into the end of the command's context, for every command.
-func Execute(args []string, s Streams) int {
+func Execute(args []string, s Streams) int { return execute(args, s, defaultDeps()) }
+
+func execute(args []string, s Streams, d deps) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	root := NewRoot(s)
+	root := newRoot(s, d)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -113,4 +128,11 @@ func Execute(args []string, s Streams) int {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func cmdContext(cmd *cobra.Command) context.Context {
+	if ctx := cmd.Context(); ctx != nil {
+		return ctx
+	}
+	return context.Background()
 }

@@ -26,3 +26,24 @@ func TestParallelBoundsEveryFanOutThroughTheContext(t *testing.T) {
 		t.Fatalf("--parallel 0: exit %d, want 2", code)
 	}
 }
+
+// Every command that prints data offers the same three formats, table first.
+func TestEveryFormatFlagOffersTableJSONYAML(t *testing.T) {
+	var walk func(c *cobra.Command)
+	seen := 0
+	walk = func(c *cobra.Command) {
+		if f := c.Flags().Lookup("format"); f != nil {
+			seen++
+			if f.DefValue != "table" || !strings.HasPrefix(f.Usage, "output format: table|json|yaml") {
+				t.Errorf("%s --format: default %q, %q; want table|json|yaml", c.CommandPath(), f.DefValue, f.Usage)
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(NewRoot(Streams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}))
+	if seen < 10 {
+		t.Fatalf("only %d commands with --format", seen)
+	}
+}

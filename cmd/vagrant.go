@@ -1,77 +1,188 @@
 package cmd
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/overlab/overlab/execx"
+	"github.com/overlab/overlab/inventory"
+	"github.com/overlab/overlab/inventory/importer"
+	"github.com/overlab/overlab/vagrant"
 )
 
-func newVagrantCommand(g *Globals) *cobra.Command {
+// vagrantFlags are the parameters of one VM cluster.
+type vagrantFlags struct {
+	dir         string
+	nodes       int // up
+	downNodes   int // down: 0 for what up recorded
+	provider    string
+	box         string
+	output      string
+	upTimeout   time.Duration
+	keepOnError bool
+	driver      string
+}
+
+// newVagrantProvider builds the provider for one command's flags; tests
+// pass their own.
+type newVagrantProvider func(g *Globals, f *vagrantFlags) (hostProvider, error)
+
+func newVagrantCommand(g *Globals, newProvider newVagrantProvider) *cobra.Command {
+	f := &vagrantFlags{}
 	c := &cobra.Command{
 		Use:   "vagrant",
 		Short: "A real VM cluster from the repository's Vagrantfile, with its inventory",
 	}
+	c.PersistentFlags().StringVar(&f.dir, "dir", ".", "directory of the Vagrantfile")
 	c.AddCommand(
-		newVagrantUpCommand(g),
-		newVagrantDownCommand(g),
+		newVagrantUpCommand(g, f, newProvider),
+		newVagrantDownCommand(g, f, newProvider),
+		newVagrantStatusCommand(g, f, newProvider),
 	)
 	return c
 }
 
-// vagrantState is what `vagrant up` leaves for `vagrant down`: Vagrant only
-// knows the machines that the Vagrantfile defines for OVERLAB_NODES, so
-// destroying with another count would leave VMs behind.
-type vagrantState struct {
-	Nodes      int    `json:"nodes"`
-	Inventory  string `json:"inventory"`
-	KnownHosts string `json:"known_hosts"`
+func newVagrantUpCommand(g *Globals, f *vagrantFlags, newProvider newVagrantProvider) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "up",
+		Short: "Start N VMs with vagrant up and write their inventory",
+		Long: "Runs `vagrant up` in --dir (where the Vagrantfile is) with OVERLAB_NODES=N and shows its progress, then\n" +
+			"`vagrant ssh-config`, and writes an inventory: SSH as ssh-config says with the per-VM key, lab addresses\n" +
+			"192.168.56.(10+i) from the Vagrantfile's plan, node1 manager and the rest workers.\n" +
+			"With --provider libvirt it first prepares this machine: the libvirt daemons when none runs, a storage\n" +
+			"pool, isolated networks and a firewall chain that keeps the VMs from reaching anything else; the box\n" +
+			"is overlab/debian12 (make vagrant-box). Vagrant turns host-key checking off; overlab instead records\n" +
+			"each VM's host key on first contact in the lab's own known_hosts file (DIR/.overlab/known_hosts).",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cancel := signalContext(cmd.Context())
+			defer cancel()
+			p, err := newProvider(g, f)
+			if err != nil {
+				return couldNotRun(err)
+			}
+			start := time.Now()
+			out, err := p.Up(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), out)
+			g.Logger().V(0).Infof("ready in %s; next: overlab hosts -i %s", time.Since(start).Round(time.Second), out)
+			return nil
+		},
+	}
+	c.Flags().IntVar(&f.nodes, "nodes", 3, "number of VMs (1-20)")
+	c.Flags().StringVar(&f.provider, "provider", "", "Vagrant provider: libvirt or virtualbox (default: Vagrant's)")
+	c.Flags().StringVar(&f.box, "box", "", "box (default: the Vagrantfile's; overlab/debian12 with libvirt)")
+	c.Flags().StringVarP(&f.output, "output", "o", "", "inventory to write (default DIR/overlab.yaml)")
+	c.Flags().DurationVar(&f.upTimeout, "up-timeout", 30*time.Minute, "time allowed for vagrant up (box download, boot, provisioning)")
+	c.Flags().BoolVar(&f.keepOnError, "keep-on-error", false, "leave VMs that failed to come up in place, for debugging")
+	c.Flags().StringVar(&f.driver, "libvirt-driver", os.Getenv("OVERLAB_LIBVIRT_DRIVER"), "kvm or qemu (software emulation); default: kvm when the CPU offers it")
+	return c
 }
 
-func vagrantStatePath(dir string) string { return filepath.Join(dir, ".overlab", "vagrant.json") }
+func newVagrantDownCommand(g *Globals, f *vagrantFlags, newProvider newVagrantProvider) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "down",
+		Short: "Tear the lab down, destroy the VMs and everything made for them, forget their host keys",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cancel := signalContext(cmd.Context())
+			defer cancel()
+			p, err := newProvider(g, f)
+			if err != nil {
+				return couldNotRun(err)
+			}
+			return p.Down(ctx)
+		},
+	}
+	c.Flags().IntVar(&f.downNodes, "nodes", 0, "number of VMs (default: what overlab vagrant up recorded, else 3)")
+	return c
+}
 
-func readVagrantState(dir string) (*vagrantState, error) {
-	data, err := os.ReadFile(vagrantStatePath(dir))
+func newVagrantStatusCommand(g *Globals, f *vagrantFlags, newProvider newVagrantProvider) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "One line per VM: name, lab address, state",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := newProvider(g, f)
+			if err != nil {
+				return couldNotRun(err)
+			}
+			hosts, err := p.Status(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return printProviderStatus(cmd.OutOrStdout(), hosts, "the vagrant cluster")
+		},
+	}
+}
+
+// vagrantHosts binds a vagrant.Provider to one cluster.
+type vagrantHosts struct {
+	p     *vagrant.Provider
+	c     vagrant.Cluster
+	nodes int // for down: 0 means what up recorded
+}
+
+// newVagrantHosts is the real provider, wired to SSH for host keys and to
+// `overlab down` for the teardown before destroy.
+func newVagrantHosts(g *Globals, f *vagrantFlags) (hostProvider, error) {
+	dir, err := filepath.Abs(f.dir)
 	if err != nil {
 		return nil, err
 	}
-	var s vagrantState
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("%s: %w", vagrantStatePath(dir), err)
+	out := f.output
+	if out != "" {
+		if out, err = filepath.Abs(out); err != nil {
+			return nil, err
+		}
 	}
-	return &s, nil
+	p := vagrant.New(
+		vagrant.WithLogger(g.Logger()),
+		vagrant.WithProgress(g.streams.ErrOut),
+		vagrant.WithUpTimeout(f.upTimeout),
+		vagrant.WithKeepOnError(f.keepOnError),
+		vagrant.WithLibvirtDriver(f.driver),
+		vagrant.WithHostKeys(func(ctx context.Context, inv *inventory.Inventory) error {
+			return recordVagrantHostKeys(ctx, g, inv)
+		}),
+		vagrant.WithTeardown(func(ctx context.Context, inv string) error {
+			return downLabBeforeDestroy(ctx, g, inv)
+		}),
+	)
+	c := vagrant.Cluster{Dir: dir, Nodes: f.nodes, Provider: f.provider, Box: f.box, Output: out}
+	return &vagrantHosts{p: p, c: c, nodes: f.downNodes}, nil
 }
 
-// vagrantCmd runs vagrant in dir for a cluster of nodes VMs. Progress goes
-// to progress when it is not nil; otherwise stdout is returned and a failure
-// carries what vagrant printed.
-func vagrantCmd(ctx context.Context, dir string, nodes int, progress io.Writer, args ...string) ([]byte, error) {
-	path, err := exec.LookPath("vagrant")
+func (v *vagrantHosts) Up(ctx context.Context) (string, error) {
+	if err := v.c.Validate(); err != nil {
+		return "", couldNotRun(err)
+	}
+	if _, err := v.p.Up(ctx, v.c); err != nil {
+		return "", err
+	}
+	return v.c.InventoryPath(), nil
+}
+
+func (v *vagrantHosts) Down(ctx context.Context) error { return v.p.Down(ctx, v.c, v.nodes) }
+
+func (v *vagrantHosts) Inventory() string { return v.p.Inventory(v.c) }
+
+func (v *vagrantHosts) Status(ctx context.Context) ([]providerHost, error) {
+	ms, err := v.p.Status(ctx, v.c)
 	if err != nil {
-		return nil, errors.New("vagrant is not installed (Debian/Ubuntu: apt-get install vagrant, or https://developer.hashicorp.com/vagrant/install), or not on PATH")
+		return nil, err
 	}
-	c := exec.CommandContext(ctx, path, args...)
-	c.Dir = dir
-	c.Env = append(os.Environ(), "OVERLAB_NODES="+strconv.Itoa(nodes))
-	var stdout, combined bytes.Buffer
-	if progress != nil {
-		c.Stdout, c.Stderr = progress, progress
-	} else {
-		c.Stdout = io.MultiWriter(&stdout, &combined)
-		c.Stderr = &combined
+	plan := importer.VagrantPlan(len(ms))
+	hosts := make([]providerHost, 0, len(ms))
+	for _, m := range ms {
+		hosts = append(hosts, providerHost{Name: m.Name, Address: plan[m.Name], State: m.State, Up: m.Running()})
 	}
-	if err := c.Run(); err != nil {
-		return nil, execx.NewCommandError("", append([]string{"vagrant"}, args...), combined.Bytes(), err)
-	}
-	return stdout.Bytes(), nil
+	return hosts, nil
 }

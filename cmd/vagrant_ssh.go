@@ -35,8 +35,7 @@ func connectVagrantLab(ctx context.Context, g *Globals, inv *inventory.Inventory
 
 // recordVagrantHostKeys is the first contact with freshly made VMs: connect
 // once to each, so that their host keys land in the lab's known_hosts.
-// A variable so that tests of `overlab vagrant up` need no VM.
-var recordVagrantHostKeys = func(ctx context.Context, g *Globals, inv *inventory.Inventory) error {
+func recordVagrantHostKeys(ctx context.Context, g *Globals, inv *inventory.Inventory) error {
 	c, _, err := connectVagrantLab(ctx, g, inv)
 	if c != nil {
 		c.Close()
@@ -44,10 +43,12 @@ var recordVagrantHostKeys = func(ctx context.Context, g *Globals, inv *inventory
 	return err
 }
 
+// discoverFunc finds each VM's lab address inside subnet.
+type discoverFunc func(ctx context.Context, g *Globals, inv *inventory.Inventory, subnet netip.Prefix) (map[string]string, error)
+
 // discoverVagrantAddresses asks each VM for its one address inside subnet,
-// the lab address that ssh-config output does not tell. A variable so that
-// tests can answer without SSH.
-var discoverVagrantAddresses = func(ctx context.Context, g *Globals, inv *inventory.Inventory, subnet netip.Prefix) (map[string]string, error) {
+// the lab address that ssh-config output does not tell.
+func discoverVagrantAddresses(ctx context.Context, g *Globals, inv *inventory.Inventory, subnet netip.Prefix) (map[string]string, error) {
 	c, hosts, err := connectVagrantLab(ctx, g, inv)
 	if c == nil {
 		return nil, err

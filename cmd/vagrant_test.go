@@ -3,170 +3,104 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/overlab/overlab/inventory"
 )
 
-// standin puts testdata/vagrant-standin first on PATH and returns the file
-// in which it records its calls.
-func standin(t *testing.T) (callLog string) {
-	t.Helper()
-	dir, err := filepath.Abs("testdata/vagrant-standin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
-	callLog = filepath.Join(t.TempDir(), "calls")
-	t.Setenv("VAGRANT_STANDIN_LOG", callLog)
-	return callLog
-}
-
-func calls(t *testing.T, log, dir string) []string {
-	t.Helper()
-	data, err := os.ReadFile(log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Split(strings.TrimSpace(strings.ReplaceAll(string(data), dir, "$DIR")), "\n")
-}
-
 func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return runWith(t, defaultDeps(), args...)
+}
+
+func runWith(t *testing.T, d deps, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	code = Execute(args, Streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	code = execute(args, Streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, d)
 	return out.String(), errOut.String(), code
 }
 
-// labDir is a directory with a Vagrantfile, as the repository's top.
-func labDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "Vagrantfile"), []byte("# stand-in\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+// fakeHosts is a hostProvider that records what the command asked.
+type fakeHosts struct {
+	flags  vagrantFlags
+	calls  []string
+	upErr  error
+	status []providerHost
 }
 
-func TestVagrantUpDown(t *testing.T) {
-	log := standin(t)
-	dir := labDir(t)
-	var recorded *inventory.Inventory
-	old := recordVagrantHostKeys
-	recordVagrantHostKeys = func(_ context.Context, _ *Globals, inv *inventory.Inventory) error {
-		recorded = inv
-		return nil
-	}
-	t.Cleanup(func() { recordVagrantHostKeys = old })
+func (f *fakeHosts) Up(context.Context) (string, error) {
+	f.calls = append(f.calls, "up")
+	return "/lab/overlab.yaml", f.upErr
+}
+func (f *fakeHosts) Down(context.Context) error { f.calls = append(f.calls, "down"); return nil }
+func (f *fakeHosts) Status(context.Context) ([]providerHost, error) {
+	f.calls = append(f.calls, "status")
+	return f.status, nil
+}
+func (f *fakeHosts) Inventory() string { return "/lab/overlab.yaml" }
 
-	stdout, stderr, code := run(t, "vagrant", "up", "--nodes", "3", "--dir", dir)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
+func fakeVagrant(f *fakeHosts) deps {
+	d := defaultDeps()
+	d.vagrant = func(_ *Globals, fl *vagrantFlags) (hostProvider, error) {
+		f.flags = *fl
+		return f, nil
 	}
-	want := []string{"$DIR|OVERLAB_NODES=3|up", "$DIR|OVERLAB_NODES=3|ssh-config"}
-	if got := calls(t, log, dir); strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("vagrant calls:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	invPath := filepath.Join(dir, "overlab.yaml")
-	if strings.TrimSpace(stdout) != invPath {
-		t.Errorf("stdout %q, want the inventory path %s", stdout, invPath)
-	}
-	for _, frag := range []string{
-		"Bringing machine 'node1' up", // vagrant's progress is streamed
-		"wrote the inventory of 3 VMs to " + invPath,
-		"recording the VMs' host keys in " + filepath.Join(dir, ".overlab/known_hosts") + " (trusted on first contact, for this lab's file only",
-	} {
-		if !strings.Contains(stderr, frag) {
-			t.Errorf("stderr does not contain %q:\n%s", frag, stderr)
-		}
-	}
-	data, err := os.ReadFile(invPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "vagrant-up-3.yaml.golden", []byte(strings.ReplaceAll(string(data), dir, "$DIR")))
+	return d
+}
 
-	inv, err := inventory.Load(invPath)
-	if err != nil {
-		t.Fatalf("the written inventory does not load: %v", err)
+func TestVagrantCommandsWiring(t *testing.T) {
+	f := &fakeHosts{}
+	stdout, stderr, code := runWith(t, fakeVagrant(f), "vagrant", "up", "--nodes", "5", "--provider", "libvirt", "--dir", "/lab", "--libvirt-driver", "qemu")
+	if code != 0 || strings.TrimSpace(stdout) != "/lab/overlab.yaml" {
+		t.Fatalf("up: exit %d, stdout %q, stderr %s", code, stdout, stderr)
 	}
-	if recorded == nil || len(recorded.Hosts) != 3 || recorded.Defaults.KnownHosts != filepath.Join(dir, ".overlab/known_hosts") {
-		t.Errorf("host keys were recorded for %+v", recorded)
-	}
-	if inv.Hosts[0].Role != "manager" || inv.Hosts[2].Address != "192.168.56.13" || inv.Hosts[2].Port != 2201 {
-		t.Errorf("inventory: %+v", inv.Hosts)
+	if f.flags.nodes != 5 || f.flags.provider != "libvirt" || f.flags.dir != "/lab" || f.flags.driver != "qemu" || f.flags.upTimeout != 30*time.Minute {
+		t.Errorf("up flags: %+v", f.flags)
 	}
 
-	// A second up rewrites the inventory it wrote itself.
-	if _, stderr, code := run(t, "vagrant", "up", "--nodes", "3", "--dir", dir); code != 0 {
-		t.Fatalf("second up: exit %d: %s", code, stderr)
+	f = &fakeHosts{upErr: errors.New("vagrant up: boom")}
+	if _, stderr, code := runWith(t, fakeVagrant(f), "vagrant", "up"); code != 2 || !strings.Contains(stderr, "ERROR: vagrant up: boom") {
+		t.Errorf("failing up: exit %d, %s", code, stderr)
 	}
 
-	if err := os.WriteFile(filepath.Join(dir, ".overlab/known_hosts"), []byte("[127.0.0.1]:2222 ssh-ed25519 AAAA\n"), 0o644); err != nil {
-		t.Fatal(err)
+	f = &fakeHosts{}
+	if _, stderr, code := runWith(t, fakeVagrant(f), "vagrant", "down", "--nodes", "2"); code != 0 || f.flags.downNodes != 2 || strings.Join(f.calls, ",") != "down" {
+		t.Errorf("down: exit %d, %+v, %v: %s", code, f.flags, f.calls, stderr)
 	}
-	_, stderr, code = run(t, "vagrant", "down", "--dir", dir)
-	if code != 0 {
-		t.Fatalf("down: exit %d: %s", code, stderr)
-	}
-	got := calls(t, log, dir)
-	if last := got[len(got)-1]; last != "$DIR|OVERLAB_NODES=3|destroy -f" {
-		t.Errorf("down ran %q, want destroy -f for the 3 recorded nodes", last)
-	}
-	for _, p := range []string{invPath, filepath.Join(dir, ".overlab/known_hosts"), vagrantStatePath(dir)} {
-		if _, err := os.Stat(p); !os.IsNotExist(err) {
-			t.Errorf("%s still exists after down", p)
-		}
+
+	f = &fakeHosts{status: []providerHost{{Name: "node1", Address: "192.168.56.11", State: "running", Up: true}, {Name: "node2", Address: "192.168.56.12", State: "shutoff"}}}
+	stdout, stderr, code = runWith(t, fakeVagrant(f), "vagrant", "status")
+	if code != 1 || !strings.Contains(stdout, "node2  192.168.56.12  shutoff") || !strings.Contains(stderr, "1 of 2 hosts of the vagrant cluster are not up") {
+		t.Errorf("status: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 }
 
+// The real provider behind the command refuses bad input before it runs
+// anything (the vagrant package's tests drive it against a stand-in).
 func TestVagrantUpRefusals(t *testing.T) {
-	standin(t)
-	dir := labDir(t)
-
-	// Not our file: never overwrite the user's overlab.yaml.
-	user := filepath.Join(dir, "overlab.yaml")
-	if err := os.WriteFile(user, []byte("hosts: []\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := t.TempDir()
 	_, stderr, code := run(t, "vagrant", "up", "--dir", dir)
-	if code != 2 || !strings.Contains(stderr, "was not written by overlab vagrant up; pass -o FILE") {
-		t.Errorf("exit %d, stderr %s", code, stderr)
-	}
-
-	_, stderr, code = run(t, "vagrant", "up", "--dir", t.TempDir())
 	if code != 2 || !strings.Contains(stderr, "no Vagrantfile in") {
 		t.Errorf("no Vagrantfile: exit %d, stderr %s", code, stderr)
 	}
-
+	if err := os.WriteFile(filepath.Join(dir, "Vagrantfile"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	_, stderr, code = run(t, "vagrant", "up", "--nodes", "0", "--dir", dir)
 	if code != 2 || !strings.Contains(stderr, "--nodes 0: use 1 to 20") {
 		t.Errorf("--nodes 0: exit %d, stderr %s", code, stderr)
-	}
-
-	t.Setenv("VAGRANT_STANDIN_FAIL", "up")
-	_, stderr, code = run(t, "vagrant", "up", "--dir", dir, "-o", filepath.Join(dir, "lab.yaml"))
-	if code != 2 || !strings.Contains(stderr, "could not be found") || !strings.Contains(stderr, `ERROR: vagrant up: command "vagrant up" exited with code 1`) {
-		t.Errorf("failing up: exit %d, stderr %s", code, stderr)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "lab.yaml")); !os.IsNotExist(err) {
-		t.Errorf("an inventory was written although vagrant up failed")
-	}
-
-	t.Setenv("PATH", t.TempDir())
-	_, stderr, code = run(t, "vagrant", "up", "--dir", dir, "-o", filepath.Join(dir, "lab.yaml"))
-	if code != 2 || !strings.Contains(stderr, "vagrant is not installed") {
-		t.Errorf("no vagrant: exit %d, stderr %s", code, stderr)
 	}
 }
 
 func TestInventoryImportVagrant(t *testing.T) {
 	// From the plan, to standard output.
-	stdout, stderr, code := run(t, "inventory", "import", "vagrant", "testdata/vagrant-standin/ssh-config-3.out",
+	stdout, stderr, code := run(t, "inventory", "import", "vagrant", "../vagrant/testdata/vagrant-standin/ssh-config-3.out",
 		"--from-plan", "--known-hosts", "/lab/.overlab/known_hosts")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -174,16 +108,15 @@ func TestInventoryImportVagrant(t *testing.T) {
 	golden(t, "import-vagrant-plan.yaml.golden", []byte(stdout))
 
 	// Discovered over SSH (answered here without SSH), written with -o.
-	old := discoverVagrantAddresses
 	var asked []inventory.Host
 	var subnet netip.Prefix
-	discoverVagrantAddresses = func(_ context.Context, _ *Globals, inv *inventory.Inventory, s netip.Prefix) (map[string]string, error) {
+	d := defaultDeps()
+	d.discoverVagrant = func(_ context.Context, _ *Globals, inv *inventory.Inventory, s netip.Prefix) (map[string]string, error) {
 		asked, subnet = inv.Hosts, s
 		return map[string]string{"node1": "10.9.0.21", "node2": "10.9.0.22", "node3": "10.9.0.23"}, nil
 	}
-	t.Cleanup(func() { discoverVagrantAddresses = old })
 	out := filepath.Join(t.TempDir(), "lab", "inv.yaml")
-	_, stderr, code = run(t, "inventory", "import", "vagrant", "testdata/vagrant-standin/ssh-config-3.out", "-o", out, "--lab-subnet", "10.9.0.0/24")
+	_, stderr, code = runWith(t, d, "inventory", "import", "vagrant", "../vagrant/testdata/vagrant-standin/ssh-config-3.out", "-o", out, "--lab-subnet", "10.9.0.0/24")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -237,7 +170,7 @@ func TestInventoryShow(t *testing.T) {
 	if err := os.WriteFile(inv, []byte("defaults: {identity_file: id_lab}\nhosts:\n  - {name: n1, address: 10.1.2.3, role: manager}\n  - {name: n2, address: 10.1.2.4, port: 2200, user: admin}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, format := range []string{"yaml", "json"} {
+	for _, format := range []string{"table", "yaml", "json"} {
 		stdout, stderr, code := run(t, "inventory", "show", "-i", inv, "--format", format)
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)

@@ -43,6 +43,8 @@ type Runner struct {
 	tries       int
 	parallel    int
 	restarter   swarm.EngineRestarter
+	factsCache  *factsCache
+	doctor      bool
 }
 
 // Option configures a Runner.
@@ -75,6 +77,17 @@ func WithProbePolicy(timeout time.Duration, tries int) Option {
 // deadline on every try). 0 means the probe timeout.
 func WithUnreachableTimeout(d time.Duration) Option { return func(r *Runner) { r.unreachWait = d } }
 
+// WithFactsCache lets a command reuse what each host's shell said in the
+// last ttl (kept in dir), asking only its engine afresh; "" or 0 turns it off.
+func WithFactsCache(dir string, ttl time.Duration) Option {
+	return func(r *Runner) {
+		r.factsCache = nil
+		if dir != "" && ttl > 0 {
+			r.factsCache = &factsCache{dir: dir, ttl: ttl, now: time.Now}
+		}
+	}
+}
+
 // WithParallel bounds concurrent work across hosts and containers.
 func WithParallel(n int) Option { return func(r *Runner) { r.parallel = n } }
 
@@ -84,9 +97,13 @@ func WithEngineRestarter(er swarm.EngineRestarter) Option {
 	return func(r *Runner) { r.restarter = er }
 }
 
+// WithDoctor runs, after a check, the doctor checks that tell apart the
+// causes of its ambiguous diagnoses (on by default).
+func WithDoctor(on bool) Option { return func(r *Runner) { r.doctor = on } }
+
 // New returns a Runner.
 func New(opts ...Option) *Runner {
-	r := &Runner{logger: log.NoOp{}, progress: progress.New(io.Discard), wait: 60 * time.Second, probeWait: 2 * time.Second, unreachWait: DefaultUnreachableTimeout, tries: 3, parallel: 16}
+	r := &Runner{logger: log.NoOp{}, progress: progress.New(io.Discard), wait: 60 * time.Second, probeWait: 2 * time.Second, unreachWait: DefaultUnreachableTimeout, tries: 3, parallel: 16, doctor: true}
 	for _, o := range opts {
 		o(r)
 	}
@@ -118,23 +135,12 @@ func (r *Runner) gather(ctx context.Context, c *cluster.Cluster, hosts []invento
 		down[name] = err
 		steps[name].Done(err)
 	}
-	facts := map[string]*cluster.Facts{}
-	var mu sync.Mutex
-	_ = c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
-		f, err := cluster.GatherFacts(ctx, n)
-		mu.Lock()
-		defer mu.Unlock()
-		if f != nil {
-			facts[n.Name()] = f
+	facts, _ := c.FactsBy(ctx, r.gatherOne, func(host string, f *cluster.Facts, err error) {
+		var addrErr *cluster.AddressNotOnHostError
+		if err != nil && (f == nil || !errors.As(err, &addrErr)) {
+			down[host] = err
 		}
-		if err != nil {
-			var addrErr *cluster.AddressNotOnHostError
-			if f == nil || !errors.As(err, &addrErr) {
-				down[n.Name()] = err
-			}
-		}
-		steps[n.Name()].Done(err)
-		return err
+		steps[host].Done(err)
 	})
 	var all error
 	if len(down) > 0 {
@@ -142,6 +148,16 @@ func (r *Runner) gather(ctx context.Context, c *cluster.Cluster, hosts []invento
 	}
 	ph.End(all)
 	return facts, down
+}
+
+// gatherOne gathers a node's facts, reusing its recent shell facts when the
+// facts cache is on.
+func (r *Runner) gatherOne(ctx context.Context, n *cluster.Node) (*cluster.Facts, error) {
+	f, cached, err := r.factsCache.gatherFacts(ctx, n)
+	if cached {
+		r.logger.V(1).Infof("%s: host facts of the last %v reused, engine asked afresh", n.Name(), r.factsCache.ttl)
+	}
+	return f, err
 }
 
 // planInput completes the lab's address-plan input with what the hosts say.
@@ -630,6 +646,7 @@ func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventor
 	doc.Probes = probes
 	doc.Summarize()
 	doc.Diagnoses = diagnose.Classify(doc)
+	r.doctorAmbiguous(ctx, c, hosts, doc)
 	doc.DurationMS = time.Since(start).Milliseconds()
 	if doc.Failed() {
 		r.logger.V(1).Infof("%d of %d probes not as expected", doc.Summary.Failed, doc.Summary.Total)

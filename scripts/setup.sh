@@ -19,6 +19,17 @@ declare -A need=(
 declare -A extra=()
 if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *chromium* ]]; then extra[/usr/bin/chromium]=chromium; fi
 if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *vagrant* ]]; then extra[vagrant]=vagrant; fi
+# Real VMs (make vagrant-box, the VM end-to-end test): libvirt with qemu,
+# and mmdebstrap to build the box offline.
+if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *vm* ]]; then
+	extra[vagrant]=vagrant
+	extra[/usr/sbin/libvirtd]=libvirt-daemon-system
+	extra[virsh]=libvirt-clients
+	extra[qemu-system-x86_64]=qemu-system-x86
+	extra[qemu-img]=qemu-utils
+	extra[mmdebstrap]=mmdebstrap
+	extra[mkfs.ext4]=e2fsprogs
+fi
 
 missing=() missing_extra=()
 for cmd in "${!need[@]}"; do
