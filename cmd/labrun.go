@@ -44,7 +44,7 @@ type labFlags struct {
 }
 
 func (f *labFlags) addLab(c *cobra.Command) {
-	c.Flags().StringVar(&f.lab, "lab", lab.DefaultLab, "built-in lab name or lab file (see `overlab lab list`)")
+	c.Flags().StringVar(&f.lab, "lab", lab.DefaultLab, "`NAME|FILE`: a built-in lab (overlab lab list names them) or a lab file")
 }
 
 func (f *labFlags) addUp(c *cobra.Command) {
