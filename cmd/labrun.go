@@ -55,7 +55,10 @@ func (f *labFlags) addLab(c *cobra.Command) {
 // addLabUp is --lab for commands on a lab that is up: without it, the one
 // lab that is up (else the default lab).
 func (f *labFlags) addLabUp(c *cobra.Command) {
-	c.Flags().StringVar(&f.lab, "lab", "", "built-in lab name or lab file (default: the lab that is up, else "+lab.DefaultLab+")")
+	f.addLab(c)
+	fl := c.Flags().Lookup("lab")
+	f.lab, fl.DefValue = "", ""
+	fl.Usage = "`NAME|FILE`: a built-in lab (overlab lab list names them) or a lab file; default: the lab that is up, else " + lab.DefaultLab
 }
 
 // pickLab is the lab a command without --lab works on: the only lab that
