@@ -296,7 +296,11 @@ func (p *Provider) create(ctx context.Context, l Lab, lower string) ([]Host, err
 	for i := 1; i <= l.Hosts; i++ {
 		hosts = append(hosts, Host{Name: HostName(i), Address: l.HostAddr(i).String(), Netns: l.Netns(i)})
 	}
-	p.logger.V(0).Infof("lab %q: %d hosts up in %v", l.Name, l.Hosts, time.Since(start).Round(time.Millisecond))
+	engine := "this machine's engine"
+	if l.Engine.Name != "" {
+		engine = "engine " + l.Engine.Name
+	}
+	p.logger.V(0).Infof("lab %q: %d hosts up in %v (%s)", l.Name, l.Hosts, time.Since(start).Round(time.Millisecond), engine)
 	return hosts, nil
 }
 
