@@ -479,6 +479,19 @@ func (p *Provider) Down(ctx context.Context, l Lab) error {
 // unmountUnder lazily unmounts anything still mounted below dir in this
 // mount namespace (normally nothing: hosts mount in their own namespace).
 func unmountUnder(dir string) error {
+	mounts := mountsBelow(dir)
+	sort.Sort(sort.Reverse(sort.StringSlice(mounts)))
+	var result *multierror.Error
+	for _, m := range mounts {
+		if err := syscall.Unmount(m, syscall.MNT_DETACH); err != nil {
+			result = multierror.Append(result, fmt.Errorf("unmount %s: %w", m, err))
+		}
+	}
+	return result.ErrorOrNil()
+}
+
+// mountsBelow lists the mount points at or below dir in this mount namespace.
+func mountsBelow(dir string) []string {
 	b, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
 		return nil
@@ -490,14 +503,7 @@ func unmountUnder(dir string) error {
 			mounts = append(mounts, fs[4])
 		}
 	}
-	sort.Sort(sort.Reverse(sort.StringSlice(mounts)))
-	var result *multierror.Error
-	for _, m := range mounts {
-		if err := syscall.Unmount(m, syscall.MNT_DETACH); err != nil {
-			result = multierror.Append(result, fmt.Errorf("unmount %s: %w", m, err))
-		}
-	}
-	return result.ErrorOrNil()
+	return mounts
 }
 
 func globDirs(pattern string) []string {
