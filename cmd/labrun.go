@@ -35,6 +35,7 @@ type labFlags struct {
 	wait        time.Duration
 	probeWait   time.Duration
 	unreachWait time.Duration
+	factsTTL    time.Duration
 	tries       int
 	format      string
 	jsonPath    string
@@ -45,6 +46,7 @@ type labFlags struct {
 
 func (f *labFlags) addLab(c *cobra.Command) {
 	c.Flags().StringVar(&f.lab, "lab", lab.DefaultLab, "built-in lab name or lab file (see `overlab lab list`)")
+	c.Flags().DurationVar(&f.factsTTL, "facts-ttl", runner.DefaultFactsTTL, "reuse what each host's shell said this recently (its engine is always asked); 0: ask the shell every time")
 }
 
 func (f *labFlags) addUp(c *cobra.Command) {
@@ -71,8 +73,19 @@ func (f *labFlags) runner(g *Globals, p *progress.Progress) *runner.Runner {
 		runner.WithWait(f.wait),
 		runner.WithProbePolicy(f.probeWait, f.tries),
 		runner.WithUnreachableTimeout(f.unreachWait),
+		runner.WithFactsCache(factsCacheDir(), f.factsTTL),
 		runner.WithParallel(g.Parallel),
 	)
+}
+
+// factsCacheDir is where hosts' shell facts are kept between commands; ""
+// (no cache) when the user has no cache directory.
+func factsCacheDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "overlab", "facts")
 }
 
 func (g *Globals) progress() *progress.Progress {

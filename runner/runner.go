@@ -42,6 +42,7 @@ type Runner struct {
 	unreachWait time.Duration
 	tries       int
 	parallel    int
+	factsCache  *factsCache
 	doctor      bool
 }
 
@@ -74,6 +75,17 @@ func WithProbePolicy(timeout time.Duration, tries int) Option {
 // any answer within it makes them reachable (probe.Run listens until the
 // deadline on every try). 0 means the probe timeout.
 func WithUnreachableTimeout(d time.Duration) Option { return func(r *Runner) { r.unreachWait = d } }
+
+// WithFactsCache lets a command reuse what each host's shell said in the
+// last ttl (kept in dir), asking only its engine afresh; "" or 0 turns it off.
+func WithFactsCache(dir string, ttl time.Duration) Option {
+	return func(r *Runner) {
+		r.factsCache = nil
+		if dir != "" && ttl > 0 {
+			r.factsCache = &factsCache{dir: dir, ttl: ttl, now: time.Now}
+		}
+	}
+}
 
 // WithParallel bounds concurrent work across hosts and containers.
 func WithParallel(n int) Option { return func(r *Runner) { r.parallel = n } }
@@ -116,7 +128,7 @@ func (r *Runner) gather(ctx context.Context, c *cluster.Cluster, hosts []invento
 		down[name] = err
 		steps[name].Done(err)
 	}
-	facts, _ := c.Facts(ctx, func(host string, f *cluster.Facts, err error) {
+	facts, _ := c.FactsBy(ctx, r.gatherOne, func(host string, f *cluster.Facts, err error) {
 		var addrErr *cluster.AddressNotOnHostError
 		if err != nil && (f == nil || !errors.As(err, &addrErr)) {
 			down[host] = err
@@ -129,6 +141,16 @@ func (r *Runner) gather(ctx context.Context, c *cluster.Cluster, hosts []invento
 	}
 	ph.End(all)
 	return facts, down
+}
+
+// gatherOne gathers a node's facts, reusing its recent shell facts when the
+// facts cache is on.
+func (r *Runner) gatherOne(ctx context.Context, n *cluster.Node) (*cluster.Facts, error) {
+	f, cached, err := r.factsCache.gatherFacts(ctx, n)
+	if cached {
+		r.logger.V(1).Infof("%s: host facts of the last %v reused, engine asked afresh", n.Name(), r.factsCache.ttl)
+	}
+	return f, err
 }
 
 // planInput completes the lab's address-plan input with what the hosts say.
