@@ -50,10 +50,10 @@ func runInventoryShow(cmd *cobra.Command, g *Globals, o inventoryShowOptions) er
 	}
 	return output.Print(out, o.format, resolved, func(w io.Writer) error {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tADDRESS\tROLE\tSSH\tUSER\tIDENTITY\tPROXY JUMP")
+		fmt.Fprintln(tw, "NAME\tADDRESS\tROLE\tSSH\tUSER\tPROXY JUMP\tIDENTITY")
 		for _, h := range hosts {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.Name, h.Address, dashIfEmpty(h.Role),
-				h.DialHost()+":"+strconv.Itoa(h.Port), h.User, dashIfEmpty(h.IdentityFile), dashIfEmpty(h.ProxyJump))
+				h.DialHost()+":"+strconv.Itoa(h.Port), h.User, dashIfEmpty(h.ProxyJump), dashIfEmpty(h.IdentityFile))
 		}
 		if err := tw.Flush(); err != nil {
 			return err

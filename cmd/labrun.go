@@ -45,7 +45,7 @@ type labFlags struct {
 }
 
 func (f *labFlags) addLab(c *cobra.Command) {
-	c.Flags().StringVar(&f.lab, "lab", lab.DefaultLab, "built-in lab name or lab file (see `overlab lab list`)")
+	c.Flags().StringVar(&f.lab, "lab", lab.DefaultLab, "`NAME|FILE`: a built-in lab (overlab lab list names them) or a lab file")
 	c.Flags().DurationVar(&f.factsTTL, "facts-ttl", runner.DefaultFactsTTL, "reuse what each host's shell said this recently (its engine is always asked); 0: ask the shell every time")
 }
 

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -97,5 +98,37 @@ func TestRootfsCacheNeedsMmdebstrap(t *testing.T) {
 	_, err := c.Ensure(context.Background(), RootfsSpec{Suite: "trixie", Variant: "minbase"})
 	if err == nil || !strings.Contains(err.Error(), "apt-get install -y mmdebstrap") {
 		t.Fatalf("error %v: want how to install mmdebstrap", err)
+	}
+}
+
+// A killed mmdebstrap can leave the machine's directories mounted in its
+// build tree; removing the tree must not remove through them.
+func TestRemoveBuildSparesWhatIsMountedInIt(t *testing.T) {
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("needs root to mount, and CI=true forbids skipping it")
+		}
+		t.Skip("needs root to mount")
+	}
+	machine := t.TempDir() // stands for the machine's /dev
+	if err := os.WriteFile(filepath.Join(machine, "precious"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	build := filepath.Join(t.TempDir(), "trixie-abc.build")
+	if err := os.MkdirAll(filepath.Join(build, "dev"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mount(machine, filepath.Join(build, "dev"), "", syscall.MS_BIND, ""); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Unmount(filepath.Join(build, "dev"), syscall.MNT_DETACH) })
+	if err := removeBuild(build); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(build); err == nil {
+		t.Error("the build tree is still there")
+	}
+	if _, err := os.Stat(filepath.Join(machine, "precious")); err != nil {
+		t.Errorf("removing the build tree removed what was mounted in it: %v", err)
 	}
 }

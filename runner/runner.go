@@ -631,6 +631,13 @@ func (r *Runner) Down(ctx context.Context, c *cluster.Cluster, l *lab.Lab, image
 	for name, err := range c.Down {
 		result = multierror.Append(result, multierror.Prefix(err, name+":"))
 	}
+	if len(c.Nodes) == 0 {
+		// Nothing can be removed: no phase may claim it was (no ✓ before the error).
+		if result == nil {
+			return nil, errors.New("no host in the inventory, nothing removed")
+		}
+		return nil, fmt.Errorf("no host answered, nothing removed: %w", result)
+	}
 	// Faults first: a blocked gossip port or a cut link would slow or
 	// break the rest of the teardown.
 	acts, err := healFaults(ctx, c, r.progress)
