@@ -1,12 +1,9 @@
 package cmd
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -53,10 +50,7 @@ func runHosts(cmd *cobra.Command, g *Globals, o hostsOptions) error {
 	if err := output.CheckFormat(o.format, "table", "json", "yaml"); err != nil {
 		return couldNotRun(err)
 	}
-	ctx := cmd.Context()
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx := cmdContext(cmd)
 	// Unreachable hosts are in c.Down and reported in the output.
 	c, hosts, err := g.connect(ctx)
 	if c == nil {
@@ -65,31 +59,17 @@ func runHosts(cmd *cobra.Command, g *Globals, o hostsOptions) error {
 	defer c.Close()
 
 	start := time.Now()
-	var mu sync.Mutex
-	facts := map[string]*cluster.Facts{}
 	errs := map[string]error{}
-	c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
-		f, err := cluster.GatherFacts(ctx, n)
-		mu.Lock()
-		defer mu.Unlock()
-		facts[n.Name()] = f
+	facts, _ := c.Facts(ctx, func(host string, _ *cluster.Facts, err error) {
 		if err != nil {
-			errs[n.Name()] = err
+			errs[host] = err
 		}
-		return err
 	})
 	g.Logger().V(1).Infof("facts of %d hosts in %s", len(c.Nodes), time.Since(start).Round(time.Millisecond))
 
 	reports := buildHostReports(hosts, c.Down, facts, errs)
 	out := cmd.OutOrStdout()
-	switch o.format {
-	case "json":
-		err = writeHostsJSON(out, reports)
-	case "yaml":
-		err = output.WriteYAML(out, reports)
-	default:
-		err = writeHostsTable(out, reports)
-	}
+	err = printHosts(out, o.format, reports)
 	if err != nil {
 		return err
 	}
@@ -122,12 +102,13 @@ func buildHostReports(hosts []inventory.Host, down map[string]error, facts map[s
 	return out
 }
 
-func writeHostsJSON(w io.Writer, reports []hostReport) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(struct {
+// printHosts prints the reports; JSON and YAML print the same document,
+// {hosts: [...]}.
+func printHosts(w io.Writer, format string, reports []hostReport) error {
+	view := struct {
 		Hosts []hostReport `json:"hosts"`
-	}{reports})
+	}{reports}
+	return output.Print(w, format, view, func(w io.Writer) error { return writeHostsTable(w, reports) })
 }
 
 func writeHostsTable(w io.Writer, reports []hostReport) error {

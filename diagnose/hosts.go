@@ -100,7 +100,7 @@ func (c *classifier) hostDiagnosis(x string, peers []string, os []obs) results.D
 	for _, o := range os {
 		onlyOverlay = onlyOverlay && o.isOverlay()
 	}
-	big := onlyKinds(os, results.KindTCP, results.KindHTTP)
+	big := onlyKinds(os, results.KindTCP, results.KindUDP, results.KindHTTP)
 	switch {
 	case onlyKinds(os, results.KindDNS):
 		d.Pattern = DNS
@@ -126,6 +126,12 @@ func (c *classifier) hostDiagnosis(x string, peers []string, os []obs) results.D
 		d.Cause = fmt.Sprintf("%s cannot receive VXLAN (4789/udp) from the other hosts, or cannot send it: its overlay data path fails while names still resolve (gossip on 7946 works)", x)
 		d.Fix = fmt.Sprintf("open UDP 4789 between %s and the other lab hosts (firewall or cloud security group)", x)
 		d.Doctor = []string{DoctorPorts}
+		if !passOther {
+			// Right after a cut, names resolve too (gossip has not noticed
+			// yet); only another network's probes would tell the two apart.
+			d.Cause += fmt.Sprintf("; or %s's whole lab link is cut, which the lab has no other network to tell apart", x)
+			d.Ambiguous, d.Doctor = true, []string{DoctorPorts, DoctorLabAddr}
+		}
 	case onlyOverlay && passOther:
 		d.Pattern = OverlayHost
 		d.Cause = fmt.Sprintf("%s fails only on overlay networks while its other networks work: 4789/udp (VXLAN) or 7946/tcp+udp (gossip) is blocked between %s and the others", x, x)

@@ -52,14 +52,14 @@ func (c *classifier) dnsOnly() {
 	}
 }
 
-// mtuPairs names TCP failures where ICMP passes between the same endpoints.
+// mtuPairs names TCP and UDP failures (their probes are 1400 bytes) where ICMP passes between the same endpoints.
 func (c *classifier) mtuPairs() {
 	icmpOK := map[[3]string]bool{}
 	for _, o := range c.all(func(o obs) bool { return o.Kind == results.KindICMP && o.OK }) {
 		icmpOK[[3]string{o.Network, o.From, o.To}] = true
 	}
 	os := c.remaining(func(o obs) bool {
-		return (o.Kind == results.KindTCP || o.Kind == results.KindHTTP) && icmpOK[[3]string{o.Network, o.From, o.To}]
+		return (o.Kind == results.KindTCP || o.Kind == results.KindUDP || o.Kind == results.KindHTTP) && icmpOK[[3]string{o.Network, o.From, o.To}]
 	})
 	if len(os) == 0 {
 		return
@@ -71,7 +71,7 @@ func (c *classifier) mtuPairs() {
 	}
 	c.add(results.Diagnosis{
 		Pattern: MTU, Networks: networksOf(os), Hosts: sortedKeys(tos),
-		Cause:     "ping passes but TCP does not between the same containers: packets above some size are dropped (an MTU smaller on the path than on the network; an overlay adds 50 bytes of VXLAN), or a firewall that lets ICMP through",
+		Cause:     "ping passes but TCP or UDP (1400-byte probes) does not between the same containers: packets above some size are dropped (an MTU smaller on the path than on the network; an overlay adds 50 bytes of VXLAN), or a firewall that lets ICMP through",
 		Evidence:  sample(os, 3),
 		Fix:       "give every host's lab interface the same MTU, or set the network's com.docker.network.driver.mtu 50 below the smallest",
 		Ambiguous: true, Doctor: []string{DoctorMTU, DoctorPorts},

@@ -71,7 +71,7 @@ func featureResults(host string, fs cluster.Features) []Result {
 // hostChecks: clock skew against the first manager and the FORWARD policy,
 // in one round trip per host.
 func hostChecks(ctx context.Context, cfg *config, ts []*target) []Result {
-	if !cfg.wants(CheckClock) && !cfg.wants(CheckForward) {
+	if !cfg.wants(CheckClock) && !cfg.wants(CheckForward) && !cfg.wants(CheckFirewall) {
 		return nil
 	}
 	type sample struct {
@@ -85,7 +85,7 @@ func hostChecks(ctx context.Context, cfg *config, ts []*target) []Result {
 	for i, t := range ts {
 		names[i] = t.Name
 	}
-	script := hostcmd.Root(`date +%s%N; iptables -w 5 -S FORWARD 2>&1 | head -1; iptables -w 5 -S DOCKER-USER >/dev/null 2>&1 && echo docker-chains`)
+	script := hostcmd.Root(`date +%s%N; iptables -w 5 -S FORWARD 2>&1 | head -1; iptables -w 5 -S DOCKER-USER >/dev/null 2>&1 && echo docker-chains; iptables -w 5 -S 2>/dev/null | grep -E -- '-j (DROP|REJECT)'`)
 	_ = fanout.Each(ctx, names, func(ctx context.Context, i int) error {
 		t0 := time.Now()
 		out, err := ts[i].node.Run(ctx, script)
@@ -117,6 +117,9 @@ func hostChecks(ctx context.Context, cfg *config, ts []*target) []Result {
 		}
 		if cfg.wants(CheckForward) && s.err == nil {
 			out = append(out, forwardResult(t.Name, s.forward))
+		}
+		if cfg.wants(CheckFirewall) && s.err == nil && t.facts != nil {
+			out = append(out, firewallResults(t.Name, t.facts.UnderlayIface, s.forward)...)
 		}
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -16,6 +17,10 @@ const vxlanOverhead = 50
 
 // echoPort is a UDP port with doctor's own listener on t, or 0.
 func echoPort(lis map[port]listener) int {
+	if l := lis[mtuPort]; l.up {
+		n, _ := strconv.Atoi(l.why)
+		return n
+	}
 	for _, p := range ports {
 		if p.proto == "udp" && lis[p].up {
 			return p.num

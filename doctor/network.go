@@ -30,6 +30,9 @@ var ports = []port{
 	{4789, "udp", false, "VXLAN (overlay data)"},
 }
 
+// mtuPort keys the extra UDP echo for the path MTU; its number is in why.
+var mtuPort = port{num: 0, proto: "udp", what: "path MTU echo"}
+
 func (p port) String() string { return fmt.Sprintf("%d/%s", p.num, p.proto) }
 
 // listener is what a target host says about one of its ports.
@@ -141,6 +144,13 @@ func (n *netRun) start(ctx context.Context, bin string) error {
 		m := map[port]listener{}
 		for _, l := range lines[1:] {
 			spec, rest, _ := strings.Cut(l, " ")
+			if spec == "mtu" {
+				if _, p, ok := strings.Cut(rest, ":"); ok {
+					n, _ := strconv.Atoi(p)
+					m[mtuPort] = listener{up: n > 0, why: strconv.Itoa(n)}
+				}
+				continue
+			}
 			for _, p := range ports {
 				if p.String() == spec {
 					state, why, _ := strings.Cut(rest, " ")
@@ -171,7 +181,11 @@ T=; command -v timeout >/dev/null && T='timeout 300'
 		fmt.Fprintf(&b, "$T ./overlab probe serve --listen %s --tcp-port %d --udp-port %d --http-port -1 </dev/null >l-%d-%s.log 2>&1 &\necho $! > l-%d-%s.pid\n",
 			addr, tcp, udp, p.num, p.proto, p.num, p.proto)
 	}
+	// The path MTU needs a UDP echo even where the engine holds 7946 and
+	// 4789: one more on a port the kernel picks.
+	fmt.Fprintf(&b, "$T ./overlab probe serve --listen %s --tcp-port -1 --udp-port 0 --http-port -1 </dev/null >l-mtu.log 2>&1 &\necho $! > l-mtu.pid\n", addr)
 	b.WriteString("sleep 0.5\n")
+	b.WriteString("echo \"mtu $(grep -o 'udp [0-9.]*:[0-9]*' l-mtu.log | head -n 1)\"\n")
 	for _, p := range ports {
 		fmt.Fprintf(&b, "if kill -0 $(cat l-%[1]d-%[2]s.pid) 2>/dev/null; then echo '%[1]d/%[2]s up'; else echo \"%[1]d/%[2]s down $(tail -n 1 l-%[1]d-%[2]s.log)\"; fi\n", p.num, p.proto)
 	}

@@ -17,6 +17,7 @@ const (
 	CheckForward  = "forward-policy"
 	CheckAddrPlan = "address-space"
 	CheckSSH      = "ssh"
+	CheckFirewall = "firewall"
 )
 
 // Statuses of a check.
@@ -57,7 +58,9 @@ type Report struct {
 	// the ⚠ lines, limits worth knowing.
 	Problems []string `json:"problems"`
 	Warnings []string `json:"warnings"`
-	Summary  Summary  `json:"summary"`
+	// NotChecked are the checks that could not run, with why.
+	NotChecked []string `json:"not_checked"`
+	Summary    Summary  `json:"summary"`
 }
 
 // Summary counts results by status.
@@ -127,11 +130,14 @@ func (r *Report) finish() {
 			g.res.Host += ", " + x.Host
 		}
 	}
-	r.Problems, r.Warnings = []string{}, []string{}
+	r.Problems, r.Warnings, r.NotChecked = []string{}, []string{}, []string{}
 	for _, g := range groups {
-		if g.res.Status == Warning {
+		switch g.res.Status {
+		case Warning:
 			r.Warnings = append(r.Warnings, g.res.line(g.froms))
-		} else {
+		case Error:
+			r.NotChecked = append(r.NotChecked, g.res.line(g.froms))
+		default:
 			r.Problems = append(r.Problems, g.res.line(g.froms))
 		}
 	}
@@ -146,7 +152,7 @@ func (x Result) line(froms []string) string {
 	if x.State != "" && x.State != x.Detail {
 		s += " " + x.State
 	}
-	if x.Detail != "" && len(froms) <= 1 {
+	if x.Detail != "" && (len(froms) <= 1 || x.Status == Error) {
 		s += " (" + x.Detail + ")"
 	}
 	if x.Fix != "" {

@@ -85,6 +85,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 			fmt.Fprintf(w, "  ✗ %s\n", p)
 		}
 	}
+	if len(r.NotChecked) > 0 {
+		fmt.Fprintf(w, "\nNot checked\n")
+		for _, l := range r.NotChecked {
+			fmt.Fprintf(w, "  ? %s\n", l)
+		}
+	}
 	if len(r.Warnings) > 0 {
 		fmt.Fprintf(w, "\nWarnings\n")
 		for _, l := range r.Warnings {

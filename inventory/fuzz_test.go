@@ -30,10 +30,9 @@ func FuzzLoad(f *testing.F) {
 	}
 	f.Add([]byte("hosts: [{name: a, address: 1.2.3.4, labels: {x: [1]}}]"))
 	f.Add([]byte("{\"hosts\": null, \"defaults\": []}"))
-	noEnv := func(string) (string, bool) { return "", false }
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, format := range []string{"yaml", "json", "toml"} {
-			inv, err := decode(data, format, noEnv)
+			inv, err := decode(data, format)
 			if err != nil {
 				continue
 			}

@@ -2,15 +2,16 @@ package inventory
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
+	"regexp"
 	"strconv"
 	"strings"
 
-	"github.com/go-viper/mapstructure/v2"
 	"github.com/pelletier/go-toml/v2"
 	"github.com/spf13/viper"
 	"gopkg.in/yaml.v3"
@@ -21,18 +22,21 @@ import (
 const EnvPrefix = "OVERLAB_"
 
 // Load reads the inventory at path: YAML, or JSON/TOML by extension. Unknown
-// keys are errors naming their path (hosts[1].adress). Environment variables
-// OVERLAB_USER, OVERLAB_PORT, OVERLAB_IDENTITY_FILE, OVERLAB_KNOWN_HOSTS and
-// OVERLAB_DOCKER_SOCKET override the defaults section. Load does not
-// validate: call Validate.
+// keys are errors naming their path and line (hosts[1].adress, line 7).
+// Environment variables OVERLAB_USER, OVERLAB_PORT, OVERLAB_IDENTITY_FILE,
+// OVERLAB_KNOWN_HOSTS and OVERLAB_DOCKER_SOCKET override the defaults
+// section. Load does not validate: call Validate.
 func Load(path string) (*Inventory, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading inventory: %w", err)
 	}
-	inv, err := decode(data, formatOf(path), os.LookupEnv)
+	inv, err := decode(data, formatOf(path))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := applyEnv(&inv.Defaults, envFromViper()); err != nil {
+		return nil, err
 	}
 	inv.Source = path
 	return inv, nil
@@ -51,151 +55,239 @@ func formatOf(path string) string {
 	}
 }
 
-// decode is Load without the file system, so that tests and the fuzz target
-// can drive it. lookupEnv is os.LookupEnv outside tests.
-func decode(data []byte, format string, lookupEnv func(string) (string, bool)) (*Inventory, error) {
-	// Viper folds keys to lower case, which would silently accept "Name:" and
-	// rewrite label keys; reject upper-case keys on the raw document first.
-	raw, err := rawDocument(data, format)
+// decode parses data into a document tree, checks every key and scalar
+// against the Inventory type (strict: unknown keys, upper-case keys and
+// wrong types are errors with their path), then decodes the tree.
+func decode(data []byte, format string) (*Inventory, error) {
+	root, err := parse(data, format)
 	if err != nil {
-		return nil, fmt.Errorf("parsing %s: %w", format, err)
-	}
-	if err := checkKeyCase(raw, ""); err != nil {
 		return nil, err
 	}
-
-	// A delimiter that cannot occur in keys: label keys such as
-	// com.example.zone must stay one key.
-	v := viper.NewWithOptions(viper.KeyDelimiter("::"))
-	v.SetConfigType(format)
-	if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
-		return nil, fmt.Errorf("parsing %s: %w", format, err)
-	}
-	for _, key := range envKeys {
-		if val, ok := lookupEnv(EnvPrefix + strings.ToUpper(key)); ok {
-			v.Set("defaults::"+key, val)
-		}
-	}
-
 	var inv Inventory
-	var md mapstructure.Metadata
-	err = v.Unmarshal(&inv, func(c *mapstructure.DecoderConfig) {
-		c.Metadata = &md
-		c.ErrorUnused = false // reported below, with paths and the known keys
-		c.WeaklyTypedInput = false
-		c.DecodeHook = stringToInt // OVERLAB_PORT is a string
-	})
-	if err != nil {
-		return nil, fmt.Errorf("decoding: %w", err)
+	if root == nil {
+		return &inv, nil
 	}
-	if len(md.Unused) > 0 {
-		return nil, unknownKeysError(md.Unused)
+	if err := check(root, reflect.TypeOf(inv), ""); err != nil {
+		return nil, err
+	}
+	if err := root.Decode(&inv); err != nil {
+		return nil, fmt.Errorf("decoding: %w", err)
 	}
 	return &inv, nil
 }
 
-// stringToInt lets a quoted number or an environment variable fill an int,
-// with an error that quotes what it got.
-func stringToInt(from, to reflect.Type, data any) (any, error) {
-	if from.Kind() != reflect.String || to.Kind() != reflect.Int {
-		return data, nil
+// parse returns the document's tree (nil for an empty document). YAML keeps
+// its line numbers; TOML is converted and has none.
+func parse(data []byte, format string) (*yaml.Node, error) {
+	var doc yaml.Node
+	if format == "toml" {
+		var raw map[string]any
+		if err := toml.Unmarshal(data, &raw); err != nil {
+			return nil, fmt.Errorf("parsing toml: %w", err)
+		}
+		if err := doc.Encode(raw); err != nil {
+			return nil, fmt.Errorf("parsing toml: %w", err)
+		}
+		return &doc, nil
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(data.(string)))
-	if err != nil {
-		return nil, fmt.Errorf("%q is not a number", data)
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("parsing %s: %s", format, syntaxError(data, err))
 	}
-	return n, nil
+	if len(doc.Content) == 0 {
+		return nil, nil
+	}
+	return doc.Content[0], nil
 }
 
-// envKeys are the defaults keys that an OVERLAB_ variable may override.
-var envKeys = []string{"user", "port", "identity_file", "known_hosts", "docker_socket"}
+// yamlLine is yaml.v3's "line N: message".
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-func rawDocument(data []byte, format string) (any, error) {
-	var raw any
-	var err error
-	switch format {
-	case "toml":
-		err = toml.Unmarshal(data, &raw)
-	default: // YAML is a superset of JSON
-		err = yaml.Unmarshal(data, &raw)
+// syntaxError names the line where the document stops parsing. yaml.v3 names
+// the line where the enclosing block starts (a list's first item, often
+// lines above the mistake): the first prefix of the document that fails
+// with the same message ends on the line at fault.
+func syntaxError(data []byte, err error) string {
+	m := yamlLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		return strings.TrimPrefix(err.Error(), "yaml: ")
 	}
-	return raw, err
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	for n := 1; n <= len(lines) && n <= 5000; n++ {
+		var doc yaml.Node
+		perr := yaml.Unmarshal(bytes.Join(lines[:n], nil), &doc)
+		if pm := yamlLine.FindStringSubmatch(fmt.Sprint(perr)); pm != nil && pm[2] == m[2] {
+			return fmt.Sprintf("line %d: %s", n, m[2])
+		}
+	}
+	return "line " + m[1] + ": " + m[2]
 }
 
-func checkKeyCase(node any, path string) error {
-	switch n := node.(type) {
-	case map[string]any:
-		for _, k := range sortedKeys(n) {
-			p := joinPath(path, k)
-			if k != strings.ToLower(k) {
-				return fmt.Errorf("key %s: keys are lower case (write %q)", p, strings.ToLower(k))
+// check walks n against type t. path is where n sits (hosts[1].labels).
+func check(n *yaml.Node, t reflect.Type, path string) error {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return at(n, "%s: want a mapping of %s", orTop(path), strings.Join(knownKeys(t), ", "))
+		}
+		fields := fieldsByKey(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if err := lowerCase(k, path); err != nil {
+				return err
 			}
-			if err := checkKeyCase(n[k], p); err != nil {
+			f, ok := fields[k.Value]
+			if !ok {
+				return at(k, "unknown key %s (allowed there: %s)", join(path, k.Value), strings.Join(knownKeys(t), ", "))
+			}
+			if err := check(v, f.Type, join(path, k.Value)); err != nil {
 				return err
 			}
 		}
-	case map[any]any:
-		for k, v := range n {
-			ks := fmt.Sprint(k)
-			if ks != strings.ToLower(ks) {
-				return fmt.Errorf("key %s: keys are lower case (write %q)", joinPath(path, ks), strings.ToLower(ks))
-			}
-			if err := checkKeyCase(v, joinPath(path, ks)); err != nil {
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			return at(n, "%s: want a list", path)
+		}
+		for i, item := range n.Content {
+			if err := check(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
 				return err
 			}
 		}
-	case []any:
-		for i, v := range n {
-			if err := checkKeyCase(v, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			return at(n, "%s: want a mapping", path)
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if err := lowerCase(n.Content[i], path); err != nil {
 				return err
 			}
+			if err := check(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value)); err != nil {
+				return err
+			}
+		}
+	case reflect.Int:
+		if n.Kind != yaml.ScalarNode {
+			return at(n, "%s: want a number", path)
+		}
+		if _, err := strconv.Atoi(n.Value); err != nil {
+			return at(n, "%s: %q is not a number", path, n.Value)
+		}
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			return at(n, "%s: want a string", path)
 		}
 	}
 	return nil
 }
 
-func joinPath(path, key string) string {
+// lowerCase refuses upper-case keys: a YAML key "Name" would otherwise be
+// a near miss that some tools accept and others do not.
+func lowerCase(k *yaml.Node, path string) error {
+	if k.Value != strings.ToLower(k.Value) {
+		return at(k, "key %s: keys are lower case (write %q)", join(path, k.Value), strings.ToLower(k.Value))
+	}
+	return nil
+}
+
+// at is an error at n's line, when the document has lines.
+func at(n *yaml.Node, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	if n.Line > 0 {
+		return fmt.Errorf("line %d: %s", n.Line, msg)
+	}
+	return errors.New(msg)
+}
+
+func join(path, key string) string {
 	if path == "" {
 		return key
 	}
 	return path + "." + key
 }
 
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+func orTop(path string) string {
+	if path == "" {
+		return "the inventory"
 	}
-	sort.Strings(keys)
-	return keys
+	return path
 }
 
-// unknownKeysError names every unknown key and what is allowed where it sits.
-func unknownKeysError(unused []string) error {
-	sort.Strings(unused)
-	msgs := make([]string, 0, len(unused))
-	for _, key := range unused {
-		var known []string
-		switch {
-		case strings.HasPrefix(key, "hosts["):
-			known = knownKeys(reflect.TypeOf(Host{}))
-		case strings.HasPrefix(key, "defaults."):
-			known = knownKeys(reflect.TypeOf(Defaults{}))
-		default:
-			known = knownKeys(reflect.TypeOf(Inventory{}))
+// fieldsByKey maps each decoded key of struct t to its field.
+func fieldsByKey(t reflect.Type) map[string]reflect.StructField {
+	out := map[string]reflect.StructField{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if key := yamlKey(f); key != "" {
+			out[key] = f
 		}
-		msgs = append(msgs, fmt.Sprintf("unknown key %s (allowed there: %s)", key, strings.Join(known, ", ")))
 	}
-	return fmt.Errorf("%s", strings.Join(msgs, "; "))
+	return out
 }
 
 func knownKeys(t reflect.Type) []string {
 	var keys []string
 	for i := 0; i < t.NumField(); i++ {
-		tag := t.Field(i).Tag.Get("mapstructure")
-		if tag != "" && tag != "-" {
-			keys = append(keys, tag)
+		if key := yamlKey(t.Field(i)); key != "" {
+			keys = append(keys, key)
 		}
 	}
 	return keys
+}
+
+func yamlKey(f reflect.StructField) string {
+	key, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+	if key == "-" || !f.IsExported() {
+		return ""
+	}
+	return key
+}
+
+// envKeys are the defaults keys that an OVERLAB_ variable may override.
+var envKeys = []string{"user", "port", "identity_file", "known_hosts", "docker_socket"}
+
+// envFromViper looks the OVERLAB_ variables up through viper, which owns the
+// naming rule (prefix, upper case).
+func envFromViper() func(key string) (string, bool) {
+	v := viper.New()
+	v.SetEnvPrefix(strings.TrimSuffix(EnvPrefix, "_"))
+	for _, k := range envKeys {
+		_ = v.BindEnv(k)
+	}
+	return func(key string) (string, bool) {
+		if !v.IsSet(key) {
+			return "", false
+		}
+		return v.GetString(key), true
+	}
+}
+
+// applyEnv overrides d with the variables that are set; a bad value is
+// blamed on its variable, not on the file.
+func applyEnv(d *Defaults, lookup func(key string) (string, bool)) error {
+	set := map[string]*string{"user": &d.User, "identity_file": &d.IdentityFile, "known_hosts": &d.KnownHosts, "docker_socket": &d.DockerSocket}
+	for _, k := range envKeys {
+		val, ok := lookup(k)
+		if !ok {
+			continue
+		}
+		if k == "port" {
+			p, err := strconv.Atoi(strings.TrimSpace(val))
+			if err != nil {
+				return fmt.Errorf("environment variable %s%s=%q: not a port number", EnvPrefix, strings.ToUpper(k), val)
+			}
+			d.Port = p
+			continue
+		}
+		*set[k] = val
+	}
+	return nil
 }

@@ -10,10 +10,14 @@ import (
 	"testing"
 )
 
-// offline resolves only "localhost", so that tests never ask a DNS server.
+// offline resolves only "localhost" and "web1.example", so that tests never
+// ask a DNS server.
 func offline(_ context.Context, name string) ([]string, error) {
-	if name == "localhost" {
+	switch name {
+	case "localhost":
 		return []string{"127.0.0.1"}, nil
+	case "web1.example":
+		return []string{"192.0.2.41"}, nil
 	}
 	return nil, errors.New("no such host (test resolver)")
 }
@@ -56,7 +60,7 @@ func TestLoadValid(t *testing.T) {
 		{file: "valid-example.toml", want: &exampleInventory},
 		{file: "valid-minimal.yaml", want: &Inventory{Hosts: []Host{{Name: "solo", Address: "10.42.0.2", Role: "manager"}}}},
 		{file: "valid-names-labels.yaml", want: &Inventory{Hosts: []Host{
-			{Name: "web1.lab", Address: "localhost", Role: "manager", Labels: map[string]string{"com.example.zone": "a", "rack": "7"}},
+			{Name: "web1.lab", Address: "web1.example", Role: "manager", Labels: map[string]string{"com.example.zone": "a", "rack": "7"}},
 			{Name: "web2_lab", Address: "fd00::2", ProxyJump: "admin@bastion:2222", IdentityFile: "keys/id"},
 		}}},
 		{file: "valid-sshconfig.yaml"},
@@ -193,8 +197,8 @@ func TestEnvOverrides(t *testing.T) {
 	t.Run("bad port", func(t *testing.T) {
 		t.Setenv("OVERLAB_PORT", "ssh")
 		_, err := Load("testdata/valid-minimal.yaml")
-		if err == nil || !strings.Contains(err.Error(), "defaults.port") {
-			t.Errorf("err = %v, want a decoding error naming defaults.port", err)
+		if err == nil || !strings.Contains(err.Error(), `OVERLAB_PORT="ssh"`) || strings.Contains(err.Error(), "defaults.port") {
+			t.Errorf("err = %v, want an error naming OVERLAB_PORT, not the file's defaults.port", err)
 		}
 	})
 }
@@ -302,5 +306,41 @@ func TestExpandTokens(t *testing.T) {
 	got := expandTokens("%d/.ssh/%r@%h_%u%%%x", "node1", "vagrant", "/home/me", "me")
 	if want := "/home/me/.ssh/vagrant@node1_me%%x"; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestLoadErrorsNameTheLine(t *testing.T) {
+	clearEnv(t)
+	for _, tc := range []struct{ doc, want string }{
+		// The mistake is on line 4: a key indented less than its siblings.
+		{"defaults:\n  user: ops\nhosts:\n  - name: node1\n   address: 10.0.0.1\n", "line 5"},
+		{"hosts:\n  - name: node1\n    address: 10.0.0.1\n\n    adress: 10.0.0.2\n", "line 5: unknown key hosts[0].adress"},
+		{"hosts:\n  - name: node1\n    port: twenty-two\n", `line 3: hosts[0].port: "twenty-two" is not a number`},
+	} {
+		path := filepath.Join(t.TempDir(), "overlab.yaml")
+		if err := os.WriteFile(path, []byte(tc.doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(path)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %v, want %q", tc.doc, err, tc.want)
+		}
+	}
+}
+
+func TestValidateRefusesAddressesNoOtherHostCanReach(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1":   "loopback",
+		"::1":         "loopback",
+		"0.0.0.0":     "unspecified",
+		"224.0.0.251": "multicast",
+		"localhost":   "loopback",
+	} {
+		inv := &Inventory{Hosts: []Host{{Name: "node1", Address: addr, Role: RoleManager}}}
+		lookup := WithLookup(func(context.Context, string) ([]string, error) { return []string{"127.0.0.1"}, nil })
+		err := inv.Validate(lookup)
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "address") {
+			t.Errorf("address %s: got %v, want it refused as %s", addr, err, want)
+		}
 	}
 }

@@ -225,8 +225,8 @@ func unwrapPathError(err error) error {
 // checkAddress returns "" for an IP or a name that resolves, else why not.
 // Only the system resolver is asked, with a short timeout.
 func checkAddress(a string, cfg validateConfig) string {
-	if net.ParseIP(a) != nil {
-		return ""
+	if ip := net.ParseIP(a); ip != nil {
+		return unusable(a, ip)
 	}
 	if strings.Contains(a, "/") {
 		return fmt.Sprintf("%q is a network, not an address; write the host's own IP", a)
@@ -243,6 +243,29 @@ func checkAddress(a string, cfg validateConfig) string {
 			reason = err.Error()
 		}
 		return fmt.Sprintf("%q does not resolve (%s); write the host's IP on the lab network", a, reason)
+	}
+	if ip := net.ParseIP(addrs[0]); ip != nil {
+		if msg := unusable(a+" (resolves to "+addrs[0]+")", ip); msg != "" {
+			return msg
+		}
+	}
+	return ""
+}
+
+// unusable says why ip cannot be a lab address, or "". The other hosts, the
+// swarm and the probes all send to it, so it must be the host's own unicast
+// address on a network they share.
+func unusable(a string, ip net.IP) string {
+	const fix = "write the host's address on the lab network (where SSH connects, if elsewhere, goes in ssh_host)"
+	switch {
+	case ip.IsLoopback():
+		return fmt.Sprintf("%s is a loopback address: every host would reach itself there, not this host; %s", a, fix)
+	case ip.IsUnspecified():
+		return fmt.Sprintf("%s is the unspecified address (any), not one host's; %s", a, fix)
+	case ip.IsMulticast():
+		return fmt.Sprintf("%s is a multicast address, which names a group, not a host; %s", a, fix)
+	case ip.Equal(net.IPv4bcast):
+		return fmt.Sprintf("%s is the broadcast address; %s", a, fix)
 	}
 	return ""
 }

@@ -28,7 +28,7 @@ func tryTCP(ctx context.Context, t Target) (outcome, error) {
 	rtt := time.Since(start)
 	defer conn.Close()
 	dl, _ := ctx.Deadline()
-	r := bufio.NewReader(io.LimitReader(conn, 512))
+	r := bufio.NewReaderSize(io.LimitReader(conn, 512+EchoSize), 2*EchoSize)
 	if !t.Probe {
 		conn.SetReadDeadline(earliest(dl, time.Now().Add(bannerPeek)))
 		line, _ := r.ReadString('\n')
@@ -44,13 +44,13 @@ func tryTCP(ctx context.Context, t Target) (outcome, error) {
 		return outcome{}, fmt.Errorf("connected, but the banner is %q, not %s", strings.TrimSpace(line), Banner)
 	}
 	// The echo proves the stream carries data both ways, not just a greeting.
-	nonce := fmt.Sprintf("ping %d\n", start.UnixNano())
+	nonce := echoLine(start.UnixNano())
 	if _, err := io.WriteString(conn, nonce); err != nil {
 		return outcome{}, fmt.Errorf("banner received, echo failed: %s", shortErr(err))
 	}
 	back, err := r.ReadString('\n')
 	if err != nil || back != nonce {
-		return outcome{}, fmt.Errorf("banner received, echo failed: %s", orString(err, fmt.Sprintf("got %q", back)))
+		return outcome{}, fmt.Errorf("banner received, the %d-byte echo failed (a path MTU too small for the network's?): %s", EchoSize, orString(err, fmt.Sprintf("got %d other bytes", len(back))))
 	}
 	return outcome{rtt: rtt, via: ViaBanner, output: strings.TrimSpace(line), peer: peer}, nil
 }
@@ -64,7 +64,7 @@ func tryUDP(ctx context.Context, t Target, try int) (outcome, error) {
 	dl, _ := ctx.Deadline()
 	conn.SetDeadline(dl)
 	start := time.Now()
-	if _, err := fmt.Fprintf(conn, "%s ping %d", Banner, try); err != nil {
+	if _, err := io.WriteString(conn, udpDatagram(try)); err != nil {
 		return outcome{}, err
 	}
 	buf := make([]byte, 512)

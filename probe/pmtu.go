@@ -55,8 +55,10 @@ func PathMTU(ctx context.Context, addr string, max, tries int, wait time.Duratio
 		return map[bool]int{true: max}[ok], err
 	}
 	lo, hi := MinMTU, max-1 // lo is assumed to pass until shown otherwise
-	if ok, err := passes(lo); !ok || err != nil {
-		return 0, errors.Join(err, fmt.Errorf("no reply from %s even to %d-byte packets", addr, lo))
+	if ok, err := passes(lo); err != nil {
+		return 0, err
+	} else if !ok {
+		return 0, fmt.Errorf("no reply from %s even to %d-byte packets", addr, lo)
 	}
 	for lo < hi {
 		mid := (lo + hi + 1) / 2
@@ -84,7 +86,10 @@ func setDontFragment(c *net.UDPConn) error {
 	err = raw.Control(func(fd uintptr) {
 		serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IP, syscall.IP_MTU_DISCOVER, ipPMTUDiscProbe)
 	})
-	return errors.Join(err, serr)
+	if err != nil {
+		return err
+	}
+	return serr
 }
 
 // IP_PMTUDISC_PROBE (linux/in.h): DF set, path MTU cache ignored.

@@ -148,6 +148,14 @@ func TestSwarmLab(t *testing.T) {
 	}
 	assertAllOK(t, doc)
 	_ = doc.Encode(&said)
+	st := r.Status(ctx, c, hosts, swarmLab)
+	nets := map[string]bool{}
+	for _, n := range st.Networks {
+		nets[n.Host+" "+n.Name] = true
+	}
+	if len(st.Nodes) != 3 || len(st.Tasks) != 6 || !nets["node1 overlab-overlay"] || !nets["node3 overlab-macvlan"] || len(st.Errors) != 0 {
+		t.Errorf("status: %d nodes, %d tasks (want 3 and 6), networks %v, errors %v", len(st.Nodes), len(st.Tasks), nets, st.Errors)
+	}
 	sw, err := mgr.SwarmInspect(ctx)
 	if err != nil {
 		t.Fatal(err)

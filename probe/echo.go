@@ -1,0 +1,26 @@
+package probe
+
+import (
+	"fmt"
+	"strings"
+)
+
+// EchoSize is the size of a TCP probe's echo line and of a UDP probe's
+// datagram with its IP and UDP headers: large enough that a path
+// whose MTU is smaller than the network's (an overlay whose VXLAN packets do
+// not fit the underlay) drops it, small enough to fit an overlay's default
+// MTU of 1450 with its IP and TCP headers. A tiny echo passed such paths.
+const EchoSize = 1400
+
+// udpDatagram is a UDP probe's request, EchoSize bytes for the same reason.
+func udpDatagram(try int) string {
+	s := fmt.Sprintf("%s ping %d ", Banner, try)
+	return s + strings.Repeat("x", max(0, EchoSize-udpIPHeaders-len(s)))
+}
+
+// echoLine is the nonce line a TCP probe sends and expects back, EchoSize
+// bytes with its newline.
+func echoLine(nonce int64) string {
+	s := fmt.Sprintf("ping %d ", nonce)
+	return s + strings.Repeat("x", max(0, EchoSize-len(s)-1)) + "\n"
+}

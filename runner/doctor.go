@@ -1,0 +1,78 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/overlab/overlab/cluster"
+	"github.com/overlab/overlab/diagnose"
+	"github.com/overlab/overlab/doctor"
+	"github.com/overlab/overlab/inventory"
+	"github.com/overlab/overlab/results"
+)
+
+// doctorChecks maps what a diagnosis asks to tell apart to doctor's checks.
+var doctorChecks = map[string][]string{
+	diagnose.DoctorPorts:    {doctor.CheckPorts, doctor.CheckFirewall},
+	diagnose.DoctorMTU:      {doctor.CheckMTU},
+	diagnose.DoctorLabAddr:  {doctor.CheckLabAddr},
+	diagnose.DoctorFeatures: {doctor.CheckFeatures},
+}
+
+// doctorAmbiguous runs, once for all ambiguous diagnoses, the doctor checks
+// they name on the hosts they name, and attaches what doctor found.
+func (r *Runner) doctorAmbiguous(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host, doc *results.Document) {
+	var only, checks []string
+	for _, d := range doc.Diagnoses {
+		if !d.Ambiguous {
+			continue
+		}
+		for _, h := range d.Hosts {
+			if !slices.Contains(only, h) {
+				only = append(only, h)
+			}
+		}
+		for _, n := range d.Doctor {
+			for _, ch := range doctorChecks[n] {
+				if !slices.Contains(checks, ch) {
+					checks = append(checks, ch)
+				}
+			}
+		}
+	}
+	if len(checks) == 0 || !r.doctor {
+		return
+	}
+	ph := r.progress.Start("doctor")
+	opts := []doctor.Option{doctor.WithLogger(r.logger), doctor.WithHosts(only...), doctor.WithChecks(checks...)}
+	if r.probeBinary != "" {
+		opts = append(opts, doctor.WithBinary(r.probeBinary))
+	}
+	rep := doctor.Run(ctx, c, hosts, opts...)
+	ph.End(nil)
+	for i := range doc.Diagnoses {
+		d := &doc.Diagnoses[i]
+		if !d.Ambiguous {
+			continue
+		}
+		d.DoctorFindings = doctorLines(rep, d.Hosts)
+	}
+}
+
+// doctorLines are doctor's problems that name one of hosts, or what it
+// checked when none does.
+func doctorLines(rep *doctor.Report, hosts []string) []string {
+	var out []string
+	for _, p := range rep.Problems {
+		words := strings.FieldsFunc(p, func(r rune) bool { return r == ' ' || r == ',' || r == ':' })
+		if slices.ContainsFunc(hosts, func(h string) bool { return slices.Contains(words, h) }) {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, fmt.Sprintf("nothing wrong found (%s)", rep))
+	}
+	return out
+}
