@@ -47,9 +47,11 @@ test: setup-test build setup-engines
 	$(GO) test -count=1 -timeout 45m ./...
 	$(MAKE) --no-print-directory test-engine ENGINE=26.1
 
-ENGINE ?= 26.1
-test-engine:
-	OVERLAB_TEST_ENGINE=$(ENGINE) $(GO) test -count=1 -timeout 45m $(E2E_PKGS)
+# ENGINE: the engine generation of the local hosts (`local up --engine`);
+# empty for this machine's own, 26.1 for test-engine.
+ENGINE ?=
+test-engine: build setup-engines
+	OVERLAB_TEST_ENGINE=$(or $(ENGINE),26.1) $(GO) test -count=1 -timeout 45m $(E2E_PKGS)
 
 test-short:
 	$(GO) test -short ./...
@@ -57,7 +59,7 @@ test-short:
 # The main job on local hosts: 3 Docker hosts, a swarm with an overlay and a
 # macvlan network, probes on every host, and the reachability matrix.
 demo: setup build
-	./$(BIN) local up --hosts $(HOSTS)
+	./$(BIN) local up --hosts $(HOSTS) $(if $(ENGINE),--engine $(ENGINE))
 	./$(BIN) up
 	./$(BIN) check
 

@@ -35,7 +35,7 @@ func TestIngressCollision(t *testing.T) {
 		Ingress:  DefaultIngress,
 		Networks: []Request{{Name: "my_bridge", Driver: "bridge", Subnet: pfx("10.0.0.0/24")}},
 	})
-	want := `lab network "my_bridge" subnet 10.0.0.0/24 overlaps the swarm's ingress network 10.0.0.0/24; pick a free one such as 10.200.0.0/24 (set subnet: in the lab file or --subnet)`
+	want := `lab network "my_bridge" subnet 10.0.0.0/24 overlaps the swarm's ingress network 10.0.0.0/24; pick a free one such as 10.200.0.0/24 (set subnet: on the network in the lab file)`
 	if len(p.Conflicts) != 1 || p.Conflicts[0].Message != want {
 		t.Fatalf("conflicts %+v\nwant %s", p.Conflicts, want)
 	}
@@ -80,7 +80,7 @@ func TestOverlapsOfEveryKind(t *testing.T) {
 		},
 	}
 	p := Compute(in)
-	const hint = "; pick a free one such as %s (set subnet: in the lab file or --subnet)"
+	const hint = "; pick a free one such as %s (set subnet: on the network in the lab file)"
 	want := []string{
 		`lab network "u" subnet 192.168.56.0/25 overlaps the underlay network 192.168.56.0/24 on hosts node1, node2, node3` + fmt.Sprintf(hint, "10.200.0.0/25"),
 		`lab network "r" subnet 10.8.1.0/24 overlaps the route to 10.8.0.0/16 on host "node2"` + fmt.Sprintf(hint, "10.200.0.0/24"),
@@ -165,7 +165,7 @@ func TestPoolFallbackAndExhaustion(t *testing.T) {
 	if got != "10.201.0.0/24 10.201.1.0/24 10.202.0.0/24" {
 		t.Errorf("subnets %s", got)
 	}
-	want := `address plan: lab network "d": no free /24 left in 10.201.0.0/23, 10.202.0.0/24; set its subnet (set subnet: in the lab file or --subnet)`
+	want := `address plan: lab network "d": no free /24 left in 10.201.0.0/23, 10.202.0.0/24; set its subnet (set subnet: on the network in the lab file)`
 	if err := p.Err(); err == nil || err.Error() != want {
 		t.Errorf("Err() = %v\nwant %s", err, want)
 	}
@@ -250,9 +250,9 @@ func TestIPv6(t *testing.T) {
 		got = append(got, c.Message)
 	}
 	want := []string{
-		`lab network "c" subnet fd00::/16 overlaps the route to fd00::/64 on host "node1"; pick a free subnet (set subnet: in the lab file or --subnet)`,
-		`lab network "c" subnet fd00::/16 overlaps the existing network "v6" fd00:1::/64 in the swarm; pick a free subnet (set subnet: in the lab file or --subnet)`,
-		`lab network "c" subnet fd00::/16 overlaps lab network "b" fd00:2::/64; pick a free subnet (set subnet: in the lab file or --subnet)`,
+		`lab network "c" subnet fd00::/16 overlaps the route to fd00::/64 on host "node1"; pick a free subnet (set subnet: on the network in the lab file)`,
+		`lab network "c" subnet fd00::/16 overlaps the existing network "v6" fd00:1::/64 in the swarm; pick a free subnet (set subnet: on the network in the lab file)`,
+		`lab network "c" subnet fd00::/16 overlaps lab network "b" fd00:2::/64; pick a free subnet (set subnet: on the network in the lab file)`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("conflicts\n--- got\n%s\n--- want\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -354,7 +354,7 @@ func TestMacvlanErrors(t *testing.T) {
 		t.Errorf("Err() = %v\nwant %s", err, want)
 	}
 	// A fixed macvlan subnet still must not overlap docker0.
-	want = `address plan: lab network "mv" subnet 172.17.0.0/24 overlaps docker0 172.17.0.0/16 on hosts node1, node2, node3; pick a free one such as 10.200.0.0/24 (set subnet: in the lab file or --subnet)`
+	want = `address plan: lab network "mv" subnet 172.17.0.0/24 overlaps docker0 172.17.0.0/16 on hosts node1, node2, node3; pick a free one such as 10.200.0.0/24 (set subnet: on the network in the lab file)`
 	if err := Compute(Input{Hosts: hosts(3), Networks: []Request{{Name: "mv", Driver: "macvlan", Subnet: pfx("172.17.0.0/24")}}}).Err(); err == nil || err.Error() != want {
 		t.Errorf("Err() = %v\nwant %s", err, want)
 	}

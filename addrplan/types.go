@@ -34,7 +34,7 @@ var DefaultPools = []netip.Prefix{
 const DefaultPoolBits = 24
 
 // DefaultHint ends a conflict message: where the user fixes it.
-const DefaultHint = "(set subnet: in the lab file or --subnet)"
+const DefaultHint = "(set subnet: on the network in the lab file)"
 
 // Host is what the plan needs to know of one host.
 type Host struct {

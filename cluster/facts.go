@@ -29,6 +29,7 @@ type Facts struct {
 	Kernel   string `json:"kernel"`
 	Arch     string `json:"arch"` // GOARCH names: amd64, arm64
 
+	EngineID      string `json:"engine_id,omitempty"` // docker info's ID: a new engine has a new one
 	EngineName    string `json:"engine_name"`
 	EngineVersion string `json:"engine_version"`
 	APIVersion    string `json:"api_version"` // negotiated with the engine
@@ -57,7 +58,24 @@ type Facts struct {
 
 	// Problems found while gathering: each also makes GatherFacts fail.
 	Problems []string `json:"problems,omitempty"`
+
+	hostOutput []byte // what the facts script printed
 }
+
+// HostOutput is what the host's facts script printed, for WithHostOutput.
+func (f *Facts) HostOutput() []byte { return f.hostOutput }
+
+// FactsOption changes how GatherFacts asks.
+type FactsOption func(*factsConfig)
+
+type factsConfig struct{ hostOutput []byte }
+
+// WithHostOutput gives GatherFacts what the host's facts script printed a
+// moment ago (HostOutput of an earlier gather): only the engine is asked
+// then. The shell session is most of a gather's time (sshd's session set-up
+// and the login shell's start-up files); the caller decides how recent is
+// recent enough, and checks EngineID and Kernel against what it cached.
+func WithHostOutput(out []byte) FactsOption { return func(c *factsConfig) { c.hostOutput = out } }
 
 // InterfaceAddr is one address and the interface that holds it.
 type InterfaceAddr struct {
@@ -165,10 +183,16 @@ var factsScript = feature.Script(factsTemplate)
 // about each host as soon as its facts are in (progress, say); callbacks are
 // called one at a time.
 func (c *Cluster) Facts(ctx context.Context, onHost ...func(host string, f *Facts, err error)) (map[string]*Facts, error) {
+	return c.FactsBy(ctx, func(ctx context.Context, n *Node) (*Facts, error) { return GatherFacts(ctx, n) }, onHost...)
+}
+
+// FactsBy is Facts with another way to gather each node's (a cache that
+// reuses recent shell facts, say).
+func (c *Cluster) FactsBy(ctx context.Context, gather func(context.Context, *Node) (*Facts, error), onHost ...func(host string, f *Facts, err error)) (map[string]*Facts, error) {
 	var mu sync.Mutex
 	out := map[string]*Facts{}
 	err := c.Each(ctx, CollectAll, func(ctx context.Context, n *Node) error {
-		f, err := GatherFacts(ctx, n)
+		f, err := gather(ctx, n)
 		mu.Lock()
 		defer mu.Unlock()
 		if f != nil {
@@ -184,7 +208,11 @@ func (c *Cluster) Facts(ctx context.Context, onHost ...func(host string, f *Fact
 
 // GatherFacts asks the host in one shell round trip and its engine in three
 // concurrent API calls. It returns the facts it could gather even on error.
-func GatherFacts(ctx context.Context, n *Node) (*Facts, error) {
+func GatherFacts(ctx context.Context, n *Node, opts ...FactsOption) (*Facts, error) {
+	var cfg factsConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	f := &Facts{Name: n.Name(), Address: n.Host.Address}
 	var (
 		wg        sync.WaitGroup
@@ -197,11 +225,14 @@ func GatherFacts(ctx context.Context, n *Node) (*Facts, error) {
 		nets      []network.Summary
 		netsErr   error
 	)
-	wg.Add(4)
-	go func() {
-		defer wg.Done()
-		script, scriptErr = n.RunInput(ctx, "sh -s", strings.NewReader(factsScript))
-	}()
+	wg.Add(3)
+	if script = cfg.hostOutput; script == nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			script, scriptErr = n.RunInput(ctx, "sh -s", strings.NewReader(factsScript))
+		}()
+	}
 	d := n.Docker()
 	go func() { defer wg.Done(); info, infoErr = d.Info(ctx) }()
 	go func() { defer wg.Done(); ver, verErr = d.ServerVersion(ctx) }()
@@ -212,6 +243,7 @@ func GatherFacts(ctx context.Context, n *Node) (*Facts, error) {
 	if scriptErr != nil {
 		merr = multierror.Append(merr, fmt.Errorf("host facts: %w", scriptErr))
 	} else {
+		f.hostOutput = script
 		applyHostFacts(f, parseSections(string(script)))
 	}
 	for _, err := range []error{infoErr, verErr, netsErr} {
@@ -221,6 +253,10 @@ func GatherFacts(ctx context.Context, n *Node) (*Facts, error) {
 		}
 	}
 	if infoErr == nil {
+		if cfg.hostOutput != nil && info.KernelVersion != "" && f.Kernel != "" && info.KernelVersion != f.Kernel {
+			// Rebooted into another kernel since: features may differ.
+			merr = multierror.Append(merr, fmt.Errorf("host facts given are stale: the kernel is %s, not %s", info.KernelVersion, f.Kernel))
+		}
 		applyInfo(f, info)
 	}
 	if verErr == nil {
@@ -247,6 +283,7 @@ func GatherFacts(ctx context.Context, n *Node) (*Facts, error) {
 }
 
 func applyInfo(f *Facts, info system.Info) {
+	f.EngineID = info.ID
 	f.SwarmState = string(info.Swarm.LocalNodeState)
 	f.SwarmNodeID = info.Swarm.NodeID
 	if f.SwarmState == "active" {

@@ -36,7 +36,7 @@ func newDoctorCommand(g *Globals) *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&f.lab, "lab", lab.DefaultLab, "lab whose planned subnets must be free (built-in name or file)")
-	output.AddFormatFlag(c.Flags(), &f.format, "table", "json")
+	output.AddFormatFlag(c.Flags(), &f.format)
 	c.Flags().StringSliceVar(&f.hosts, "hosts", nil, "only these hosts and the pairs they are in")
 	c.Flags().StringSliceVar(&f.checks, "checks", nil, "only these checks: ports, firewall, path-mtu, kernel-features, engine, clock, lab-address, forward-policy, address-space")
 	c.Flags().StringVar(&f.probeBinary, "probe-binary", "", "overlab binary to copy to the hosts (default: this one; for hosts of another architecture)")
@@ -44,7 +44,7 @@ func newDoctorCommand(g *Globals) *cobra.Command {
 }
 
 func runDoctor(cmd *cobra.Command, g *Globals, f *doctorFlags) error {
-	if err := output.CheckFormat(f.format, "table", "json"); err != nil {
+	if err := output.CheckFormat(f.format); err != nil {
 		return couldNotRun(err)
 	}
 	l, err := lab.Resolve(f.lab)

@@ -174,7 +174,7 @@ func newFaultListCommand(g *Globals) *cobra.Command {
 		Short: "The faults recorded on every host",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := output.CheckFormat(format, "table", "json"); err != nil {
+			if err := output.CheckFormat(format); err != nil {
 				return couldNotRun(err)
 			}
 			ctx, cancel := signalContext(cmd.Context())
@@ -200,7 +200,7 @@ func newFaultListCommand(g *Globals) *cobra.Command {
 			return perr
 		},
 	}
-	output.AddFormatFlag(c.Flags(), &format, "table", "json")
+	output.AddFormatFlag(c.Flags(), &format)
 	return c
 }
 

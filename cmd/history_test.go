@@ -3,7 +3,6 @@ package cmd
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,22 +12,11 @@ import (
 	"github.com/overlab/overlab/runs"
 )
 
-// runOverlab runs the command tree like main does, with buffers.
+// historyExec runs the command tree as main does, with buffers.
 func historyExec(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	root := NewRoot(Streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
-	root.SetArgs(args)
-	err := root.Execute()
-	code = 0
-	if err != nil {
-		code = 1
-		var ee *ExitError
-		if errors.As(err, &ee) {
-			code = ee.Code
-		}
-		errOut.WriteString("ERROR: " + err.Error() + "\n")
-	}
+	code = Execute(args, Streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
 	return out.String(), errOut.String(), code
 }
 
@@ -148,5 +136,32 @@ func TestReportCommand(t *testing.T) {
 	}
 	if _, errOut, code := historyExec(t, "report", "--results", t.TempDir()); code != 2 || !strings.Contains(errOut, "no stored runs") {
 		t.Errorf("empty history: exit %d %s", code, errOut)
+	}
+}
+
+// A results file written by check --json (any name, anywhere) is a run too.
+func TestReportAndDiffTakeAResultsFileOfAnyName(t *testing.T) {
+	dir := t.TempDir()
+	pass, mtu := storeFixture(t, dir, "pass"), storeFixture(t, dir, "mtu")
+	loose := t.TempDir()
+	copyFile := func(from, to string) string {
+		data, err := os.ReadFile(filepath.Join(from, runs.ResultsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(loose, to)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	good, bad := copyFile(pass.Dir, "mycheck.json"), copyFile(mtu.Dir, "after-mtu.json")
+	out, errOut, code := historyExec(t, "report", good, "--format", "json", "--results", t.TempDir())
+	if code != 0 || !strings.Contains(out, `"probes"`) {
+		t.Fatalf("report mycheck.json: exit %d\n%s", code, errOut)
+	}
+	out, errOut, code = historyExec(t, "diff", good, bad, "--results", t.TempDir())
+	if code != 1 || !strings.Contains(out, "mycheck → after-mtu") {
+		t.Fatalf("diff of two loose files: exit %d, want 1 (regressed)\n%s%s", code, out, errOut)
 	}
 }

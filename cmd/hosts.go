@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -70,14 +69,7 @@ func runHosts(cmd *cobra.Command, g *Globals, o hostsOptions) error {
 
 	reports := buildHostReports(hosts, c.Down, facts, errs)
 	out := cmd.OutOrStdout()
-	switch o.format {
-	case "json":
-		err = writeHostsJSON(out, reports)
-	case "yaml":
-		err = output.WriteYAML(out, reports)
-	default:
-		err = writeHostsTable(out, reports)
-	}
+	err = printHosts(out, o.format, reports)
 	if err != nil {
 		return err
 	}
@@ -110,12 +102,13 @@ func buildHostReports(hosts []inventory.Host, down map[string]error, facts map[s
 	return out
 }
 
-func writeHostsJSON(w io.Writer, reports []hostReport) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(struct {
+// printHosts prints the reports; JSON and YAML print the same document,
+// {hosts: [...]}.
+func printHosts(w io.Writer, format string, reports []hostReport) error {
+	view := struct {
 		Hosts []hostReport `json:"hosts"`
-	}{reports})
+	}{reports}
+	return output.Print(w, format, view, func(w io.Writer) error { return writeHostsTable(w, reports) })
 }
 
 func writeHostsTable(w io.Writer, reports []hostReport) error {

@@ -54,20 +54,14 @@ func fixedHostReports() []hostReport {
 	return buildHostReports(hosts, down, facts, errs)
 }
 
-func TestHostsTableGolden(t *testing.T) {
-	var b bytes.Buffer
-	if err := writeHostsTable(&b, fixedHostReports()); err != nil {
-		t.Fatal(err)
+func TestHostsGolden(t *testing.T) {
+	for _, format := range []string{"table", "json", "yaml"} {
+		var b bytes.Buffer
+		if err := printHosts(&b, format, fixedHostReports()); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "hosts."+format+".golden", b.Bytes())
 	}
-	golden(t, "hosts.table.golden", b.Bytes())
-}
-
-func TestHostsJSONGolden(t *testing.T) {
-	var b bytes.Buffer
-	if err := writeHostsJSON(&b, fixedHostReports()); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "hosts.json.golden", b.Bytes())
 }
 
 func TestHostsReportsMarkDownAndFailedHosts(t *testing.T) {

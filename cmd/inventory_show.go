@@ -1,12 +1,15 @@
 package cmd
 
 import (
-	"encoding/json"
 	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/overlab/overlab/inventory"
+	"github.com/overlab/overlab/output"
 )
 
 type inventoryShowOptions struct {
@@ -20,33 +23,42 @@ func newInventoryShowCommand(g *Globals) *cobra.Command {
 		Short: "Print the inventory as overlab will use it: defaults, OVERLAB_ environment and ~/.ssh/config applied",
 		Long: "Print every host with all its connection fields filled in, in the order of precedence: the host's own\n" +
 			"field, the inventory's defaults (or OVERLAB_USER, OVERLAB_PORT, ... in the environment), ~/.ssh/config,\n" +
-			"then built-in defaults. Key files are shown by path, never by content.",
+			"then built-in defaults. Key files are shown by path, never by content. JSON and YAML print an\n" +
+			"inventory that overlab can load as it is.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runInventoryShow(cmd, g, o)
 		},
 	}
-	c.Flags().StringVar(&o.format, "format", "yaml", "output format: yaml or json")
+	output.AddFormatFlag(c.Flags(), &o.format)
 	return c
 }
 
 func runInventoryShow(cmd *cobra.Command, g *Globals, o inventoryShowOptions) error {
-	if o.format != "yaml" && o.format != "json" {
-		return couldNotRunf("--format %q: use yaml or json", o.format)
+	if err := output.CheckFormat(o.format); err != nil {
+		return couldNotRun(err)
 	}
 	inv, hosts, err := g.loadInventory()
 	if err != nil {
 		return err
 	}
 	out := cmd.OutOrStdout()
-	if o.format == "json" {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
-			Source string           `json:"source"`
-			Hosts  []inventory.Host `json:"hosts"`
-		}{inv.Source, hosts})
+	resolved := &inventory.Inventory{Hosts: hosts}
+	if o.format == output.YAML { // the same document, with where it came from as a comment
+		return inventory.WriteYAML(out, resolved,
+			fmt.Sprintf("%s, resolved: defaults, OVERLAB_ environment and ~/.ssh/config applied.", inv.Source))
 	}
-	return inventory.WriteYAML(out, &inventory.Inventory{Hosts: hosts},
-		fmt.Sprintf("%s, resolved: defaults, OVERLAB_ environment and ~/.ssh/config applied.", inv.Source))
+	return output.Print(out, o.format, resolved, func(w io.Writer) error {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tADDRESS\tROLE\tSSH\tUSER\tPROXY JUMP\tIDENTITY")
+		for _, h := range hosts {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.Name, h.Address, dashIfEmpty(h.Role),
+				h.DialHost()+":"+strconv.Itoa(h.Port), h.User, dashIfEmpty(h.ProxyJump), dashIfEmpty(h.IdentityFile))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintf(w, "\nfrom %s, with defaults, OVERLAB_ environment and ~/.ssh/config applied\n", inv.Source)
+		return err
+	})
 }

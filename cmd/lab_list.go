@@ -1,14 +1,15 @@
 package cmd
 
 import (
-	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/output"
 )
 
 type labListOptions struct {
@@ -25,7 +26,7 @@ func newLabListCommand(g *Globals) *cobra.Command {
 			return runLabList(cmd, o)
 		},
 	}
-	c.Flags().StringVar(&o.format, "format", "table", "output format: table or json")
+	output.AddFormatFlag(c.Flags(), &o.format)
 	return c
 }
 
@@ -39,18 +40,15 @@ type labSummary struct {
 }
 
 func runLabList(cmd *cobra.Command, o labListOptions) error {
+	if err := output.CheckFormat(o.format); err != nil {
+		return couldNotRun(err)
+	}
 	var rows []labSummary
 	for _, l := range lab.List() {
 		rows = append(rows, labSummary{Name: l.Name, Summary: labFirstSentence(l.Description), Networks: len(l.Networks),
 			Workloads: len(l.Workloads), Expectations: len(l.Expect), Swarm: l.NeedsSwarm()})
 	}
-	out := cmd.OutOrStdout()
-	switch o.format {
-	case "json":
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
-	case "table":
+	return output.Print(cmd.OutOrStdout(), o.format, rows, func(out io.Writer) error {
 		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "NAME\tSWARM\tEXPECT\tWHAT IT TEACHES")
 		for _, r := range rows {
@@ -63,10 +61,9 @@ func runLabList(cmd *cobra.Command, o labListOptions) error {
 		if err := tw.Flush(); err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "\nShow one with `overlab lab show NAME`, its docker commands with `--commands`; the default lab of `overlab up` is %q.\n", lab.DefaultLab)
-		return nil
-	}
-	return couldNotRunf("--format %q: use table or json", o.format)
+		_, err := fmt.Fprintf(out, "\nShow one with `overlab lab show NAME`, its docker commands with `--commands`; the default lab of `overlab up` is %q.\n", lab.DefaultLab)
+		return err
+	})
 }
 
 // labFirstSentence is the description's first sentence on one line.

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/output"
 )
 
 type labShowOptions struct {
@@ -31,17 +31,15 @@ func newLabShowCommand(g *Globals) *cobra.Command {
 			return runLabShow(cmd, g, o, args[0])
 		},
 	}
-	c.Flags().StringVar(&o.format, "format", "text", "output format: text, yaml or json")
+	output.AddFormatFlag(c.Flags(), &o.format)
 	c.Flags().BoolVar(&o.commands, "commands", false, "print the docker commands that build and check the lab by hand")
 	c.Flags().StringVar(&o.image, "probe-image", "overlab-probe:latest", "probe image named in --commands")
 	return c
 }
 
 func runLabShow(cmd *cobra.Command, g *Globals, o labShowOptions, name string) error {
-	switch o.format {
-	case "text", "yaml", "json":
-	default:
-		return couldNotRunf("--format %q: use text, yaml or json", o.format)
+	if err := output.CheckFormat(o.format); err != nil {
+		return couldNotRun(err)
 	}
 	l, err := lab.Resolve(name)
 	if err != nil {
@@ -56,7 +54,7 @@ func runLabShow(cmd *cobra.Command, g *Globals, o labShowOptions, name string) e
 			defer enc.Close()
 			return enc.Encode(l)
 		case "json":
-			return labJSON(out, l)
+			return output.WriteJSON(out, l)
 		}
 		return writeLab(out, l)
 	}
@@ -83,7 +81,7 @@ func runLabShow(cmd *cobra.Command, g *Globals, o labShowOptions, name string) e
 			doc.Conflicts = append(doc.Conflicts, c.Message)
 		}
 		if o.format == "json" {
-			return labJSON(out, doc)
+			return output.WriteJSON(out, doc)
 		}
 		enc := yaml.NewEncoder(out)
 		enc.SetIndent(2)
@@ -119,12 +117,6 @@ func labHosts(g *Globals) (hosts []lab.HostInfo, parents map[string]string, from
 		}
 	}
 	return hosts, parents, true, nil
-}
-
-func labJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // writeLab prints a lab for a reader: what it teaches, then each part.

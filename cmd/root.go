@@ -102,6 +102,7 @@ func newRoot(s Streams, d deps) *cobra.Command {
 		newDoctorCommand(g),
 		newExplainCommand(g),
 	)
+	addCompletions(root, g)
 	return root
 }
 

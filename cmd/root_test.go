@@ -2,11 +2,14 @@ package cmd
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/overlab/overlab/addrplan"
 	"github.com/overlab/overlab/fanout"
 )
 
@@ -24,5 +27,61 @@ func TestParallelBoundsEveryFanOutThroughTheContext(t *testing.T) {
 	}
 	if code := Execute([]string{"hosts", "--parallel", "0"}, Streams{In: strings.NewReader(""), Out: &out, ErrOut: &out}); code != 2 {
 		t.Fatalf("--parallel 0: exit %d, want 2", code)
+	}
+}
+
+// Every command that prints data offers the same three formats, table first.
+func TestEveryFormatFlagOffersTableJSONYAML(t *testing.T) {
+	var walk func(c *cobra.Command)
+	seen := 0
+	walk = func(c *cobra.Command) {
+		if f := c.Flags().Lookup("format"); f != nil {
+			seen++
+			if f.DefValue != "table" || !strings.HasPrefix(f.Usage, "output format: table|json|yaml") {
+				t.Errorf("%s --format: default %q, %q; want table|json|yaml", c.CommandPath(), f.DefValue, f.Usage)
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(NewRoot(Streams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}))
+	if seen < 10 {
+		t.Fatalf("only %d commands with --format", seen)
+	}
+}
+
+// A backquoted word in a flag's usage becomes its placeholder: it must be one
+// word (not "--lab overlab lab list").
+func TestFlagPlaceholdersAreOneWord(t *testing.T) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.Flags().VisitAll(func(f *pflag.Flag) {
+			if name, _ := pflag.UnquoteUsage(f); strings.Contains(name, " ") {
+				t.Errorf("%s --%s: placeholder %q", c.CommandPath(), f.Name, name)
+			}
+		})
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	root := NewRoot(Streams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
+	walk(root)
+	check, _, err := root.Find([]string{"check"})
+	if err != nil || !strings.Contains(check.Flags().FlagUsages(), "--lab NAME|FILE") {
+		t.Errorf("check --lab usage: %v\n%s", err, check.Flags().FlagUsages())
+	}
+}
+
+// The address plan's advice names only flags that up, check and lab run have.
+func TestAddressPlanHintNamesRealFlags(t *testing.T) {
+	root := NewRoot(Streams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
+	for _, flag := range regexp.MustCompile(`--([a-z][a-z-]*)`).FindAllStringSubmatch(addrplan.DefaultHint, -1) {
+		for _, path := range [][]string{{"up"}, {"check"}, {"lab", "run"}} {
+			c, _, err := root.Find(path)
+			if err != nil || c.Flags().Lookup(flag[1]) == nil {
+				t.Errorf("the hint %q suggests --%s, which overlab %s lacks", addrplan.DefaultHint, flag[1], strings.Join(path, " "))
+			}
+		}
 	}
 }

@@ -170,7 +170,7 @@ func TestInventoryShow(t *testing.T) {
 	if err := os.WriteFile(inv, []byte("defaults: {identity_file: id_lab}\nhosts:\n  - {name: n1, address: 10.1.2.3, role: manager}\n  - {name: n2, address: 10.1.2.4, port: 2200, user: admin}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, format := range []string{"yaml", "json"} {
+	for _, format := range []string{"table", "yaml", "json"} {
 		stdout, stderr, code := run(t, "inventory", "show", "-i", inv, "--format", format)
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)

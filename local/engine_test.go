@@ -1,6 +1,8 @@
 package local
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -146,5 +148,32 @@ func TestRootfsHostScript(t *testing.T) {
 	// root is gone before they start.
 	if strings.LastIndex(s, "mount -t") > strings.Index(s, "pivot_root") || strings.Index(s, "umount -l") > strings.Index(s, "sshd -D") {
 		t.Errorf("a daemon starts before its root is whole:\n%s", s)
+	}
+}
+
+func TestLoadEngine(t *testing.T) {
+	root := t.TempDir()
+	write := func(name, body string) {
+		t.Helper()
+		dir := filepath.Join(root, name)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "lab.json"), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("new", `{"name":"new","subnet":"10.221.1.0/24","hosts":3,"engine":"26.1"}`)
+	write("old", `{"name":"old","subnet":"10.221.2.0/24","hosts":2}`)
+	write("odd", `{"name":"odd","subnet":"10.221.3.0/24","hosts":2,"engine":"99.0"}`)
+	if l, err := Load(root, "new"); err != nil || l.Engine.Name != "26.1" || !l.Engine.Chrooted() {
+		t.Errorf("Load(new) = %+v, %v", l.Engine, err)
+	}
+	// A lab recorded before engines existed runs the machine's own.
+	if l, err := Load(root, "old"); err != nil || l.Engine.Name != "" || l.Engine.Chrooted() {
+		t.Errorf("Load(old) = %+v, %v", l.Engine, err)
+	}
+	if _, err := Load(root, "odd"); err == nil || !strings.Contains(err.Error(), "odd/lab.json") || !strings.Contains(err.Error(), `"99.0"`) {
+		t.Errorf("Load(odd) error %v: want the file and the unknown engine", err)
 	}
 }

@@ -296,7 +296,11 @@ func (p *Provider) create(ctx context.Context, l Lab, lower string) ([]Host, err
 	for i := 1; i <= l.Hosts; i++ {
 		hosts = append(hosts, Host{Name: HostName(i), Address: l.HostAddr(i).String(), Netns: l.Netns(i)})
 	}
-	p.logger.V(0).Infof("lab %q: %d hosts up in %v", l.Name, l.Hosts, time.Since(start).Round(time.Millisecond))
+	engine := "this machine's engine"
+	if l.Engine.Name != "" {
+		engine = "engine " + l.Engine.Name
+	}
+	p.logger.V(0).Infof("lab %q: %d hosts up in %v (%s)", l.Name, l.Hosts, time.Since(start).Round(time.Millisecond), engine)
 	return hosts, nil
 }
 
@@ -475,6 +479,19 @@ func (p *Provider) Down(ctx context.Context, l Lab) error {
 // unmountUnder lazily unmounts anything still mounted below dir in this
 // mount namespace (normally nothing: hosts mount in their own namespace).
 func unmountUnder(dir string) error {
+	mounts := mountsBelow(dir)
+	sort.Sort(sort.Reverse(sort.StringSlice(mounts)))
+	var result *multierror.Error
+	for _, m := range mounts {
+		if err := syscall.Unmount(m, syscall.MNT_DETACH); err != nil {
+			result = multierror.Append(result, fmt.Errorf("unmount %s: %w", m, err))
+		}
+	}
+	return result.ErrorOrNil()
+}
+
+// mountsBelow lists the mount points at or below dir in this mount namespace.
+func mountsBelow(dir string) []string {
 	b, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
 		return nil
@@ -486,14 +503,7 @@ func unmountUnder(dir string) error {
 			mounts = append(mounts, fs[4])
 		}
 	}
-	sort.Sort(sort.Reverse(sort.StringSlice(mounts)))
-	var result *multierror.Error
-	for _, m := range mounts {
-		if err := syscall.Unmount(m, syscall.MNT_DETACH); err != nil {
-			result = multierror.Append(result, fmt.Errorf("unmount %s: %w", m, err))
-		}
-	}
-	return result.ErrorOrNil()
+	return mounts
 }
 
 func globDirs(pattern string) []string {

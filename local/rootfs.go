@@ -92,7 +92,7 @@ func (c RootfsCache) Ensure(ctx context.Context, s RootfsSpec) (string, error) {
 		}
 	}
 	tmp := dir + ".build"
-	if err := os.RemoveAll(tmp); err != nil { // an earlier build that crashed
+	if err := removeBuild(tmp); err != nil { // an earlier build that crashed
 		return "", err
 	}
 	logger := c.Logger
@@ -101,12 +101,12 @@ func (c RootfsCache) Ensure(ctx context.Context, s RootfsSpec) (string, error) {
 	}
 	logger.V(0).Infof("building the Debian %s root filesystem into %s from %s (once; about a minute)", s.Suite, dir, mirror)
 	start := time.Now()
-	if err := execx.Run(ctx, s.mmdebstrapArgs(tmp, mirror)...); err != nil {
-		_ = os.RemoveAll(tmp)
+	if err := runMmdebstrap(ctx, s.mmdebstrapArgs(tmp, mirror)); err != nil {
+		_ = removeBuild(tmp)
 		return "", fmt.Errorf("building the %s root filesystem: %w", s.Suite, err)
 	}
 	if err := finishRootfs(tmp); err != nil {
-		_ = os.RemoveAll(tmp)
+		_ = removeBuild(tmp)
 		return "", fmt.Errorf("preparing the %s root filesystem: %w", s.Suite, err)
 	}
 	if err := os.Rename(tmp, dir); err != nil {
@@ -114,6 +114,29 @@ func (c RootfsCache) Ensure(ctx context.Context, s RootfsSpec) (string, error) {
 	}
 	logger.V(0).Infof("root filesystem %s built in %v", s.Key(), time.Since(start).Round(time.Second))
 	return dir, nil
+}
+
+// runMmdebstrap runs the build; when ctx ends it asks mmdebstrap to stop
+// (SIGTERM, so that it unmounts what it mounted in the tree) and kills it
+// only if it has not stopped 30 s later.
+func runMmdebstrap(ctx context.Context, args []string) error {
+	cmd := execx.Command(ctx, args...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 30 * time.Second
+	return execx.RunCmd(cmd)
+}
+
+// removeBuild removes a build directory, first detaching whatever a killed
+// mmdebstrap left mounted in it (/proc, /sys, /dev of the chroot): removing
+// files through such a mount would remove the machine's own.
+func removeBuild(dir string) error {
+	if err := unmountUnder(dir); err != nil {
+		return fmt.Errorf("%s: %w (remove it by hand once nothing is mounted under it)", dir, err)
+	}
+	if left := mountsBelow(dir); len(left) > 0 {
+		return fmt.Errorf("%s: still mounted below it: %s (unmount them, then remove it)", dir, strings.Join(left, ", "))
+	}
+	return os.RemoveAll(dir)
 }
 
 // finishRootfs makes a fresh tree safe to share between lab hosts: no

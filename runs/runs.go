@@ -242,18 +242,18 @@ func Latest(dir string) (Run, error) {
 }
 
 // Open finds a run by its ID (or a unique prefix of one) under dir, by the
-// path of its directory, or by the path of its results.json; "latest" (or
-// "") is the most recent run.
+// path of its directory, or by the path of a results file of any name (a
+// run's results.json, or what `check --json FILE` wrote); "latest" (or "")
+// is the most recent run.
 func Open(dir, idOrPath string) (Run, error) {
 	if idOrPath == "" || idOrPath == "latest" {
 		return Latest(dir)
 	}
 	if st, err := os.Stat(idOrPath); err == nil {
-		runDir := idOrPath
-		if !st.IsDir() {
-			runDir = filepath.Dir(idOrPath)
+		if st.IsDir() {
+			return openDir(idOrPath, filepath.Join(idOrPath, ResultsFile))
 		}
-		return openDir(runDir, filepath.Join(runDir, ResultsFile))
+		return openFile(idOrPath)
 	}
 	if !strings.ContainsRune(idOrPath, os.PathSeparator) {
 		if _, err := os.Stat(filepath.Join(dir, idOrPath, ResultsFile)); err == nil {
@@ -279,6 +279,19 @@ func Open(dir, idOrPath string) (Run, error) {
 		}
 	}
 	return Run{}, fmt.Errorf("no run %q: neither a run ID in %s nor a run directory", idOrPath, dir)
+}
+
+// openFile opens a results file: a run's own results.json is that run; any
+// other file is a run named after the file.
+func openFile(path string) (Run, error) {
+	if filepath.Base(path) == ResultsFile {
+		return openDir(filepath.Dir(path), path)
+	}
+	d, err := results.ReadFile(path)
+	if err != nil {
+		return Run{}, fmt.Errorf("open run: %w", err)
+	}
+	return newRun(strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)), filepath.Dir(path), d), nil
 }
 
 func openDir(runDir, path string) (Run, error) {

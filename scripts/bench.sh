@@ -8,12 +8,14 @@
 #
 #   BENCH_RUNS=2 (runs per host count)  BENCH_STATE=/var/lib/overlab/bench
 #   BENCH_NET=192.168 (underlay N hosts: $BENCH_NET.(100+N).0/24)
+#   BENCH_ENGINE=26.1 (local up --engine; default: this machine's dockerd)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=./bin/overlab
 STATE=${BENCH_STATE:-/var/lib/overlab/bench}
 NET=${BENCH_NET:-192.168}
 RUNS=${BENCH_RUNS:-2}
+ENGINE=${BENCH_ENGINE:-}
 counts=("${@:-3 6 10}")
 read -r -a counts <<<"${counts[*]}"
 OUT=$(mktemp -d /tmp/overlab-bench.XXXXXX)
@@ -68,7 +70,7 @@ for n in "${counts[@]}"; do
 		inv="$STATE/$name/inventory.yaml"
 		trap '$BIN local down --state-dir $STATE --name '"$name"' -q >/dev/null 2>&1 || true; rm -rf "$OUT"' EXIT
 		add "$n load" "$(load)"
-		run "$n local-up" $BIN local up --state-dir "$STATE" --name "$name" --hosts "$n" --subnet "$NET.$((100 + n)).0/24"
+		run "$n local-up" $BIN local up --state-dir "$STATE" --name "$name" --hosts "$n" --subnet "$NET.$((100 + n)).0/24" ${ENGINE:+--engine "$ENGINE"}
 		add "$n mem" "$($BIN local status --state-dir "$STATE" --name "$name" | awk 'NR>1 { sum += $5 } END { printf "%.0f", sum / (NR-1) }')"
 		run "$n up" $BIN up -i "$inv"
 		if [[ -n $TIME ]]; then
@@ -115,4 +117,4 @@ row "memory per idle host (MiB, PSS)" mem
 row "overlab peak RSS during check (MiB)" rss
 row "largest probe container RSS (MiB)" probe-rss
 row "load average (1 min) before/after runs" load
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2/1048576 }' /proc/meminfo), $(uname -r), $(dockerd --version 2>/dev/null | cut -d, -f1)"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2/1048576 }' /proc/meminfo), $(uname -r), $(dockerd --version 2>/dev/null | cut -d, -f1)${ENGINE:+ (hosts: --engine $ENGINE)}"
