@@ -25,7 +25,7 @@ func newExplainCommand(g *Globals) *cobra.Command {
 		Short: "The Linux objects behind a network on each host: bridge, veth pairs, overlay netns, VXLAN and FDB, macvlan, iptables (read-only)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := output.CheckFormat(format, "table", "json"); err != nil {
+			if err := output.CheckFormat(format); err != nil {
 				return couldNotRun(err)
 			}
 			ctx, cancel := signalContext(cmd.Context())
@@ -65,7 +65,7 @@ func newExplainCommand(g *Globals) *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&host, "host", "", "only this inventory host")
-	output.AddFormatFlag(c.Flags(), &format, "table", "json")
+	output.AddFormatFlag(c.Flags(), &format)
 	c.Flags().StringVar(&html, "html", "", "also write the explanation as an HTML page to this file")
 	return c
 }
