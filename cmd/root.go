@@ -101,6 +101,7 @@ func newRoot(s Streams, d deps) *cobra.Command {
 		newFaultCommand(g),
 		newDoctorCommand(g),
 	)
+	addCompletions(root, g)
 	return root
 }
 
