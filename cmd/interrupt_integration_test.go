@@ -22,6 +22,9 @@ import (
 	"github.com/overlab/overlab/local/labtest"
 )
 
+// binDir holds the binary buildOverlab built; TestMain removes it.
+var binDir string
+
 // buildOverlab builds the overlab binary once per test run (static, so that
 // it also serves as the probe).
 var buildOverlab = sync.OnceValues(func() (string, error) {
@@ -29,6 +32,7 @@ var buildOverlab = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	binDir = dir
 	bin := filepath.Join(dir, "overlab")
 	cmd := exec.Command("go", "build", "-o", bin, "./overlab")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
