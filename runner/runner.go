@@ -42,6 +42,7 @@ type Runner struct {
 	unreachWait time.Duration
 	tries       int
 	parallel    int
+	restarter   swarm.EngineRestarter
 	factsCache  *factsCache
 	doctor      bool
 }
@@ -89,6 +90,12 @@ func WithFactsCache(dir string, ttl time.Duration) Option {
 
 // WithParallel bounds concurrent work across hosts and containers.
 func WithParallel(n int) Option { return func(r *Runner) { r.parallel = n } }
+
+// WithEngineRestarter lets up and down restart the engine of a host that
+// overlab runs (the local provider) when Docker left it broken.
+func WithEngineRestarter(er swarm.EngineRestarter) Option {
+	return func(r *Runner) { r.restarter = er }
+}
 
 // WithDoctor runs, after a check, the doctor checks that tell apart the
 // causes of its ambiguous diagnoses (on by default).
@@ -321,11 +328,6 @@ type UpResult struct {
 func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host, l *lab.Lab) (UpResult, error) {
 	start := time.Now()
 	var res UpResult
-	// The probe image loads while facts are gathered and the plan is made:
-	// neither needs it, and it is the largest transfer of up.
-	imgCtx, cancelImg := context.WithCancel(ctx)
-	img := r.startImage(imgCtx, c, l)
-	defer func() { cancelImg(); img.wait() }()
 	facts, down := r.gather(ctx, c, hosts)
 	if len(down) > 0 {
 		return res, hostsError("up needs every host of the inventory", down)
@@ -360,20 +362,10 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 		}
 	}
 
-	// The swarm waits for the image. Importing it while nodes join made the
-	// stall described in README (a task "preparing" for ~30 s) more
-	// frequent on 6 hosts: 4 of 5 first ups against 1-2 of 5.
-	image, acts, err := img.wait()
-	res.Image = image
-	res.Actions = append(res.Actions, acts...)
-	if err != nil {
-		return res, err
-	}
-
 	lead := leader(c)
 	if l.NeedsSwarm() {
 		ph := r.progress.Start("swarm")
-		sres, err := swarm.Ensure(ctx, swarm.Members(c), swarm.WithLogger(r.logger), swarm.WithForce(r.force), swarm.WithReadyTimeout(r.wait))
+		sres, err := swarm.Ensure(ctx, swarm.Members(c), swarm.WithLogger(r.logger), swarm.WithForce(r.force), swarm.WithReadyTimeout(r.wait), swarm.WithEngineRestarter(r.restarter))
 		for _, a := range sres.Actions {
 			ph.Infof("%s", a)
 		}
@@ -385,12 +377,24 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 	}
 
 	ph = r.progress.Start("networks")
-	acts, err = overlay.Ensure(ctx, overlay.Spec{Lab: l, Plan: plan, Hosts: overlayHosts(c, facts), Leader: max(lead, 0), UsedOn: usedOn(l, placed)})
+	acts, err := overlay.Ensure(ctx, overlay.Spec{Lab: l, Plan: plan, Hosts: overlayHosts(c, facts), Leader: max(lead, 0), UsedOn: usedOn(l, placed)})
 	for _, a := range acts {
 		ph.Infof("%s", a)
 	}
 	res.Actions = append(res.Actions, acts...)
 	ph.End(err)
+	if err != nil {
+		return res, err
+	}
+
+	// The image goes after the swarm and the networks. Loading it earlier
+	// (while nodes join, or during facts so that services follow the
+	// networks at once) made the stall described in README (a task
+	// "preparing" for ~30 s) more frequent: 4 of 5 first ups on 6 hosts
+	// against 1-2 of 5, and 4 of 11 on 3 hosts against 0 of 5.
+	image, acts, err := r.ensureImage(ctx, c, facts, l)
+	res.Image = image
+	res.Actions = append(res.Actions, acts...)
 	if err != nil {
 		return res, err
 	}
@@ -459,31 +463,9 @@ func usedOn(l *lab.Lab, placed map[string][]string) map[string][]string {
 	return out
 }
 
-// imageLoad is the probe image loading into every engine in the background.
-type imageLoad struct {
-	done    chan struct{}
-	ref     string
-	actions []string
-	err     error
-}
-
-func (r *Runner) startImage(ctx context.Context, c *cluster.Cluster, l *lab.Lab) *imageLoad {
-	ld := &imageLoad{done: make(chan struct{})}
-	go func() {
-		defer close(ld.done)
-		ld.ref, ld.actions, ld.err = r.ensureImage(ctx, c, l)
-	}()
-	return ld
-}
-
-func (ld *imageLoad) wait() (string, []string, error) {
-	<-ld.done
-	return ld.ref, ld.actions, ld.err
-}
-
 // ensureImage loads the probe image where it is missing or stale, once per
 // engine, after checking each engine's architecture.
-func (r *Runner) ensureImage(ctx context.Context, c *cluster.Cluster, l *lab.Lab) (string, []string, error) {
+func (r *Runner) ensureImage(ctx context.Context, c *cluster.Cluster, facts map[string]*cluster.Facts, l *lab.Lab) (string, []string, error) {
 	if !slices.ContainsFunc(l.Workloads, func(w lab.Workload) bool { return w.Image == "" }) {
 		return "", nil, nil
 	}
@@ -503,7 +485,7 @@ func (r *Runner) ensureImage(ctx context.Context, c *cluster.Cluster, l *lab.Lab
 	)
 	err = c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
 		st := ph.Host(n.Name())
-		loaded, err := ensureImageOn(ctx, img, n)
+		loaded, err := ensureImageOn(ctx, img, n, facts[n.Name()])
 		st.Done(err)
 		if loaded {
 			mu.Lock()
@@ -517,13 +499,11 @@ func (r *Runner) ensureImage(ctx context.Context, c *cluster.Cluster, l *lab.Lab
 	return img.Ref, actions, err
 }
 
-func ensureImageOn(ctx context.Context, img *probeimage.Image, n *cluster.Node) (bool, error) {
-	v, err := n.Docker().ServerVersion(ctx)
-	if err != nil {
-		return false, fmt.Errorf("docker engine: %w", err)
-	}
-	if err := img.Binary.CheckArch(v.Arch); err != nil {
-		return false, err
+func ensureImageOn(ctx context.Context, img *probeimage.Image, n *cluster.Node, f *cluster.Facts) (bool, error) {
+	if f != nil {
+		if err := img.Binary.CheckArch(f.Arch); err != nil {
+			return false, err
+		}
 	}
 	return img.Ensure(ctx, n.Docker())
 }
@@ -698,9 +678,16 @@ func (r *Runner) Down(ctx context.Context, c *cluster.Cluster, l *lab.Lab, image
 		result = multierror.Append(result, err)
 	}
 
-	if l.NeedsSwarm() {
-		ph = r.progress.Start("swarm")
-		acts, err = swarm.Leave(ctx, swarm.Members(c), swarm.WithLogger(r.logger))
+	// Every lab's down ends with the swarm, not only the labs that need
+	// one: Leave undoes only what overlab made (its labels say so), and a
+	// lab known by its name only (down --all) cannot say whether it did.
+	// Labs share the swarm: the last one down takes it.
+	ph = r.progress.Start("swarm")
+	if others := othersUp(ctx, c, l.Name); len(others) > 0 {
+		ph.Infof("kept the swarm: lab %s still up", strings.Join(others, ", "))
+		ph.End(nil)
+	} else {
+		acts, err = swarm.Leave(ctx, swarm.Members(c), swarm.WithLogger(r.logger), swarm.WithEngineRestarter(r.restarter))
 		actions = append(actions, acts...)
 		ph.End(err)
 		if err != nil {
