@@ -19,6 +19,7 @@ import (
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/local"
 	"github.com/overlab/overlab/output"
 	"github.com/overlab/overlab/progress"
 	"github.com/overlab/overlab/report"
@@ -42,11 +43,51 @@ type labFlags struct {
 	results     string
 	images      bool
 	keep        bool
+	all         bool // down: every lab that is up
+	nameOnly    bool // down: a lab found up may be known by name only
 }
 
 func (f *labFlags) addLab(c *cobra.Command) {
 	c.Flags().StringVar(&f.lab, "lab", lab.DefaultLab, "`NAME|FILE`: a built-in lab (overlab lab list names them) or a lab file")
 	c.Flags().DurationVar(&f.factsTTL, "facts-ttl", runner.DefaultFactsTTL, "reuse what each host's shell said this recently (its engine is always asked); 0: ask the shell every time")
+}
+
+// addLabUp is --lab for commands on a lab that is up: without it, the one
+// lab that is up (else the default lab).
+func (f *labFlags) addLabUp(c *cobra.Command) {
+	f.addLab(c)
+	fl := c.Flags().Lookup("lab")
+	f.lab, fl.DefValue = "", ""
+	fl.Usage = "`NAME|FILE`: a built-in lab (overlab lab list names them) or a lab file; default: the lab that is up, else " + lab.DefaultLab
+}
+
+// pickLab is the lab a command without --lab works on: the only lab that
+// is up, else the default; several up is an error that names them.
+func pickLab(ctx context.Context, c *cluster.Cluster) (string, error) {
+	up, err := runner.LabsUp(ctx, c)
+	switch {
+	case len(up) == 1:
+		return up[0], nil
+	case len(up) > 1:
+		return "", fmt.Errorf("labs %s are up: name one with --lab, or remove them all with `overlab down --all`", strings.Join(up, ", "))
+	case err != nil:
+		return "", fmt.Errorf("finding the lab that is up (name it with --lab): %w", err)
+	}
+	return lab.DefaultLab, nil
+}
+
+// resolveUp resolves a lab found up by its name. One loaded from a file is
+// known by its name only: enough for down (everything carries the name),
+// not for the other commands.
+func resolveUp(name string, nameOnly bool) (*lab.Lab, error) {
+	l, err := lab.Resolve(name)
+	if err != nil && nameOnly {
+		return &lab.Lab{Name: name}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lab %q is up but is not a built-in lab: pass its file with --lab FILE", name)
+	}
+	return l, nil
 }
 
 func (f *labFlags) addUp(c *cobra.Command) {
@@ -65,7 +106,13 @@ func (f *labFlags) addCheck(c *cobra.Command) {
 }
 
 func (f *labFlags) runner(g *Globals, p *progress.Progress) *runner.Runner {
-	return runner.New(
+	opts := []runner.Option{}
+	// Hosts of a local lab run engines that overlab itself started: it may
+	// restart one that Docker left broken.
+	if l, ok := local.OwnsInventory(g.inventoryPath()); ok {
+		opts = append(opts, runner.WithEngineRestarter(local.New(local.WithLogger(g.Logger())).Restarter(l)))
+	}
+	return runner.New(append(opts,
 		runner.WithLogger(g.Logger()),
 		runner.WithProgress(p),
 		runner.WithForce(f.force),
@@ -75,7 +122,7 @@ func (f *labFlags) runner(g *Globals, p *progress.Progress) *runner.Runner {
 		runner.WithUnreachableTimeout(f.unreachWait),
 		runner.WithFactsCache(factsCacheDir(), f.factsTTL),
 		runner.WithParallel(g.Parallel),
-	)
+	)...)
 }
 
 // factsCacheDir is where hosts' shell facts are kept between commands; ""
@@ -114,9 +161,12 @@ type session struct {
 // open loads the lab first (a bad lab file needs no SSH), then connects.
 // Errors here mean the command could not run: exit code 2.
 func (g *Globals) open(ctx context.Context, f *labFlags, needAll bool) (*session, error) {
-	l, err := lab.Resolve(f.lab)
-	if err != nil {
-		return nil, couldNotRun(err)
+	var l *lab.Lab
+	if f.lab != "" {
+		var err error
+		if l, err = lab.Resolve(f.lab); err != nil {
+			return nil, couldNotRun(err)
+		}
 	}
 	c, hosts, err := g.connect(ctx)
 	if c == nil {
@@ -128,6 +178,17 @@ func (g *Globals) open(ctx context.Context, f *labFlags, needAll bool) (*session
 	}
 	if err != nil {
 		g.Logger().Warnf("%v", err)
+	}
+	if l == nil {
+		name, err := pickLab(ctx, c)
+		if err != nil {
+			c.Close()
+			return nil, couldNotRun(err)
+		}
+		if l, err = resolveUp(name, f.nameOnly); err != nil {
+			c.Close()
+			return nil, couldNotRun(err)
+		}
 	}
 	return &session{lab: l, hosts: hosts, c: c}, nil
 }
@@ -182,7 +243,7 @@ func newCheckCommand(g *Globals) *cobra.Command {
 			return runCheck(ctx, g, f, cmd.OutOrStdout())
 		},
 	}
-	f.addLab(c)
+	f.addLabUp(c)
 	f.addCheck(c)
 	return c
 }
@@ -268,13 +329,18 @@ func newDownCommand(g *Globals) *cobra.Command {
 			return runDown(ctx, g, f)
 		},
 	}
-	f.addLab(c)
+	f.addLabUp(c)
 	c.Flags().BoolVar(&f.images, "images", false, "also remove the probe images")
+	c.Flags().BoolVar(&f.all, "all", false, "remove every overlab lab that is up")
 	c.Flags().DurationVar(&f.wait, "wait", 30*time.Second, "how long to wait for networks to be free")
 	return c
 }
 
 func runDown(ctx context.Context, g *Globals, f *labFlags) error {
+	f.nameOnly = true
+	if f.all {
+		return runDownAll(ctx, g, f)
+	}
 	s, err := g.open(ctx, f, false)
 	if err != nil {
 		return err
@@ -286,6 +352,42 @@ func runDown(ctx context.Context, g *Globals, f *labFlags) error {
 	actions, err := f.runner(g, p).Down(ctx, s.c, s.lab, f.images)
 	p.Summary("down: lab %s, %d removals in %v", s.lab.Name, len(actions), time.Since(start).Round(time.Millisecond))
 	return err
+}
+
+// runDownAll takes down every lab that is up, one after the other (the
+// last one takes the swarm), collecting every error.
+func runDownAll(ctx context.Context, g *Globals, f *labFlags) error {
+	if f.lab != "" {
+		return couldNotRunf("--all and --lab name different labs: give one of them")
+	}
+	c, _, err := g.connect(ctx)
+	if c == nil {
+		return couldNotRun(err)
+	}
+	defer c.Close()
+	up, err := runner.LabsUp(ctx, c)
+	if err != nil {
+		g.Logger().Warnf("finding the labs that are up: %v", err)
+	}
+	p := g.progress()
+	defer p.Close()
+	if len(up) == 0 {
+		p.Summary("down: no overlab lab is up")
+		return nil
+	}
+	start := time.Now()
+	var result *multierror.Error
+	n := 0
+	for _, name := range up {
+		l, _ := resolveUp(name, true)
+		actions, err := f.runner(g, p).Down(ctx, c, l, f.images)
+		n += len(actions)
+		if err != nil {
+			result = multierror.Append(result, fmt.Errorf("lab %s: %w", name, err))
+		}
+	}
+	p.Summary("down: labs %s, %d removals in %v", strings.Join(up, ", "), n, time.Since(start).Round(time.Millisecond))
+	return result.ErrorOrNil()
 }
 
 // downLabBeforeDestroy is `overlab down -i INVENTORY` for the default lab,
@@ -371,7 +473,7 @@ func newStatusCommand(g *Globals) *cobra.Command {
 			return runStatus(ctx, g, f, cmd.OutOrStdout())
 		},
 	}
-	f.addLab(c)
+	f.addLabUp(c)
 	output.AddFormatFlag(c.Flags(), &f.format)
 	return c
 }
@@ -388,6 +490,11 @@ func runStatus(ctx context.Context, g *Globals, f *labFlags, out io.Writer) erro
 	v := runner.New(runner.WithLogger(g.Logger())).Status(ctx, s.c, s.hosts, s.lab)
 	err = output.Print(out, f.format, v, func(w io.Writer) error {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		labs := strings.Join(v.LabsUp, ", ")
+		if labs == "" {
+			labs = "none"
+		}
+		fmt.Fprintf(tw, "LABS UP: %s\n\n", labs)
 		fmt.Fprintf(tw, "SWARM NODE\tHOSTNAME\tROLE\tSTATE\tADDRESS\n")
 		if len(v.Nodes) == 0 {
 			fmt.Fprintf(tw, "(no swarm)\t\t\t\t\n")

@@ -100,6 +100,7 @@ func newRoot(s Streams, d deps) *cobra.Command {
 		newStatusCommand(g),
 		newFaultCommand(g),
 		newDoctorCommand(g),
+		newExplainCommand(g),
 	)
 	addCompletions(root, g)
 	return root

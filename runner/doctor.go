@@ -58,6 +58,27 @@ func (r *Runner) doctorAmbiguous(ctx context.Context, c *cluster.Cluster, hosts 
 			continue
 		}
 		d.DoctorFindings = doctorLines(rep, d.Hosts)
+		narrow(d, rep)
+	}
+}
+
+// narrow: when the probes left two or more hosts in doubt and doctor found
+// problems on exactly one of them, the diagnosis names that one.
+func narrow(d *results.Diagnosis, rep *doctor.Report) {
+	if len(d.Hosts) < 2 {
+		return
+	}
+	var found []string
+	for _, h := range d.Hosts {
+		for _, p := range rep.Problems {
+			if strings.HasPrefix(p, h+": ") && !slices.Contains(found, h) {
+				found = append(found, h)
+			}
+		}
+	}
+	if len(found) == 1 {
+		d.Cause += fmt.Sprintf("; doctor finds the problem on %s (of %s)", found[0], strings.Join(d.Hosts, ", "))
+		d.Hosts = found
 	}
 }
 

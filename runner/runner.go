@@ -42,6 +42,7 @@ type Runner struct {
 	unreachWait time.Duration
 	tries       int
 	parallel    int
+	restarter   swarm.EngineRestarter
 	factsCache  *factsCache
 	doctor      bool
 }
@@ -89,6 +90,12 @@ func WithFactsCache(dir string, ttl time.Duration) Option {
 
 // WithParallel bounds concurrent work across hosts and containers.
 func WithParallel(n int) Option { return func(r *Runner) { r.parallel = n } }
+
+// WithEngineRestarter lets up and down restart the engine of a host that
+// overlab runs (the local provider) when Docker left it broken.
+func WithEngineRestarter(er swarm.EngineRestarter) Option {
+	return func(r *Runner) { r.restarter = er }
+}
 
 // WithDoctor runs, after a check, the doctor checks that tell apart the
 // causes of its ambiguous diagnoses (on by default).
@@ -358,7 +365,7 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 	lead := leader(c)
 	if l.NeedsSwarm() {
 		ph := r.progress.Start("swarm")
-		sres, err := swarm.Ensure(ctx, swarm.Members(c), swarm.WithLogger(r.logger), swarm.WithForce(r.force), swarm.WithReadyTimeout(r.wait))
+		sres, err := swarm.Ensure(ctx, swarm.Members(c), swarm.WithLogger(r.logger), swarm.WithForce(r.force), swarm.WithReadyTimeout(r.wait), swarm.WithEngineRestarter(r.restarter))
 		for _, a := range sres.Actions {
 			ph.Infof("%s", a)
 		}
@@ -671,9 +678,16 @@ func (r *Runner) Down(ctx context.Context, c *cluster.Cluster, l *lab.Lab, image
 		result = multierror.Append(result, err)
 	}
 
-	if l.NeedsSwarm() {
-		ph = r.progress.Start("swarm")
-		acts, err = swarm.Leave(ctx, swarm.Members(c), swarm.WithLogger(r.logger))
+	// Every lab's down ends with the swarm, not only the labs that need
+	// one: Leave undoes only what overlab made (its labels say so), and a
+	// lab known by its name only (down --all) cannot say whether it did.
+	// Labs share the swarm: the last one down takes it.
+	ph = r.progress.Start("swarm")
+	if others := othersUp(ctx, c, l.Name); len(others) > 0 {
+		ph.Infof("kept the swarm: lab %s still up", strings.Join(others, ", "))
+		ph.End(nil)
+	} else {
+		acts, err = swarm.Leave(ctx, swarm.Members(c), swarm.WithLogger(r.logger), swarm.WithEngineRestarter(r.restarter))
 		actions = append(actions, acts...)
 		ph.End(err)
 		if err != nil {

@@ -21,6 +21,7 @@ import (
 // per host, its running instances, and what could not be asked.
 type Status struct {
 	Lab      string          `json:"lab"`
+	LabsUp   []string        `json:"labs_up"` // every lab with something on the hosts
 	Nodes    []StatusNode    `json:"nodes"`
 	Networks []StatusNetwork `json:"networks"`
 	Tasks    []StatusTask    `json:"tasks"`
@@ -59,6 +60,11 @@ func (r *Runner) Status(ctx context.Context, c *cluster.Cluster, hosts []invento
 	st := &Status{Lab: l.Name, Nodes: []StatusNode{}, Networks: []StatusNetwork{}, Tasks: []StatusTask{}}
 	for name, err := range c.Down {
 		st.Errors = append(st.Errors, fmt.Sprintf("%s: %v", name, err))
+	}
+	up, err := LabsUp(ctx, c)
+	st.LabsUp = append([]string{}, up...)
+	if err != nil {
+		st.Errors = append(st.Errors, fmt.Sprintf("labs up: %v", err))
 	}
 	var manager workload.ServiceAPI
 	if lead := swarm.Controller(ctx, swarm.Members(c)); lead >= 0 {

@@ -25,6 +25,14 @@ import (
 // so placement works whatever the machine's hostname is.
 const HostLabel = "overlab.host"
 
+// CreatedLabel, on the swarm's own spec, records that overlab initialised
+// the swarm; JoinedLabel, on a node, that overlab made that node join. Leave
+// undoes exactly that and nothing the user made.
+const (
+	CreatedLabel = "overlab.created"
+	JoinedLabel  = "overlab.joined"
+)
+
 // API is what this package needs of one engine.
 type API interface {
 	Info(ctx context.Context) (system.Info, error)
@@ -35,19 +43,21 @@ type API interface {
 	NodeList(ctx context.Context, options swarm.NodeListOptions) ([]swarm.Node, error)
 	NodeInspectWithRaw(ctx context.Context, nodeID string) (swarm.Node, []byte, error)
 	NodeUpdate(ctx context.Context, nodeID string, version swarm.Version, node swarm.NodeSpec) error
+	NodeRemove(ctx context.Context, nodeID string, options swarm.NodeRemoveOptions) error
 }
 
 // Member is one host as the swarm package sees it.
 type Member struct {
-	Host inventory.Host
-	API  API
+	Host  inventory.Host
+	API   API
+	Shell Shell // nil: the gossip port is not checked
 }
 
 // Members maps connected cluster nodes to members.
 func Members(c *cluster.Cluster) []Member {
 	out := make([]Member, 0, len(c.Nodes))
 	for _, n := range c.Nodes {
-		out = append(out, Member{Host: n.Host, API: n.Docker()})
+		out = append(out, Member{Host: n.Host, API: n.Docker(), Shell: n})
 	}
 	return out
 }
@@ -80,6 +90,7 @@ type options struct {
 	logger    log.Logger
 	force     bool
 	readyWait time.Duration
+	restarter EngineRestarter
 }
 
 // Option configures Ensure and Leave.
@@ -93,6 +104,10 @@ func WithForce(f bool) Option { return func(o *options) { o.force = f } }
 
 // WithReadyTimeout bounds the wait for every node to be Ready.
 func WithReadyTimeout(d time.Duration) Option { return func(o *options) { o.readyWait = d } }
+
+// WithEngineRestarter lets Ensure and Leave restart the engine of a host
+// that kept its gossip port after leaving a swarm (see StaleGossipError).
+func WithEngineRestarter(r EngineRestarter) Option { return func(o *options) { o.restarter = r } }
 
 func newOptions(opts []Option) options {
 	o := options{logger: log.NoOp{}, readyWait: 60 * time.Second}
@@ -141,6 +156,14 @@ func Ensure(ctx context.Context, members []Member, opts ...Option) (Result, erro
 	}); err != nil {
 		return res, err
 	}
+	// A host out of any swarm that still holds the gossip port would join
+	// and never gossip: repair it or stop before anything is created.
+	released, err := releaseStale(ctx, members, infos, o)
+	res.Actions = append(res.Actions, released...)
+	if err != nil {
+		return res, err
+	}
+	joined := map[string]bool{}
 
 	li := infos[lead].Swarm
 	switch {
@@ -162,10 +185,12 @@ func Ensure(ctx context.Context, members []Member, opts ...Option) (Result, erro
 			AdvertiseAddr:   leader.Host.Address,
 			DataPathAddr:    leader.Host.Address,
 			ForceNewCluster: false,
+			Spec:            swarm.Spec{Annotations: swarm.Annotations{Labels: map[string]string{CreatedLabel: "true"}}},
 		})
 		if err != nil {
 			return res, fmt.Errorf("%s: swarm init advertising %s: %w", leader.Host.Name, leader.Host.Address, err)
 		}
+		joined[leader.Host.Name] = true
 		res.Actions = append(res.Actions, fmt.Sprintf("%s: initialised the swarm, advertising %s", leader.Host.Name, leader.Host.Address))
 		o.logger.V(1).Infof("%s: swarm initialised (node %s)", leader.Host.Name, id)
 		if infos[lead], err = leader.API.Info(ctx); err != nil {
@@ -235,13 +260,14 @@ func Ensure(ctx context.Context, members []Member, opts ...Option) (Result, erro
 			workers = append(workers, i)
 		}
 	}
-	var joined []string
+	var joinedActs []string
 	var mu sync.Mutex
 	record := func(i int) {
 		si := infos[i].Swarm
 		if !(si.LocalNodeState == swarm.LocalNodeStateActive && inSwarm[si.NodeID]) {
 			mu.Lock()
-			joined = append(joined, fmt.Sprintf("%s: joined as %s", members[i].Host.Name, roleOf(members[i].Host)))
+			joinedActs = append(joinedActs, fmt.Sprintf("%s: joined as %s", members[i].Host.Name, roleOf(members[i].Host)))
+			joined[members[i].Host.Name] = true
 			mu.Unlock()
 		}
 	}
@@ -260,8 +286,8 @@ func Ensure(ctx context.Context, members []Member, opts ...Option) (Result, erro
 	}); err != nil {
 		return res, err
 	}
-	sort.Strings(joined)
-	res.Actions = append(res.Actions, joined...)
+	sort.Strings(joinedActs)
+	res.Actions = append(res.Actions, joinedActs...)
 
 	ids, err := nodeIDs(ctx, members)
 	if err != nil {
@@ -271,7 +297,7 @@ func Ensure(ctx context.Context, members []Member, opts ...Option) (Result, erro
 	if err := waitReady(ctx, leader.API, ids, o.readyWait); err != nil {
 		return res, err
 	}
-	labelled, err := applyLabels(ctx, leader.API, members, ids)
+	labelled, err := applyLabels(ctx, leader.API, members, ids, joined)
 	res.Actions = append(res.Actions, labelled...)
 	return res, err
 }
@@ -363,7 +389,7 @@ func waitReady(ctx context.Context, api API, ids map[string]string, d time.Durat
 
 // applyLabels sets the inventory's labels and overlab.host on each node,
 // touching only nodes whose labels differ.
-func applyLabels(ctx context.Context, api API, members []Member, ids map[string]string) ([]string, error) {
+func applyLabels(ctx context.Context, api API, members []Member, ids map[string]string, joined map[string]bool) ([]string, error) {
 	var actions []string
 	var result *multierror.Error
 	for _, m := range members {
@@ -374,6 +400,9 @@ func applyLabels(ctx context.Context, api API, members []Member, ids map[string]
 			continue
 		}
 		want := map[string]string{HostLabel: m.Host.Name}
+		if joined[m.Host.Name] {
+			want[JoinedLabel] = "true"
+		}
 		for k, v := range m.Host.Labels {
 			want[k] = v
 		}
@@ -397,52 +426,6 @@ func applyLabels(ctx context.Context, api API, members []Member, ids map[string]
 		}
 		actions = append(actions, m.Host.Name+": node labels set")
 	}
-	return actions, result.ErrorOrNil()
-}
-
-// Leave takes every member out of its swarm: workers first, then managers,
-// the first manager last. It collects every host's error and carries on.
-func Leave(ctx context.Context, members []Member, opts ...Option) ([]string, error) {
-	o := newOptions(opts)
-	var workers, managers []int
-	for i, m := range members {
-		if m.Host.IsManager() {
-			managers = append([]int{i}, managers...) // the first manager goes last
-		} else {
-			workers = append(workers, i)
-		}
-	}
-	var (
-		mu      sync.Mutex
-		actions []string
-	)
-	leave := func(ctx context.Context, _ int, m Member) error {
-		info, err := m.API.Info(ctx)
-		if err != nil {
-			return err
-		}
-		if info.Swarm.LocalNodeState == swarm.LocalNodeStateInactive {
-			return nil
-		}
-		if err := m.API.SwarmLeave(ctx, true); err != nil {
-			return fmt.Errorf("swarm leave: %w", err)
-		}
-		o.logger.V(1).Infof("%s: left the swarm", m.Host.Name)
-		mu.Lock()
-		actions = append(actions, m.Host.Name+": left the swarm")
-		mu.Unlock()
-		return nil
-	}
-	var result *multierror.Error
-	if err := eachOf(ctx, members, workers, leave); err != nil {
-		result = multierror.Append(result, err)
-	}
-	for _, i := range managers {
-		if err := leave(ctx, i, members[i]); err != nil {
-			result = multierror.Append(result, multierror.Prefix(err, members[i].Host.Name+":"))
-		}
-	}
-	sort.Strings(actions)
 	return actions, result.ErrorOrNil()
 }
 

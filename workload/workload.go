@@ -82,15 +82,27 @@ func (s Spec) image(w lab.Workload) string {
 // instance runs. A task that fails is reported with the engine's message.
 func Ensure(ctx context.Context, s Spec) ([]string, error) {
 	var actions []string
-	var services []lab.Workload
+	var services, created []lab.Workload
 	for _, w := range s.Lab.Workloads {
 		var (
 			did []string
 			err error
 		)
 		if w.Kind == lab.KindService {
+			// One service's tasks attach their networks before the next
+			// is created: two network attachments at once on one engine
+			// can stall one of them 30 s (docs/churn.md).
+			if len(created) > 0 {
+				if err := s.waitServices(ctx, created); err != nil {
+					return actions, err
+				}
+				created = nil
+			}
 			did, err = s.ensureService(ctx, w)
 			services = append(services, w)
+			if len(did) > 0 {
+				created = append(created, w)
+			}
 		} else {
 			did, err = s.ensureContainers(ctx, w)
 		}
@@ -640,8 +652,44 @@ func Redeploy(ctx context.Context, s Spec, names []string) ([]string, error) {
 	if len(redeployed) == 0 {
 		return actions, nil
 	}
-	// The old tasks are still listed as running for a moment: wait until the
-	// new ones are the running ones.
-	time.Sleep(500 * time.Millisecond)
+	// A forced update replaces the tasks one at a time: the old ones still
+	// run until the engine says the update completed.
+	if err := s.waitUpdated(ctx, redeployed); err != nil {
+		return actions, err
+	}
 	return actions, s.waitServices(ctx, redeployed)
+}
+
+// waitUpdated polls until every service's rolling update has completed.
+func (s Spec) waitUpdated(ctx context.Context, ws []lab.Workload) error {
+	deadline := time.Now().Add(s.Wait)
+	for _, w := range ws {
+		for {
+			svcs, err := s.Manager.ServiceList(ctx, swarm.ServiceListOptions{Filters: filters.NewArgs(filters.Arg("name", w.Name))})
+			if err != nil {
+				return err
+			}
+			state := swarm.UpdateState("")
+			for _, svc := range svcs {
+				if svc.Spec.Name == w.Name && svc.UpdateStatus != nil {
+					state = svc.UpdateStatus.State
+				}
+			}
+			if state == swarm.UpdateStateCompleted {
+				break
+			}
+			if state == swarm.UpdateStatePaused || state == swarm.UpdateStateRollbackCompleted {
+				return fmt.Errorf("redeploying %s: update %s", w.Name, state)
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("redeploying %s: update still %q after %v", w.Name, state, s.Wait)
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+	return nil
 }
