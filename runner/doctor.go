@@ -97,3 +97,26 @@ func doctorLines(rep *doctor.Report, hosts []string) []string {
 	}
 	return out
 }
+
+// runPreflight runs doctor's network checks before up changes anything.
+func (r *Runner) runPreflight(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host) error {
+	if !r.preflight {
+		return nil
+	}
+	ph := r.progress.Start("doctor")
+	opts := []doctor.Option{doctor.WithLogger(r.logger), doctor.WithChecks(doctor.CheckPorts, doctor.CheckFirewall, doctor.CheckMTU, doctor.CheckClock)}
+	if r.probeBinary != "" {
+		opts = append(opts, doctor.WithBinary(r.probeBinary))
+	}
+	rep := doctor.Run(ctx, c, hosts, opts...)
+	for _, p := range rep.NotChecked {
+		ph.Infof("not checked: %s", p)
+	}
+	if len(rep.Problems) == 0 {
+		ph.End(nil)
+		return nil
+	}
+	err := fmt.Errorf("doctor found %d problems before up changed anything:\n  %s", len(rep.Problems), strings.Join(rep.Problems, "\n  "))
+	ph.End(err)
+	return err
+}

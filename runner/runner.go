@@ -45,6 +45,7 @@ type Runner struct {
 	restarter   swarm.EngineRestarter
 	factsCache  *factsCache
 	doctor      bool
+	preflight   bool
 }
 
 // Option configures a Runner.
@@ -100,6 +101,10 @@ func WithEngineRestarter(er swarm.EngineRestarter) Option {
 // WithDoctor runs, after a check, the doctor checks that tell apart the
 // causes of its ambiguous diagnoses (on by default).
 func WithDoctor(on bool) Option { return func(r *Runner) { r.doctor = on } }
+
+// WithPreflight makes up run doctor's network checks (ports, firewall, path
+// MTU, clocks) before it changes anything, and stop on a problem.
+func WithPreflight(on bool) Option { return func(r *Runner) { r.preflight = on } }
 
 // New returns a Runner.
 func New(opts ...Option) *Runner {
@@ -339,6 +344,9 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 		}
 	}
 
+	if err := r.runPreflight(ctx, c, hosts); err != nil {
+		return res, err
+	}
 	ph := r.progress.Start("plan")
 	plan := addrplan.Compute(planInput(l, infos, facts))
 	res.Plan = plan
