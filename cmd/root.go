@@ -121,8 +121,15 @@ func execute(args []string, s Streams, d deps) int {
 		return 0
 	}
 	code := exitCode(err)
-	if msg := err.Error(); msg != "" {
+	if ctx.Err() != nil {
+		// Interrupted: whatever the command found is incomplete.
+		code = exitCouldNotRun
+		err = fmt.Errorf("interrupted: %w", err)
+	}
+	if msg := err.Error(); msg != "interrupted: " && msg != "" {
 		fmt.Fprintf(s.ErrOut, "ERROR: %s\n", msg)
+	} else if ctx.Err() != nil {
+		fmt.Fprintln(s.ErrOut, "ERROR: interrupted")
 	}
 	return code
 }
