@@ -67,8 +67,12 @@ down: build
 	-./$(BIN) down
 	./$(BIN) local down
 
-bench: build
-	./scripts/bench.sh
+# The README's figures: 3, 6, 10 and 16 fresh hosts, on this machine's
+# engine and on Engine 26.1 (BENCH_HOSTS, BENCH_ENGINES to change them).
+BENCH_HOSTS   ?= 3 6 10 16
+BENCH_ENGINES ?= 20.10 26.1
+bench: build setup-engines
+	for e in $(BENCH_ENGINES); do BENCH_ENGINE=$$e ./scripts/bench.sh $(BENCH_HOSTS) || exit 1; done
 
 clean:
 	rm -rf bin probeimage/embedded/overlab-probe-*
