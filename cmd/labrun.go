@@ -182,6 +182,8 @@ func (g *Globals) open(ctx context.Context, f *labFlags, needAll bool) (*session
 	if err != nil {
 		g.Logger().Warnf("%v", err)
 	}
+	f.wait = g.scaled("wait", f.wait)
+	f.probeWait = g.scaled("probe-timeout", f.probeWait)
 	if l == nil {
 		name, err := pickLab(ctx, c)
 		if err != nil {
