@@ -46,12 +46,19 @@ test: setup-test build setup-engines
 	./scripts/vagrant-validate.sh
 	$(GO) test -count=1 -timeout 45m ./...
 	$(MAKE) --no-print-directory test-engine ENGINE=26.1
+	$(MAKE) --no-print-directory test-vm
 
 # ENGINE: the engine generation of the local hosts (`local up --engine`);
 # empty for this machine's own, 26.1 for test-engine.
 ENGINE ?=
 test-engine: build setup-engines
 	OVERLAB_TEST_ENGINE=$(or $(ENGINE),26.1) $(GO) test -count=1 -timeout 45m $(E2E_PKGS)
+
+# Real VMs, alone after everything else (heavy: qemu on two cores): the box
+# (built or cached), overlab vagrant up --nodes 3 with libvirt, the swarm
+# lab, the real-kernel labs, a cut link, and a teardown that leaves nothing.
+test-vm: build
+	$(GO) test -tags vm -count=1 -timeout 75m -run TestVagrantLibvirtEndToEnd -v ./vagrant/
 
 test-short:
 	$(GO) test -short ./...
@@ -67,8 +74,12 @@ down: build
 	-./$(BIN) down
 	./$(BIN) local down
 
-bench: build
-	./scripts/bench.sh
+# The README's figures: 3, 6, 10 and 16 fresh hosts, on this machine's
+# engine and on Engine 26.1 (BENCH_HOSTS, BENCH_ENGINES to change them).
+BENCH_HOSTS   ?= 3 6 10 16
+BENCH_ENGINES ?= 20.10 26.1
+bench: build setup-engines
+	for e in $(BENCH_ENGINES); do BENCH_ENGINE=$$e ./scripts/bench.sh $(BENCH_HOSTS) || exit 1; done
 
 clean:
 	rm -rf bin probeimage/embedded/overlab-probe-*

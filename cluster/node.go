@@ -25,9 +25,10 @@ import (
 type Node struct {
 	Host inventory.Host
 
-	opts   *options
-	client *ssh.Client
-	jumps  []*ssh.Client // outermost first; closed after client
+	opts    *options
+	client  *ssh.Client
+	jumps   []*ssh.Client // outermost first; closed after client
+	hostKey string        // fingerprint of the host key verified
 
 	dockerMu sync.Mutex
 	docker   *client.Client
@@ -76,7 +77,7 @@ func dial(ctx context.Context, h inventory.Host, o *options) (*Node, error) {
 	n := &Node{Host: h, opts: o, done: make(chan struct{})}
 	var via *ssh.Client
 	for _, j := range jumps {
-		c, err := hop(ctx, via, j.user, j.hostport, keys, hk, o)
+		c, err := hop(ctx, via, j.user, j.hostport, keys, hk, o, nil)
 		if err != nil {
 			n.closeJumps()
 			return nil, fmt.Errorf("jump host %s: %w", j.hostport, err)
@@ -88,7 +89,7 @@ func dial(ctx context.Context, h inventory.Host, o *options) (*Node, error) {
 	if port == 0 {
 		port = 22
 	}
-	n.client, err = hop(ctx, via, h.User, net.JoinHostPort(h.DialHost(), strconv.Itoa(port)), keys, hk, o)
+	n.client, err = hop(ctx, via, h.User, net.JoinHostPort(h.DialHost(), strconv.Itoa(port)), keys, hk, o, &n.hostKey)
 	if err != nil {
 		n.closeJumps()
 		return nil, err
@@ -131,8 +132,9 @@ func parseJumps(spec, defaultUser string) ([]jump, error) {
 }
 
 // hop makes one SSH connection, directly or tunnelled through via, within
-// the connect timeout; cancelling ctx aborts the handshake.
-func hop(ctx context.Context, via *ssh.Client, user, hostport string, keys []ssh.Signer, hk *hostKeys, o *options) (*ssh.Client, error) {
+// the connect timeout; cancelling ctx aborts the handshake. The verified host
+// key's fingerprint goes to seen, when given.
+func hop(ctx context.Context, via *ssh.Client, user, hostport string, keys []ssh.Signer, hk *hostKeys, o *options, seen *string) (*ssh.Client, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.connectTimeout)
 	defer cancel()
 	timedOut := func(err error) error {
@@ -158,7 +160,7 @@ func hop(ctx context.Context, via *ssh.Client, user, hostport string, keys []ssh
 	cfg := &ssh.ClientConfig{
 		User:              user,
 		Auth:              []ssh.AuthMethod{ssh.PublicKeys(keys...)},
-		HostKeyCallback:   hk.callback(hostport),
+		HostKeyCallback:   remember(hk.callback(hostport), seen),
 		HostKeyAlgorithms: hk.algorithms(hostport),
 		Timeout:           o.connectTimeout,
 	}
@@ -187,6 +189,21 @@ func hop(ctx context.Context, via *ssh.Client, user, hostport string, keys []ssh
 	}
 	return ssh.NewClient(sc, chans, reqs), nil
 }
+
+// remember records the fingerprint of a host key that cb accepted.
+func remember(cb ssh.HostKeyCallback, seen *string) ssh.HostKeyCallback {
+	return func(hostname string, remote net.Addr, key ssh.PublicKey) error {
+		err := cb(hostname, remote, key)
+		if err == nil && seen != nil {
+			*seen = ssh.FingerprintSHA256(key)
+		}
+		return err
+	}
+}
+
+// HostKey is the SHA256 fingerprint of the host key this connection
+// verified: a re-created host has a new one.
+func (n *Node) HostKey() string { return n.hostKey }
 
 // keepAlive pings the server; three unanswered pings close the connection so
 // that every waiting session fails instead of hanging.

@@ -100,6 +100,9 @@ func TestRunOutputAndExitCodes(t *testing.T) {
 	s := newTestServer(t, key.pub)
 	n := dialOK(t, hostFor(s, key, knownHostsFile(t, knownhosts.Line([]string{s.addr()}, s.hostKey.PublicKey()))))
 	ctx := context.Background()
+	if want := ssh.FingerprintSHA256(s.hostKey.PublicKey()); n.HostKey() != want {
+		t.Errorf("HostKey = %q, want the verified key's %q", n.HostKey(), want)
+	}
 
 	out, err := n.Run(ctx, "echo hello world")
 	if err != nil || string(out) != "hello world\n" {

@@ -30,10 +30,13 @@ func (f *ConnectFlags) addFlags(pf *pflag.FlagSet) {
 // returned whenever the inventory loaded, holding the hosts that answered;
 // the error then names each host that did not (cluster.Down has them too).
 func (g *Globals) connect(ctx context.Context) (*cluster.Cluster, []inventory.Host, error) {
-	_, hosts, err := g.loadInventory()
+	inv, hosts, err := g.loadInventory()
 	if err != nil {
 		return nil, nil, err
 	}
+	g.timeScale = inv.Defaults.TimeScale
+	g.ConnectTimeout = g.scaled("connect-timeout", g.ConnectTimeout)
+	g.OpTimeout = g.scaled("timeout", g.OpTimeout)
 	c, err := cluster.Connect(ctx, hosts,
 		cluster.WithLogger(g.Logger()),
 		cluster.WithParallel(g.Parallel),
@@ -42,4 +45,13 @@ func (g *Globals) connect(ctx context.Context) (*cluster.Cluster, []inventory.Ho
 		cluster.WithTrustNewHosts(g.TrustNewHosts),
 	)
 	return c, hosts, err
+}
+
+// scaled multiplies d by the inventory's time_scale unless the flag name
+// was given: a flag says exactly what the user wants.
+func (g *Globals) scaled(name string, d time.Duration) time.Duration {
+	if g.timeScale <= 1 || (g.flagChanged != nil && g.flagChanged(name)) {
+		return d
+	}
+	return time.Duration(float64(d) * g.timeScale)
 }

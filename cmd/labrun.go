@@ -45,6 +45,7 @@ type labFlags struct {
 	keep        bool
 	all         bool // down: every lab that is up
 	nameOnly    bool // down: a lab found up may be known by name only
+	doctor      bool // up: doctor's network checks first
 }
 
 func (f *labFlags) addLab(c *cobra.Command) {
@@ -94,6 +95,7 @@ func (f *labFlags) addUp(c *cobra.Command) {
 	c.Flags().BoolVar(&f.force, "force", false, "make hosts that are in another swarm leave it")
 	c.Flags().StringVar(&f.probeBinary, "probe-binary", "", "overlab binary for the probe image (default: this one; for hosts of another architecture)")
 	c.Flags().DurationVar(&f.wait, "wait", 60*time.Second, "how long to wait for nodes, tasks and networks")
+	c.Flags().BoolVar(&f.doctor, "doctor", false, "first run overlab doctor's network checks (ports, firewall, path MTU, clocks) and stop on a problem")
 }
 
 func (f *labFlags) addCheck(c *cobra.Command) {
@@ -116,6 +118,7 @@ func (f *labFlags) runner(g *Globals, p *progress.Progress) *runner.Runner {
 		runner.WithLogger(g.Logger()),
 		runner.WithProgress(p),
 		runner.WithForce(f.force),
+		runner.WithPreflight(f.doctor),
 		runner.WithProbeBinary(f.probeBinary),
 		runner.WithWait(f.wait),
 		runner.WithProbePolicy(f.probeWait, f.tries),
@@ -179,6 +182,8 @@ func (g *Globals) open(ctx context.Context, f *labFlags, needAll bool) (*session
 	if err != nil {
 		g.Logger().Warnf("%v", err)
 	}
+	f.wait = g.scaled("wait", f.wait)
+	f.probeWait = g.scaled("probe-timeout", f.probeWait)
 	if l == nil {
 		name, err := pickLab(ctx, c)
 		if err != nil {

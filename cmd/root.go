@@ -31,6 +31,10 @@ type Globals struct {
 
 	streams Streams
 	logger  log.Logger
+	// timeScale is the inventory's time_scale; flagChanged says which
+	// flags the command line set (those are never scaled).
+	timeScale   float64
+	flagChanged func(name string) bool
 }
 
 // Logger is the command's logger, built from -v/-q once flags are parsed.
@@ -73,6 +77,7 @@ func newRoot(s Streams, d deps) *cobra.Command {
 			return couldNotRunf("--parallel %d: use 1 or more", g.Parallel)
 		}
 		cmd.SetContext(fanout.WithLimit(cmdContext(cmd), g.Parallel))
+		g.flagChanged = func(name string) bool { return cmd.Flags().Changed(name) }
 		return nil
 	}
 	root.SetIn(s.In)
@@ -100,6 +105,7 @@ func newRoot(s Streams, d deps) *cobra.Command {
 		newStatusCommand(g),
 		newFaultCommand(g),
 		newDoctorCommand(g),
+		newExplainCommand(g),
 	)
 	addCompletions(root, g)
 	return root
@@ -120,8 +126,15 @@ func execute(args []string, s Streams, d deps) int {
 		return 0
 	}
 	code := exitCode(err)
-	if msg := err.Error(); msg != "" {
+	if ctx.Err() != nil {
+		// Interrupted: whatever the command found is incomplete.
+		code = exitCouldNotRun
+		err = fmt.Errorf("interrupted: %w", err)
+	}
+	if msg := err.Error(); msg != "interrupted: " && msg != "" {
 		fmt.Fprintf(s.ErrOut, "ERROR: %s\n", msg)
+	} else if ctx.Err() != nil {
+		fmt.Fprintln(s.ErrOut, "ERROR: interrupted")
 	}
 	return code
 }

@@ -5,4 +5,8 @@
 // itself (/var/run/overlab-faults, gone with a reboot like the fault) with
 // the commands that undo it, so that heal and `overlab down` remove every
 // fault and nothing else.
+//
+// An MTU fault stalls the SSH connections opened before it when they run
+// over the lab link (their segments no longer fit, and a drop on a veth or
+// a switch sends no ICMP back): use a new connection after it.
 package fault

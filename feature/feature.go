@@ -57,6 +57,21 @@ func (f Feature) Lacking() string {
 	return fmt.Sprintf("no %s in the kernel: %s", f.Title, f.Without)
 }
 
+// Known says whether n is a feature of All.
+func Known(n Name) bool {
+	for _, f := range All {
+		if f.Name == n {
+			return true
+		}
+	}
+	return false
+}
+
+// Names are the names of All, in order.
+func Names() []string {
+	return Field(func(f Feature) string { return string(f.Name) })
+}
+
 // Field returns one attribute of every feature, in order: the lists that the
 // facts script loops over.
 func Field(get func(Feature) string) []string {

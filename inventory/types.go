@@ -22,6 +22,10 @@ type Defaults struct {
 	IdentityFile string `yaml:"identity_file,omitempty" json:"identity_file,omitempty"`
 	KnownHosts   string `yaml:"known_hosts,omitempty" json:"known_hosts,omitempty"`
 	DockerSocket string `yaml:"docker_socket,omitempty" json:"docker_socket,omitempty"`
+	// TimeScale multiplies every wait on the hosts' engines (--timeout,
+	// --connect-timeout, --wait, --probe-timeout) that no flag sets: slow
+	// hosts, such as VMs under software emulation, need longer. 0 or 1: as is.
+	TimeScale float64 `yaml:"time_scale,omitempty" json:"time_scale,omitempty"`
 }
 
 // Host is one machine of the lab.

@@ -78,6 +78,9 @@ func (inv *Inventory) Validate(opts ...ValidateOption) error {
 	d := inv.Defaults
 	checkPort(d.Port, func(f string, a ...any) { add("defaults", "port", f, a...) })
 	checkSocket(d.DockerSocket, func(f string, a ...any) { add("defaults", "docker_socket", f, a...) })
+	if d.TimeScale != 0 && (d.TimeScale < 1 || d.TimeScale > 20) {
+		add("defaults", "time_scale", "%v: use a factor from 1 to 20 (4 suits VMs under software emulation)", d.TimeScale)
+	}
 	if d.IdentityFile != "" {
 		if err := readable(localPath(d.IdentityFile, base, cfg.home)); err != nil {
 			add("defaults", "identity_file", "%v; fix the path or remove it to use ssh-agent and ~/.ssh/config", err)

@@ -1,6 +1,8 @@
 package lab
 
 import (
+	"github.com/overlab/overlab/feature"
+
 	"fmt"
 	"io"
 	"net/netip"
@@ -166,6 +168,13 @@ func (r *renderer) hostsUsing(network string) []string {
 }
 
 func (r *renderer) parent(n *Network, host string) string {
+	if n.VLAN > 0 {
+		return fmt.Sprintf("%s.%d", r.baseParent(n, host), n.VLAN)
+	}
+	return r.baseParent(n, host)
+}
+
+func (r *renderer) baseParent(n *Network, host string) string {
 	for ref, o := range n.Hosts {
 		if name, err := ResolveHost(ref, r.hosts); err == nil && name == host && o.Parent != "" {
 			return o.Parent
@@ -311,7 +320,10 @@ func (r *renderer) workloads() []Step {
 			} else {
 				line += fmt.Sprintf(" --replicas %d", w.Replicas)
 			}
-			line += " --endpoint-mode dnsrr"
+			vip := r.l.needs(feature.IPVS)
+			if !vip {
+				line += " --endpoint-mode dnsrr"
+			}
 			for _, a := range w.Networks {
 				if len(a.Aliases) > 0 {
 					line += fmt.Sprintf(" --network name=%s,alias=%s", a.Network, strings.Join(a.Aliases, ",alias="))
@@ -332,6 +344,9 @@ func (r *renderer) workloads() []Step {
 			}
 			line += " --no-resolve-image " + tail
 			s.Note = "--endpoint-mode dnsrr: the service name resolves to every task's address; the default virtual IP needs IPVS in the kernel. --no-resolve-image: no registry is asked, each host uses its local image."
+			if vip {
+				s.Note = "The default endpoint mode, a virtual IP balanced by IPVS (this lab needs it). --no-resolve-image: no registry is asked, each host uses its local image."
+			}
 			s.Commands = append(s.Commands,
 				Command{Host: m.Name, Line: line},
 				Command{Host: m.Name, Line: "docker service ps " + w.Name, Comment: "wait until every task is Running"})

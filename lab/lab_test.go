@@ -44,7 +44,7 @@ func golden(t *testing.T, path string, got []byte) {
 
 func TestBuiltinLabsValidateAndExpand(t *testing.T) {
 	names := Names()
-	want := []string{"host", "bridge", "user-bridge", "publish", "none", "overlay", "macvlan", "swarm"}
+	want := []string{"host", "bridge", "user-bridge", "publish", "none", "overlay", "macvlan", "swarm", "vip", "ingress", "encrypted", "macvlan-vlan"}
 	if strings.Join(names, ",") != strings.Join(want, ",") {
 		t.Fatalf("built-in labs %v, want %v", names, want)
 	}

@@ -102,7 +102,8 @@ func Names() []string {
 }
 
 // teachingOrder follows the walkthrough: one host first, then several.
-var teachingOrder = []string{"host", "bridge", "user-bridge", "publish", "none", "overlay", "macvlan", "swarm"}
+// then the labs that need a real kernel (IPVS, ESP, 802.1q).
+var teachingOrder = []string{"host", "bridge", "user-bridge", "publish", "none", "overlay", "macvlan", "swarm", "vip", "ingress", "encrypted", "macvlan-vlan"}
 
 // DefaultLab is the lab of a plain `overlab up`.
 const DefaultLab = "swarm"

@@ -1,5 +1,7 @@
 package lab
 
+import "github.com/overlab/overlab/feature"
+
 import "fmt"
 
 // Network drivers.
@@ -49,11 +51,16 @@ const (
 
 // Lab is one lab file.
 type Lab struct {
-	Name        string        `yaml:"name" json:"name"`
-	Description string        `yaml:"description,omitempty" json:"description,omitempty"`
-	Networks    []Network     `yaml:"networks,omitempty" json:"networks,omitempty"`
-	Workloads   []Workload    `yaml:"workloads,omitempty" json:"workloads,omitempty"`
-	Expect      []Expectation `yaml:"expect,omitempty" json:"expect,omitempty"`
+	Name        string `yaml:"name" json:"name"`
+	Description string `yaml:"description,omitempty" json:"description,omitempty"`
+	// Requires names kernel features (feature.Name: ipvs, esp, 8021q, ...)
+	// that every host needs for the lab to mean anything. On hosts that
+	// lack one, up sets nothing up and check reports a finding, not a
+	// failure.
+	Requires  []feature.Name `yaml:"requires,omitempty" json:"requires,omitempty"`
+	Networks  []Network      `yaml:"networks,omitempty" json:"networks,omitempty"`
+	Workloads []Workload     `yaml:"workloads,omitempty" json:"workloads,omitempty"`
+	Expect    []Expectation  `yaml:"expect,omitempty" json:"expect,omitempty"`
 
 	// Source is the file the lab came from ("builtin:NAME" for built-in labs);
 	// set by the loader, not decoded.
@@ -82,6 +89,9 @@ type Network struct {
 	// Parent is the macvlan parent interface; empty means the interface that
 	// holds the host's inventory address (or the host's macvlan_parent).
 	Parent string `yaml:"parent,omitempty" json:"parent,omitempty"`
+	// VLAN puts a macvlan network on the 802.1q sub-interface PARENT.VLAN of
+	// each host's parent (Docker creates it, and removes it with the network).
+	VLAN int `yaml:"vlan,omitempty" json:"vlan,omitempty"`
 	// Hosts holds per-host options, keyed by host reference (name or $N).
 	Hosts map[string]HostOptions `yaml:"hosts,omitempty" json:"hosts,omitempty"`
 	// Default marks Docker's own network (bridge = docker0, host, none): used,
@@ -239,4 +249,14 @@ type Check struct {
 	// the lab file (0 when unknown). They name the row when a check fails.
 	Row  int `json:"row"`
 	Line int `json:"line,omitempty"`
+}
+
+// needs says whether the lab requires the kernel feature n.
+func (l *Lab) needs(n feature.Name) bool {
+	for _, r := range l.Requires {
+		if r == n {
+			return true
+		}
+	}
+	return false
 }

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/overlab/overlab/feature"
 )
 
 var (
@@ -80,6 +82,11 @@ func (l *Lab) Validate() error {
 		ps.add("name", "", "name", "required")
 	} else if !labName.MatchString(l.Name) {
 		ps.add("name", "", "name", "%q: use lower-case letters, digits, '-', '_' and '.'", l.Name)
+	}
+	for i, r := range l.Requires {
+		if !feature.Known(r) {
+			ps.add(fmt.Sprintf("requires[%d]", i), "", fmt.Sprintf("requires[%d]", i), "unknown kernel feature %q (known: %s)", r, strings.Join(feature.Names(), ", "))
+		}
 	}
 	l.validateNetworks(ps)
 	l.validateWorkloads(ps)
@@ -195,6 +202,9 @@ func (l *Lab) validateNetworks(ps *problems) {
 		}
 		if n.Attachable && !(n.Driver == DriverOverlay || n.Driver == DriverMacvlan && n.Scope == ScopeSwarm) {
 			ps.add(at("attachable"), it, "attachable", "only swarm-scoped networks (overlay, macvlan with scope: swarm) are attachable; containers attach to local networks anyway")
+		}
+		if n.VLAN != 0 && (n.VLAN < 1 || n.VLAN > 4094 || n.Driver != DriverMacvlan || strings.Contains(n.Parent, ".")) {
+			ps.add(at("vlan"), it, "vlan", "%d: a VLAN id from 1 to 4094, on a macvlan network whose parent is not a sub-interface already", n.VLAN)
 		}
 		if n.Driver != DriverMacvlan {
 			if n.Parent != "" {

@@ -140,6 +140,9 @@ func (s Spec) createOptions(n lab.Network, host string) network.CreateOptions {
 				}
 			}
 		}
+		if n.VLAN > 0 {
+			parent = fmt.Sprintf("%s.%d", parent, n.VLAN)
+		}
 		opts.Options["parent"] = parent
 		opts.Options["macvlan_mode"] = "bridge"
 	}

@@ -58,6 +58,27 @@ func (r *Runner) doctorAmbiguous(ctx context.Context, c *cluster.Cluster, hosts 
 			continue
 		}
 		d.DoctorFindings = doctorLines(rep, d.Hosts)
+		narrow(d, rep)
+	}
+}
+
+// narrow: when the probes left two or more hosts in doubt and doctor found
+// problems on exactly one of them, the diagnosis names that one.
+func narrow(d *results.Diagnosis, rep *doctor.Report) {
+	if len(d.Hosts) < 2 {
+		return
+	}
+	var found []string
+	for _, h := range d.Hosts {
+		for _, p := range rep.Problems {
+			if strings.HasPrefix(p, h+": ") && !slices.Contains(found, h) {
+				found = append(found, h)
+			}
+		}
+	}
+	if len(found) == 1 {
+		d.Cause += fmt.Sprintf("; doctor finds the problem on %s (of %s)", found[0], strings.Join(d.Hosts, ", "))
+		d.Hosts = found
 	}
 }
 
@@ -75,4 +96,27 @@ func doctorLines(rep *doctor.Report, hosts []string) []string {
 		out = append(out, fmt.Sprintf("nothing wrong found (%s)", rep))
 	}
 	return out
+}
+
+// runPreflight runs doctor's network checks before up changes anything.
+func (r *Runner) runPreflight(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host) error {
+	if !r.preflight {
+		return nil
+	}
+	ph := r.progress.Start("doctor")
+	opts := []doctor.Option{doctor.WithLogger(r.logger), doctor.WithChecks(doctor.CheckPorts, doctor.CheckFirewall, doctor.CheckMTU, doctor.CheckClock)}
+	if r.probeBinary != "" {
+		opts = append(opts, doctor.WithBinary(r.probeBinary))
+	}
+	rep := doctor.Run(ctx, c, hosts, opts...)
+	for _, p := range rep.NotChecked {
+		ph.Infof("not checked: %s", p)
+	}
+	if len(rep.Problems) == 0 {
+		ph.End(nil)
+		return nil
+	}
+	err := fmt.Errorf("doctor found %d problems before up changed anything:\n  %s", len(rep.Problems), strings.Join(rep.Problems, "\n  "))
+	ph.End(err)
+	return err
 }

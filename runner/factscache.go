@@ -36,17 +36,20 @@ type factsEntry struct {
 	Output   []byte    `json:"output"`
 }
 
-// key names a host by everything that says it is the same host reached the
-// same way.
+// path names a host by everything that says it is the same host reached the
+// same way, its verified host key included: a re-created host (a new VM, a
+// new local host) has a new key, even where its engine ID stays the same
+// (Docker 20.10 derives it from /etc/docker/key.json, which the local hosts
+// of one machine share).
 func (fc *factsCache) path(n *cluster.Node) string {
 	h := n.Host
-	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%s\x00%s@%s:%d", h.Name, h.Address, h.User, h.DialHost(), h.Port)))
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%s\x00%s@%s:%d\x00%s", h.Name, h.Address, h.User, h.DialHost(), h.Port, n.HostKey())))
 	return filepath.Join(fc.dir, hex.EncodeToString(sum[:12])+".json")
 }
 
 // load returns the host's recent script output, or nil.
 func (fc *factsCache) load(n *cluster.Node) *factsEntry {
-	if fc == nil {
+	if fc == nil || n.HostKey() == "" {
 		return nil
 	}
 	b, err := os.ReadFile(fc.path(n))
@@ -66,7 +69,7 @@ func (fc *factsCache) load(n *cluster.Node) *factsEntry {
 // store records facts gathered in full and without problems; a failure to
 // write only costs the next command a session.
 func (fc *factsCache) store(n *cluster.Node, f *cluster.Facts) {
-	if fc == nil || f == nil || len(f.Problems) > 0 || f.EngineID == "" || len(f.HostOutput()) == 0 {
+	if fc == nil || f == nil || len(f.Problems) > 0 || f.EngineID == "" || n.HostKey() == "" || len(f.HostOutput()) == 0 {
 		return
 	}
 	b, err := json.Marshal(factsEntry{SavedAt: fc.now(), EngineID: f.EngineID, Output: f.HostOutput()})

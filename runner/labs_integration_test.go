@@ -97,6 +97,10 @@ func TestBuiltinLabs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if lacking := lacks(t, c, bl); lacking != "" {
+				runUnmetLab(t, r, c, hosts, bl, lacking)
+				return
+			}
 			lc, lh := c, hosts
 			if bl.NeedsSwarm() {
 				// Fresh hosts for every lab that needs a swarm. Swarms created
@@ -172,6 +176,52 @@ func TestBuiltinLabs(t *testing.T) {
 		t.Logf("ingress collision refused in %v", time.Since(t0).Round(time.Millisecond))
 	})
 	t.Logf("all labs: %v", time.Since(start).Round(time.Millisecond))
+}
+
+// lacks names the host lacking a feature that l requires, or "".
+func lacks(t *testing.T, c *cluster.Cluster, l *lab.Lab) string {
+	t.Helper()
+	if len(l.Requires) == 0 {
+		return ""
+	}
+	facts, err := c.Facts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, f := range facts {
+		for _, req := range l.Requires {
+			if !f.Features.Has(req) {
+				return name
+			}
+		}
+	}
+	return ""
+}
+
+// runUnmetLab: a lab that needs a kernel feature that a host lacks (local
+// hosts have no IPVS, ESP or 802.1q) sets nothing up and is a finding, not
+// a failure.
+func runUnmetLab(t *testing.T, r *runner.Runner, c *cluster.Cluster, hosts []inventory.Host, l *lab.Lab, host string) {
+	t.Helper()
+	ctx := context.Background()
+	res, err := r.Up(ctx, c, hosts, l)
+	if err != nil || len(res.Actions) != 0 {
+		t.Fatalf("up of %s on hosts without %v: %v, actions %v; want nothing done and no error", l.Name, l.Requires, err, res.Actions)
+	}
+	doc, err := r.Check(ctx, c, hosts, l)
+	if err != nil || doc.Summary.Total != 0 || doc.Failed() {
+		t.Fatalf("check: %v, %d probes, failed %v; want no probe and no failure", err, doc.Summary.Total, doc.Failed())
+	}
+	found := false
+	for _, f := range doc.Findings {
+		if f.Severity == results.SeverityInfo && strings.Contains(f.Host, host) && strings.Contains(f.Message, "lab "+l.Name+" needs") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no finding says that %s lacks what lab %s needs: %+v", host, l.Name, doc.Findings)
+	}
+	assertClean(t, c, l.Name, false)
 }
 
 func runLab(t *testing.T, r *runner.Runner, c *cluster.Cluster, hosts []inventory.Host, l *lab.Lab, extra func(*testing.T, *cluster.Cluster, *results.Document)) {

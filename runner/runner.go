@@ -45,6 +45,7 @@ type Runner struct {
 	restarter   swarm.EngineRestarter
 	factsCache  *factsCache
 	doctor      bool
+	preflight   bool
 }
 
 // Option configures a Runner.
@@ -100,6 +101,10 @@ func WithEngineRestarter(er swarm.EngineRestarter) Option {
 // WithDoctor runs, after a check, the doctor checks that tell apart the
 // causes of its ambiguous diagnoses (on by default).
 func WithDoctor(on bool) Option { return func(r *Runner) { r.doctor = on } }
+
+// WithPreflight makes up run doctor's network checks (ports, firewall, path
+// MTU, clocks) before it changes anything, and stop on a problem.
+func WithPreflight(on bool) Option { return func(r *Runner) { r.preflight = on } }
 
 // New returns a Runner.
 func New(opts ...Option) *Runner {
@@ -266,7 +271,7 @@ func capabilities(l *lab.Lab, facts map[string]*cluster.Facts, hosts []inventory
 			if len(lack[feature.Macvlan]) > 0 {
 				errs = multierror.Append(errs, fmt.Errorf("network %q is macvlan, but %s have no macvlan driver", n.Name, on(feature.Macvlan)))
 			}
-			if strings.Contains(n.Parent, ".") && len(lack[feature.VLAN]) > 0 {
+			if (strings.Contains(n.Parent, ".") || n.VLAN > 0) && len(lack[feature.VLAN]) > 0 {
 				errs = multierror.Append(errs, fmt.Errorf("network %q uses VLAN parent %s, but %s have no 802.1q support: use a plain parent interface", n.Name, n.Parent, on(feature.VLAN)))
 			}
 		}
@@ -277,6 +282,27 @@ func capabilities(l *lab.Lab, facts map[string]*cluster.Facts, hosts []inventory
 		}
 	}
 	return dnsrr, findings, errs.ErrorOrNil()
+}
+
+// unmet says which of the lab's required features some host lacks, as
+// findings: such a lab is not set up nor probed there, and that is no
+// failure (the local provider's hosts share a kernel without IPVS, ESP or
+// 802.1q; real VMs have them).
+func unmet(l *lab.Lab, facts map[string]*cluster.Facts, hosts []inventory.Host) []results.Finding {
+	var out []results.Finding
+	for _, req := range l.Requires {
+		var on []string
+		for _, h := range hosts {
+			if f := facts[h.Name]; f != nil && !f.Features.Has(req) {
+				on = append(on, h.Name)
+			}
+		}
+		if len(on) > 0 {
+			out = append(out, results.Finding{Severity: results.SeverityInfo, Host: strings.Join(on, ", "),
+				Message: fmt.Sprintf("lab %s needs %s: %s; the lab is not set up or probed here (real VMs have it: overlab vagrant up)", l.Name, feature.Get(req).Title, feature.Get(req).Lacking())})
+		}
+	}
+	return out
 }
 
 // leader is the index in c.Nodes of the first reachable manager, or -1.
@@ -338,7 +364,16 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 			r.logger.Warnf("%s: %s", f.Name, p)
 		}
 	}
+	if missing := unmet(l, facts, hosts); len(missing) > 0 {
+		for _, f := range missing {
+			r.logger.V(0).Infof("%s: %s", f.Host, f.Message)
+		}
+		return res, nil
+	}
 
+	if err := r.runPreflight(ctx, c, hosts); err != nil {
+		return res, err
+	}
 	ph := r.progress.Start("plan")
 	plan := addrplan.Compute(planInput(l, infos, facts))
 	res.Plan = plan
@@ -540,6 +575,14 @@ func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventor
 	placed, err := lab.Placements(l, infos)
 	if err != nil {
 		return doc, err
+	}
+	if len(l.Requires) > 0 {
+		facts, _ := r.gather(ctx, c, hosts)
+		if missing := unmet(l, facts, hosts); len(missing) > 0 {
+			doc.Findings = append(doc.Findings, missing...)
+			doc.Summarize()
+			return doc, nil
+		}
 	}
 
 	// Facts are for the report (hosts, findings); the probes need only the

@@ -43,7 +43,7 @@ run() {
 		add "$key/$phase" "$d"
 		[[ "|${ORDER[$cmd]:-}|" == *"|$phase|"* ]] || ORDER[$cmd]="${ORDER[$cmd]:-}|$phase"
 	done < <(awk '
-		$2 == "✓" || $2 == "✗" {
+		/^[0-9:.]+ (✓|✗) / {  # a phase line; per-host lines are indented
 			sub(/ \([^)]*\)$/, ""); d = $NF; name = ""
 			for (i = 3; i < NF; i++) name = name (name ? " " : "") $i
 			if (d ~ /ms$/) { sub(/ms$/, "", d); d = d / 1000 } else if (d ~ /s$/) { sub(/s$/, "", d) } else next
@@ -64,25 +64,32 @@ probe_rss() {
 
 load() { cut -d' ' -f1 /proc/loadavg; }
 
+# one N NAME: one run on fresh hosts; a failed command ends the run (the
+# error is printed and counted), never the whole benchmark.
+one() {
+	local n=$1 name=$2 inv="$STATE/$2/inventory.yaml"
+	run "$n local-up" $BIN local up --state-dir "$STATE" --name "$name" --hosts "$n" --subnet "$NET.$((100 + n)).0/24" || return 1
+	add "$n mem" "$($BIN local status --state-dir "$STATE" --name "$name" | awk 'NR>1 { sum += $5 } END { printf "%.0f", sum / (NR-1) }')"
+	run "$n up" $BIN up -i "$inv" || return 1
+	if [[ -n $TIME ]]; then
+		run "$n check" "$TIME" -f 'rss %M' -o "$OUT/rss" $BIN check -i "$inv" --results "$OUT/results" || return 1
+		add "$n rss" "$(awk '/^rss/ { printf "%.0f", $2 / 1024 }' "$OUT/rss")"
+	else
+		run "$n check" $BIN check -i "$inv" --results "$OUT/results" || return 1
+	fi
+	add "$n probe-rss" "$(probe_rss "$name")"
+	run "$n up-again" $BIN up -i "$inv" || return 1
+	run "$n down" $BIN down -i "$inv" || return 1
+}
+
+declare -A FAILED
 for n in "${counts[@]}"; do
 	for ((r = 1; r <= RUNS; r++)); do
 		name="bench$n"
-		inv="$STATE/$name/inventory.yaml"
 		trap '$BIN local down --state-dir $STATE --name '"$name"' -q >/dev/null 2>&1 || true; rm -rf "$OUT"' EXIT
 		add "$n load" "$(load)"
-		run "$n local-up" $BIN local up --state-dir "$STATE" --name "$name" --hosts "$n" --subnet "$NET.$((100 + n)).0/24" ${ENGINE:+--engine "$ENGINE"}
-		add "$n mem" "$($BIN local status --state-dir "$STATE" --name "$name" | awk 'NR>1 { sum += $5 } END { printf "%.0f", sum / (NR-1) }')"
-		run "$n up" $BIN up -i "$inv"
-		if [[ -n $TIME ]]; then
-			run "$n check" "$TIME" -f 'rss %M' -o "$OUT/rss" $BIN check -i "$inv" --results "$OUT/results"
-			add "$n rss" "$(awk '/^rss/ { printf "%.0f", $2 / 1024 }' "$OUT/rss")"
-		else
-			run "$n check" $BIN check -i "$inv" --results "$OUT/results"
-		fi
-		add "$n probe-rss" "$(probe_rss "$name")"
-		run "$n up-again" $BIN up -i "$inv"
-		run "$n down" $BIN down -i "$inv"
-		run "$n local-down" $BIN local down --state-dir "$STATE" --name "$name"
+		one "$n" "$name" || FAILED[$n]=$((${FAILED[$n]:-0} + 1))
+		run "$n local-down" $BIN local down --state-dir "$STATE" --name "$name" || true
 		add "$n load" "$(load)"
 		trap 'rm -rf "$OUT"' EXIT
 	done
@@ -117,4 +124,5 @@ row "memory per idle host (MiB, PSS)" mem
 row "overlab peak RSS during check (MiB)" rss
 row "largest probe container RSS (MiB)" probe-rss
 row "load average (1 min) before/after runs" load
+printf '%-44s' "failed runs (error printed above)"; for n in "${counts[@]}"; do printf '%14s' "${FAILED[$n]:-0}"; done; echo
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2/1048576 }' /proc/meminfo), $(uname -r), $(dockerd --version 2>/dev/null | cut -d, -f1)${ENGINE:+ (hosts: --engine $ENGINE)}"

@@ -14,9 +14,10 @@ import (
 )
 
 // leaveGossipWait is how long a host that left may still hold its gossip
-// port before it counts as stale; the engine closes it before the leave
-// call returns, so this only delays the broken case.
-const leaveGossipWait = 2 * time.Second
+// port before it counts as stale. The engine closes its control plane
+// before the leave call returns (daemon.DaemonLeavesCluster waits for it),
+// so this is only a margin, and it only delays the broken case.
+const leaveGossipWait = 500 * time.Millisecond
 
 // ownership is what overlab made of a swarm, read from the labels Ensure
 // set: the swarm itself when overlab initialised it, else the nodes it
@@ -105,11 +106,15 @@ func Leave(ctx context.Context, members []Member, opts ...Option) ([]string, err
 	var (
 		mu      sync.Mutex
 		actions []string
+		left    []int
 	)
 	leave := func(ctx context.Context, i int, m Member) error {
 		acts, err := leaveOne(ctx, m, infos[i].Swarm, own, members, o)
 		mu.Lock()
 		actions = append(actions, acts...)
+		if len(acts) > 0 {
+			left = append(left, i)
+		}
 		mu.Unlock()
 		return err
 	}
@@ -120,6 +125,19 @@ func Leave(ctx context.Context, members []Member, opts ...Option) ([]string, err
 		if err := leave(ctx, i, members[i]); err != nil {
 			result = multierror.Append(result, multierror.Prefix(err, members[i].Host.Name+":"))
 		}
+	}
+	// Every host that left lets go of its gossip port, or is repaired: all
+	// at once, after the last leave, so no repair delays another leave.
+	if err := eachOf(ctx, members, left, func(ctx context.Context, _ int, m Member) error {
+		fixed, err := releaseGossip(ctx, m, o, leaveGossipWait)
+		if fixed != "" {
+			mu.Lock()
+			actions = append(actions, fixed)
+			mu.Unlock()
+		}
+		return err
+	}); err != nil {
+		result = multierror.Append(result, err)
 	}
 	// The user's own nodes stay, without the label up put on them.
 	for _, i := range stay {
@@ -165,11 +183,7 @@ func leaveOne(ctx context.Context, m Member, si swarm.Info, own ownership, membe
 			return acts, fmt.Errorf("removing it from the swarm it joined: %w", err)
 		}
 	}
-	fixed, err := releaseGossip(ctx, m, o, leaveGossipWait)
-	if fixed != "" {
-		acts = append(acts, fixed)
-	}
-	return acts, err
+	return acts, nil
 }
 
 func setRole(ctx context.Context, api API, id string, role swarm.NodeRole) error {

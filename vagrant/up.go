@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -175,6 +176,7 @@ func (p *Provider) writeInventory(ctx context.Context, c Cluster, s *state) (*in
 	if err != nil {
 		return nil, fmt.Errorf("vagrant ssh-config: %w", err)
 	}
+	inv.Defaults.TimeScale = p.timeScale(s)
 	data, err := inventory.MarshalYAML(inv, importer.VagrantHeader)
 	if err != nil {
 		return nil, err
@@ -204,3 +206,29 @@ func generated(path string) bool {
 	data, err := os.ReadFile(path)
 	return err == nil && strings.HasPrefix(string(data), generatedPrefix)
 }
+
+// timeScale is how much slower than local hosts these VMs answer: VMs
+// take longer than namespaces for every engine operation, and VMs under
+// software emulation (TCG) much longer (an overlay attach up to 30 s).
+func (p *Provider) timeScale(s *state) float64 {
+	if s.Provider == "libvirt" && p.driver() == "qemu" {
+		return 4
+	}
+	return 2
+}
+
+// driver is the libvirt driver the Vagrantfile picks: kvm only when the
+// CPU offers hardware virtualization (a /dev/kvm alone can be a software
+// hypervisor under which stock kernels do not boot).
+func (p *Provider) driver() string {
+	if p.libvirtDriver != "" {
+		return p.libvirtDriver
+	}
+	cpu, _ := os.ReadFile("/proc/cpuinfo")
+	if _, err := os.Stat("/dev/kvm"); err == nil && hwVirt.Match(cpu) {
+		return "kvm"
+	}
+	return "qemu"
+}
+
+var hwVirt = regexp.MustCompile(`\b(vmx|svm)\b`)

@@ -35,17 +35,23 @@ type Lab struct {
 }
 
 // Skip skips t unless end-to-end tests can run here: root, not -short.
+// Under CI=true it fails instead: CI must run every test, never skip one.
 func Skip(t testing.TB) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("integration test: skipped with -short")
+	switch {
+	case testing.Short():
+		skipOrFail(t, "integration test: skipped with -short")
+	case os.Geteuid() != 0:
+		skipOrFail(t, "integration test: needs root to create lab hosts")
 	}
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("integration test: needs root to create lab hosts, and CI=true forbids skipping it")
-		}
-		t.Skip("integration test: needs root to create lab hosts")
+}
+
+func skipOrFail(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatal(why + ", and CI=true forbids skipping it")
 	}
+	t.Skip(why)
 }
 
 var seq atomic.Int64

@@ -1,0 +1,161 @@
+package explain
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/overlab/overlab/hostcmd"
+)
+
+func (g gatherer) objects(s map[string]string) []Object {
+	host := parseLinks(s["host"])
+	var out []Object
+	switch g.nw.Driver {
+	case "overlay":
+		out = g.overlay(s)
+	case "bridge":
+		out = g.bridge(host)
+	case "macvlan":
+		out = g.macvlan(host)
+	}
+	out = append(out, g.members(s, host)...)
+	return append(out, g.rules(s)...)
+}
+
+func ports(ls []link, master string) []string {
+	var ps []string
+	for _, l := range ls {
+		if l.Master == master {
+			ps = append(ps, l.Name)
+		}
+	}
+	return ps
+}
+
+func (g gatherer) overlay(s map[string]string) []Object {
+	ns := g.nsPath()
+	nsName := "netns " + ns[strings.LastIndex(ns, "/")+1:]
+	enter := "nsenter --net=" + ns + " "
+	links := parseLinks(s["ns"])
+	out := []Object{{Kind: "netns", Name: ns[strings.LastIndex(ns, "/")+1:], Where: "host",
+		Detail: "the overlay's own network namespace on this host: its bridge, VXLAN device and the containers' veth ends", Command: enter + "ip -d link show"}}
+	if br, ok := byName(links, "br0"); ok {
+		out = append(out, Object{Kind: "bridge", Name: "br0", Where: nsName,
+			Detail:  fmt.Sprintf("MTU %d, ports: %s", br.MTU, strings.Join(ports(links, "br0"), ", ")),
+			Command: enter + "ip link show master br0"})
+	}
+	for _, l := range links {
+		if l.Kind == "vxlan" {
+			out = append(out, Object{Kind: "vxlan", Name: l.Name, Where: nsName,
+				Detail:  fmt.Sprintf("VNI %d, UDP port %d, MTU %d: wraps br0's frames in UDP to the other hosts' lab addresses", l.VNI, l.Port, l.MTU),
+				Command: enter + "ip -d link show " + l.Name})
+		}
+	}
+	for _, line := range strings.Split(s["fdb"], "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 3 && f[1] == "dst" {
+			out = append(out, Object{Kind: "fdb", Name: f[0], Where: nsName,
+				Detail:  fmt.Sprintf("frames for %s go in VXLAN to %s%s", f[0], f[2], g.peerName(f[2])),
+				Command: enter + "bridge fdb show dev vxlan0"})
+		}
+	}
+	for _, line := range strings.Split(s["neigh"], "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 3 && f[1] == "lladdr" {
+			out = append(out, Object{Kind: "neigh", Name: f[0], Where: nsName,
+				Detail: "answers for " + f[0] + " with " + f[2] + " (a container on another host, filled in by Docker from gossip)", Command: enter + "ip neigh show dev vxlan0"})
+		}
+	}
+	return out
+}
+
+func (g gatherer) peerName(ip string) string {
+	if n := g.peers[ip]; n != "" {
+		return " (" + n + ")"
+	}
+	return ""
+}
+
+func (g gatherer) bridge(host []link) []Object {
+	br := g.bridgeName()
+	l, ok := byName(host, br)
+	if !ok {
+		return []Object{{Kind: "bridge", Name: br, Where: "host", Detail: "not found on this host (no container of the network here?)", Command: "ip -d link show " + br}}
+	}
+	return []Object{{Kind: "bridge", Name: br, Where: "host", Detail: fmt.Sprintf("MTU %d, ports: %s", l.MTU, strings.Join(ports(host, br), ", ")),
+		Command: "ip link show master " + br + "   (brctl show " + br + ")"}}
+}
+
+func (g gatherer) macvlan(host []link) []Object {
+	p := g.nw.Options["parent"]
+	l, ok := byName(host, p)
+	detail := "not found on this host"
+	if ok {
+		detail = fmt.Sprintf("MTU %d: the parent interface; each container's macvlan child sends and receives through it with its own MAC, bypassing the host's IP stack", l.MTU)
+	}
+	return []Object{{Kind: "parent", Name: p, Where: "host", Detail: detail, Command: "ip -d link show " + p}}
+}
+
+// members: each container's interface on the network and its other end.
+func (g gatherer) members(s map[string]string, host []link) []Object {
+	var out []Object
+	ns := parseLinks(s["ns"])
+	for _, m := range g.ms {
+		cl := parseLinks(s["c "+m.name])
+		var mine link
+		for _, l := range cl {
+			if strings.EqualFold(l.MAC, m.mac) {
+				mine = l
+			}
+		}
+		if mine.Name == "" {
+			continue
+		}
+		o := Object{Kind: mine.Kind, Name: mine.Name, Where: "container " + m.name,
+			Detail:  fmt.Sprintf("%s, MAC %s, MTU %d", m.ip, m.mac, mine.MTU),
+			Command: fmt.Sprintf("nsenter -t $(docker inspect -f '{{.State.Pid}}' %s) -n ip -d link show %s", hostcmd.Quote(m.name), mine.Name)}
+		switch {
+		case mine.Kind == "macvlan":
+			if p, ok := byIndex(host, mine.Peer); ok {
+				o.Peer = p.Name + " in host"
+			}
+			o.Detail += ", macvlan mode " + mine.Mode
+		case g.nw.Driver == "overlay":
+			if p, ok := byIndex(ns, mine.Peer); ok {
+				o.Peer = fmt.Sprintf("%s (if%d) in netns %s, on %s", p.Name, p.Index, g.nsPath()[strings.LastIndex(g.nsPath(), "/")+1:], p.Master)
+			}
+		default:
+			if p, ok := byIndex(host, mine.Peer); ok {
+				o.Peer = fmt.Sprintf("%s (if%d) in host, on %s", p.Name, p.Index, p.Master)
+			}
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// rules: the isolation rules of a bridge network and the NAT rules that
+// publish its containers' ports.
+func (g gatherer) rules(s map[string]string) []Object {
+	if g.nw.Driver != "bridge" {
+		return nil
+	}
+	br := g.bridgeName()
+	var out []Object
+	for _, c := range []struct{ sec, chain string }{{"iso1", "DOCKER-ISOLATION-STAGE-1"}, {"iso2", "DOCKER-ISOLATION-STAGE-2"}} {
+		for _, r := range strings.Split(s[c.sec], "\n") {
+			if strings.HasPrefix(r, "-A ") && strings.Contains(r+" ", " "+br+" ") {
+				out = append(out, Object{Kind: "iptables", Name: c.chain, Where: "host", Detail: r, Command: "iptables -S " + c.chain})
+			}
+		}
+	}
+	for _, m := range g.ms {
+		ip, _, _ := strings.Cut(m.ip, "/")
+		for _, r := range strings.Split(s["nat"], "\n") {
+			if ip != "" && strings.Contains(r, "--to-destination "+ip+":") {
+				out = append(out, Object{Kind: "nat", Name: "DOCKER", Where: "host", Detail: r + "   (publishes " + m.name + ")", Command: "iptables -t nat -S DOCKER"})
+			}
+		}
+	}
+	return out
+}
