@@ -60,7 +60,7 @@ func TestVagrantCommandsWiring(t *testing.T) {
 	if code != 0 || strings.TrimSpace(stdout) != "/lab/overlab.yaml" {
 		t.Fatalf("up: exit %d, stdout %q, stderr %s", code, stdout, stderr)
 	}
-	if f.flags.nodes != 5 || f.flags.provider != "libvirt" || f.flags.dir != "/lab" || f.flags.driver != "qemu" || f.flags.upTimeout != 30*time.Minute {
+	if f.flags.nodes != 5 || f.flags.provider != "libvirt" || f.flags.dir != "/lab" || f.flags.driver != "qemu" || f.flags.upTimeout != 45*time.Minute {
 		t.Errorf("up flags: %+v", f.flags)
 	}
 
