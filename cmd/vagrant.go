@@ -79,7 +79,7 @@ func newVagrantUpCommand(g *Globals, f *vagrantFlags, newProvider newVagrantProv
 	c.Flags().StringVar(&f.provider, "provider", "", "Vagrant provider: libvirt or virtualbox (default: Vagrant's)")
 	c.Flags().StringVar(&f.box, "box", "", "box (default: the Vagrantfile's; overlab/debian12 with libvirt)")
 	c.Flags().StringVarP(&f.output, "output", "o", "", "inventory to write (default DIR/overlab.yaml)")
-	c.Flags().DurationVar(&f.upTimeout, "up-timeout", 30*time.Minute, "time allowed for vagrant up (box download, boot, provisioning)")
+	c.Flags().DurationVar(&f.upTimeout, "up-timeout", 45*time.Minute, "time allowed for vagrant up (box download, boot, provisioning)")
 	c.Flags().BoolVar(&f.keepOnError, "keep-on-error", false, "leave VMs that failed to come up in place, for debugging")
 	c.Flags().StringVar(&f.driver, "libvirt-driver", os.Getenv("OVERLAB_LIBVIRT_DRIVER"), "kvm or qemu (software emulation); default: kvm when the CPU offers it")
 	return c

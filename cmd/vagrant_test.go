@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/overlab/overlab/internal/golden"
 	"github.com/overlab/overlab/inventory"
 )
 
@@ -60,7 +61,7 @@ func TestVagrantCommandsWiring(t *testing.T) {
 	if code != 0 || strings.TrimSpace(stdout) != "/lab/overlab.yaml" {
 		t.Fatalf("up: exit %d, stdout %q, stderr %s", code, stdout, stderr)
 	}
-	if f.flags.nodes != 5 || f.flags.provider != "libvirt" || f.flags.dir != "/lab" || f.flags.driver != "qemu" || f.flags.upTimeout != 30*time.Minute {
+	if f.flags.nodes != 5 || f.flags.provider != "libvirt" || f.flags.dir != "/lab" || f.flags.driver != "qemu" || f.flags.upTimeout != 45*time.Minute {
 		t.Errorf("up flags: %+v", f.flags)
 	}
 
@@ -105,7 +106,7 @@ func TestInventoryImportVagrant(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	golden(t, "import-vagrant-plan.yaml.golden", []byte(stdout))
+	golden.Assert(t, "import-vagrant-plan.yaml.golden", []byte(stdout))
 
 	// Discovered over SSH (answered here without SSH), written with -o.
 	var asked []inventory.Host
@@ -148,7 +149,7 @@ func TestInventoryImportAnsible(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	golden(t, "import-ansible.yaml.golden", []byte(stdout))
+	golden.Assert(t, "import-ansible.yaml.golden", []byte(stdout))
 
 	_, stderr, code = run(t, "inventory", "import", "ansible", "../inventory/importer/testdata/valid-ansible-custom-group.ini", "--manager-group", "nope")
 	if code != 2 || !strings.Contains(stderr, "group nope (--manager-group) is not in the inventory; groups: all, leaders, others") {
@@ -179,7 +180,7 @@ func TestInventoryShow(t *testing.T) {
 			t.Errorf("key contents printed:\n%s", stdout)
 		}
 		stdout = strings.ReplaceAll(strings.ReplaceAll(stdout, dir, "$DIR"), home, "$HOME")
-		golden(t, "inventory-show."+format+".golden", []byte(stdout))
+		golden.Assert(t, "inventory-show."+format+".golden", []byte(stdout))
 	}
 	_, stderr, code := run(t, "inventory", "show", "-i", filepath.Join(dir, "absent.yaml"))
 	if code != 2 || !strings.Contains(stderr, "absent.yaml") {

@@ -123,7 +123,7 @@ func TestBuiltinLabs(t *testing.T) {
 		file := filepath.Join("testdata", "wrong-expectation.yaml")
 		line := rowLine(t, file, 2)
 		jsonPath := filepath.Join(t.TempDir(), "doc.json")
-		code, stdout, stderr := overlabCLI(t, bin, "lab", "run", file, "-i", l.Inventory, "--results", t.TempDir(), "--json", jsonPath)
+		code, stdout, stderr := overlabCLI(t, cliBinary(t), "lab", "run", file, "-i", l.Inventory, "--results", t.TempDir(), "--json", jsonPath)
 		if code != 1 {
 			t.Fatalf("lab run with a wrong row: exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 		}
@@ -159,7 +159,7 @@ func TestBuiltinLabs(t *testing.T) {
 	t.Run("ingress-collision", func(t *testing.T) {
 		t0 := time.Now()
 		file := filepath.Join("..", "lab", "testdata", "valid-ingress-collision.yaml")
-		code, stdout, stderr := overlabCLI(t, bin, "up", "--lab", file, "-i", l.Inventory)
+		code, stdout, stderr := overlabCLI(t, cliBinary(t), "up", "--lab", file, "-i", l.Inventory)
 		if code == 0 {
 			t.Fatalf("up with a bridge on 10.0.0.0/24 next to a swarm succeeded\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
 		}
@@ -314,6 +314,18 @@ func assertClean(t *testing.T, c *cluster.Cluster, labName string, swarmToo bool
 }
 
 // overlabCLI runs the built binary and returns its exit code and output.
+// cliBinary builds the overlab command (probeBinary is only the probe).
+func cliBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "overlab")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "../cmd/overlab")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build overlab: %v\n%s", err, out)
+	}
+	return bin
+}
+
 func overlabCLI(t *testing.T, bin string, args ...string) (int, string, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
