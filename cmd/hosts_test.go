@@ -8,6 +8,7 @@ import (
 
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/feature"
+	"github.com/overlab/overlab/internal/golden"
 	"github.com/overlab/overlab/inventory"
 )
 
@@ -60,7 +61,7 @@ func TestHostsGolden(t *testing.T) {
 		if err := printHosts(&b, format, fixedHostReports()); err != nil {
 			t.Fatal(err)
 		}
-		golden(t, "hosts."+format+".golden", b.Bytes())
+		golden.Assert(t, "hosts."+format+".golden", b.Bytes())
 	}
 }
 

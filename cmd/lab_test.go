@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/overlab/overlab/internal/golden"
 )
 
 func runOverlab(t *testing.T, args ...string) (string, string, int) {
@@ -20,7 +22,7 @@ func TestLabListGolden(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	golden(t, "lab/list.golden", []byte(out))
+	golden.Assert(t, "lab/list.golden", []byte(out))
 }
 
 func TestLabShowGolden(t *testing.T) {
@@ -40,7 +42,7 @@ func TestLabShowGolden(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
-			golden(t, c.golden, []byte(out))
+			golden.Assert(t, c.golden, []byte(out))
 		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/overlab/overlab/internal/golden"
 	"github.com/overlab/overlab/inventory"
 )
 
@@ -105,7 +106,7 @@ func TestInventoryImportVagrant(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	golden(t, "import-vagrant-plan.yaml.golden", []byte(stdout))
+	golden.Assert(t, "import-vagrant-plan.yaml.golden", []byte(stdout))
 
 	// Discovered over SSH (answered here without SSH), written with -o.
 	var asked []inventory.Host
@@ -148,7 +149,7 @@ func TestInventoryImportAnsible(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	golden(t, "import-ansible.yaml.golden", []byte(stdout))
+	golden.Assert(t, "import-ansible.yaml.golden", []byte(stdout))
 
 	_, stderr, code = run(t, "inventory", "import", "ansible", "../inventory/importer/testdata/valid-ansible-custom-group.ini", "--manager-group", "nope")
 	if code != 2 || !strings.Contains(stderr, "group nope (--manager-group) is not in the inventory; groups: all, leaders, others") {
@@ -179,10 +180,37 @@ func TestInventoryShow(t *testing.T) {
 			t.Errorf("key contents printed:\n%s", stdout)
 		}
 		stdout = strings.ReplaceAll(strings.ReplaceAll(stdout, dir, "$DIR"), home, "$HOME")
-		golden(t, "inventory-show."+format+".golden", []byte(stdout))
+		golden.Assert(t, "inventory-show."+format+".golden", []byte(stdout))
 	}
 	_, stderr, code := run(t, "inventory", "show", "-i", filepath.Join(dir, "absent.yaml"))
 	if code != 2 || !strings.Contains(stderr, "absent.yaml") {
 		t.Errorf("missing inventory: exit %d, %s", code, stderr)
+	}
+}
+
+// fakeLocal is the local provider behind the same interface.
+func fakeLocal(f *fakeHosts, got *localFlags) deps {
+	d := defaultDeps()
+	d.local = func(_ *Globals, fl *localFlags) (hostProvider, error) {
+		*got = *fl
+		return f, nil
+	}
+	return d
+}
+
+func TestLocalCommandsWiring(t *testing.T) {
+	var fl localFlags
+	f := &fakeHosts{}
+	stdout, stderr, code := runWith(t, fakeLocal(f, &fl), "local", "up", "--hosts", "4", "--name", "x", "--subnet", "10.9.9.0/24")
+	if code != 0 || strings.TrimSpace(stdout) != "/lab/overlab.yaml" || fl.hosts != 4 || fl.name != "x" || fl.subnet != "10.9.9.0/24" {
+		t.Fatalf("local up: exit %d, stdout %q, flags %+v: %s", code, stdout, fl, stderr)
+	}
+	f = &fakeHosts{status: []providerHost{{Name: "node1", Address: "10.9.9.11", State: "up", Detail: "engine 20.10.24, sshd up, 40 MiB", Up: true}}}
+	stdout, _, code = runWith(t, fakeLocal(f, &fl), "local", "status", "--name", "x")
+	if code != 0 || !strings.Contains(stdout, "node1  10.9.9.11  up     engine 20.10.24, sshd up, 40 MiB") {
+		t.Errorf("local status: exit %d\n%s", code, stdout)
+	}
+	if _, _, code := runWith(t, fakeLocal(f, &fl), "local", "down", "--name", "x"); code != 0 || f.calls[len(f.calls)-1] != "down" {
+		t.Errorf("local down: exit %d, calls %v", code, f.calls)
 	}
 }

@@ -1,18 +1,14 @@
 package diagnose
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/overlab/overlab/internal/golden"
 	"github.com/overlab/overlab/results"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // TestClassifyGolden classifies recorded and derived result documents and
 // compares the diagnoses with testdata/NAME.diagnoses.golden.
@@ -32,19 +28,7 @@ func TestClassifyGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", name+".diagnoses.golden")
-			if *update {
-				if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(bytes.TrimSpace(want), bytes.TrimSpace(got)) {
-				t.Errorf("diagnoses differ from %s (go test -update to accept):\n%s", golden, got)
-			}
+			golden.Assert(t, name+".diagnoses.golden", append(got, '\n'))
 		})
 	}
 }

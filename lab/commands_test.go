@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/overlab/overlab/internal/golden"
 )
 
 func TestCommandsGolden(t *testing.T) {
@@ -35,7 +37,7 @@ func TestCommandsGolden(t *testing.T) {
 			if strings.Contains(b.String(), "<nil>") || strings.Contains(b.String(), "%!") {
 				t.Errorf("formatting error in output:\n%s", b.String())
 			}
-			golden(t, filepath.Join("testdata", "commands", l.Name+".golden"), b.Bytes())
+			golden.Assert(t, filepath.Join("commands", l.Name+".golden"), b.Bytes())
 		})
 	}
 }

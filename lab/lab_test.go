@@ -2,7 +2,6 @@ package lab
 
 import (
 	"bytes"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,35 +10,15 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/overlab/overlab/internal/golden"
+)
 
 // threeHosts is the inventory the golden files are made for.
 var threeHosts = []HostInfo{
 	{Name: "node1", Address: "192.168.56.11", Role: "manager"},
 	{Name: "node2", Address: "192.168.56.12", Role: "worker"},
 	{Name: "node3", Address: "192.168.56.13", Role: "worker"},
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the output (go test -update to accept):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
 }
 
 func TestBuiltinLabsValidateAndExpand(t *testing.T) {
@@ -73,7 +52,7 @@ func TestBuiltinLabsValidateAndExpand(t *testing.T) {
 			for _, c := range checks {
 				b.WriteString(c.String() + "\n")
 			}
-			golden(t, filepath.Join("testdata", "expand", name+".golden"), b.Bytes())
+			golden.Assert(t, filepath.Join("expand", name+".golden"), b.Bytes())
 		})
 	}
 	if len(List()) != len(want) {

@@ -2,17 +2,15 @@ package report
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/overlab/overlab/internal/golden"
 	"github.com/overlab/overlab/results"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // fixtures are realistic check documents: every probe passing; node3 cut off
 // from the underlay; TCP failing one way over VXLAN (an MTU problem).
@@ -25,42 +23,6 @@ func loadFixture(t *testing.T, name string) *results.Document {
 		t.Fatal(err)
 	}
 	return d
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test ./report -update to accept):\n%s", path, firstDiff(string(want), string(got)))
-	}
-}
-
-// firstDiff shows the first differing line, enough to see what changed.
-func firstDiff(want, got string) string {
-	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(wl) || i < len(gl); i++ {
-		var w, g string
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if w != g {
-			return "line " + strconv.Itoa(i+1) + ":\n  want: " + w + "\n  got:  " + g
-		}
-	}
-	return "(no line differs)"
 }
 
 func TestGolden(t *testing.T) {
@@ -83,7 +45,7 @@ func TestGolden(t *testing.T) {
 				if err := f.render(&buf, d); err != nil {
 					t.Fatal(err)
 				}
-				golden(t, fx+"."+f.name, buf.Bytes())
+				golden.Assert(t, fx+"."+f.name+".golden", buf.Bytes())
 			})
 		}
 	}
@@ -106,7 +68,7 @@ func TestTerminalColorOnlyWhenAsked(t *testing.T) {
 	}
 	strip := strings.NewReplacer(ansiReset, "", ansiBold, "", ansiDim, "", ansiRed, "", ansiGreen, "", ansiYellow, "", ansiCyan, "")
 	if got := strip.Replace(color.String()); got != plain.String() {
-		t.Errorf("colour changes the text, not only its style:\n%s", firstDiff(plain.String(), got))
+		t.Errorf("colour changes the text, not only its style:\n%s", golden.FirstDiff(plain.String(), got))
 	}
 }
 

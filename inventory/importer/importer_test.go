@@ -1,10 +1,8 @@
 package importer
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -12,32 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/overlab/overlab/internal/golden"
 	"github.com/overlab/overlab/inventory"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-// golden compares got with testdata/golden/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
 
 // roundTrip writes inv as YAML, checks it against the golden file, and
 // reads it back with the strict loader: what we write is what we read.
@@ -47,7 +22,7 @@ func roundTrip(t *testing.T, name string, inv *inventory.Inventory, header strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, name, out)
+	golden.Assert(t, filepath.Join("golden", name), out)
 	path := filepath.Join(t.TempDir(), "inv.yaml")
 	if err := os.WriteFile(path, out, 0o644); err != nil {
 		t.Fatal(err)
