@@ -70,7 +70,7 @@ load() { cut -d' ' -f1 /proc/loadavg; }
 one() {
 	local n=$1 name=$2 inv="$STATE/$2/inventory.yaml"
 	run "$n local-up" $BIN local up --state-dir "$STATE" --name "$name" --hosts "$n" --subnet "$NET.$((100 + n)).0/24" ${ENGINE:+--engine "$ENGINE"} || return 1
-	add "$n mem" "$($BIN local status --state-dir "$STATE" --name "$name" | awk 'NR>1 { sum += $5 } END { printf "%.0f", sum / (NR-1) }')"
+	add "$n mem" "$($BIN local status --state-dir "$STATE" --name "$name" | awk 'NR>1 { for (i = 2; i <= NF; i++) if ($i == "MiB") sum += $(i-1) } END { printf "%.0f", sum / (NR-1) }')"
 	run "$n up" $BIN up -i "$inv" || return 1
 	local up=$LAST
 	if [[ -n $TIME ]]; then
