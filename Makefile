@@ -45,6 +45,7 @@ setup-engines: setup build
 test: setup-test build setup-engines
 	./scripts/vagrant-validate.sh
 	$(GO) test -count=1 -timeout 45m ./...
+	$(GO) test -race -count=1 ./vagrant/
 	$(MAKE) --no-print-directory test-engine ENGINE=26.1
 	$(MAKE) --no-print-directory test-vm
 

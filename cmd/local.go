@@ -3,13 +3,11 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,7 +25,11 @@ type localFlags struct {
 	engine    string
 }
 
-func newLocalCommand(g *Globals) *cobra.Command {
+// newLocalProvider builds the provider for one command's flags; tests
+// pass their own.
+type newLocalProvider func(g *Globals, f *localFlags) (hostProvider, error)
+
+func newLocalCommand(g *Globals, newProvider newLocalProvider) *cobra.Command {
 	f := &localFlags{}
 	c := &cobra.Command{
 		Use:   "local",
@@ -38,17 +40,26 @@ func newLocalCommand(g *Globals) *cobra.Command {
 	pf := c.PersistentFlags()
 	pf.StringVar(&f.name, "name", local.DefaultName, "lab name (several labs with different names and subnets can run side by side)")
 	pf.StringVar(&f.stateRoot, "state-dir", envOr("OVERLAB_LOCAL_STATE", local.DefaultStateRoot), "where labs keep keys, logs, pid files and data roots")
-	c.AddCommand(newLocalUpCommand(g, f), newLocalDownCommand(g, f), newLocalStatusCommand(g, f), newLocalRootfsCommand(g))
+	c.AddCommand(newLocalUpCommand(g, f, newProvider), newLocalDownCommand(g, f, newProvider), newLocalStatusCommand(g, f, newProvider), newLocalRootfsCommand(g))
 	return c
 }
 
-func newLocalUpCommand(g *Globals, f *localFlags) *cobra.Command {
+func newLocalUpCommand(g *Globals, f *localFlags, newProvider newLocalProvider) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "up",
 		Short: "Create the lab's hosts and print the path of its inventory",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runLocalUp(cmd.Context(), g, f, cmd.OutOrStdout())
+			p, err := newProvider(g, f)
+			if err != nil {
+				return couldNotRun(err)
+			}
+			inv, err := p.Up(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), inv)
+			return nil
 		},
 	}
 	c.Flags().IntVar(&f.hosts, "hosts", local.DefaultHosts, "number of hosts (node1..nodeN)")
@@ -60,85 +71,112 @@ func newLocalUpCommand(g *Globals, f *localFlags) *cobra.Command {
 	return c
 }
 
-func runLocalUp(ctx context.Context, g *Globals, f *localFlags, out io.Writer) error {
-	subnet, err := netip.ParsePrefix(f.subnet)
-	if err != nil {
-		return fmt.Errorf("--subnet %q: %v (give a CIDR such as 192.168.56.0/24)", f.subnet, err)
-	}
-	engine, err := local.ParseEngine(f.engine)
-	if err != nil {
-		return err
-	}
-	lab := local.Lab{Name: f.name, Hosts: f.hosts, Subnet: subnet, StateRoot: f.stateRoot, Engine: engine}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	p := local.New(local.WithLogger(g.Logger()), local.WithReadyTimeout(f.timeout), local.WithKeepOnError(f.keep))
-	if _, err := p.Up(ctx, lab); err != nil {
-		return err
-	}
-	fmt.Fprintln(out, lab.InventoryPath())
-	return nil
-}
-
-func newLocalDownCommand(g *Globals, f *localFlags) *cobra.Command {
+func newLocalDownCommand(g *Globals, f *localFlags, newProvider newLocalProvider) *cobra.Command {
 	return &cobra.Command{
 		Use:   "down",
 		Short: "Remove the lab: daemons, namespaces, veths, bridge, mounts, state (safe to repeat)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			lab, err := local.Load(f.stateRoot, f.name)
+			p, err := newProvider(g, f)
 			if err != nil {
-				// Nothing recorded: still clean whatever the name left behind.
-				lab = local.Lab{Name: f.name, StateRoot: f.stateRoot}
+				return couldNotRun(err)
 			}
-			if !lab.Exists() {
-				g.Logger().V(0).Infof("lab %q: nothing to remove", f.name)
-				return nil
-			}
-			start := time.Now()
-			if err := local.New(local.WithLogger(g.Logger())).Down(cmd.Context(), lab); err != nil {
-				return err
-			}
-			g.Logger().V(0).Infof("lab %q removed in %v", f.name, time.Since(start).Round(time.Millisecond))
-			return nil
+			return p.Down(cmd.Context())
 		},
 	}
 }
 
-func newLocalStatusCommand(g *Globals, f *localFlags) *cobra.Command {
+func newLocalStatusCommand(g *Globals, f *localFlags, newProvider newLocalProvider) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status",
-		Short: "One line per host: name, address, engine version (or down), sshd up, memory",
+		Short: "One line per host: name, address, up or down, engine version, sshd, memory",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			lab, err := local.Load(f.stateRoot, f.name)
+			p, err := newProvider(g, f)
+			if err != nil {
+				return couldNotRun(err)
+			}
+			hosts, err := p.Status(cmd.Context())
 			if err != nil {
 				return err
 			}
-			st, err := local.New(local.WithLogger(g.Logger())).Status(cmd.Context(), lab)
-			if err != nil {
-				return err
-			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "NAME\tADDRESS\tENGINE\tSSHD\tMEMORY")
-			down := 0
-			for _, h := range st {
-				engine := upDown(h.Engine)
-				if h.Engine && h.EngineVersion != "" {
-					engine = h.EngineVersion
-				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d MiB\n", h.Name, h.Address, engine, upDown(h.SSHD), h.MemoryKB/1024)
-				if !h.Engine || !h.SSHD {
-					down++
-				}
-			}
-			w.Flush()
-			if down > 0 {
-				return notAsExpected(fmt.Errorf("%d of %d hosts of lab %q are not up", down, len(st), f.name))
-			}
-			return nil
+			return printProviderStatus(cmd.OutOrStdout(), hosts, fmt.Sprintf("lab %q", f.name))
 		},
 	}
+}
+
+// localHosts binds a local.Provider to one lab.
+type localHosts struct {
+	g *Globals
+	f *localFlags
+}
+
+func newLocalHosts(g *Globals, f *localFlags) (hostProvider, error) {
+	return &localHosts{g: g, f: f}, nil
+}
+
+func (l *localHosts) provider() *local.Provider {
+	return local.New(local.WithLogger(l.g.Logger()), local.WithReadyTimeout(l.f.timeout), local.WithKeepOnError(l.f.keep))
+}
+
+func (l *localHosts) Up(ctx context.Context) (string, error) {
+	subnet, err := netip.ParsePrefix(l.f.subnet)
+	if err != nil {
+		return "", couldNotRunf("--subnet %q: %v (give a CIDR such as 192.168.56.0/24)", l.f.subnet, err)
+	}
+	engine, err := local.ParseEngine(l.f.engine)
+	if err != nil {
+		return "", couldNotRun(err)
+	}
+	lab := local.Lab{Name: l.f.name, Hosts: l.f.hosts, Subnet: subnet, StateRoot: l.f.stateRoot, Engine: engine}
+	if _, err := l.provider().Up(ctx, lab); err != nil {
+		return "", err
+	}
+	return lab.InventoryPath(), nil
+}
+
+func (l *localHosts) Down(ctx context.Context) error {
+	lab, err := local.Load(l.f.stateRoot, l.f.name)
+	if err != nil {
+		// Nothing recorded: still clean whatever the name left behind.
+		lab = local.Lab{Name: l.f.name, StateRoot: l.f.stateRoot}
+	}
+	if !lab.Exists() {
+		l.g.Logger().V(0).Infof("lab %q: nothing to remove", l.f.name)
+		return nil
+	}
+	start := time.Now()
+	if err := l.provider().Down(ctx, lab); err != nil {
+		return err
+	}
+	l.g.Logger().V(0).Infof("lab %q removed in %v", l.f.name, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func (l *localHosts) Status(ctx context.Context) ([]providerHost, error) {
+	lab, err := local.Load(l.f.stateRoot, l.f.name)
+	if err != nil {
+		return nil, err
+	}
+	st, err := l.provider().Status(ctx, lab)
+	if err != nil {
+		return nil, err
+	}
+	hosts := make([]providerHost, 0, len(st))
+	for _, h := range st {
+		engine := "engine " + upDown(h.Engine)
+		if h.Engine && h.EngineVersion != "" {
+			engine = "engine " + h.EngineVersion
+		}
+		up := h.Engine && h.SSHD
+		hosts = append(hosts, providerHost{Name: h.Name, Address: h.Address, State: upDown(up), Up: up,
+			Detail: fmt.Sprintf("%s, sshd %s, %d MiB", engine, upDown(h.SSHD), h.MemoryKB/1024)})
+	}
+	return hosts, nil
+}
+
+func (l *localHosts) Inventory() string {
+	return local.Lab{Name: l.f.name, StateRoot: l.f.stateRoot}.InventoryPath()
 }
 
 func newLocalRootfsCommand(g *Globals) *cobra.Command {

@@ -21,6 +21,7 @@ type hostProvider interface {
 // providerHost is one host as its provider sees it.
 type providerHost struct {
 	Name, Address, State string
+	Detail               string // what else the provider knows (engine, memory)
 	Up                   bool
 }
 
@@ -28,10 +29,10 @@ type providerHost struct {
 // some host is not up.
 func printProviderStatus(w io.Writer, hosts []providerHost, what string) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tADDRESS\tSTATE")
+	fmt.Fprintln(tw, "NAME\tADDRESS\tSTATE\tDETAIL")
 	down := 0
 	for _, h := range hosts {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", h.Name, h.Address, h.State)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", h.Name, h.Address, h.State, h.Detail)
 		if !h.Up {
 			down++
 		}

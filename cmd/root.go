@@ -52,12 +52,13 @@ func (g *Globals) Logger() log.Logger {
 // deps are what commands reach beyond this process through, beside the
 // streams; tests pass fakes to newRoot.
 type deps struct {
+	local           newLocalProvider
 	vagrant         newVagrantProvider
 	discoverVagrant discoverFunc
 }
 
 func defaultDeps() deps {
-	return deps{vagrant: newVagrantHosts, discoverVagrant: discoverVagrantAddresses}
+	return deps{local: newLocalHosts, vagrant: newVagrantHosts, discoverVagrant: discoverVagrantAddresses}
 }
 
 // NewRoot builds the overlab command tree.
@@ -93,7 +94,7 @@ func newRoot(s Streams, d deps) *cobra.Command {
 		newInventoryCommand(g, d.discoverVagrant),
 		newVagrantCommand(g, d.vagrant),
 		newHostsCommand(g),
-		newLocalCommand(g),
+		newLocalCommand(g, d.local),
 		newProbeCommand(g),
 		newRunsCommand(g),
 		newReportCommand(g),

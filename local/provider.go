@@ -184,6 +184,13 @@ func (p *Provider) Up(ctx context.Context, l Lab) ([]Host, error) {
 		sort.Strings(hits)
 		return nil, fmt.Errorf("underlay subnet %s overlaps what is already on this machine (%s): choose another with --subnet, e.g. --subnet 192.168.57.0/24", l.Subnet, strings.Join(hits, "; "))
 	}
+	raised, err := raiseNeighLimits("/")
+	for _, r := range raised {
+		p.logger.V(0).Infof("raised the kernel's neighbour table limit for lab hosts: %s", r)
+	}
+	if err != nil {
+		return nil, err
+	}
 	hosts, err := p.create(ctx, l, lower)
 	if err != nil && !p.keepOnError {
 		if derr := p.Down(context.WithoutCancel(ctx), l); derr != nil {

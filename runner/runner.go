@@ -397,6 +397,14 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 		}
 	}
 
+	// Once the plan holds, the probe image loads while the swarm and the
+	// networks are made: neither needs it. (The 30 s "preparing" stall once
+	// blamed on loading it during the joins is two network attachments at
+	// once on one engine, docs/churn.md; the workloads step avoids that.)
+	imgCtx, cancelImg := context.WithCancel(ctx)
+	img := r.startImage(imgCtx, c, l)
+	defer func() { cancelImg(); img.wait() }()
+
 	lead := leader(c)
 	if l.NeedsSwarm() {
 		ph := r.progress.Start("swarm")
@@ -422,12 +430,7 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 		return res, err
 	}
 
-	// The image goes after the swarm and the networks. Loading it earlier
-	// (while nodes join, or during facts so that services follow the
-	// networks at once) made the stall described in README (a task
-	// "preparing" for ~30 s) more frequent: 4 of 5 first ups on 6 hosts
-	// against 1-2 of 5, and 4 of 11 on 3 hosts against 0 of 5.
-	image, acts, err := r.ensureImage(ctx, c, facts, l)
+	image, acts, err := img.wait()
 	res.Image = image
 	res.Actions = append(res.Actions, acts...)
 	if err != nil {
@@ -498,9 +501,31 @@ func usedOn(l *lab.Lab, placed map[string][]string) map[string][]string {
 	return out
 }
 
+// imageLoad is the probe image loading into every engine in the background.
+type imageLoad struct {
+	done    chan struct{}
+	ref     string
+	actions []string
+	err     error
+}
+
+func (r *Runner) startImage(ctx context.Context, c *cluster.Cluster, l *lab.Lab) *imageLoad {
+	ld := &imageLoad{done: make(chan struct{})}
+	go func() {
+		defer close(ld.done)
+		ld.ref, ld.actions, ld.err = r.ensureImage(ctx, c, l)
+	}()
+	return ld
+}
+
+func (ld *imageLoad) wait() (string, []string, error) {
+	<-ld.done
+	return ld.ref, ld.actions, ld.err
+}
+
 // ensureImage loads the probe image where it is missing or stale, once per
 // engine, after checking each engine's architecture.
-func (r *Runner) ensureImage(ctx context.Context, c *cluster.Cluster, facts map[string]*cluster.Facts, l *lab.Lab) (string, []string, error) {
+func (r *Runner) ensureImage(ctx context.Context, c *cluster.Cluster, l *lab.Lab) (string, []string, error) {
 	if !slices.ContainsFunc(l.Workloads, func(w lab.Workload) bool { return w.Image == "" }) {
 		return "", nil, nil
 	}
@@ -520,7 +545,7 @@ func (r *Runner) ensureImage(ctx context.Context, c *cluster.Cluster, facts map[
 	)
 	err = c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
 		st := ph.Host(n.Name())
-		loaded, err := ensureImageOn(ctx, img, n, facts[n.Name()])
+		loaded, err := ensureImageOn(ctx, img, n)
 		st.Done(err)
 		if loaded {
 			mu.Lock()
@@ -534,11 +559,15 @@ func (r *Runner) ensureImage(ctx context.Context, c *cluster.Cluster, facts map[
 	return img.Ref, actions, err
 }
 
-func ensureImageOn(ctx context.Context, img *probeimage.Image, n *cluster.Node, f *cluster.Facts) (bool, error) {
-	if f != nil {
-		if err := img.Binary.CheckArch(f.Arch); err != nil {
-			return false, err
-		}
+// ensureImageOn checks the engine's architecture (it runs before facts are
+// in) and loads the image there if need be.
+func ensureImageOn(ctx context.Context, img *probeimage.Image, n *cluster.Node) (bool, error) {
+	v, err := n.Docker().ServerVersion(ctx)
+	if err != nil {
+		return false, fmt.Errorf("docker engine: %w", err)
+	}
+	if err := img.Binary.CheckArch(v.Arch); err != nil {
+		return false, err
 	}
 	return img.Ensure(ctx, n.Docker())
 }

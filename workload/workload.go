@@ -91,9 +91,11 @@ func Ensure(ctx context.Context, s Spec) ([]string, error) {
 		if w.Kind == lab.KindService {
 			// One service's tasks attach their networks before the next
 			// is created: two network attachments at once on one engine
-			// can stall one of them 30 s (docs/churn.md).
+			// can stall one of them 30 s (docs/churn.md). A task past
+			// preparing has attached them (and synced the network's
+			// peers); it need not be running yet.
 			if len(created) > 0 {
-				if err := s.waitServices(ctx, created); err != nil {
+				if err := s.waitServices(ctx, created, swarm.TaskStateReady); err != nil {
 					return actions, err
 				}
 				created = nil
@@ -112,7 +114,7 @@ func Ensure(ctx context.Context, s Spec) ([]string, error) {
 		}
 	}
 	if len(services) > 0 {
-		if err := s.waitServices(ctx, services); err != nil {
+		if err := s.waitServices(ctx, services, swarm.TaskStateRunning); err != nil {
 			return actions, err
 		}
 	}
@@ -241,7 +243,18 @@ func (s Spec) waitTasksGone(ctx context.Context, name string) error {
 // waitServices polls the manager until every service has one running task
 // per host it is placed on (or its replicas). A rejected task ends the wait
 // at once with the engine's error; others are reported when the wait ends.
-func (s Spec) waitServices(ctx context.Context, services []lab.Workload) error {
+// taskProgress orders the states a task passes through on its way to
+// running; the others (failed, rejected, shutdown...) rank 0.
+var taskProgress = map[swarm.TaskState]int{
+	swarm.TaskStateNew: 1, swarm.TaskStateAllocated: 2, swarm.TaskStatePending: 3, swarm.TaskStateAssigned: 4,
+	swarm.TaskStateAccepted: 5, swarm.TaskStatePreparing: 6, swarm.TaskStateReady: 7, swarm.TaskStateStarting: 8,
+	swarm.TaskStateRunning: 9,
+}
+
+// reached says whether a task in state st has got as far as until.
+func reached(st, until swarm.TaskState) bool { return taskProgress[st] >= taskProgress[until] }
+
+func (s Spec) waitServices(ctx context.Context, services []lab.Workload, until swarm.TaskState) error {
 	ctx, cancel := context.WithTimeout(ctx, s.Wait)
 	defer cancel()
 	nodeHost, err := swarmpkg.NodeHosts(ctx, s.Manager)
@@ -268,7 +281,7 @@ func (s Spec) waitServices(ctx context.Context, services []lab.Workload) error {
 						state[host] += " (" + t.Status.Message + ")"
 					}
 				}
-				if t.Status.State == swarm.TaskStateRunning && t.DesiredState == swarm.TaskStateRunning {
+				if reached(t.Status.State, until) && t.DesiredState == swarm.TaskStateRunning {
 					running[host] = true
 					nRunning++
 					continue
@@ -308,7 +321,7 @@ func (s Spec) waitServices(ctx context.Context, services []lab.Workload) error {
 		select {
 		case <-ctx.Done():
 			sort.Strings(pending)
-			return fmt.Errorf("tasks not running after %v:\n  %s", s.Wait, strings.Join(pending, "\n  "))
+			return fmt.Errorf("tasks not %s after %v:\n  %s", until, s.Wait, strings.Join(pending, "\n  "))
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -657,7 +670,7 @@ func Redeploy(ctx context.Context, s Spec, names []string) ([]string, error) {
 	if err := s.waitUpdated(ctx, redeployed); err != nil {
 		return actions, err
 	}
-	return actions, s.waitServices(ctx, redeployed)
+	return actions, s.waitServices(ctx, redeployed, swarm.TaskStateRunning)
 }
 
 // waitUpdated polls until every service's rolling update has completed.
