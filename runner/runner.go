@@ -372,6 +372,7 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 	}
 
 	if err := r.runPreflight(ctx, c, hosts); err != nil {
+		res.Elapsed = time.Since(start)
 		return res, err
 	}
 	ph := r.progress.Start("plan")

@@ -69,7 +69,7 @@ load() { cut -d' ' -f1 /proc/loadavg; }
 one() {
 	local n=$1 name=$2 inv="$STATE/$2/inventory.yaml"
 	run "$n local-up" $BIN local up --state-dir "$STATE" --name "$name" --hosts "$n" --subnet "$NET.$((100 + n)).0/24" || return 1
-	add "$n mem" "$($BIN local status --state-dir "$STATE" --name "$name" | awk 'NR>1 { sum += $5 } END { printf "%.0f", sum / (NR-1) }')"
+	add "$n mem" "$($BIN local status --state-dir "$STATE" --name "$name" | awk 'NR>1 { for (i = 2; i <= NF; i++) if ($i == "MiB") sum += $(i-1) } END { printf "%.0f", sum / (NR-1) }')"
 	run "$n up" $BIN up -i "$inv" || return 1
 	if [[ -n $TIME ]]; then
 		run "$n check" "$TIME" -f 'rss %M' -o "$OUT/rss" $BIN check -i "$inv" --results "$OUT/results" || return 1

@@ -427,7 +427,7 @@ func (s Spec) ensureContainers(ctx context.Context, w lab.Workload) ([]string, e
 				return fmt.Errorf("connecting %s to %s: %w", w.Name, a.Network, err)
 			}
 		}
-		if err := h.API.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
+		if err := startContainer(ctx, h.API, created.ID, 2*time.Second); err != nil {
 			return fmt.Errorf("starting container %s: %w", w.Name, err)
 		}
 		mu.Lock()
