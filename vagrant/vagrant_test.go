@@ -220,3 +220,68 @@ func TestCapturedRace(t *testing.T) {
 		t.Errorf("a failure carries both streams: %v", err)
 	}
 }
+
+// TestLibvirtUpDownRecordsAndRemoves drives the libvirt path with the
+// stand-in and a fake runner: what the Vagrantfile is told, what is
+// recorded before the VMs start, and that down removes it.
+func TestLibvirtUpDownRecordsAndRemoves(t *testing.T) {
+	log := standin(t)
+	dir := labDir(t)
+	home := t.TempDir()
+	t.Setenv("VAGRANT_HOME", home)
+	boxDir := filepath.Join(home, "boxes", "overlab-VAGRANTSLASH-debian12", "0", "libvirt")
+	if err := os.MkdirAll(boxDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"vmlinuz", "initrd"} {
+		if err := os.WriteFile(filepath.Join(boxDir, f), []byte(f), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := &fakeHost{fail: []string{"virsh -c qemu:///system pool-info", "virsh -c qemu:///system net-info"}}
+	root := t.TempDir()
+	p := New(WithRunner(f.run), WithPoolPath(filepath.Join(root, "pool")), WithLibvirtDriver("qemu"))
+	c := Cluster{Dir: dir, Nodes: 3, Provider: "libvirt"}
+	inv, err := p.Up(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	boot := filepath.Join(root, "vagrant-boot")
+	wantEnv := "env|overlab/debian12|overlab|overlab-mgmt|" + boot + "|qemu|1"
+	got := strings.Join(calls(t, log, dir), "\n")
+	if !strings.Contains(got, wantEnv) || !strings.Contains(got, "$DIR|OVERLAB_NODES=3|up --provider libvirt") {
+		t.Errorf("vagrant calls:\n%s\nwant the environment %s and up --provider libvirt", got, wantEnv)
+	}
+	if data, err := os.ReadFile(filepath.Join(boot, "vmlinuz")); err != nil || string(data) != "vmlinuz" {
+		t.Errorf("the box's kernel was not copied where qemu reads it: %v", err)
+	}
+	if inv.Defaults.TimeScale != 4 {
+		t.Errorf("time_scale %v, want 4 under TCG", inv.Defaults.TimeScale)
+	}
+	s, err := readState(c)
+	if err != nil || s.Libvirt == nil || !s.Libvirt.Pool || !s.Libvirt.Firewall || len(s.Libvirt.Networks) != 2 || s.Libvirt.BootDir != boot {
+		t.Fatalf("recorded %+v, %v", s, err)
+	}
+
+	f.ran = nil
+	if err := p.Down(context.Background(), c, 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"virsh -c qemu:///system net-undefine overlab-lab",
+		"virsh -c qemu:///system net-undefine overlab-mgmt",
+		"virsh -c qemu:///system pool-undefine overlab",
+		"iptables -w -X OVERLAB-VM",
+		"ip6tables -w -X OVERLAB-VM",
+	} {
+		if f.has(want) < 0 {
+			t.Errorf("down did not run %q; it ran:\n%s", want, strings.Join(f.ran, "\n"))
+		}
+	}
+	if _, err := os.Stat(boot); !os.IsNotExist(err) {
+		t.Errorf("%s is still there", boot)
+	}
+	if _, err := os.Stat(c.statePath()); !os.IsNotExist(err) {
+		t.Errorf("the record is still there after a clean down")
+	}
+}
