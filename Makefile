@@ -10,7 +10,7 @@ export PATH := $(PATH):/usr/local/go/bin
 # The end-to-end packages, run a second time on the second engine generation.
 E2E_PKGS := ./local/... ./cluster/... ./probeimage/... ./runner/... ./cmd/...
 
-.PHONY: setup setup-test setup-engines build test test-engine test-short test-vm vagrant-box demo bench down clean
+.PHONY: setup setup-test setup-engines build test test-engine test-short test-vm test-fuzz vagrant-box demo bench down clean
 
 setup:
 	@./scripts/setup.sh
@@ -46,6 +46,8 @@ test: setup-test build setup-engines
 	./scripts/vagrant-validate.sh
 	$(GO) test -count=1 -timeout 45m ./...
 	$(GO) test -race -count=1 ./vagrant/
+	$(GO) test -race -short -count=1 $(RACE_PKGS)
+	$(MAKE) --no-print-directory test-fuzz
 	$(MAKE) --no-print-directory test-engine ENGINE=26.1
 	$(MAKE) --no-print-directory test-vm
 
@@ -63,6 +65,21 @@ test-vm: build
 
 test-short:
 	$(GO) test -short ./...
+
+# The race detector over the unit tests (-short: no lab hosts) of the
+# packages that do things concurrently: 37 s of CPU, under 1 min on 2 idle cores.
+RACE_PKGS := ./fanout ./execx ./cluster ./swarm ./overlay ./workload ./check ./runner ./probe ./inventory/... ./lab ./cmd
+
+# Every fuzz target for a bounded time (their seeds also run in `go test`):
+# 6 x 10 s of fuzzing plus the instrumented build, about 3 min on 2 idle cores.
+FUZZTIME ?= 10s
+FUZZ := ./inventory:FuzzLoad ./lab:FuzzLoad ./inventory/importer:FuzzVagrantSSHConfig \
+	./inventory/importer:FuzzAnsibleINI ./inventory/importer:FuzzAnsibleYAML ./inventory/importer:FuzzParseIPAddr
+test-fuzz:
+	@for t in $(FUZZ); do \
+		echo "fuzz $$t for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t##*:}$$" -fuzztime $(FUZZTIME) $${t%%:*} || exit 1; \
+	done
 
 # The main job on local hosts: 3 Docker hosts, a swarm with an overlay and a
 # macvlan network, probes on every host, and the reachability matrix.

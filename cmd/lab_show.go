@@ -191,30 +191,11 @@ func writeLab(w io.Writer, l *lab.Lab) error {
 		}
 		fmt.Fprintf(&b, "  #%d %s -> %s on %s by %s: %s\n", i+1, from, e.To.String(), l.ExpectNetwork(&e), strings.Join(e.Kinds, ", "), exp)
 		if e.Note != "" {
-			for _, line := range labWrap(e.Note, 72) {
+			for _, line := range lab.Wrap(e.Note, 72) {
 				b.WriteString("       " + line + "\n")
 			}
 		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func labWrap(s string, width int) []string {
-	var lines []string
-	cur := ""
-	for _, word := range strings.Fields(s) {
-		if cur != "" && len(cur)+1+len(word) > width {
-			lines = append(lines, cur)
-			cur = ""
-		}
-		if cur != "" {
-			cur += " "
-		}
-		cur += word
-	}
-	if cur != "" {
-		lines = append(lines, cur)
-	}
-	return lines
 }

@@ -579,7 +579,7 @@ func WriteSteps(w io.Writer, steps []Step) error {
 			b.WriteString("\n")
 		}
 		fmt.Fprintf(&b, "# %d. %s\n", i+1, s.Title)
-		for _, line := range wrap(s.Note, 76) {
+		for _, line := range Wrap(s.Note, 76) {
 			b.WriteString("#    " + line + "\n")
 		}
 		for _, c := range s.Commands {
@@ -594,7 +594,8 @@ func WriteSteps(w io.Writer, steps []Step) error {
 	return err
 }
 
-func wrap(s string, width int) []string {
+// Wrap breaks s into lines of at most width characters, at spaces.
+func Wrap(s string, width int) []string {
 	var lines []string
 	var cur string
 	for _, word := range strings.Fields(s) {

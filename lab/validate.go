@@ -120,123 +120,178 @@ func contains(outer, inner netip.Prefix) bool {
 func (l *Lab) validateNetworks(ps *problems) {
 	seen := map[string]bool{}
 	for i := range l.Networks {
-		n := &l.Networks[i]
-		at := func(f string) string { return fmt.Sprintf("networks[%d].%s", i, f) }
-		it := netItem(i, n)
-		switch {
-		case n.Name == "":
-			ps.add(at("name"), it, "name", "required")
-		case !dockerName.MatchString(n.Name):
-			ps.add(at("name"), it, "name", "%q is not a valid Docker network name (letters, digits, '_', '.', '-')", n.Name)
-		case seen[n.Name]:
-			ps.add(at("name"), it, "name", "defined twice")
-		}
-		seen[n.Name] = true
-		if n.Driver == "" {
-			ps.add(at("driver"), it, "driver", "required (one of %s)", strings.Join(drivers, ", "))
+		c := netCheck{ps: ps, n: &l.Networks[i], i: i, it: netItem(i, &l.Networks[i])}
+		c.name(seen)
+		if !c.driver() {
 			continue
 		}
-		if !oneOf(n.Driver, drivers) {
-			ps.add(at("driver"), it, "driver", "unknown driver %q (one of %s)", n.Driver, strings.Join(drivers, ", "))
+		if c.n.Default {
+			l.validateDefaultNetwork(ps, i, c.n)
 			continue
 		}
-		if n.Default {
-			l.validateDefaultNetwork(ps, i, n)
+		c.reserved()
+		c.addressing()
+		c.scope()
+		c.options()
+		if c.n.Driver == DriverMacvlan {
+			c.macvlanHosts()
+		} else {
+			c.notMacvlan()
+		}
+	}
+}
+
+// netCheck validates one network, step by step; each step adds its
+// problems.
+type netCheck struct {
+	ps     *problems
+	n      *Network
+	i      int
+	it     string       // the network as problems name it
+	subnet netip.Prefix // valid once addressing has parsed it
+}
+
+func (c *netCheck) at(field string) string { return fmt.Sprintf("networks[%d].%s", c.i, field) }
+
+func (c *netCheck) add(field, format string, args ...any) {
+	c.ps.add(c.at(field), c.it, field, format, args...)
+}
+
+func (c *netCheck) name(seen map[string]bool) {
+	n := c.n
+	switch {
+	case n.Name == "":
+		c.add("name", "required")
+	case !dockerName.MatchString(n.Name):
+		c.add("name", "%q is not a valid Docker network name (letters, digits, '_', '.', '-')", n.Name)
+	case seen[n.Name]:
+		c.add("name", "defined twice")
+	}
+	seen[n.Name] = true
+}
+
+// driver reports whether the driver is known; the other steps need it.
+func (c *netCheck) driver() bool {
+	switch {
+	case c.n.Driver == "":
+		c.add("driver", "required (one of %s)", strings.Join(drivers, ", "))
+	case !oneOf(c.n.Driver, drivers):
+		c.add("driver", "unknown driver %q (one of %s)", c.n.Driver, strings.Join(drivers, ", "))
+	default:
+		return true
+	}
+	return false
+}
+
+func (c *netCheck) reserved() {
+	if d, ok := reservedName[c.n.Name]; ok {
+		c.add("name", "%q is Docker's own %s network: set default: true to use it, or pick another name", c.n.Name, d)
+	}
+}
+
+// addressing checks subnet, gateway and ip_range against each other.
+func (c *netCheck) addressing() {
+	n := c.n
+	if n.Subnet != "" {
+		var msg string
+		if c.subnet, msg = parsePrefix(n.Subnet); msg != "" {
+			c.add("subnet", "%s", msg)
+		}
+	}
+	if n.Gateway != "" {
+		if g, err := netip.ParseAddr(n.Gateway); err != nil {
+			c.add("gateway", "%q is not an IP address", n.Gateway)
+		} else if n.Subnet == "" {
+			c.add("gateway", "needs a subnet")
+		} else if c.subnet.IsValid() && !c.subnet.Contains(g) {
+			c.add("gateway", "%s is outside subnet %s", g, c.subnet)
+		}
+	}
+	if n.IPRange != "" {
+		c.ipRange("ip_range", n.IPRange)
+	}
+}
+
+// ipRange checks a range carved from the subnet; ok when it is usable.
+func (c *netCheck) ipRange(field, s string) (netip.Prefix, bool) {
+	r, msg := parsePrefix(s)
+	switch {
+	case msg != "":
+		c.add(field, "%s", msg)
+	case c.n.Subnet == "":
+		c.add(field, "needs a subnet (the range is carved from it)")
+	case c.subnet.IsValid() && !contains(c.subnet, r):
+		c.add(field, "%s is outside subnet %s", r, c.subnet)
+	default:
+		return r, true
+	}
+	return r, false
+}
+
+func (c *netCheck) scope() {
+	n := c.n
+	switch n.Scope {
+	case ScopeLocal, ScopeSwarm:
+	default:
+		c.add("scope", "%q: want local or swarm", n.Scope)
+	}
+	switch {
+	case n.Driver == DriverOverlay && n.Scope == ScopeLocal:
+		c.add("scope", "an overlay network is always swarm-scoped")
+	case n.Driver == DriverBridge && n.Scope == ScopeSwarm:
+		c.add("scope", "a bridge network is local to its host; use an overlay network to span hosts")
+	}
+}
+
+func (c *netCheck) options() {
+	n := c.n
+	if n.Encrypted && n.Driver != DriverOverlay {
+		c.add("encrypted", "only overlay networks can be encrypted (IPsec between hosts)")
+	}
+	if n.Attachable && !(n.Driver == DriverOverlay || n.Driver == DriverMacvlan && n.Scope == ScopeSwarm) {
+		c.add("attachable", "only swarm-scoped networks (overlay, macvlan with scope: swarm) are attachable; containers attach to local networks anyway")
+	}
+	if n.VLAN != 0 && (n.VLAN < 1 || n.VLAN > 4094 || n.Driver != DriverMacvlan || strings.Contains(n.Parent, ".")) {
+		c.add("vlan", "%d: a VLAN id from 1 to 4094, on a macvlan network whose parent is not a sub-interface already", n.VLAN)
+	}
+}
+
+func (c *netCheck) notMacvlan() {
+	if c.n.Parent != "" {
+		c.add("parent", "only macvlan networks have a parent interface")
+	}
+	if len(c.n.Hosts) > 0 {
+		c.add("hosts", "per-host options apply to macvlan networks only")
+	}
+}
+
+// macvlanHosts checks the per-host options: known hosts, and ranges that
+// stay in the subnet and do not overlap (each host allocates from its own).
+func (c *netCheck) macvlanHosts() {
+	type hostRange struct {
+		host string
+		r    netip.Prefix
+	}
+	var ranges []hostRange
+	for _, h := range sortedKeys(c.n.Hosts) {
+		o := c.n.Hosts[h]
+		if msg := checkHostRef(h); msg != "" {
+			c.add("hosts."+h, "%s", msg)
+		}
+		if o.IPRange == "" {
 			continue
 		}
-		if d, ok := reservedName[n.Name]; ok {
-			ps.add(at("name"), it, "name", "%q is Docker's own %s network: set default: true to use it, or pick another name", n.Name, d)
-		}
-		var subnet netip.Prefix
-		if n.Subnet != "" {
-			var msg string
-			if subnet, msg = parsePrefix(n.Subnet); msg != "" {
-				ps.add(at("subnet"), it, "subnet", "%s", msg)
-			}
-		}
-		if n.Gateway != "" {
-			if g, err := netip.ParseAddr(n.Gateway); err != nil {
-				ps.add(at("gateway"), it, "gateway", "%q is not an IP address", n.Gateway)
-			} else if n.Subnet == "" {
-				ps.add(at("gateway"), it, "gateway", "needs a subnet")
-			} else if subnet.IsValid() && !subnet.Contains(g) {
-				ps.add(at("gateway"), it, "gateway", "%s is outside subnet %s", g, subnet)
-			}
-		}
-		checkRange := func(path, field, s string) (netip.Prefix, bool) {
-			r, msg := parsePrefix(s)
-			if msg != "" {
-				ps.add(path, it, field, "%s", msg)
-				return r, false
-			}
-			if n.Subnet == "" {
-				ps.add(path, it, field, "needs a subnet (the range is carved from it)")
-				return r, false
-			}
-			if subnet.IsValid() && !contains(subnet, r) {
-				ps.add(path, it, field, "%s is outside subnet %s", r, subnet)
-				return r, false
-			}
-			return r, true
-		}
-		if n.IPRange != "" {
-			checkRange(at("ip_range"), "ip_range", n.IPRange)
-		}
-		switch n.Scope {
-		case ScopeLocal, ScopeSwarm:
-		default:
-			ps.add(at("scope"), it, "scope", "%q: want local or swarm", n.Scope)
-		}
-		switch n.Driver {
-		case DriverOverlay:
-			if n.Scope == ScopeLocal {
-				ps.add(at("scope"), it, "scope", "an overlay network is always swarm-scoped")
-			}
-		case DriverBridge:
-			if n.Scope == ScopeSwarm {
-				ps.add(at("scope"), it, "scope", "a bridge network is local to its host; use an overlay network to span hosts")
-			}
-		}
-		if n.Encrypted && n.Driver != DriverOverlay {
-			ps.add(at("encrypted"), it, "encrypted", "only overlay networks can be encrypted (IPsec between hosts)")
-		}
-		if n.Attachable && !(n.Driver == DriverOverlay || n.Driver == DriverMacvlan && n.Scope == ScopeSwarm) {
-			ps.add(at("attachable"), it, "attachable", "only swarm-scoped networks (overlay, macvlan with scope: swarm) are attachable; containers attach to local networks anyway")
-		}
-		if n.VLAN != 0 && (n.VLAN < 1 || n.VLAN > 4094 || n.Driver != DriverMacvlan || strings.Contains(n.Parent, ".")) {
-			ps.add(at("vlan"), it, "vlan", "%d: a VLAN id from 1 to 4094, on a macvlan network whose parent is not a sub-interface already", n.VLAN)
-		}
-		if n.Driver != DriverMacvlan {
-			if n.Parent != "" {
-				ps.add(at("parent"), it, "parent", "only macvlan networks have a parent interface")
-			}
-			if len(n.Hosts) > 0 {
-				ps.add(at("hosts"), it, "hosts", "per-host options apply to macvlan networks only")
-			}
+		field := "hosts." + h + ".ip_range"
+		r, ok := c.ipRange(field, o.IPRange)
+		if !ok {
 			continue
 		}
-		type hr struct {
-			host string
-			r    netip.Prefix
-		}
-		var ranges []hr
-		for _, h := range sortedKeys(n.Hosts) {
-			o := n.Hosts[h]
-			hp := at("hosts." + h)
-			if msg := checkHostRef(h); msg != "" {
-				ps.add(hp, it, "hosts."+h, "%s", msg)
-			}
-			if o.IPRange != "" {
-				if r, ok := checkRange(hp+".ip_range", "hosts."+h+".ip_range", o.IPRange); ok {
-					for _, prev := range ranges {
-						if prev.r.Overlaps(r) {
-							ps.add(hp+".ip_range", it, "hosts."+h+".ip_range", "%s overlaps host %s's range %s: each host allocates addresses from its own range, so they must not overlap", r, prev.host, prev.r)
-						}
-					}
-					ranges = append(ranges, hr{h, r})
-				}
+		for _, prev := range ranges {
+			if prev.r.Overlaps(r) {
+				c.add(field, "%s overlaps host %s's range %s: each host allocates addresses from its own range, so they must not overlap", r, prev.host, prev.r)
 			}
 		}
+		ranges = append(ranges, hostRange{h, r})
 	}
 }
 
@@ -297,125 +352,159 @@ func checkHostRef(ref string) string {
 func (l *Lab) validateWorkloads(ps *problems) {
 	seen := map[string]bool{}
 	for i := range l.Workloads {
-		w := &l.Workloads[i]
-		at := func(f string) string { return fmt.Sprintf("workloads[%d].%s", i, f) }
-		it := fmt.Sprintf("workload %q", w.Name)
-		if w.Name == "" {
-			it = fmt.Sprintf("workloads[%d]", i)
+		c := workloadCheck{l: l, ps: ps, w: &l.Workloads[i], i: i}
+		c.it = fmt.Sprintf("workload %q", c.w.Name)
+		if c.w.Name == "" {
+			c.it = fmt.Sprintf("workloads[%d]", i)
 		}
-		switch {
-		case w.Name == "":
-			ps.add(at("name"), it, "name", "required")
-		case !dockerName.MatchString(w.Name) || len(w.Name) > 63:
-			ps.add(at("name"), it, "name", "%q is not a valid container or service name (letters, digits, '_', '.', '-'; at most 63)", w.Name)
-		case seen[w.Name]:
-			ps.add(at("name"), it, "name", "defined twice")
+		c.name(seen)
+		c.kind()
+		exclusive := c.networks()
+		c.ports(exclusive)
+		c.placement()
+	}
+}
+
+// workloadCheck validates one workload, step by step.
+type workloadCheck struct {
+	l  *Lab
+	ps *problems
+	w  *Workload
+	i  int
+	it string // the workload as problems name it
+}
+
+// add reports a problem at workloads[i].<path>, about field.
+func (c *workloadCheck) add(path, field, format string, args ...any) {
+	c.ps.add(fmt.Sprintf("workloads[%d].%s", c.i, path), c.it, field, format, args...)
+}
+
+func (c *workloadCheck) name(seen map[string]bool) {
+	w := c.w
+	switch {
+	case w.Name == "":
+		c.add("name", "name", "required")
+	case !dockerName.MatchString(w.Name) || len(w.Name) > 63:
+		c.add("name", "name", "%q is not a valid container or service name (letters, digits, '_', '.', '-'; at most 63)", w.Name)
+	case seen[w.Name]:
+		c.add("name", "name", "defined twice")
+	}
+	seen[w.Name] = true
+}
+
+// kind checks kind, mode and replicas together.
+func (c *workloadCheck) kind() {
+	w := c.w
+	switch w.Kind {
+	case KindContainer:
+		if w.Mode != "" {
+			c.add("mode", "mode", "only services have a mode; a container workload runs one container on each host it is placed on")
 		}
-		seen[w.Name] = true
-		switch w.Kind {
-		case KindService, KindContainer:
-		default:
-			ps.add(at("kind"), it, "kind", "%q: want service or container", w.Kind)
+		if w.Replicas != 0 {
+			c.add("replicas", "replicas", "only replicated services have replicas; a container workload runs one container on each host it is placed on")
 		}
-		if w.Kind == KindContainer {
-			if w.Mode != "" {
-				ps.add(at("mode"), it, "mode", "only services have a mode; a container workload runs one container on each host it is placed on")
-			}
+	case KindService:
+		switch w.Mode {
+		case ModeGlobal:
 			if w.Replicas != 0 {
-				ps.add(at("replicas"), it, "replicas", "only replicated services have replicas; a container workload runs one container on each host it is placed on")
+				c.add("replicas", "replicas", "a global service runs one task per host; replicas needs mode: replicated")
 			}
+		case ModeReplicate:
+			if w.Replicas < 1 {
+				c.add("replicas", "replicas", "a replicated service needs replicas >= 1")
+			}
+		default:
+			c.add("mode", "mode", "%q: want global or replicated", w.Mode)
 		}
-		if w.Kind == KindService {
-			switch w.Mode {
-			case ModeGlobal:
-				if w.Replicas != 0 {
-					ps.add(at("replicas"), it, "replicas", "a global service runs one task per host; replicas needs mode: replicated")
-				}
-			case ModeReplicate:
-				if w.Replicas < 1 {
-					ps.add(at("replicas"), it, "replicas", "a replicated service needs replicas >= 1")
-				}
-			default:
-				ps.add(at("mode"), it, "mode", "%q: want global or replicated", w.Mode)
-			}
+	default:
+		c.add("kind", "kind", "%q: want service or container", w.Kind)
+	}
+}
+
+// networks checks the attachments and returns host or none when the
+// workload is on one of them (it then can join nothing else).
+func (c *workloadCheck) networks() (exclusive string) {
+	w := c.w
+	if len(w.Networks) == 0 {
+		c.add("networks", "networks", "required: name at least one network (bridge for docker0, host, none, or a lab network)")
+	}
+	attached := map[string]bool{}
+	for j, a := range w.Networks {
+		path, field := fmt.Sprintf("networks[%d]", j), fmt.Sprintf("networks[%d]", j)
+		n := c.l.Network(a.Network)
+		if a.Network == "" {
+			c.add(path, field, "network name required")
+			continue
 		}
-		if len(w.Networks) == 0 {
-			ps.add(at("networks"), it, "networks", "required: name at least one network (bridge for docker0, host, none, or a lab network)")
+		if n == nil {
+			c.add(path, field, "unknown network %q (the lab defines: %s)", a.Network, strings.Join(c.l.networkNames(), ", "))
+			continue
 		}
-		attached := map[string]bool{}
-		exclusive := ""
-		for j, a := range w.Networks {
-			ap := fmt.Sprintf("workloads[%d].networks[%d]", i, j)
-			field := fmt.Sprintf("networks[%d]", j)
-			n := l.Network(a.Network)
-			if a.Network == "" {
-				ps.add(ap, it, field, "network name required")
-				continue
-			}
-			if n == nil {
-				ps.add(ap, it, field, "unknown network %q (the lab defines: %s)", a.Network, strings.Join(l.networkNames(), ", "))
-				continue
-			}
-			if attached[a.Network] {
-				ps.add(ap, it, field, "attached to %q twice", a.Network)
-			}
-			attached[a.Network] = true
-			if n.Driver == DriverHost || n.Driver == DriverNone {
-				exclusive = n.Driver
-			}
-			if w.Kind == KindService && !n.SwarmScoped() && !n.Default {
-				ps.add(ap, it, field, "a service can only attach to swarm-scoped networks; %q is a local %s network (use a container workload, an overlay, or macvlan with scope: swarm)", n.Name, n.Driver)
-			}
-			if a.IP != "" {
-				l.validateStaticIP(ps, ap+".ip", it, field+".ip", w, n, a.IP)
-			}
-			if len(a.Aliases) > 0 && (n.Default || n.Driver == DriverHost || n.Driver == DriverNone) {
-				ps.add(ap+".aliases", it, field+".aliases", "network-scoped aliases exist only on user-defined networks (Docker's embedded DNS), not on %q", n.Name)
-			}
+		if attached[a.Network] {
+			c.add(path, field, "attached to %q twice", a.Network)
 		}
-		if exclusive != "" && len(w.Networks) > 1 {
-			ps.add(at("networks"), it, "networks", "a workload on the %s network cannot join other networks", exclusive)
+		attached[a.Network] = true
+		if n.Driver == DriverHost || n.Driver == DriverNone {
+			exclusive = n.Driver
 		}
-		seenPort := map[string]bool{}
-		for j, p := range w.Ports {
-			pp := fmt.Sprintf("workloads[%d].ports[%d]", i, j)
-			field := fmt.Sprintf("ports[%d]", j)
-			if p.Published < 1 || p.Published > 65535 {
-				ps.add(pp, it, field+".published", "%d is not a port (1-65535)", p.Published)
-			}
-			if p.Target < 1 || p.Target > 65535 {
-				ps.add(pp, it, field+".target", "%d is not a port (1-65535)", p.Target)
-			}
-			if p.Protocol != "tcp" && p.Protocol != "udp" {
-				ps.add(pp, it, field+".protocol", "%q: want tcp or udp", p.Protocol)
-			}
-			switch p.Mode {
-			case PortModeHost:
-			case PortModeIngress:
-				if w.Kind != KindService {
-					ps.add(pp, it, field+".mode", "ingress publishing (the routing mesh) is for services; a container publishes on its own host")
-				}
-			default:
-				ps.add(pp, it, field+".mode", "%q: want host or ingress", p.Mode)
-			}
-			key := fmt.Sprintf("%d/%s", p.Published, p.Protocol)
-			if seenPort[key] {
-				ps.add(pp, it, field, "port %s published twice", key)
-			}
-			seenPort[key] = true
-			if exclusive != "" {
-				ps.add(pp, it, field, "ports cannot be published from the %s network (on host the container already uses the host's ports)", exclusive)
-			}
+		if w.Kind == KindService && !n.SwarmScoped() && !n.Default {
+			c.add(path, field, "a service can only attach to swarm-scoped networks; %q is a local %s network (use a container workload, an overlay, or macvlan with scope: swarm)", n.Name, n.Driver)
 		}
-		for j, h := range w.Placement.Hosts {
-			if msg := checkHostRef(h); msg != "" {
-				ps.add(fmt.Sprintf("workloads[%d].placement.hosts[%d]", i, j), it, "placement.hosts", "%s", msg)
-			}
+		if a.IP != "" {
+			c.l.validateStaticIP(c.ps, fmt.Sprintf("workloads[%d].%s.ip", c.i, path), c.it, field+".ip", w, n, a.IP)
 		}
-		for j, r := range w.Placement.Roles {
-			if r != "manager" && r != "worker" {
-				ps.add(fmt.Sprintf("workloads[%d].placement.roles[%d]", i, j), it, "placement.roles", "%q: want manager or worker", r)
+		if len(a.Aliases) > 0 && (n.Default || n.Driver == DriverHost || n.Driver == DriverNone) {
+			c.add(path+".aliases", field+".aliases", "network-scoped aliases exist only on user-defined networks (Docker's embedded DNS), not on %q", n.Name)
+		}
+	}
+	if exclusive != "" && len(w.Networks) > 1 {
+		c.add("networks", "networks", "a workload on the %s network cannot join other networks", exclusive)
+	}
+	return exclusive
+}
+
+func (c *workloadCheck) ports(exclusive string) {
+	seen := map[string]bool{}
+	for j, p := range c.w.Ports {
+		path, field := fmt.Sprintf("ports[%d]", j), fmt.Sprintf("ports[%d]", j)
+		if p.Published < 1 || p.Published > 65535 {
+			c.add(path, field+".published", "%d is not a port (1-65535)", p.Published)
+		}
+		if p.Target < 1 || p.Target > 65535 {
+			c.add(path, field+".target", "%d is not a port (1-65535)", p.Target)
+		}
+		if p.Protocol != "tcp" && p.Protocol != "udp" {
+			c.add(path, field+".protocol", "%q: want tcp or udp", p.Protocol)
+		}
+		switch p.Mode {
+		case PortModeHost:
+		case PortModeIngress:
+			if c.w.Kind != KindService {
+				c.add(path, field+".mode", "ingress publishing (the routing mesh) is for services; a container publishes on its own host")
 			}
+		default:
+			c.add(path, field+".mode", "%q: want host or ingress", p.Mode)
+		}
+		key := fmt.Sprintf("%d/%s", p.Published, p.Protocol)
+		if seen[key] {
+			c.add(path, field, "port %s published twice", key)
+		}
+		seen[key] = true
+		if exclusive != "" {
+			c.add(path, field, "ports cannot be published from the %s network (on host the container already uses the host's ports)", exclusive)
+		}
+	}
+}
+
+func (c *workloadCheck) placement() {
+	for j, h := range c.w.Placement.Hosts {
+		if msg := checkHostRef(h); msg != "" {
+			c.add(fmt.Sprintf("placement.hosts[%d]", j), "placement.hosts", "%s", msg)
+		}
+	}
+	for j, r := range c.w.Placement.Roles {
+		if r != "manager" && r != "worker" {
+			c.add(fmt.Sprintf("placement.roles[%d]", j), "placement.roles", "%q: want manager or worker", r)
 		}
 	}
 }
@@ -492,120 +581,158 @@ func (l *Lab) ExpectNetwork(e *Expectation) string {
 
 func (l *Lab) validateExpect(ps *problems) {
 	for i := range l.Expect {
-		e := &l.Expect[i]
-		at := func(f string) string { return fmt.Sprintf("expect[%d].%s", i, f) }
-		it := fmt.Sprintf("expect #%d", i+1)
-		if l.pos != nil && !l.has(at("reachable")) {
-			ps.add(fmt.Sprintf("expect[%d]", i), it, "reachable", "required: say true or false, so that the row states what it teaches")
+		c := expectCheck{l: l, ps: ps, e: &l.Expect[i], i: i, it: fmt.Sprintf("expect #%d", i+1)}
+		if l.pos != nil && !l.has(c.at("reachable")) {
+			ps.add(fmt.Sprintf("expect[%d]", i), c.it, "reachable", "required: say true or false, so that the row states what it teaches")
 		}
-		from := l.Workload(e.From.Workload)
+		from := c.from()
+		to, targetOK := c.to()
+		c.kinds()
+		if from == nil || !targetOK {
+			continue
+		}
+		c.network(from, to)
+	}
+}
+
+// expectCheck validates one expectation row, step by step.
+type expectCheck struct {
+	l  *Lab
+	ps *problems
+	e  *Expectation
+	i  int
+	it string // the row as problems name it
+}
+
+func (c *expectCheck) at(field string) string { return fmt.Sprintf("expect[%d].%s", c.i, field) }
+
+func (c *expectCheck) add(path, field, format string, args ...any) {
+	c.ps.add(c.at(path), c.it, field, format, args...)
+}
+
+// from checks the source and returns its workload, nil when unusable.
+func (c *expectCheck) from() *Workload {
+	e := c.e
+	from := c.l.Workload(e.From.Workload)
+	switch {
+	case e.From.Workload == "":
+		c.add("from", "from.workload", "required")
+	case from == nil:
+		c.add("from.workload", "from.workload", "unknown workload %q (the lab defines: %s)", e.From.Workload, strings.Join(c.l.workloadNames(), ", "))
+	case from.Replicated():
+		c.add("from.workload", "from.workload", "%q is a replicated service: its tasks have no fixed host to probe from (use mode: global or a container workload)", e.From.Workload)
+	}
+	if h := e.From.Host; h != "" && h != HostAll {
+		if h == HostSelf || h == HostOthers {
+			c.add("from.host", "from.host", "%q is only meaningful in to.host; from.host is empty (every host), all, or a host", h)
+		} else if msg := checkHostRef(h); msg != "" {
+			c.add("from.host", "from.host", "%s", msg)
+		}
+	}
+	return from
+}
+
+// to checks the target; ok says it names one thing that exists, so that
+// the row's network can be worked out.
+func (c *expectCheck) to() (to *Workload, ok bool) {
+	t := c.e.To
+	set := 0
+	for _, s := range []string{t.Workload, t.Address, t.Name} {
+		if s != "" {
+			set++
+		}
+	}
+	switch {
+	case t.Underlay && (t.Address != "" || t.Name != ""):
+		c.add("to", "to", "underlay targets hosts' own addresses: combine it with workload (the hosts running it) or nothing, not with address or name")
+	case !t.Underlay && set != 1:
+		c.add("to", "to", "set exactly one of workload, address, name or underlay")
+	}
+	if t.Workload != "" {
+		if to = c.l.Workload(t.Workload); to == nil {
+			c.add("to.workload", "to.workload", "unknown workload %q (the lab defines: %s)", t.Workload, strings.Join(c.l.workloadNames(), ", "))
+		}
+	}
+	if t.Address != "" {
+		if _, err := netip.ParseAddr(t.Address); err != nil {
+			c.add("to.address", "to.address", "%q is not an IP address (use name: for a DNS name)", t.Address)
+		}
+	}
+	if t.Host != "" {
 		switch {
-		case e.From.Workload == "":
-			ps.add(at("from"), it, "from.workload", "required")
-		case from == nil:
-			ps.add(at("from.workload"), it, "from.workload", "unknown workload %q (the lab defines: %s)", e.From.Workload, strings.Join(l.workloadNames(), ", "))
-		case from.Replicated():
-			ps.add(at("from.workload"), it, "from.workload", "%q is a replicated service: its tasks have no fixed host to probe from (use mode: global or a container workload)", e.From.Workload)
-		}
-		if h := e.From.Host; h != "" && h != HostAll {
-			if h == HostSelf || h == HostOthers {
-				ps.add(at("from.host"), it, "from.host", "%q is only meaningful in to.host; from.host is empty (every host), all, or a host", h)
-			} else if msg := checkHostRef(h); msg != "" {
-				ps.add(at("from.host"), it, "from.host", "%s", msg)
+		case t.Workload == "" && !t.Underlay:
+			c.add("to.host", "to.host", "only a workload or underlay target has hosts")
+		case t.Host == HostSelf || t.Host == HostOthers || t.Host == HostAll:
+		default:
+			if msg := checkHostRef(t.Host); msg != "" {
+				c.add("to.host", "to.host", "%s", msg)
 			}
 		}
-		t := e.To
-		set := 0
-		for _, s := range []string{t.Workload, t.Address, t.Name} {
-			if s != "" {
-				set++
-			}
+	}
+	if to != nil && to.Replicated() && t.Host != "" && !t.Underlay {
+		c.add("to.host", "to.host", "%q is a replicated service: its tasks have no fixed host; leave to.host empty to reach any task", t.Workload)
+	}
+	if t.Port < 0 || t.Port > 65535 {
+		c.add("to.port", "to.port", "%d is not a port (1-65535)", t.Port)
+	}
+	return to, !(t.Workload != "" && to == nil) && (t.Underlay || set == 1)
+}
+
+// kinds checks the probe kinds against the target.
+func (c *expectCheck) kinds() {
+	e, t := c.e, c.e.To
+	if len(e.Kinds) == 0 {
+		c.add("kinds", "kinds", "required: one or more of %s", strings.Join(probeKinds, ", "))
+	}
+	seen := map[string]bool{}
+	usesPort := false
+	for j, k := range e.Kinds {
+		path := fmt.Sprintf("kinds[%d]", j)
+		if !c.l.has(c.at(path)) {
+			path = "kind"
 		}
-		var to *Workload
-		switch {
-		case t.Underlay && (t.Address != "" || t.Name != ""):
-			ps.add(at("to"), it, "to", "underlay targets hosts' own addresses: combine it with workload (the hosts running it) or nothing, not with address or name")
-		case !t.Underlay && set != 1:
-			ps.add(at("to"), it, "to", "set exactly one of workload, address, name or underlay")
-		}
-		if t.Workload != "" {
-			if to = l.Workload(t.Workload); to == nil {
-				ps.add(at("to.workload"), it, "to.workload", "unknown workload %q (the lab defines: %s)", t.Workload, strings.Join(l.workloadNames(), ", "))
-			}
-		}
-		if t.Address != "" {
-			if _, err := netip.ParseAddr(t.Address); err != nil {
-				ps.add(at("to.address"), it, "to.address", "%q is not an IP address (use name: for a DNS name)", t.Address)
-			}
-		}
-		if t.Host != "" {
-			switch {
-			case t.Workload == "" && !t.Underlay:
-				ps.add(at("to.host"), it, "to.host", "only a workload or underlay target has hosts")
-			case t.Host == HostSelf || t.Host == HostOthers || t.Host == HostAll:
-			default:
-				if msg := checkHostRef(t.Host); msg != "" {
-					ps.add(at("to.host"), it, "to.host", "%s", msg)
-				}
-			}
-		}
-		if to != nil && to.Replicated() && t.Host != "" && !t.Underlay {
-			ps.add(at("to.host"), it, "to.host", "%q is a replicated service: its tasks have no fixed host; leave to.host empty to reach any task", t.Workload)
-		}
-		if t.Port < 0 || t.Port > 65535 {
-			ps.add(at("to.port"), it, "to.port", "%d is not a port (1-65535)", t.Port)
-		}
-		if len(e.Kinds) == 0 {
-			ps.add(at("kinds"), it, "kinds", "required: one or more of %s", strings.Join(probeKinds, ", "))
-		}
-		seen := map[string]bool{}
-		usesPort := false
-		for j, k := range e.Kinds {
-			kp := at(fmt.Sprintf("kinds[%d]", j))
-			if !l.has(kp) {
-				kp = at("kind")
-			}
-			if !oneOf(k, probeKinds) {
-				ps.add(kp, it, "kinds", "unknown kind %q (one of %s)", k, strings.Join(probeKinds, ", "))
-				continue
-			}
-			if seen[k] {
-				ps.add(kp, it, "kinds", "%q listed twice", k)
-			}
-			seen[k] = true
-			if k == ProbeTCP || k == ProbeUDP || k == ProbeHTTP {
-				usesPort = true
-			}
-			if k == ProbeDNS && (t.Address != "" || t.Underlay) {
-				ps.add(kp, it, "kinds", "dns resolves a name: the target must be a workload or a name")
-			}
-		}
-		if t.Port != 0 && !usesPort && len(e.Kinds) > 0 {
-			ps.add(at("to.port"), it, "to.port", "only tcp, udp and http probes use a port")
-		}
-		if from == nil || (t.Workload != "" && to == nil) || (!t.Underlay && set != 1) {
+		if !oneOf(k, probeKinds) {
+			c.add(path, "kinds", "unknown kind %q (one of %s)", k, strings.Join(probeKinds, ", "))
 			continue
 		}
-		netName := l.ExpectNetwork(e)
-		if netName == "" {
-			if to != nil && !t.Underlay {
-				ps.add(at("network"), it, "network", "required here: the source %q is on %s and the target %q on %s; say which network this row is about", from.Name, strings.Join(from.NetworkNames(), ", "), to.Name, strings.Join(to.NetworkNames(), ", "))
-			} else {
-				ps.add(at("network"), it, "network", "required here: %q is on several networks (%s); say which one this row is about", from.Name, strings.Join(from.NetworkNames(), ", "))
-			}
-			continue
+		if seen[k] {
+			c.add(path, "kinds", "%q listed twice", k)
 		}
-		n := l.Network(netName)
-		if n == nil {
-			ps.add(at("network"), it, "network", "unknown network %q (the lab defines: %s)", netName, strings.Join(l.networkNames(), ", "))
-			continue
+		seen[k] = true
+		if k == ProbeTCP || k == ProbeUDP || k == ProbeHTTP {
+			usesPort = true
 		}
-		if to != nil && !t.Underlay && !to.Attached(netName) {
-			ps.add(at("network"), it, "network", "target workload %q is not on network %q, so it has no address there", to.Name, netName)
+		if k == ProbeDNS && (t.Address != "" || t.Underlay) {
+			c.add(path, "kinds", "dns resolves a name: the target must be a workload or a name")
 		}
-		if !from.Attached(netName) && e.Reachable {
-			ps.add(at("network"), it, "network", "workload %q is not on network %q: from outside a network a row can only expect unreachable (isolation)", from.Name, netName)
+	}
+	if t.Port != 0 && !usesPort && len(e.Kinds) > 0 {
+		c.add("to.port", "to.port", "only tcp, udp and http probes use a port")
+	}
+}
+
+// network checks the network the row is about: known, and one that source
+// and target are on as the expectation needs.
+func (c *expectCheck) network(from, to *Workload) {
+	t := c.e.To
+	netName := c.l.ExpectNetwork(c.e)
+	if netName == "" {
+		if to != nil && !t.Underlay {
+			c.add("network", "network", "required here: the source %q is on %s and the target %q on %s; say which network this row is about", from.Name, strings.Join(from.NetworkNames(), ", "), to.Name, strings.Join(to.NetworkNames(), ", "))
+		} else {
+			c.add("network", "network", "required here: %q is on several networks (%s); say which one this row is about", from.Name, strings.Join(from.NetworkNames(), ", "))
 		}
+		return
+	}
+	if c.l.Network(netName) == nil {
+		c.add("network", "network", "unknown network %q (the lab defines: %s)", netName, strings.Join(c.l.networkNames(), ", "))
+		return
+	}
+	if to != nil && !t.Underlay && !to.Attached(netName) {
+		c.add("network", "network", "target workload %q is not on network %q, so it has no address there", to.Name, netName)
+	}
+	if !from.Attached(netName) && c.e.Reachable {
+		c.add("network", "network", "workload %q is not on network %q: from outside a network a row can only expect unreachable (isolation)", from.Name, netName)
 	}
 }
 

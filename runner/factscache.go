@@ -84,6 +84,23 @@ func (fc *factsCache) store(n *cluster.Node, f *cluster.Facts) {
 	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), fc.path(n)) != nil {
 		os.Remove(tmp.Name())
 	}
+	fc.prune()
+}
+
+// prune removes entries no command will use again (every re-created host
+// leaves one behind, under its old host key); a longer --facts-ttl given
+// to another command keeps them up to 10 minutes.
+func (fc *factsCache) prune() {
+	entries, err := os.ReadDir(fc.dir)
+	if err != nil {
+		return
+	}
+	keep := max(fc.ttl, 10*time.Minute)
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && filepath.Ext(e.Name()) == ".json" && fc.now().Sub(info.ModTime()) > keep {
+			os.Remove(filepath.Join(fc.dir, e.Name()))
+		}
+	}
 }
 
 // gatherFacts asks the engine and reuses the host's recent shell facts when

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"reflect"
+	"sort"
 	"testing"
 	"time"
 
@@ -49,6 +51,10 @@ func TestFactsCacheOnRealHost(t *testing.T) {
 	if got := n.Stats().Sessions; got != sessions {
 		t.Errorf("the cached gather opened %d shell sessions, want none", got-sessions)
 	}
+	// The engine lists its networks in no particular order.
+	for _, f := range []*cluster.Facts{first, second} {
+		sort.Slice(f.Networks, func(i, j int) bool { return f.Networks[i].Name < f.Networks[j].Name })
+	}
 	for _, field := range []string{"Kernel", "Arch", "Interfaces", "Routes", "Features", "UnderlayIface", "EngineID", "EngineVersion", "Docker0Subnet", "Networks"} {
 		a, b := reflect.ValueOf(*first).FieldByName(field).Interface(), reflect.ValueOf(*second).FieldByName(field).Interface()
 		if !reflect.DeepEqual(a, b) {
@@ -75,5 +81,21 @@ func TestFactsCacheOnRealHost(t *testing.T) {
 	now = now.Add(2 * time.Minute)
 	if _, cached, err := fc.gatherFacts(ctx, n); err != nil || cached {
 		t.Errorf("past the TTL: cached=%v err=%v, want a full gather", cached, err)
+	}
+	// An entry of a host long gone (another host key) is pruned on the next store.
+	stale := filepath.Join(fc.dir, "0123456789abcdef01234567.json")
+	if err := os.WriteFile(stale, []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+	now = time.Now()
+	if _, _, err := fc.gatherFacts(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("an hour-old entry survived a store: %v", err)
 	}
 }

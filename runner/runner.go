@@ -741,8 +741,9 @@ func (r *Runner) Down(ctx context.Context, c *cluster.Cluster, l *lab.Lab, image
 	}
 
 	// Networks go before the swarm is left, waiting until their endpoints
-	// are released: leaving with them still in place left half-cleaned
-	// state that stalled the next swarm's tasks for ~30 s on these hosts.
+	// are released, so that no engine leaves with a network half-removed.
+	// (The ~30 s stall once blamed on this was a NetworkDB race at network
+	// attachment: docs/churn.md.)
 	ph = r.progress.Start("networks")
 	acts, err = overlay.Remove(ctx, l.Name, overlayHosts(c, nil), lead, r.wait)
 	actions = append(actions, acts...)

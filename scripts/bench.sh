@@ -37,7 +37,8 @@ run() {
 	if ! "$@" >"$OUT/out" 2>"$OUT/err"; then
 		echo "bench: $key failed:" >&2; cat "$OUT/err" "$OUT/out" >&2; return 1
 	fi
-	add "$key" "$(secs "$s" "$(now)")"
+	LAST=$(secs "$s" "$(now)")
+	add "$key" "$LAST"
 	local cmd=${key#* }
 	while IFS=$'\t' read -r phase d; do
 		add "$key/$phase" "$d"
@@ -68,15 +69,17 @@ load() { cut -d' ' -f1 /proc/loadavg; }
 # error is printed and counted), never the whole benchmark.
 one() {
 	local n=$1 name=$2 inv="$STATE/$2/inventory.yaml"
-	run "$n local-up" $BIN local up --state-dir "$STATE" --name "$name" --hosts "$n" --subnet "$NET.$((100 + n)).0/24" || return 1
+	run "$n local-up" $BIN local up --state-dir "$STATE" --name "$name" --hosts "$n" --subnet "$NET.$((100 + n)).0/24" ${ENGINE:+--engine "$ENGINE"} || return 1
 	add "$n mem" "$($BIN local status --state-dir "$STATE" --name "$name" | awk 'NR>1 { for (i = 2; i <= NF; i++) if ($i == "MiB") sum += $(i-1) } END { printf "%.0f", sum / (NR-1) }')"
 	run "$n up" $BIN up -i "$inv" || return 1
+	local up=$LAST
 	if [[ -n $TIME ]]; then
 		run "$n check" "$TIME" -f 'rss %M' -o "$OUT/rss" $BIN check -i "$inv" --results "$OUT/results" || return 1
 		add "$n rss" "$(awk '/^rss/ { printf "%.0f", $2 / 1024 }' "$OUT/rss")"
 	else
 		run "$n check" $BIN check -i "$inv" --results "$OUT/results" || return 1
 	fi
+	add "$n up+check" "$(awk -v a="$up" -v b="$LAST" 'BEGIN { printf "%.2f", a + b }')"
 	add "$n probe-rss" "$(probe_rss "$name")"
 	run "$n up-again" $BIN up -i "$inv" || return 1
 	run "$n down" $BIN down -i "$inv" || return 1
@@ -102,11 +105,6 @@ range() {
 	tr ' ' '\n' <<<"$v" | awk 'NF { if (n == 0 || $1 < lo) lo = $1; if (n == 0 || $1 > hi) hi = $1; n++ }
 		END { if (lo == hi) print lo; else print lo "-" hi }'
 }
-sum() { # "a b" -> per-run sums of two keys, then their range
-	local -a a b; read -r -a a <<<"${V[$1]:-}"; read -r -a b <<<"${V[$2]:-}"
-	local i; for i in "${!a[@]}"; do awk -v x="${a[$i]}" -v y="${b[$i]:-0}" 'BEGIN { printf "%.2f\n", x + y }'; done |
-		awk '{ if (NR == 1 || $1 < lo) lo = $1; if (NR == 1 || $1 > hi) hi = $1 } END { if (lo == hi) print lo; else print lo "-" hi }'
-}
 row() { # label, key
 	printf '%-44s' "$1"
 	for n in "${counts[@]}"; do printf '%14s' "$(range "$n $2")"; done
@@ -119,7 +117,7 @@ for cmd in local-up up check up-again down local-down; do
 	row "overlab $cmd" "$cmd"
 	while read -r ph; do [[ -n $ph ]] && row "  $ph" "$cmd/$ph"; done < <(phases "$cmd")
 done
-printf '%-44s' "up + check"; for n in "${counts[@]}"; do printf '%14s' "$(sum "$n up" "$n check")"; done; echo
+row "up + check (same run)" up+check
 row "memory per idle host (MiB, PSS)" mem
 row "overlab peak RSS during check (MiB)" rss
 row "largest probe container RSS (MiB)" probe-rss

@@ -3,6 +3,7 @@ package swarm
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/docker/docker/api/types/swarm"
@@ -42,12 +43,20 @@ func (m *member) SwarmInspect(context.Context) (swarm.Swarm, error) {
 func (m *member) NodeList(context.Context, swarm.NodeListOptions) ([]swarm.Node, error) {
 	return m.sw.nodes, nil
 }
+
+// fakeMu guards what members share: Leave calls them concurrently.
+var fakeMu sync.Mutex
+
 func (m *member) SwarmLeave(context.Context, bool) error {
+	fakeMu.Lock()
+	defer fakeMu.Unlock()
 	m.active = false
 	*m.order = append(*m.order, m.name)
 	return nil
 }
 func (m *member) NodeRemove(_ context.Context, id string, _ swarm.NodeRemoveOptions) error {
+	fakeMu.Lock()
+	defer fakeMu.Unlock()
 	m.sw.removed = append(m.sw.removed, id)
 	return nil
 }

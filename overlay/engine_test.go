@@ -1,0 +1,167 @@
+package overlay
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/network"
+
+	"github.com/overlab/overlab/addrplan"
+	"github.com/overlab/overlab/lab"
+)
+
+// fakeEngine is one host's networks, kept in memory.
+type fakeEngine struct {
+	mu     sync.Mutex
+	nets   []network.Summary
+	busy   map[string]int // network ID -> removals refused as in use before it goes
+	failOn string         // network name whose creation fails
+}
+
+func (f *fakeEngine) NetworkCreate(_ context.Context, name string, o network.CreateOptions) (network.CreateResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if name == f.failOn {
+		return network.CreateResponse{}, fmt.Errorf("pool overlaps")
+	}
+	n := network.Summary{ID: "id-" + name, Name: name, Driver: o.Driver, Scope: o.Scope, Labels: o.Labels, ConfigOnly: o.ConfigOnly}
+	if o.ConfigFrom != nil {
+		n.ConfigFrom = *o.ConfigFrom
+	}
+	if o.ConfigOnly {
+		n.Driver = "null" // what the engine reports for a config-only network
+	}
+	f.nets = append(f.nets, n)
+	return network.CreateResponse{ID: n.ID}, nil
+}
+
+func (f *fakeEngine) NetworkList(context.Context, network.ListOptions) ([]network.Summary, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]network.Summary(nil), f.nets...), nil
+}
+
+func (f *fakeEngine) NetworkRemove(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.busy[id] > 0 {
+		f.busy[id]--
+		return cerrdefs.ErrPermissionDenied.WithMessage("network has active endpoints")
+	}
+	for i, n := range f.nets {
+		if n.ID == id {
+			f.nets = append(f.nets[:i], f.nets[i+1:]...)
+			return nil
+		}
+	}
+	return cerrdefs.ErrNotFound
+}
+
+func (f *fakeEngine) names() []string {
+	var out []string
+	for _, n := range f.nets {
+		out = append(out, n.Name)
+	}
+	return out
+}
+
+func twoHosts() ([]Host, []*fakeEngine) {
+	e := []*fakeEngine{{busy: map[string]int{}}, {busy: map[string]int{}}}
+	return []Host{{Name: "node1", API: e[0], Parent: "eth0"}, {Name: "node2", API: e[1], Parent: "eth0"}}, e
+}
+
+func testLab(t *testing.T) *lab.Lab {
+	t.Helper()
+	l, err := lab.Parse([]byte(`
+name: t
+networks:
+  - {name: ov, driver: overlay, attachable: true}
+  - {name: br, driver: bridge}
+  - {name: mv, driver: macvlan, scope: swarm, attachable: true}
+workloads:
+  - {name: p, kind: container, networks: [br]}
+`), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func testPlan() *addrplan.Plan {
+	p := netip.MustParsePrefix
+	return &addrplan.Plan{
+		Subnets:       map[string]netip.Prefix{"ov": p("10.200.0.0/24"), "br": p("10.201.0.0/24"), "mv": p("192.168.56.0/24")},
+		MacvlanRanges: map[string]map[string]netip.Prefix{"mv": {"node1": p("192.168.56.128/28"), "node2": p("192.168.56.144/28")}},
+	}
+}
+
+func TestEnsureCreatesEachNetworkWhereItLivesOnce(t *testing.T) {
+	hosts, e := twoHosts()
+	s := Spec{Lab: testLab(t), Plan: testPlan(), Hosts: hosts, Leader: 0}
+	did, err := Ensure(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Swarm-scoped on the leader only; local and config-only on every host.
+	if got := strings.Join(e[0].names(), " "); got != "ov br mv-config mv" && got != "ov br "+lab.ConfigOnlyName("mv")+" mv" {
+		t.Errorf("leader has %q", got)
+	}
+	if got := strings.Join(e[1].names(), " "); got != "br "+lab.ConfigOnlyName("mv") {
+		t.Errorf("node2 has %q", got)
+	}
+	if len(did) != 6 {
+		t.Errorf("actions %q, want 6", did)
+	}
+	again, err := Ensure(context.Background(), s)
+	if err != nil || len(again) != 0 {
+		t.Errorf("second Ensure did %q, %v; want nothing", again, err)
+	}
+}
+
+func TestEnsureRefusesAnotherLabsNetworkAndNamesTheHost(t *testing.T) {
+	hosts, e := twoHosts()
+	e[1].nets = []network.Summary{{ID: "x", Name: "br", Driver: "bridge", Labels: lab.Labels("other")}}
+	_, err := Ensure(context.Background(), Spec{Lab: testLab(t), Plan: testPlan(), Hosts: hosts})
+	if err == nil || !strings.Contains(err.Error(), `node2: network "br" belongs to lab "other"`) {
+		t.Fatalf("got %v, want the other lab's network refused, named by host", err)
+	}
+	if len(e[1].nets) != 1 {
+		t.Errorf("the other lab's network was touched: %+v", e[1].nets)
+	}
+}
+
+func TestRemoveTakesOnlyTheLabsNetworksAndWaitsForEndpoints(t *testing.T) {
+	hosts, e := twoHosts()
+	s := Spec{Lab: testLab(t), Plan: testPlan(), Hosts: hosts}
+	if _, err := Ensure(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	mine := network.Summary{ID: "user", Name: "users-own", Driver: "bridge"}
+	e[1].nets = append(e[1].nets, mine)
+	e[1].busy["id-br"] = 2 // its containers take a moment to go
+	did, err := Remove(context.Background(), "t", hosts, 0, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e[0].nets) != 0 || len(e[1].nets) != 1 || e[1].nets[0].Name != "users-own" {
+		t.Errorf("left %q and %q; want only the user's own network", e[0].names(), e[1].names())
+	}
+	if len(did) != 6 {
+		t.Errorf("actions %q", did)
+	}
+}
+
+func TestEnsureStopsAtTheFirstHostThatFails(t *testing.T) {
+	hosts, e := twoHosts()
+	e[1].failOn = "br"
+	_, err := Ensure(context.Background(), Spec{Lab: testLab(t), Plan: testPlan(), Hosts: hosts})
+	if err == nil || !strings.Contains(err.Error(), `network "br": node2: creating bridge network "br": pool overlaps`) {
+		t.Fatalf("got %v", err)
+	}
+}
