@@ -351,7 +351,7 @@ func assertNothingLeft(t *testing.T, before snapshot) {
 
 // qemuRSS is the resident memory of each VM's qemu process.
 func qemuRSS(t *testing.T) string {
-	out, _ := exec.Command("sh", "-c", `for p in $(pgrep -f 'guest=overlab-node'); do echo "$(tr '\0' ' ' </proc/$p/cmdline | grep -o 'guest=overlab-node[0-9]*') $(awk '/VmRSS/ {print $2}' /proc/$p/status)"; done`).Output()
+	out, _ := exec.Command("sh", "-c", `for p in $(pgrep -x qemu-system-x86); do echo "$(tr '\0' ' ' </proc/$p/cmdline | grep -o 'guest=overlab-node[0-9]*') $(awk '/VmRSS/ {print $2}' /proc/$p/status)"; done`).Output()
 	var parts []string
 	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Fields(l)

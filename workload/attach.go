@@ -45,3 +45,9 @@ func attachGaveUp(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "attaching to network failed") || strings.Contains(s, "context deadline exceeded")
 }
+
+// managerBusy recognises a swarm manager's own gRPC deadline on a request
+// ("rpc error: code = DeadlineExceeded"): the manager is slow, not wrong.
+func managerBusy(err error) bool {
+	return strings.Contains(err.Error(), "code = DeadlineExceeded")
+}

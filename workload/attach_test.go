@@ -50,3 +50,12 @@ func TestStartContainerRetriesOnlyAttachDeadlines(t *testing.T) {
 		t.Errorf("an ended context: %d starts, %v; want 1 and the error", f.calls, err)
 	}
 }
+
+func TestManagerBusy(t *testing.T) {
+	if !managerBusy(errors.New("Error response from daemon: rpc error: code = DeadlineExceeded desc = context deadline exceeded")) {
+		t.Error("the manager's own deadline is a busy manager")
+	}
+	if managerBusy(errors.New("Error response from daemon: rpc error: code = NotFound desc = service x not found")) {
+		t.Error("not found is not busy")
+	}
+}

@@ -266,6 +266,12 @@ func (s Spec) waitServices(ctx context.Context, services []lab.Workload, until s
 		var fatal *multierror.Error
 		for _, w := range services {
 			tasks, err := s.Manager.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", w.Name))})
+			if err != nil && ctx.Err() == nil && managerBusy(err) {
+				// The manager gave up within its own deadline (raft is slow on
+				// VMs under emulation): ask again until ours ends.
+				pending = append(pending, fmt.Sprintf("%s: the manager did not answer in time (%v)", w.Name, err))
+				continue
+			}
 			if err != nil {
 				return fmt.Errorf("task list of %s: %w", w.Name, err)
 			}
