@@ -22,6 +22,10 @@ func (p *Provider) Down(ctx context.Context, c Cluster, nodes int) error {
 		return err
 	}
 	if s == nil {
+		if !vagrantMachinesExist(c.Dir) {
+			p.logger.V(0).Infof("no VMs of overlab vagrant up in %s: nothing to remove", c.Dir)
+			return nil
+		}
 		s = &state{Nodes: 3, KnownHosts: c.KnownHosts()}
 	}
 	if nodes > 0 {
@@ -88,4 +92,11 @@ func generatedOnly(path string) string {
 		return path
 	}
 	return ""
+}
+
+// vagrantMachinesExist says whether Vagrant knows a created machine in dir:
+// it keeps each one's id in .vagrant/machines/NAME/PROVIDER/id.
+func vagrantMachinesExist(dir string) bool {
+	ids, _ := filepath.Glob(filepath.Join(dir, ".vagrant", "machines", "*", "*", "id"))
+	return len(ids) > 0
 }

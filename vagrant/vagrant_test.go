@@ -285,3 +285,16 @@ func TestLibvirtUpDownRecordsAndRemoves(t *testing.T) {
 		t.Errorf("the record is still there after a clean down")
 	}
 }
+
+// A down with nothing recorded and no machine Vagrant knows is a no-op: a
+// failed up already removed what it made.
+func TestDownWithNothingThere(t *testing.T) {
+	log := standin(t)
+	dir := labDir(t)
+	if err := New().Down(context.Background(), Cluster{Dir: dir}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(log); !os.IsNotExist(err) {
+		t.Errorf("vagrant was run: %v", calls(t, log, dir))
+	}
+}
