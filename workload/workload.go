@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -458,58 +459,79 @@ func (s Spec) eachHost(ctx context.Context, fn func(context.Context, Host) error
 // addresses known), containers on each reachable host. Errors per host are
 // collected; the instances found are returned with them.
 func Instances(ctx context.Context, s Spec) ([]lab.Instance, error) {
+	var result *multierror.Error
+	tasks, err := s.taskInstances(ctx)
+	result = multierror.Append(result, err)
+	s.fillTaskAddresses(ctx, tasks)
+	containers, err := s.containerInstances(ctx)
+	result = multierror.Append(result, err)
+	out := append(tasks, containers...)
+	sort.Slice(out, func(a, b int) bool {
+		if out[a].Workload != out[b].Workload {
+			return out[a].Workload < out[b].Workload
+		}
+		return out[a].Host < out[b].Host
+	})
+	return out, result.ErrorOrNil()
+}
+
+// taskInstances are the running tasks of the lab's services, as the manager
+// sees them (nil without a manager or services).
+func (s Spec) taskInstances(ctx context.Context) ([]lab.Instance, error) {
+	hasServices := slices.ContainsFunc(s.Lab.Workloads, func(w lab.Workload) bool { return w.Kind == lab.KindService })
+	if !hasServices || s.Manager == nil {
+		return nil, nil
+	}
 	var (
-		mu     sync.Mutex
 		out    []lab.Instance
 		result *multierror.Error
 	)
-	hasServices := false
+	nodes, err := swarmpkg.Nodes(ctx, s.Manager)
+	if err != nil {
+		result = multierror.Append(result, fmt.Errorf("swarm nodes: %w", err))
+	}
 	for _, w := range s.Lab.Workloads {
-		if w.Kind == lab.KindService {
-			hasServices = true
+		if w.Kind != lab.KindService {
+			continue
 		}
-	}
-	if hasServices && s.Manager != nil {
-		nodes, err := swarmpkg.Nodes(ctx, s.Manager)
+		tasks, err := s.Manager.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", w.Name), filters.Arg("desired-state", "running"))})
 		if err != nil {
-			result = multierror.Append(result, fmt.Errorf("swarm nodes: %w", err))
+			result = multierror.Append(result, fmt.Errorf("tasks of %s: %w", w.Name, err))
+			continue
 		}
-		for _, w := range s.Lab.Workloads {
-			if w.Kind != lab.KindService {
-				continue
-			}
-			tasks, err := s.Manager.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", w.Name), filters.Arg("desired-state", "running"))})
-			if err != nil {
-				result = multierror.Append(result, fmt.Errorf("tasks of %s: %w", w.Name, err))
-				continue
-			}
-			for _, t := range tasks {
-				if t.Status.State != swarm.TaskStateRunning {
-					continue
-				}
-				node := nodes[t.NodeID]
-				in := lab.Instance{Workload: w.Name, Host: node.Host, Hostname: w.Name + "-" + node.Hostname, IPs: map[string]string{}}
-				if t.Status.ContainerStatus != nil {
-					in.ContainerID = t.Status.ContainerStatus.ContainerID
-				}
-				in.Name = fmt.Sprintf("%s.%s.%s", w.Name, t.NodeID, t.ID)
-				if t.Slot > 0 {
-					in.Name = fmt.Sprintf("%s.%d.%s", w.Name, t.Slot, t.ID)
-				}
-				for _, na := range t.NetworksAttachments {
-					for _, a := range na.Addresses {
-						if p, err := netip.ParsePrefix(a); err == nil && p.Addr().Is4() {
-							in.IPs[na.Network.Spec.Name] = p.Addr().String()
-						}
-					}
-				}
-				out = append(out, in)
+		for _, t := range tasks {
+			if t.Status.State == swarm.TaskStateRunning {
+				out = append(out, taskInstance(w, t, nodes[t.NodeID]))
 			}
 		}
 	}
-	// Networks whose IPAM is local to each node (swarm macvlan built from
-	// config-only networks) leave task attachments without addresses: ask
-	// the container's own engine.
+	return out, result.ErrorOrNil()
+}
+
+func taskInstance(w lab.Workload, t swarm.Task, node swarmpkg.NodeInfo) lab.Instance {
+	in := lab.Instance{Workload: w.Name, Host: node.Host, Hostname: w.Name + "-" + node.Hostname, IPs: map[string]string{}}
+	if t.Status.ContainerStatus != nil {
+		in.ContainerID = t.Status.ContainerStatus.ContainerID
+	}
+	in.Name = fmt.Sprintf("%s.%s.%s", w.Name, t.NodeID, t.ID)
+	if t.Slot > 0 {
+		in.Name = fmt.Sprintf("%s.%d.%s", w.Name, t.Slot, t.ID)
+	}
+	for _, na := range t.NetworksAttachments {
+		for _, a := range na.Addresses {
+			if p, err := netip.ParsePrefix(a); err == nil && p.Addr().Is4() {
+				in.IPs[na.Network.Spec.Name] = p.Addr().String()
+			}
+		}
+	}
+	return in
+}
+
+// fillTaskAddresses asks each task's own engine for the addresses the swarm
+// does not know: networks whose IPAM is local to each node (swarm macvlan
+// built from config-only networks) leave task attachments without them.
+// Best effort: a task whose engine does not answer keeps what the swarm gave.
+func (s Spec) fillTaskAddresses(ctx context.Context, out []lab.Instance) {
 	apis := map[string]ContainerAPI{}
 	for _, h := range s.Hosts {
 		apis[h.Name] = h.API
@@ -525,8 +547,6 @@ func Instances(ctx context.Context, s Spec) ([]lab.Instance, error) {
 	for k, i := range fill {
 		names[k] = out[i].Host
 	}
-	// Best effort: an instance whose engine does not answer keeps the
-	// addresses the swarm gave.
 	_ = fanout.Each(ctx, names, func(ctx context.Context, k int) error {
 		in := &out[fill[k]]
 		ci, err := apis[in.Host].ContainerInspect(ctx, in.ContainerID)
@@ -540,6 +560,14 @@ func Instances(ctx context.Context, s Spec) ([]lab.Instance, error) {
 		}
 		return nil
 	})
+}
+
+// containerInstances are the lab's containers on every reachable host.
+func (s Spec) containerInstances(ctx context.Context) ([]lab.Instance, error) {
+	var (
+		mu  sync.Mutex
+		out []lab.Instance
+	)
 	err := s.eachHost(ctx, func(ctx context.Context, h Host) error {
 		for _, w := range s.Lab.Workloads {
 			if w.Kind == lab.KindService {
@@ -550,22 +578,7 @@ func Instances(ctx context.Context, s Spec) ([]lab.Instance, error) {
 				return err
 			}
 			for _, c := range list {
-				in := lab.Instance{Workload: w.Name, Host: h.Name, ContainerID: c.ID, Name: w.Name, Hostname: ContainerHostname(w.Name, h.Name), IPs: map[string]string{}}
-				if c.HostConfig.NetworkMode == "host" {
-					// It answers with the host's own name, which Docker
-					// copies into the container's configuration.
-					in.Hostname = ""
-					if ci, err := h.API.ContainerInspect(ctx, c.ID); err == nil && ci.Config != nil {
-						in.Hostname = ci.Config.Hostname
-					}
-				}
-				if c.NetworkSettings != nil {
-					for name, es := range c.NetworkSettings.Networks {
-						if es != nil && es.IPAddress != "" {
-							in.IPs[name] = es.IPAddress
-						}
-					}
-				}
+				in := containerInstance(ctx, h, w, c)
 				mu.Lock()
 				out = append(out, in)
 				mu.Unlock()
@@ -573,16 +586,27 @@ func Instances(ctx context.Context, s Spec) ([]lab.Instance, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		result = multierror.Append(result, err)
-	}
-	sort.Slice(out, func(a, b int) bool {
-		if out[a].Workload != out[b].Workload {
-			return out[a].Workload < out[b].Workload
+	return out, err
+}
+
+func containerInstance(ctx context.Context, h Host, w lab.Workload, c container.Summary) lab.Instance {
+	in := lab.Instance{Workload: w.Name, Host: h.Name, ContainerID: c.ID, Name: w.Name, Hostname: ContainerHostname(w.Name, h.Name), IPs: map[string]string{}}
+	if c.HostConfig.NetworkMode == "host" {
+		// It answers with the host's own name, which Docker copies into
+		// the container's configuration.
+		in.Hostname = ""
+		if ci, err := h.API.ContainerInspect(ctx, c.ID); err == nil && ci.Config != nil {
+			in.Hostname = ci.Config.Hostname
 		}
-		return out[a].Host < out[b].Host
-	})
-	return out, result.ErrorOrNil()
+	}
+	if c.NetworkSettings != nil {
+		for name, es := range c.NetworkSettings.Networks {
+			if es != nil && es.IPAddress != "" {
+				in.IPs[name] = es.IPAddress
+			}
+		}
+	}
+	return in
 }
 
 // Remove deletes the lab's services (on the manager) and containers (on
