@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -51,7 +52,7 @@ func runDoctor(cmd *cobra.Command, g *Globals, f *doctorFlags) error {
 	if err != nil {
 		return couldNotRun(err)
 	}
-	ctx, cancel := signalContext(cmd.Context())
+	ctx, cancel := context.WithCancel(cmd.Context())
 	defer cancel()
 	c, hosts, err := g.connect(ctx)
 	if c == nil {

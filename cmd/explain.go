@@ -28,7 +28,7 @@ func newExplainCommand(g *Globals) *cobra.Command {
 			if err := output.CheckFormat(format); err != nil {
 				return couldNotRun(err)
 			}
-			ctx, cancel := signalContext(cmd.Context())
+			ctx, cancel := context.WithCancel(cmd.Context())
 			defer cancel()
 			_, hosts, err := g.loadInventory()
 			if err != nil {

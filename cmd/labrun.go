@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -148,12 +146,6 @@ func (g *Globals) progress() *progress.Progress {
 	return progress.New(g.streams.ErrOut, progress.WithTerminal(isTerminal(g.streams.ErrOut) && os.Getenv("TERM") != "dumb"), progress.WithVerbosity(v))
 }
 
-// signalContext ends the command's context on Ctrl-C or SIGTERM, so that
-// sessions are closed and nothing is left waiting.
-func signalContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-}
-
 // session is one command's inventory, lab and connections.
 type session struct {
 	lab   *lab.Lab
@@ -205,7 +197,7 @@ func newUpCommand(g *Globals) *cobra.Command {
 		Short: "Bring the lab up: swarm, networks, probe image and probes on every host (idempotent)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cancel := signalContext(cmd.Context())
+			ctx, cancel := context.WithCancel(cmd.Context())
 			defer cancel()
 			return runUp(ctx, g, f)
 		},
@@ -243,7 +235,7 @@ func newCheckCommand(g *Globals) *cobra.Command {
 		Short: "Probe every pair of hosts on every lab network; exit 0 all as expected, 1 some not, 2 could not run",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cancel := signalContext(cmd.Context())
+			ctx, cancel := context.WithCancel(cmd.Context())
 			defer cancel()
 			return runCheck(ctx, g, f, cmd.OutOrStdout())
 		},
@@ -329,7 +321,7 @@ func newDownCommand(g *Globals) *cobra.Command {
 		Short: "Remove the lab's probes, networks and swarm membership (workers first); safe to repeat",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cancel := signalContext(cmd.Context())
+			ctx, cancel := context.WithCancel(cmd.Context())
 			defer cancel()
 			return runDown(ctx, g, f)
 		},
@@ -412,7 +404,7 @@ func newLabRunCommand(g *Globals) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.lab = args[0]
-			ctx, cancel := signalContext(cmd.Context())
+			ctx, cancel := context.WithCancel(cmd.Context())
 			defer cancel()
 			return runLab(ctx, g, f, cmd.OutOrStdout())
 		},
@@ -473,7 +465,7 @@ func newStatusCommand(g *Globals) *cobra.Command {
 		Short: "Swarm nodes and their state, lab networks, and the lab's containers per host",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cancel := signalContext(cmd.Context())
+			ctx, cancel := context.WithCancel(cmd.Context())
 			defer cancel()
 			return runStatus(ctx, g, f, cmd.OutOrStdout())
 		},

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -193,7 +191,7 @@ func newLocalRootfsCommand(g *Globals) *cobra.Command {
 			if !e.Chrooted() {
 				return fmt.Errorf("--engine %s is this machine's own dockerd: it needs no root filesystem", engine)
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := context.WithCancel(cmd.Context())
 			defer stop()
 			dir, err := local.New(local.WithLogger(g.Logger())).Rootfs(ctx, e)
 			if err != nil {

@@ -59,7 +59,7 @@ func newVagrantUpCommand(g *Globals, f *vagrantFlags, newProvider newVagrantProv
 			"each VM's host key on first contact in the lab's own known_hosts file (DIR/.overlab/known_hosts).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cancel := signalContext(cmd.Context())
+			ctx, cancel := context.WithCancel(cmd.Context())
 			defer cancel()
 			p, err := newProvider(g, f)
 			if err != nil {
@@ -91,7 +91,7 @@ func newVagrantDownCommand(g *Globals, f *vagrantFlags, newProvider newVagrantPr
 		Short: "Tear the lab down, destroy the VMs and everything made for them, forget their host keys",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cancel := signalContext(cmd.Context())
+			ctx, cancel := context.WithCancel(cmd.Context())
 			defer cancel()
 			p, err := newProvider(g, f)
 			if err != nil {
