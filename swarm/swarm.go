@@ -131,125 +131,142 @@ func (r Result) Changed() bool { return len(r.Actions) > 0 }
 
 // Ensure makes every member part of one swarm led from the first manager.
 // Hosts already in this swarm are left alone; a host in another swarm is an
-// error unless WithForce.
+// error unless WithForce. It runs the steps of ensureSteps in order.
 func Ensure(ctx context.Context, members []Member, opts ...Option) (Result, error) {
-	o := newOptions(opts)
-	var res Result
-	lead := -1
-	for i, m := range members {
-		if m.Host.IsManager() {
-			lead = i
-			break
+	e := &ensure{o: newOptions(opts), members: members, lead: firstManager(members), joined: map[string]bool{}}
+	if e.lead < 0 {
+		return e.res, errors.New("no manager among the reachable hosts: give one host role: manager in the inventory")
+	}
+	e.res.Leader = members[e.lead].Host.Name
+	for _, step := range ensureSteps {
+		if err := step(e, ctx); err != nil {
+			return e.res, err
 		}
 	}
-	if lead < 0 {
-		return res, errors.New("no manager among the reachable hosts: give one host role: manager in the inventory")
-	}
-	leader := members[lead]
-	res.Leader = leader.Host.Name
+	return e.res, nil
+}
 
-	infos := make([]system.Info, len(members))
-	if err := each(ctx, members, func(ctx context.Context, i int, m Member) error {
+// ensureSteps are the phases of Ensure, in order; each stops it on error.
+var ensureSteps = []func(*ensure, context.Context) error{
+	(*ensure).readInfos,
+	(*ensure).releaseStale,
+	(*ensure).initLeader,
+	(*ensure).inspect,
+	(*ensure).joinAll,
+	(*ensure).waitReady,
+	(*ensure).label,
+}
+
+// ensure is what the steps of Ensure share.
+type ensure struct {
+	o       options
+	members []Member
+	lead    int           // index of the first manager
+	infos   []system.Info // each member's engine, as last read
+	sw      swarm.Swarm   // the leader's swarm, with its join tokens
+	inSwarm map[string]bool
+	remote  string          // the address the others join at
+	joined  map[string]bool // hosts overlab made join (or init)
+	res     Result
+}
+
+// firstManager returns the index of the first inventory manager, or -1.
+func firstManager(members []Member) int {
+	for i, m := range members {
+		if m.Host.IsManager() {
+			return i
+		}
+	}
+	return -1
+}
+
+func (e *ensure) leader() Member { return e.members[e.lead] }
+
+func (e *ensure) readInfos(ctx context.Context) error {
+	e.infos = make([]system.Info, len(e.members))
+	return each(ctx, e.members, func(ctx context.Context, i int, m Member) error {
 		info, err := m.API.Info(ctx)
-		infos[i] = info
+		e.infos[i] = info
 		return err
-	}); err != nil {
-		return res, err
-	}
-	// A host out of any swarm that still holds the gossip port would join
-	// and never gossip: repair it or stop before anything is created.
-	released, err := releaseStale(ctx, members, infos, o)
-	res.Actions = append(res.Actions, released...)
-	if err != nil {
-		return res, err
-	}
-	joined := map[string]bool{}
+	})
+}
 
-	li := infos[lead].Swarm
+// releaseStale: a host out of any swarm that still holds the gossip port
+// would join and never gossip: repair it or stop before anything is created.
+func (e *ensure) releaseStale(ctx context.Context) error {
+	released, err := releaseStale(ctx, e.members, e.infos, e.o)
+	e.res.Actions = append(e.res.Actions, released...)
+	return err
+}
+
+// initLeader makes the first manager lead a swarm: the one it already leads,
+// or a new one (after leaving a swarm it does not lead, with --force).
+func (e *ensure) initLeader(ctx context.Context) error {
+	leader := e.leader()
+	li := e.infos[e.lead].Swarm
 	switch {
 	case li.LocalNodeState == swarm.LocalNodeStateActive && li.ControlAvailable:
 		// The first manager already leads a swarm: that swarm is "this" one.
+		return nil
 	case li.LocalNodeState == swarm.LocalNodeStateActive || li.LocalNodeState == swarm.LocalNodeStatePending || li.LocalNodeState == swarm.LocalNodeStateLocked:
-		if !o.force {
-			return res, fmt.Errorf("%s: already in a swarm as a worker (or %s), but it must lead the lab's swarm: run `overlab up --force` to make it leave, or `docker swarm leave --force` on it", leader.Host.Name, li.LocalNodeState)
+		if !e.o.force {
+			return fmt.Errorf("%s: already in a swarm as a worker (or %s), but it must lead the lab's swarm: run `overlab up --force` to make it leave, or `docker swarm leave --force` on it", leader.Host.Name, li.LocalNodeState)
 		}
 		if err := leader.API.SwarmLeave(ctx, true); err != nil {
-			return res, fmt.Errorf("%s: leaving its old swarm: %w", leader.Host.Name, err)
+			return fmt.Errorf("%s: leaving its old swarm: %w", leader.Host.Name, err)
 		}
-		res.Actions = append(res.Actions, leader.Host.Name+": left its old swarm (--force)")
-		li = swarm.Info{}
-		fallthrough
-	default:
-		id, err := leader.API.SwarmInit(ctx, swarm.InitRequest{
-			ListenAddr:      "0.0.0.0:2377",
-			AdvertiseAddr:   leader.Host.Address,
-			DataPathAddr:    leader.Host.Address,
-			ForceNewCluster: false,
-			Spec:            swarm.Spec{Annotations: swarm.Annotations{Labels: map[string]string{CreatedLabel: "true"}}},
-		})
-		if err != nil {
-			return res, fmt.Errorf("%s: swarm init advertising %s: %w", leader.Host.Name, leader.Host.Address, err)
-		}
-		joined[leader.Host.Name] = true
-		res.Actions = append(res.Actions, fmt.Sprintf("%s: initialised the swarm, advertising %s", leader.Host.Name, leader.Host.Address))
-		o.logger.V(1).Infof("%s: swarm initialised (node %s)", leader.Host.Name, id)
-		if infos[lead], err = leader.API.Info(ctx); err != nil {
-			return res, err
-		}
+		e.res.Actions = append(e.res.Actions, leader.Host.Name+": left its old swarm (--force)")
 	}
+	return e.initSwarm(ctx)
+}
+
+func (e *ensure) initSwarm(ctx context.Context) error {
+	leader := e.leader()
+	id, err := leader.API.SwarmInit(ctx, swarm.InitRequest{
+		ListenAddr:      "0.0.0.0:2377",
+		AdvertiseAddr:   leader.Host.Address,
+		DataPathAddr:    leader.Host.Address,
+		ForceNewCluster: false,
+		Spec:            swarm.Spec{Annotations: swarm.Annotations{Labels: map[string]string{CreatedLabel: "true"}}},
+	})
+	if err != nil {
+		return fmt.Errorf("%s: swarm init advertising %s: %w", leader.Host.Name, leader.Host.Address, err)
+	}
+	e.joined[leader.Host.Name] = true
+	e.res.Actions = append(e.res.Actions, fmt.Sprintf("%s: initialised the swarm, advertising %s", leader.Host.Name, leader.Host.Address))
+	e.o.logger.V(1).Infof("%s: swarm initialised (node %s)", leader.Host.Name, id)
+	e.infos[e.lead], err = leader.API.Info(ctx)
+	return err
+}
+
+// inspect reads the leader's swarm: its ID, join tokens, nodes and the
+// address the others join at.
+func (e *ensure) inspect(ctx context.Context) error {
+	leader := e.leader()
 	sw, err := leader.API.SwarmInspect(ctx)
 	if err != nil {
-		return res, fmt.Errorf("%s: swarm inspect: %w", leader.Host.Name, err)
+		return fmt.Errorf("%s: swarm inspect: %w", leader.Host.Name, err)
 	}
-	res.ClusterID = sw.ID
+	e.sw = sw
+	e.res.ClusterID = sw.ID
 	nodes, err := leader.API.NodeList(ctx, swarm.NodeListOptions{})
 	if err != nil {
-		return res, fmt.Errorf("%s: node list: %w", leader.Host.Name, err)
+		return fmt.Errorf("%s: node list: %w", leader.Host.Name, err)
 	}
-	inSwarm := map[string]bool{}
+	e.inSwarm = map[string]bool{}
 	for _, n := range nodes {
-		inSwarm[n.ID] = true
+		e.inSwarm[n.ID] = true
 	}
-	remote := net.JoinHostPort(leader.Host.Address, "2377")
-	if len(infos[lead].Swarm.RemoteManagers) > 0 {
-		remote = infos[lead].Swarm.RemoteManagers[0].Addr
+	e.remote = net.JoinHostPort(leader.Host.Address, "2377")
+	if rm := e.infos[e.lead].Swarm.RemoteManagers; len(rm) > 0 {
+		e.remote = rm[0].Addr
 	}
+	return nil
+}
 
-	// Managers join one at a time (each changes the raft membership), then
-	// the workers all at once.
-	join := func(ctx context.Context, i int, m Member) error {
-		if i == lead {
-			return nil
-		}
-		si := infos[i].Swarm
-		if si.LocalNodeState == swarm.LocalNodeStateActive && inSwarm[si.NodeID] {
-			return nil // already in this swarm: leave it alone
-		}
-		if si.LocalNodeState != swarm.LocalNodeStateInactive && si.LocalNodeState != "" {
-			if !o.force {
-				return fmt.Errorf("in another swarm (state %s, node %s): run `overlab up --force` to make it leave, or `docker swarm leave --force` on it", si.LocalNodeState, short(si.NodeID))
-			}
-			if err := m.API.SwarmLeave(ctx, true); err != nil {
-				return fmt.Errorf("leaving its old swarm: %w", err)
-			}
-		}
-		token := sw.JoinTokens.Worker
-		if m.Host.IsManager() {
-			token = sw.JoinTokens.Manager
-		}
-		err := m.API.SwarmJoin(ctx, swarm.JoinRequest{
-			ListenAddr:    "0.0.0.0:2377",
-			AdvertiseAddr: m.Host.Address,
-			DataPathAddr:  m.Host.Address,
-			RemoteAddrs:   []string{remote},
-			JoinToken:     token,
-		})
-		if err != nil {
-			return fmt.Errorf("joining the swarm at %s as %s: %w", remote, roleOf(m.Host), redact(err, sw.JoinTokens))
-		}
-		return nil
-	}
-	var managers, workers []int
+// joinOrder splits the members other than the leader into managers and
+// workers, in inventory order.
+func joinOrder(members []Member, lead int) (managers, workers []int) {
 	for i, m := range members {
 		if i == lead {
 			continue
@@ -260,46 +277,98 @@ func Ensure(ctx context.Context, members []Member, opts ...Option) (Result, erro
 			workers = append(workers, i)
 		}
 	}
-	var joinedActs []string
-	var mu sync.Mutex
+	return managers, workers
+}
+
+// joinAll joins the managers one at a time (each changes the raft
+// membership), then the workers all at once.
+func (e *ensure) joinAll(ctx context.Context) error {
+	var (
+		acts []string
+		mu   sync.Mutex
+	)
 	record := func(i int) {
-		si := infos[i].Swarm
-		if !(si.LocalNodeState == swarm.LocalNodeStateActive && inSwarm[si.NodeID]) {
+		if !e.inThisSwarm(i) {
 			mu.Lock()
-			joinedActs = append(joinedActs, fmt.Sprintf("%s: joined as %s", members[i].Host.Name, roleOf(members[i].Host)))
-			joined[members[i].Host.Name] = true
+			acts = append(acts, fmt.Sprintf("%s: joined as %s", e.members[i].Host.Name, roleOf(e.members[i].Host)))
+			e.joined[e.members[i].Host.Name] = true
 			mu.Unlock()
 		}
 	}
+	managers, workers := joinOrder(e.members, e.lead)
 	for _, i := range managers {
-		if err := join(ctx, i, members[i]); err != nil {
-			return res, multierror.Prefix(err, members[i].Host.Name+":")
+		if err := e.join(ctx, i, e.members[i]); err != nil {
+			return multierror.Prefix(err, e.members[i].Host.Name+":")
 		}
 		record(i)
 	}
-	if err := eachOf(ctx, members, workers, func(ctx context.Context, i int, m Member) error {
-		if err := join(ctx, i, m); err != nil {
+	if err := eachOf(ctx, e.members, workers, func(ctx context.Context, i int, m Member) error {
+		if err := e.join(ctx, i, m); err != nil {
 			return err
 		}
 		record(i)
 		return nil
 	}); err != nil {
-		return res, err
+		return err
 	}
-	sort.Strings(joinedActs)
-	res.Actions = append(res.Actions, joinedActs...)
+	sort.Strings(acts)
+	e.res.Actions = append(e.res.Actions, acts...)
+	return nil
+}
 
-	ids, err := nodeIDs(ctx, members)
+// inThisSwarm says whether member i was in the leader's swarm before
+// joinAll.
+func (e *ensure) inThisSwarm(i int) bool {
+	si := e.infos[i].Swarm
+	return si.LocalNodeState == swarm.LocalNodeStateActive && e.inSwarm[si.NodeID]
+}
+
+// join makes member i join the leader's swarm with its role's token,
+// leaving another swarm first if --force.
+func (e *ensure) join(ctx context.Context, i int, m Member) error {
+	if i == e.lead || e.inThisSwarm(i) {
+		return nil // the leader, or already in this swarm: leave it alone
+	}
+	si := e.infos[i].Swarm
+	if si.LocalNodeState != swarm.LocalNodeStateInactive && si.LocalNodeState != "" {
+		if !e.o.force {
+			return fmt.Errorf("in another swarm (state %s, node %s): run `overlab up --force` to make it leave, or `docker swarm leave --force` on it", si.LocalNodeState, short(si.NodeID))
+		}
+		if err := m.API.SwarmLeave(ctx, true); err != nil {
+			return fmt.Errorf("leaving its old swarm: %w", err)
+		}
+	}
+	token := e.sw.JoinTokens.Worker
+	if m.Host.IsManager() {
+		token = e.sw.JoinTokens.Manager
+	}
+	err := m.API.SwarmJoin(ctx, swarm.JoinRequest{
+		ListenAddr:    "0.0.0.0:2377",
+		AdvertiseAddr: m.Host.Address,
+		DataPathAddr:  m.Host.Address,
+		RemoteAddrs:   []string{e.remote},
+		JoinToken:     token,
+	})
 	if err != nil {
-		return res, err
+		return fmt.Errorf("joining the swarm at %s as %s: %w", e.remote, roleOf(m.Host), redact(err, e.sw.JoinTokens))
 	}
-	res.NodeIDs = ids
-	if err := waitReady(ctx, leader.API, ids, o.readyWait); err != nil {
-		return res, err
+	return nil
+}
+
+// waitReady learns every member's node ID and waits until all are Ready.
+func (e *ensure) waitReady(ctx context.Context) error {
+	ids, err := nodeIDs(ctx, e.members)
+	if err != nil {
+		return err
 	}
-	labelled, err := applyLabels(ctx, leader.API, members, ids, joined)
-	res.Actions = append(res.Actions, labelled...)
-	return res, err
+	e.res.NodeIDs = ids
+	return waitReady(ctx, e.leader().API, ids, e.o.readyWait)
+}
+
+func (e *ensure) label(ctx context.Context) error {
+	labelled, err := applyLabels(ctx, e.leader().API, e.members, e.res.NodeIDs, e.joined)
+	e.res.Actions = append(e.res.Actions, labelled...)
+	return err
 }
 
 func roleOf(h inventory.Host) string {
