@@ -350,134 +350,186 @@ type UpResult struct {
 }
 
 // Up brings the lab up on every host of the inventory, changing only what
-// differs from what is wanted.
+// differs from what is wanted: facts, prerequisites, preflight, plan, then
+// the steps of upSteps while the probe image loads in the background.
 func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host, l *lab.Lab) (UpResult, error) {
-	start := time.Now()
-	var res UpResult
+	u := &upRun{start: time.Now(), c: c, hosts: hosts, l: l}
 	facts, down := r.gather(ctx, c, hosts)
 	if len(down) > 0 {
-		return res, hostsError("up needs every host of the inventory", down)
+		return u.res, hostsError("up needs every host of the inventory", down)
 	}
-	infos := HostInfos(hosts)
-	for _, f := range facts {
-		for _, p := range f.Problems {
-			r.logger.Warnf("%s: %s", f.Name, p)
-		}
+	u.facts, u.infos = facts, HostInfos(hosts)
+	if !r.prerequisitesMet(u) {
+		return u.res, nil
 	}
-	if missing := unmet(l, facts, hosts); len(missing) > 0 {
-		for _, f := range missing {
-			r.logger.V(0).Infof("%s: %s", f.Host, f.Message)
-		}
-		return res, nil
-	}
-
 	if err := r.runPreflight(ctx, c, hosts); err != nil {
-		res.Elapsed = time.Since(start)
-		return res, err
+		u.res.Elapsed = time.Since(u.start)
+		return u.res, err
 	}
-	ph := r.progress.Start("plan")
-	plan := addrplan.Compute(planInput(l, infos, facts))
-	res.Plan = plan
-	dnsrr, _, err := capabilities(l, facts, hosts)
-	if err == nil {
-		err = plan.Err()
-	} else if perr := plan.Err(); perr != nil {
-		err = multierror.Append(err, perr)
+	if err := r.planUp(u); err != nil {
+		return u.res, err
 	}
-	placed, perr := lab.Placements(l, infos)
-	if perr != nil {
-		err = multierror.Append(err, perr)
-	}
-	ph.End(err)
-	if err != nil {
-		return res, err
-	}
-	for name, p := range plan.Subnets {
-		if plan.Chosen[name] {
-			ph.Infof("%s: subnet %s chosen", name, p)
-		}
-	}
-
 	// Once the plan holds, the probe image loads while the swarm and the
 	// networks are made: neither needs it. (The 30 s "preparing" stall once
 	// blamed on loading it during the joins is two network attachments at
 	// once on one engine, docs/churn.md; the workloads step avoids that.)
 	imgCtx, cancelImg := context.WithCancel(ctx)
-	img := r.startImage(imgCtx, c, l)
-	defer func() { cancelImg(); img.wait() }()
+	u.img = r.startImage(imgCtx, c, l)
+	defer func() { cancelImg(); u.img.wait() }()
+	u.lead = leader(c)
+	for _, step := range upSteps {
+		if err := step(r, ctx, u); err != nil {
+			return u.res, err
+		}
+	}
+	return u.res, nil
+}
 
-	lead := leader(c)
-	if l.NeedsSwarm() {
-		ph := r.progress.Start("swarm")
-		sres, err := swarm.Ensure(ctx, swarm.Members(c), swarm.WithLogger(r.logger), swarm.WithForce(r.force), swarm.WithReadyTimeout(r.wait), swarm.WithEngineRestarter(r.restarter))
-		for _, a := range sres.Actions {
+// upSteps are the phases of Up after the plan, in order; each stops it on
+// error.
+var upSteps = []func(*Runner, context.Context, *upRun) error{
+	(*Runner).upSwarm,
+	(*Runner).upNetworks,
+	(*Runner).upImage,
+	(*Runner).upWorkloads,
+	(*Runner).upSettle,
+}
+
+// upRun is what the steps of Up share.
+type upRun struct {
+	start  time.Time
+	c      *cluster.Cluster
+	hosts  []inventory.Host
+	l      *lab.Lab
+	facts  map[string]*cluster.Facts
+	infos  []lab.HostInfo
+	plan   *addrplan.Plan
+	dnsrr  bool
+	placed map[string][]string
+	img    *imageLoad
+	lead   int
+	spec   workload.Spec
+	res    UpResult
+}
+
+// prerequisitesMet warns of each host's problems and says whether the lab's
+// requirements hold; when not, it says which and Up does nothing.
+func (r *Runner) prerequisitesMet(u *upRun) bool {
+	for _, f := range u.facts {
+		for _, p := range f.Problems {
+			r.logger.Warnf("%s: %s", f.Name, p)
+		}
+	}
+	missing := unmet(u.l, u.facts, u.hosts)
+	for _, f := range missing {
+		r.logger.V(0).Infof("%s: %s", f.Host, f.Message)
+	}
+	return len(missing) == 0
+}
+
+// planUp computes the address plan, the capabilities and the placements,
+// and fails with every reason they do not hold.
+func (r *Runner) planUp(u *upRun) error {
+	ph := r.progress.Start("plan")
+	plan := addrplan.Compute(planInput(u.l, u.infos, u.facts))
+	u.plan, u.res.Plan = plan, plan
+	dnsrr, _, err := capabilities(u.l, u.facts, u.hosts)
+	if err == nil {
+		err = plan.Err()
+	} else if perr := plan.Err(); perr != nil {
+		err = multierror.Append(err, perr)
+	}
+	placed, perr := lab.Placements(u.l, u.infos)
+	if perr != nil {
+		err = multierror.Append(err, perr)
+	}
+	ph.End(err)
+	if err != nil {
+		return err
+	}
+	u.dnsrr, u.placed = dnsrr, placed
+	for name, p := range plan.Subnets {
+		if plan.Chosen[name] {
+			ph.Infof("%s: subnet %s chosen", name, p)
+		}
+	}
+	return nil
+}
+
+// phaseActions reports a phase's actions, keeps them, and ends the phase.
+func (u *upRun) phaseActions(ph *progress.Phase, acts []string, err error) error {
+	for _, a := range acts {
+		ph.Infof("%s", a)
+	}
+	u.res.Actions = append(u.res.Actions, acts...)
+	ph.End(err)
+	return err
+}
+
+func (r *Runner) upSwarm(ctx context.Context, u *upRun) error {
+	if !u.l.NeedsSwarm() {
+		return nil
+	}
+	ph := r.progress.Start("swarm")
+	sres, err := swarm.Ensure(ctx, swarm.Members(u.c), swarm.WithLogger(r.logger), swarm.WithForce(r.force), swarm.WithReadyTimeout(r.wait), swarm.WithEngineRestarter(r.restarter))
+	return u.phaseActions(ph, sres.Actions, err)
+}
+
+func (r *Runner) upNetworks(ctx context.Context, u *upRun) error {
+	ph := r.progress.Start("networks")
+	acts, err := overlay.Ensure(ctx, overlay.Spec{Lab: u.l, Plan: u.plan, Hosts: overlayHosts(u.c, u.facts), Leader: max(u.lead, 0), UsedOn: usedOn(u.l, u.placed)})
+	return u.phaseActions(ph, acts, err)
+}
+
+// upImage waits for the probe image that loads in the background.
+func (r *Runner) upImage(_ context.Context, u *upRun) error {
+	image, acts, err := u.img.wait()
+	u.res.Image = image
+	u.res.Actions = append(u.res.Actions, acts...)
+	return err
+}
+
+func (r *Runner) upWorkloads(ctx context.Context, u *upRun) error {
+	ph := r.progress.Start("workloads")
+	u.spec = workload.Spec{Lab: u.l, Image: u.res.Image, Hosts: WorkloadHosts(u.c), DNSRR: u.dnsrr, Placed: u.placed, Wait: r.wait}
+	if u.l.NeedsSwarm() && u.lead >= 0 {
+		u.spec.Manager = u.c.Nodes[u.lead].Docker()
+	}
+	acts, err := workload.Ensure(ctx, u.spec)
+	if err = u.phaseActions(ph, acts, err); err != nil {
+		u.res.Elapsed = time.Since(u.start)
+	}
+	return err
+}
+
+// upSettle waits until every host sees its peers' tasks. Convergence takes
+// well under a second; a host still missing a peer's task after a few
+// seconds (seen after a network partition heals) gets the services
+// redeployed, then a full wait.
+func (r *Runner) upSettle(ctx context.Context, u *upRun) error {
+	ph := r.progress.Start("settle")
+	defer func() { u.res.Elapsed = time.Since(u.start) }()
+	lagging, err := settleOverlays(ctx, u.c, u.l, u.placed, min(r.wait, 5*time.Second))
+	if err == nil {
+		ph.End(nil)
+		return nil
+	}
+	ph.Infof("%v", err)
+	if len(lagging) > 0 && u.spec.Manager != nil {
+		acts, rerr := workload.Redeploy(ctx, u.spec, lagging)
+		for _, a := range acts {
 			ph.Infof("%s", a)
 		}
-		res.Actions = append(res.Actions, sres.Actions...)
-		ph.End(err)
-		if err != nil {
-			return res, err
+		u.res.Actions = append(u.res.Actions, acts...)
+		if rerr != nil {
+			ph.End(rerr)
+			return rerr
 		}
 	}
-
-	ph = r.progress.Start("networks")
-	acts, err := overlay.Ensure(ctx, overlay.Spec{Lab: l, Plan: plan, Hosts: overlayHosts(c, facts), Leader: max(lead, 0), UsedOn: usedOn(l, placed)})
-	for _, a := range acts {
-		ph.Infof("%s", a)
-	}
-	res.Actions = append(res.Actions, acts...)
+	// Peers still joining the gossip, or the redeployed tasks: the full wait.
+	_, err = settleOverlays(ctx, u.c, u.l, u.placed, r.wait)
 	ph.End(err)
-	if err != nil {
-		return res, err
-	}
-
-	image, acts, err := img.wait()
-	res.Image = image
-	res.Actions = append(res.Actions, acts...)
-	if err != nil {
-		return res, err
-	}
-
-	ph = r.progress.Start("workloads")
-	spec := workload.Spec{Lab: l, Image: image, Hosts: WorkloadHosts(c), DNSRR: dnsrr, Placed: placed, Wait: r.wait}
-	if l.NeedsSwarm() && lead >= 0 {
-		spec.Manager = c.Nodes[lead].Docker()
-	}
-	acts, err = workload.Ensure(ctx, spec)
-	for _, a := range acts {
-		ph.Infof("%s", a)
-	}
-	res.Actions = append(res.Actions, acts...)
-	ph.End(err)
-	if err != nil {
-		res.Elapsed = time.Since(start)
-		return res, err
-	}
-	ph = r.progress.Start("settle")
-	// Convergence takes well under a second; a host still missing a peer's
-	// task after a few seconds (seen after a network partition heals) gets
-	// the services redeployed, then a full wait.
-	lagging, err := settleOverlays(ctx, c, l, placed, min(r.wait, 5*time.Second))
-	if err != nil {
-		ph.Infof("%v", err)
-		if len(lagging) > 0 && spec.Manager != nil {
-			acts, rerr := workload.Redeploy(ctx, spec, lagging)
-			for _, a := range acts {
-				ph.Infof("%s", a)
-			}
-			res.Actions = append(res.Actions, acts...)
-			if rerr != nil {
-				ph.End(rerr)
-				res.Elapsed = time.Since(start)
-				return res, rerr
-			}
-		}
-		// Peers still joining the gossip, or the redeployed tasks: the full wait.
-		_, err = settleOverlays(ctx, c, l, placed, r.wait)
-	}
-	ph.End(err)
-	res.Elapsed = time.Since(start)
-	return res, err
+	return err
 }
 
 // usedOn says on which hosts each local network is needed: where a workload
@@ -600,59 +652,96 @@ var ErrNoSwarm = errors.New("no swarm")
 // cannot be reached still yield their rows, failed with the cause.
 func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host, l *lab.Lab) (*results.Document, error) {
 	start := time.Now()
-	doc := &results.Document{SchemaVersion: results.SchemaVersion, Lab: l.Name, StartedAt: start.UTC(), Hosts: []results.Host{}, Networks: []results.Network{}, Probes: []results.Probe{}, Findings: []results.Finding{}}
+	doc := newDocument(l, start)
 	infos := HostInfos(hosts)
 	placed, err := lab.Placements(l, infos)
 	if err != nil {
 		return doc, err
 	}
-	if len(l.Requires) > 0 {
-		facts, _ := r.gather(ctx, c, hosts)
-		if missing := unmet(l, facts, hosts); len(missing) > 0 {
-			doc.Findings = append(doc.Findings, missing...)
-			doc.Summarize()
-			return doc, nil
-		}
+	if len(l.Requires) > 0 && r.requirementsUnmet(ctx, c, hosts, l, doc) {
+		return doc, nil
 	}
-
 	// Facts are for the report (hosts, findings); the probes need only the
 	// manager and the tasks, so both run at once.
-	type gathered struct {
-		facts map[string]*cluster.Facts
-		down  map[string]error
-	}
-	factsDone := make(chan gathered, 1)
-	go func() {
-		f, d := r.gather(ctx, c, hosts)
-		factsDone <- gathered{f, d}
-	}()
-
+	factsDone := r.gatherAsync(ctx, c, hosts)
 	lead := swarm.Controller(ctx, swarm.Members(c))
 	var probes []results.Probe
 	var perr error
 	if !l.NeedsSwarm() || lead >= 0 {
-		ph := r.progress.Start("probes")
-		spec := workload.Spec{Lab: l, Hosts: WorkloadHosts(c), Placed: placed}
-		if lead >= 0 {
-			spec.Manager = c.Nodes[lead].Docker()
-		}
-		inst, ierr := workload.Instances(ctx, spec)
-		if ierr != nil {
-			r.logger.V(1).Infof("finding the lab's containers: %v", ierr)
-		}
-		engines := map[string]check.Execer{}
-		for _, n := range c.Nodes {
-			engines[n.Name()] = n.Docker()
-		}
-		probes, perr = check.Run(ctx, check.Spec{Lab: l, Hosts: infos, Instances: inst, Engines: engines, HostErrors: c.Down, Timeout: r.probeWait, UnreachableTimeout: r.unreachableTimeout(), Tries: r.tries, Parallel: r.parallel})
-		if perr == nil {
-			check.Sort(probes)
-		}
-		ph.End(perr)
+		probes, perr = r.runProbes(ctx, c, l, infos, placed, lead)
 	}
 	g := <-factsDone
-	facts, down := g.facts, g.down
+	addHosts(doc, hosts, g.facts, g.down)
+	addPlan(doc, l, hosts, infos, g.facts)
+	if l.NeedsSwarm() && lead < 0 {
+		return doc, fmt.Errorf("%w: no reachable manager of the inventory is in a swarm: run `overlab up` first", ErrNoSwarm)
+	}
+	if perr != nil {
+		return doc, perr
+	}
+	r.conclude(ctx, c, hosts, doc, probes, start)
+	return doc, nil
+}
 
+func newDocument(l *lab.Lab, start time.Time) *results.Document {
+	return &results.Document{SchemaVersion: results.SchemaVersion, Lab: l.Name, StartedAt: start.UTC(), Hosts: []results.Host{}, Networks: []results.Network{}, Probes: []results.Probe{}, Findings: []results.Finding{}}
+}
+
+// requirementsUnmet records the lab's unmet requirements as the document's
+// findings, summarised, and says whether there were any.
+func (r *Runner) requirementsUnmet(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host, l *lab.Lab, doc *results.Document) bool {
+	facts, _ := r.gather(ctx, c, hosts)
+	missing := unmet(l, facts, hosts)
+	if len(missing) == 0 {
+		return false
+	}
+	doc.Findings = append(doc.Findings, missing...)
+	doc.Summarize()
+	return true
+}
+
+type gathered struct {
+	facts map[string]*cluster.Facts
+	down  map[string]error
+}
+
+// gatherAsync gathers the hosts' facts in the background.
+func (r *Runner) gatherAsync(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host) <-chan gathered {
+	done := make(chan gathered, 1)
+	go func() {
+		f, d := r.gather(ctx, c, hosts)
+		done <- gathered{f, d}
+	}()
+	return done
+}
+
+// runProbes finds the lab's containers (through the swarm's controller
+// when lead >= 0) and runs every probe, sorted when all ran.
+func (r *Runner) runProbes(ctx context.Context, c *cluster.Cluster, l *lab.Lab, infos []lab.HostInfo, placed map[string][]string, lead int) ([]results.Probe, error) {
+	ph := r.progress.Start("probes")
+	spec := workload.Spec{Lab: l, Hosts: WorkloadHosts(c), Placed: placed}
+	if lead >= 0 {
+		spec.Manager = c.Nodes[lead].Docker()
+	}
+	inst, ierr := workload.Instances(ctx, spec)
+	if ierr != nil {
+		r.logger.V(1).Infof("finding the lab's containers: %v", ierr)
+	}
+	engines := map[string]check.Execer{}
+	for _, n := range c.Nodes {
+		engines[n.Name()] = n.Docker()
+	}
+	probes, err := check.Run(ctx, check.Spec{Lab: l, Hosts: infos, Instances: inst, Engines: engines, HostErrors: c.Down, Timeout: r.probeWait, UnreachableTimeout: r.unreachableTimeout(), Tries: r.tries, Parallel: r.parallel})
+	if err == nil {
+		check.Sort(probes)
+	}
+	ph.End(err)
+	return probes, err
+}
+
+// addHosts adds a row per inventory host, with its facts, and a finding
+// for each of its problems and for a host that could not be reached.
+func addHosts(doc *results.Document, hosts []inventory.Host, facts map[string]*cluster.Facts, down map[string]error) {
 	for _, h := range hosts {
 		rh := results.Host{Name: h.Name, Address: h.Address}
 		if f := facts[h.Name]; f != nil {
@@ -667,6 +756,11 @@ func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventor
 		}
 		doc.Hosts = append(doc.Hosts, rh)
 	}
+}
+
+// addPlan adds the address plan's and the capabilities' findings and a row
+// per network with its subnet (the bridge's is the first host's docker0).
+func addPlan(doc *results.Document, l *lab.Lab, hosts []inventory.Host, infos []lab.HostInfo, facts map[string]*cluster.Facts) {
 	plan := addrplan.Compute(planInput(l, infos, facts))
 	for _, f := range plan.Findings {
 		doc.Findings = append(doc.Findings, results.Finding{Severity: f.Severity, Host: f.Host, Message: f.Message})
@@ -682,13 +776,11 @@ func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventor
 		}
 		doc.Networks = append(doc.Networks, rn)
 	}
+}
 
-	if l.NeedsSwarm() && lead < 0 {
-		return doc, fmt.Errorf("%w: no reachable manager of the inventory is in a swarm: run `overlab up` first", ErrNoSwarm)
-	}
-	if perr != nil {
-		return doc, perr
-	}
+// conclude puts the probes in the document with their summary, diagnoses
+// and (if asked) the doctor's notes on ambiguous failures.
+func (r *Runner) conclude(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host, doc *results.Document, probes []results.Probe, start time.Time) {
 	doc.Probes = probes
 	doc.Summarize()
 	doc.Diagnoses = diagnose.Classify(doc)
@@ -697,7 +789,6 @@ func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventor
 	if doc.Failed() {
 		r.logger.V(1).Infof("%d of %d probes not as expected", doc.Summary.Failed, doc.Summary.Total)
 	}
-	return doc, nil
 }
 
 // Down removes what overlab created for the lab: workloads, networks (and
