@@ -46,7 +46,7 @@ test: setup-test build setup-engines
 	./scripts/vagrant-validate.sh
 	$(GO) test -count=1 -timeout 45m ./...
 	$(GO) test -race -count=1 ./vagrant/
-	$(GO) test -race -short -count=1 $(RACE_PKGS)
+	OVERLAB_TEST_UNIT_ONLY=1 $(GO) test -race -short -count=1 $(RACE_PKGS)
 	$(MAKE) --no-print-directory test-fuzz
 	$(MAKE) --no-print-directory test-engine ENGINE=26.1
 
