@@ -70,37 +70,14 @@ func newLocalUpCommand(g *Globals, f *localFlags, newProvider newLocalProvider) 
 }
 
 func newLocalDownCommand(g *Globals, f *localFlags, newProvider newLocalProvider) *cobra.Command {
-	return &cobra.Command{
-		Use:   "down",
-		Short: "Remove the lab: daemons, namespaces, veths, bridge, mounts, state (safe to repeat)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := newProvider(g, f)
-			if err != nil {
-				return couldNotRun(err)
-			}
-			return p.Down(cmd.Context())
-		},
-	}
+	return providerDownCommand("Remove the lab: daemons, namespaces, veths, bridge, mounts, state (safe to repeat)",
+		func() (hostProvider, error) { return newProvider(g, f) })
 }
 
 func newLocalStatusCommand(g *Globals, f *localFlags, newProvider newLocalProvider) *cobra.Command {
-	return &cobra.Command{
-		Use:   "status",
-		Short: "One line per host: name, address, up or down, engine version, sshd, memory",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := newProvider(g, f)
-			if err != nil {
-				return couldNotRun(err)
-			}
-			hosts, err := p.Status(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return printProviderStatus(cmd.OutOrStdout(), hosts, fmt.Sprintf("lab %q", f.name))
-		},
-	}
+	return providerStatusCommand("One line per host: name, address, up or down, engine version, sshd, memory",
+		func() (hostProvider, error) { return newProvider(g, f) },
+		func() string { return fmt.Sprintf("lab %q", f.name) })
 }
 
 // localHosts binds a local.Provider to one lab.

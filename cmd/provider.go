@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+
+	"github.com/spf13/cobra"
 )
 
 // hostProvider is what the `local` and `vagrant` commands drive: a set of
@@ -16,6 +18,44 @@ type hostProvider interface {
 	Down(ctx context.Context) error
 	Status(ctx context.Context) ([]providerHost, error)
 	Inventory() string
+}
+
+// providerDownCommand is every provider's `down`; open binds the provider
+// to the command's flags once they are parsed.
+func providerDownCommand(short string, open func() (hostProvider, error)) *cobra.Command {
+	return &cobra.Command{
+		Use:   "down",
+		Short: short,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := open()
+			if err != nil {
+				return couldNotRun(err)
+			}
+			return p.Down(cmd.Context())
+		},
+	}
+}
+
+// providerStatusCommand is every provider's `status`: one line per host,
+// exit 1 when some host is not up. what names the hosts in that error.
+func providerStatusCommand(short string, open func() (hostProvider, error), what func() string) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: short,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := open()
+			if err != nil {
+				return couldNotRun(err)
+			}
+			hosts, err := p.Status(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return printProviderStatus(cmd.OutOrStdout(), hosts, what())
+		},
+	}
 }
 
 // providerHost is one host as its provider sees it.

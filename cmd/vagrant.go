@@ -86,41 +86,16 @@ func newVagrantUpCommand(g *Globals, f *vagrantFlags, newProvider newVagrantProv
 }
 
 func newVagrantDownCommand(g *Globals, f *vagrantFlags, newProvider newVagrantProvider) *cobra.Command {
-	c := &cobra.Command{
-		Use:   "down",
-		Short: "Tear the lab down, destroy the VMs and everything made for them, forget their host keys",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cancel := context.WithCancel(cmd.Context())
-			defer cancel()
-			p, err := newProvider(g, f)
-			if err != nil {
-				return couldNotRun(err)
-			}
-			return p.Down(ctx)
-		},
-	}
+	c := providerDownCommand("Tear the lab down, destroy the VMs and everything made for them, forget their host keys",
+		func() (hostProvider, error) { return newProvider(g, f) })
 	c.Flags().IntVar(&f.downNodes, "nodes", 0, "number of VMs (default: what overlab vagrant up recorded, else 3)")
 	return c
 }
 
 func newVagrantStatusCommand(g *Globals, f *vagrantFlags, newProvider newVagrantProvider) *cobra.Command {
-	return &cobra.Command{
-		Use:   "status",
-		Short: "One line per VM: name, lab address, state",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := newProvider(g, f)
-			if err != nil {
-				return couldNotRun(err)
-			}
-			hosts, err := p.Status(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return printProviderStatus(cmd.OutOrStdout(), hosts, "the vagrant cluster")
-		},
-	}
+	return providerStatusCommand("One line per VM: name, lab address, state",
+		func() (hostProvider, error) { return newProvider(g, f) },
+		func() string { return "the vagrant cluster" })
 }
 
 // vagrantHosts binds a vagrant.Provider to one cluster.
