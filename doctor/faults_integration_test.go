@@ -3,9 +3,6 @@ package doctor_test
 import (
 	"context"
 	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -32,7 +29,7 @@ import (
 // broke and ends on a full pass, which the next step starts from.
 func TestFaultsDiagnosed(t *testing.T) {
 	l := labtest.Up(t, 3)
-	bin := probeBinary(t)
+	bin := labtest.ProbeBinary(t)
 	c, hosts := connect(t, l)
 	t.Cleanup(func() { c.Close() })
 	// reconnect replaces the SSH connections: an MTU fault stalls the ones
@@ -375,17 +372,6 @@ func wantDiagnosis(t *testing.T, doc *results.Document, host, pattern string) re
 		t.Errorf("more than one diagnosis: %+v", doc.Diagnoses)
 	}
 	return d
-}
-
-func probeBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "overlab-probe")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "../cmd/overlab-probe")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build the probe: %v\n%s", err, out)
-	}
-	return bin
 }
 
 func connect(t *testing.T, l *labtest.Lab) (*cluster.Cluster, []inventory.Host) {

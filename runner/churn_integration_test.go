@@ -38,7 +38,7 @@ func TestChurn(t *testing.T) {
 
 func churn(t *testing.T, l *labtest.Lab, cycles int) {
 	t.Helper()
-	bin := probeBinary(t)
+	bin := labtest.ProbeBinary(t)
 	swarmLab, err := lab.Get("swarm")
 	if err != nil {
 		t.Fatal(err)

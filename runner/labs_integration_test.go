@@ -84,7 +84,7 @@ var labAsserts = map[string]func(t *testing.T, c *cluster.Cluster, doc *results.
 func TestBuiltinLabs(t *testing.T) {
 	start := time.Now()
 	l := labtest.Up(t, 3)
-	bin := probeBinary(t)
+	bin := labtest.ProbeBinary(t)
 	c, hosts := connect(t, l)
 	t.Cleanup(func() { c.Close() })
 	t.Logf("3 hosts and the probe binary ready in %v", time.Since(start).Round(time.Millisecond))
@@ -314,7 +314,7 @@ func assertClean(t *testing.T, c *cluster.Cluster, labName string, swarmToo bool
 }
 
 // overlabCLI runs the built binary and returns its exit code and output.
-// cliBinary builds the overlab command (probeBinary is only the probe).
+// cliBinary builds the overlab command (labtest.ProbeBinary is only the probe).
 func cliBinary(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "overlab")

@@ -23,7 +23,7 @@ import (
 // names the cut host and only it; down then leaves nothing.
 func TestThreeManagers(t *testing.T) {
 	l := labtest.Up(t, 4)
-	bin := probeBinary(t)
+	bin := labtest.ProbeBinary(t)
 	inv, err := inventory.Load(l.Inventory)
 	if err != nil {
 		t.Fatal(err)

@@ -23,7 +23,7 @@ import (
 // user's network and service, without overlab's labels.
 func TestDownLeavesTheUsersOwn(t *testing.T) {
 	l := labtest.Up(t, 3)
-	bin := probeBinary(t)
+	bin := labtest.ProbeBinary(t)
 	c, hosts := connect(t, l)
 	t.Cleanup(func() { c.Close() })
 	ctx := context.Background()

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -28,19 +26,6 @@ import (
 	"github.com/overlab/overlab/runner"
 	"github.com/overlab/overlab/workload"
 )
-
-// probeBinary builds the dedicated probe that `make build` embeds in
-// overlab, passed explicitly so that the tests do not depend on make build.
-func probeBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "overlab-probe")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "../cmd/overlab-probe")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build overlab: %v\n%s", err, out)
-	}
-	return bin
-}
 
 func connect(t *testing.T, l *labtest.Lab) (*cluster.Cluster, []inventory.Host) {
 	t.Helper()
@@ -66,7 +51,7 @@ func connect(t *testing.T, l *labtest.Lab) (*cluster.Cluster, []inventory.Host) 
 // that leaves nothing.
 func TestSwarmLab(t *testing.T) {
 	l := labtest.Up(t, 3)
-	bin := probeBinary(t)
+	bin := labtest.ProbeBinary(t)
 	c, hosts := connect(t, l)
 	t.Cleanup(func() { c.Close() }) // runs after the down below (cleanups run last-in first-out)
 	ctx := context.Background()
