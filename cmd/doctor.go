@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"context"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -52,8 +51,7 @@ func runDoctor(cmd *cobra.Command, g *Globals, f *doctorFlags) error {
 	if err != nil {
 		return couldNotRun(err)
 	}
-	ctx, cancel := context.WithCancel(cmd.Context())
-	defer cancel()
+	ctx := cmd.Context()
 	c, hosts, err := g.connect(ctx)
 	if c == nil {
 		return couldNotRun(err)

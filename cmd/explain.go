@@ -28,8 +28,7 @@ func newExplainCommand(g *Globals) *cobra.Command {
 			if err := output.CheckFormat(format); err != nil {
 				return couldNotRun(err)
 			}
-			ctx, cancel := context.WithCancel(cmd.Context())
-			defer cancel()
+			ctx := cmd.Context()
 			_, hosts, err := g.loadInventory()
 			if err != nil {
 				return couldNotRun(err)

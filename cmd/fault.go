@@ -70,8 +70,7 @@ func faultCommand(g *Globals, use, short string, nargs int, spec func([]string, 
 		Short: short,
 		Args:  cobra.ExactArgs(nargs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, cancel := context.WithCancel(cmd.Context())
-			defer cancel()
+			ctx := cmd.Context()
 			_, hosts, err := g.loadInventory()
 			if err != nil {
 				return couldNotRun(err)
@@ -177,8 +176,7 @@ func newFaultListCommand(g *Globals) *cobra.Command {
 			if err := output.CheckFormat(format); err != nil {
 				return couldNotRun(err)
 			}
-			ctx, cancel := context.WithCancel(cmd.Context())
-			defer cancel()
+			ctx := cmd.Context()
 			all, err := g.eachFault(ctx, nil, func(ctx context.Context, n *cluster.Node) ([]fault.Fault, error) { return fault.List(ctx, n) })
 			if all == nil {
 				all = []fault.Fault{}
@@ -210,8 +208,7 @@ func newFaultHealCommand(g *Globals) *cobra.Command {
 		Short: "Undo every recorded fault (of NODE only, when given)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, cancel := context.WithCancel(cmd.Context())
-			defer cancel()
+			ctx := cmd.Context()
 			healed, err := g.eachFault(ctx, args, func(ctx context.Context, n *cluster.Node) ([]fault.Fault, error) { return fault.Heal(ctx, n) })
 			for _, f := range healed {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: healed fault %s: %s\n", f.Host, f.ID, f.What)

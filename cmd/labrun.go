@@ -197,8 +197,7 @@ func newUpCommand(g *Globals) *cobra.Command {
 		Short: "Bring the lab up: swarm, networks, probe image and probes on every host (idempotent)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cancel := context.WithCancel(cmd.Context())
-			defer cancel()
+			ctx := cmd.Context()
 			return runUp(ctx, g, f)
 		},
 	}
@@ -235,8 +234,7 @@ func newCheckCommand(g *Globals) *cobra.Command {
 		Short: "Probe every pair of hosts on every lab network; exit 0 all as expected, 1 some not, 2 could not run",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cancel := context.WithCancel(cmd.Context())
-			defer cancel()
+			ctx := cmd.Context()
 			return runCheck(ctx, g, f, cmd.OutOrStdout())
 		},
 	}
@@ -321,8 +319,7 @@ func newDownCommand(g *Globals) *cobra.Command {
 		Short: "Remove the lab's probes, networks and swarm membership (workers first); safe to repeat",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cancel := context.WithCancel(cmd.Context())
-			defer cancel()
+			ctx := cmd.Context()
 			return runDown(ctx, g, f)
 		},
 	}
@@ -404,8 +401,7 @@ func newLabRunCommand(g *Globals) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.lab = args[0]
-			ctx, cancel := context.WithCancel(cmd.Context())
-			defer cancel()
+			ctx := cmd.Context()
 			return runLab(ctx, g, f, cmd.OutOrStdout())
 		},
 	}
@@ -465,8 +461,7 @@ func newStatusCommand(g *Globals) *cobra.Command {
 		Short: "Swarm nodes and their state, lab networks, and the lab's containers per host",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cancel := context.WithCancel(cmd.Context())
-			defer cancel()
+			ctx := cmd.Context()
 			return runStatus(ctx, g, f, cmd.OutOrStdout())
 		},
 	}

@@ -168,8 +168,7 @@ func newLocalRootfsCommand(g *Globals) *cobra.Command {
 			if !e.Chrooted() {
 				return fmt.Errorf("--engine %s is this machine's own dockerd: it needs no root filesystem", engine)
 			}
-			ctx, stop := context.WithCancel(cmd.Context())
-			defer stop()
+			ctx := cmd.Context()
 			dir, err := local.New(local.WithLogger(g.Logger())).Rootfs(ctx, e)
 			if err != nil {
 				return err

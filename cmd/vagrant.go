@@ -59,8 +59,7 @@ func newVagrantUpCommand(g *Globals, f *vagrantFlags, newProvider newVagrantProv
 			"each VM's host key on first contact in the lab's own known_hosts file (DIR/.overlab/known_hosts).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cancel := context.WithCancel(cmd.Context())
-			defer cancel()
+			ctx := cmd.Context()
 			p, err := newProvider(g, f)
 			if err != nil {
 				return couldNotRun(err)
