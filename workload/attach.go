@@ -2,32 +2,48 @@ package workload
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
 )
 
-// starter is what startContainer needs of an engine.
-type starter interface {
+// engine is what runContainer needs of an engine.
+type engine interface {
 	ContainerStart(ctx context.Context, containerID string, options container.StartOptions) error
+	ContainerRemove(ctx context.Context, containerID string, options container.RemoveOptions) error
 }
 
-// attachTries bounds the starts of one container whose overlay attachment
-// the engine gave up on.
+// attachTries bounds the containers made for one workload on one host
+// whose overlay attachment the engine gave up on.
 const attachTries = 3
 
-// startContainer starts a container, and again when the engine gave up on
-// attaching it to an overlay network within its own deadline: on VMs under
-// software emulation an attach takes up to ~30 s and two at once have
-// failed that way (docs/vagrant.md). Each try is bounded by ctx (the
-// Docker API request timeout); other errors are returned at once.
-func startContainer(ctx context.Context, api starter, id string, pause time.Duration) error {
+// runContainer creates a container with create and starts it. When the
+// engine gives up on attaching it to an overlay network within its own
+// deadline (on VMs under software emulation an attach takes up to ~30 s,
+// and two at once have failed that way: docs/vagrant.md), the container is
+// removed and made anew. Starting the same one again cannot work: the engine
+// keeps the failed attachment under the container's ID (moby's
+// Cluster.AttachNetwork leaves its attacher behind when it times out), and a
+// second start fails with "network ... not found". Each call is bounded by
+// ctx (the Docker API request timeout); other errors are returned at once.
+func runContainer(ctx context.Context, api engine, create func(context.Context) (string, error), pause time.Duration) error {
 	var err error
 	for try := 1; try <= attachTries; try++ {
-		err = api.ContainerStart(ctx, id, container.StartOptions{})
-		if err == nil || ctx.Err() != nil || !attachGaveUp(err) {
+		var id string
+		if id, err = create(ctx); err != nil {
 			return err
+		}
+		if err = api.ContainerStart(ctx, id, container.StartOptions{}); err == nil {
+			return nil
+		}
+		err = fmt.Errorf("start: %w", err)
+		if ctx.Err() != nil || !attachGaveUp(err) {
+			return err
+		}
+		if rerr := api.ContainerRemove(ctx, id, container.RemoveOptions{Force: true}); rerr != nil {
+			return fmt.Errorf("%w (then removing the container to try again: %v)", err, rerr)
 		}
 		select {
 		case <-ctx.Done():

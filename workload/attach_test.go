@@ -3,51 +3,71 @@ package workload
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/docker/docker/api/types/container"
 )
 
-type flakyStarter struct {
-	errs  []error
-	calls int
+// flakyEngine fails its starts with errs, in order, then starts; it
+// records the containers made, started and removed.
+type flakyEngine struct {
+	errs                   []error
+	made, started, removed []string
 }
 
-func (f *flakyStarter) ContainerStart(context.Context, string, container.StartOptions) error {
-	f.calls++
-	if f.calls <= len(f.errs) {
-		return f.errs[f.calls-1]
+func (f *flakyEngine) create(context.Context) (string, error) {
+	id := fmt.Sprintf("c%d", len(f.made)+1)
+	f.made = append(f.made, id)
+	return id, nil
+}
+
+func (f *flakyEngine) ContainerStart(_ context.Context, id string, _ container.StartOptions) error {
+	f.started = append(f.started, id)
+	if n := len(f.started); n <= len(f.errs) {
+		return f.errs[n-1]
 	}
 	return nil
 }
 
-func TestStartContainerRetriesOnlyAttachDeadlines(t *testing.T) {
+func (f *flakyEngine) ContainerRemove(_ context.Context, id string, _ container.RemoveOptions) error {
+	f.removed = append(f.removed, id)
+	return nil
+}
+
+func TestRunContainerMakesANewOneWhenTheAttachGaveUp(t *testing.T) {
 	attach := errors.New("Error response from daemon: attaching to network failed, make sure your network options are correct and check manager logs: context deadline exceeded")
 	other := errors.New("Error response from daemon: no such image")
 	for _, tc := range []struct {
-		name      string
-		errs      []error
-		wantCalls int
-		wantErr   bool
+		name                 string
+		errs                 []error
+		wantStarted, removed string
+		wantErr              bool
 	}{
-		{"first try", nil, 1, false},
-		{"attach gave up once", []error{attach}, 2, false},
-		{"attach gave up every time", []error{attach, attach, attach, attach}, attachTries, true},
-		{"another error: no retry", []error{other}, 1, true},
+		{"first try", nil, "c1", "", false},
+		// A second start of c1 would fail: the engine keeps its failed attachment.
+		{"attach gave up once", []error{attach}, "c1 c2", "c1", false},
+		{"attach gave up every time", []error{attach, attach, attach, attach}, "c1 c2 c3", "c1 c2 c3", true},
+		{"another error: no retry", []error{other}, "c1", "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &flakyStarter{errs: tc.errs}
-			err := startContainer(context.Background(), f, "c1", 0)
-			if f.calls != tc.wantCalls || (err != nil) != tc.wantErr {
-				t.Errorf("%d starts, error %v; want %d starts, error %v", f.calls, err, tc.wantCalls, tc.wantErr)
+			f := &flakyEngine{errs: tc.errs}
+			err := runContainer(context.Background(), f, f.create, 0)
+			started, removed := strings.Join(f.started, " "), strings.Join(f.removed, " ")
+			if started != tc.wantStarted || removed != tc.removed || (err != nil) != tc.wantErr {
+				t.Errorf("started %q, removed %q, error %v; want %q, %q, error %v", started, removed, err, tc.wantStarted, tc.removed, tc.wantErr)
+			}
+			if err != nil && !errors.Is(err, tc.errs[len(f.started)-1]) {
+				t.Errorf("error %v does not wrap the engine's", err)
 			}
 		})
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	f := &flakyStarter{errs: []error{attach, attach}}
-	if err := startContainer(ctx, f, "c1", 0); err == nil || f.calls != 1 {
-		t.Errorf("an ended context: %d starts, %v; want 1 and the error", f.calls, err)
+	f := &flakyEngine{errs: []error{attach, attach}}
+	if err := runContainer(ctx, f, f.create, 0); err == nil || len(f.started) != 1 {
+		t.Errorf("an ended context: %d starts, %v; want 1 and the error", len(f.started), err)
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 
 	"github.com/overlab/overlab/fanout"
 	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/log"
 	swarmpkg "github.com/overlab/overlab/swarm"
 )
 
@@ -70,6 +71,8 @@ type Spec struct {
 	// Placed maps each workload to the hosts it runs on (lab.Placements).
 	Placed map[string][]string
 	Wait   time.Duration
+	// Logger hears of long waits; nil is silent.
+	Logger log.Logger
 }
 
 func (s Spec) image(w lab.Workload) string {
@@ -262,6 +265,7 @@ func (s Spec) waitServices(ctx context.Context, services []lab.Workload, until s
 	if err != nil {
 		return err
 	}
+	start, reported := time.Now(), time.Now()
 	for {
 		var pending []string
 		var fatal *multierror.Error
@@ -276,62 +280,89 @@ func (s Spec) waitServices(ctx context.Context, services []lab.Workload, until s
 			if err != nil {
 				return fmt.Errorf("task list of %s: %w", w.Name, err)
 			}
-			running := map[string]bool{}
-			lastErr := map[string]string{}
-			state := map[string]string{}
-			nRunning := 0
-			for _, t := range tasks {
-				host := nodeHost[t.NodeID]
-				if t.DesiredState == swarm.TaskStateRunning {
-					state[host] = fmt.Sprintf("task %s since %s", t.Status.State, t.Status.Timestamp.Format("15:04:05.000"))
-					if t.Status.Message != "" {
-						state[host] += " (" + t.Status.Message + ")"
-					}
-				}
-				if reached(t.Status.State, until) && t.DesiredState == swarm.TaskStateRunning {
-					running[host] = true
-					nRunning++
-					continue
-				}
-				if t.Status.Err != "" {
-					lastErr[host] = fmt.Sprintf("%s (task %s)", t.Status.Err, t.Status.State)
-					if t.Status.State == swarm.TaskStateRejected && t.DesiredState == swarm.TaskStateRunning {
-						fatal = multierror.Append(fatal, fmt.Errorf("service %s on %s: %s", w.Name, orAny(host), t.Status.Err))
-					}
-				}
-			}
-			if w.Replicated() {
-				if nRunning < w.Replicas {
-					pending = append(pending, fmt.Sprintf("%s: %d of %d replicas running%s", w.Name, nRunning, w.Replicas, errSuffix(lastErr)))
-				}
-				continue
-			}
-			for _, h := range s.Placed[w.Name] {
-				if !running[h] {
-					msg := fmt.Sprintf("%s on %s: not running yet (no task)", w.Name, h)
-					if st := state[h]; st != "" {
-						msg = fmt.Sprintf("%s on %s: %s", w.Name, h, st)
-					}
-					if e := lastErr[h]; e != "" {
-						msg = fmt.Sprintf("%s on %s: %s", w.Name, h, e)
-					}
-					pending = append(pending, msg)
-				}
-			}
+			p, f := s.pendingTasks(w, tasks, nodeHost, until)
+			pending = append(pending, p...)
+			fatal = multierror.Append(fatal, f...)
 		}
-		if fatal != nil {
-			return fatal.ErrorOrNil()
+		if err := fatal.ErrorOrNil(); err != nil {
+			return err
 		}
 		if len(pending) == 0 {
 			return nil
 		}
+		sort.Strings(pending)
+		// Slow engines (VMs under emulation) take minutes: say what is
+		// awaited rather than seem to hang.
+		if time.Since(reported) >= waitReport {
+			reported = time.Now()
+			s.logger().V(0).Infof("waiting %s for tasks to be %s:\n  %s", time.Since(start).Round(time.Second), until, strings.Join(pending, "\n  "))
+		}
 		select {
 		case <-ctx.Done():
-			sort.Strings(pending)
 			return fmt.Errorf("tasks not %s after %v:\n  %s", until, s.Wait, strings.Join(pending, "\n  "))
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// waitReport is how often a long wait for tasks says what it awaits.
+const waitReport = 15 * time.Second
+
+// pendingTasks says, for one service, each host (or the replica count)
+// whose task has not reached until, with its state or last error; a task
+// the engine rejected is fatal.
+func (s Spec) pendingTasks(w lab.Workload, tasks []swarm.Task, nodeHost map[string]string, until swarm.TaskState) (pending []string, fatal []error) {
+	running := map[string]bool{}
+	lastErr := map[string]string{}
+	state := map[string]string{}
+	nRunning := 0
+	for _, t := range tasks {
+		host := nodeHost[t.NodeID]
+		if t.DesiredState == swarm.TaskStateRunning {
+			state[host] = fmt.Sprintf("task %s since %s", t.Status.State, t.Status.Timestamp.Format("15:04:05.000"))
+			if t.Status.Message != "" {
+				state[host] += " (" + t.Status.Message + ")"
+			}
+		}
+		if reached(t.Status.State, until) && t.DesiredState == swarm.TaskStateRunning {
+			running[host] = true
+			nRunning++
+			continue
+		}
+		if t.Status.Err != "" {
+			lastErr[host] = fmt.Sprintf("%s (task %s)", t.Status.Err, t.Status.State)
+			if t.Status.State == swarm.TaskStateRejected && t.DesiredState == swarm.TaskStateRunning {
+				fatal = append(fatal, fmt.Errorf("service %s on %s: %s", w.Name, orAny(host), t.Status.Err))
+			}
+		}
+	}
+	if w.Replicated() {
+		if nRunning < w.Replicas {
+			pending = append(pending, fmt.Sprintf("%s: %d of %d replicas running%s", w.Name, nRunning, w.Replicas, errSuffix(lastErr)))
+		}
+		return pending, fatal
+	}
+	for _, h := range s.Placed[w.Name] {
+		if running[h] {
+			continue
+		}
+		msg := fmt.Sprintf("%s on %s: not running yet (no task)", w.Name, h)
+		if st := state[h]; st != "" {
+			msg = fmt.Sprintf("%s on %s: %s", w.Name, h, st)
+		}
+		if e := lastErr[h]; e != "" {
+			msg = fmt.Sprintf("%s on %s: %s", w.Name, h, e)
+		}
+		pending = append(pending, msg)
+	}
+	return pending, fatal
+}
+
+func (s Spec) logger() log.Logger {
+	if s.Logger == nil {
+		return log.NoOp{}
+	}
+	return s.Logger
 }
 
 func orAny(h string) string {
@@ -425,17 +456,20 @@ func (s Spec) ensureContainers(ctx context.Context, w lab.Workload) ([]string, e
 				return err
 			}
 		}
-		created, err := h.API.ContainerCreate(ctx, cfg, hc, nc, nil, w.Name)
-		if err != nil {
-			return fmt.Errorf("creating container %s: %w", w.Name, err)
-		}
-		for _, a := range w.Networks[min(1, len(w.Networks)):] {
-			if err := h.API.NetworkConnect(ctx, a.Network, created.ID, endpoint(a)); err != nil {
-				return fmt.Errorf("connecting %s to %s: %w", w.Name, a.Network, err)
+		create := func(ctx context.Context) (string, error) {
+			created, err := h.API.ContainerCreate(ctx, cfg, hc, nc, nil, w.Name)
+			if err != nil {
+				return "", fmt.Errorf("create: %w", err)
 			}
+			for _, a := range w.Networks[min(1, len(w.Networks)):] {
+				if err := h.API.NetworkConnect(ctx, a.Network, created.ID, endpoint(a)); err != nil {
+					return "", fmt.Errorf("connect to %s: %w", a.Network, err)
+				}
+			}
+			return created.ID, nil
 		}
-		if err := startContainer(ctx, h.API, created.ID, 2*time.Second); err != nil {
-			return fmt.Errorf("starting container %s: %w", w.Name, err)
+		if err := runContainer(ctx, h.API, create, 2*time.Second); err != nil {
+			return fmt.Errorf("container %s: %w", w.Name, err)
 		}
 		mu.Lock()
 		actions = append(actions, fmt.Sprintf("%s: started container %s", h.Name, w.Name))
