@@ -435,8 +435,10 @@ func (s Spec) exec(ctx context.Context, src lab.Instance, targets []probe.Target
 	if err != nil {
 		return nil, fmt.Errorf("reading the probes' answer from %s on %s: %w", src.Workload, src.Host, err)
 	}
-	if st, err := api.ContainerExecInspect(ctx, ex.ID); err == nil && st.ExitCode != 0 && stdout.Len() == 0 {
-		return nil, fmt.Errorf("probe program in %s on %s exited %d: %s", src.Workload, src.Host, st.ExitCode, strings.TrimSpace(stderr.String()))
+	if stdout.Len() == 0 { // only then is the exit code worth a round trip
+		if st, err := api.ContainerExecInspect(ctx, ex.ID); err == nil && st.ExitCode != 0 {
+			return nil, fmt.Errorf("probe program in %s on %s exited %d: %s", src.Workload, src.Host, st.ExitCode, strings.TrimSpace(stderr.String()))
+		}
 	}
 	rep, err := probe.DecodeReport(stdout.Bytes())
 	if err != nil {
