@@ -73,8 +73,23 @@ func (l Lab) hostScript(b Binaries, i int, lower string) string {
 	var s strings.Builder
 	s.WriteString("set -e\n")
 	s.WriteString("mount -t tmpfs -o mode=0755 overlab-run /run\n")
+	s.WriteString(l.freshShellScript(i))
 	s.WriteString(l.daemonsScript(b.Sshd, b.Dockerd, i))
 	return s.String()
+}
+
+// hostBashrc is the root shell start-up file of a host without a root
+// filesystem of its own, in place of the machine's /root/.bashrc.
+const hostBashrc = "# overlab lab host: a fresh host's root has no start-up work to do.\n"
+
+// freshShellScript gives a host that shares the machine's files a fresh
+// host's root shell start-up: every SSH command runs through bash, which
+// reads ~/.bashrc, and the machine operator's one (pyenv init here: 0.2-0.5
+// s per command) belongs to no lab host. The bind mount stays inside the
+// host's mount namespace.
+func (l Lab) freshShellScript(i int) string {
+	rc := shellQuote(filepath.Join(l.HostDir(i), "bashrc"))
+	return "if [ -f /root/.bashrc ]; then mount --bind " + rc + " /root/.bashrc; fi\n"
 }
 
 // oldRoot is where the machine's root briefly goes during pivot_root.

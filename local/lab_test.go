@@ -86,6 +86,7 @@ func TestHostScriptAndDaemonConfig(t *testing.T) {
 	for _, want := range []string{
 		"mount -t tmpfs -o mode=0755 overlab-run /run\n",
 		"echo node2 > /proc/sys/kernel/hostname\n",
+		"mount --bind '/var/lib/o l/demo/hosts/node2/bashrc' /root/.bashrc",
 		"/usr/sbin/sshd -D -f '/var/lib/o l/demo/hosts/node2/sshd_config'",
 		"export DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1\n",
 		"--pidfile '/var/lib/o l/demo/hosts/node2/dockerd.pid'",

@@ -346,6 +346,9 @@ func (p *Provider) writeKeys(l Lab) error {
 		if err := os.WriteFile(filepath.Join(dir, "sshd_config"), []byte(l.sshdConfig(i)), 0o600); err != nil {
 			return err
 		}
+		if err := os.WriteFile(filepath.Join(dir, "bashrc"), []byte(hostBashrc), 0o644); err != nil {
+			return err
+		}
 	}
 	return os.WriteFile(l.KnownHostsPath(), []byte(known.String()), 0o644)
 }
