@@ -9,6 +9,7 @@
 #   BENCH_RUNS=2 (runs per host count)  BENCH_STATE=/var/lib/overlab/bench
 #   BENCH_NET=192.168 (underlay N hosts: $BENCH_NET.(100+N).0/24)
 #   BENCH_ENGINE=26.1 (local up --engine; default: this machine's dockerd)
+#   BENCH_LOGS=DIR (keep each command's progress output there)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=./bin/overlab
@@ -16,6 +17,8 @@ STATE=${BENCH_STATE:-/var/lib/overlab/bench}
 NET=${BENCH_NET:-192.168}
 RUNS=${BENCH_RUNS:-2}
 ENGINE=${BENCH_ENGINE:-}
+LOGS=${BENCH_LOGS:-}
+[[ -z $LOGS ]] || mkdir -p "$LOGS"
 counts=("${@:-3 6 10}")
 read -r -a counts <<<"${counts[*]}"
 OUT=$(mktemp -d /tmp/overlab-bench.XXXXXX)
@@ -38,6 +41,7 @@ run() {
 		echo "bench: $key failed:" >&2; cat "$OUT/err" "$OUT/out" >&2; return 1
 	fi
 	LAST=$(secs "$s" "$(now)")
+	[[ -z $LOGS ]] || cp "$OUT/err" "$LOGS/$(date +%H%M%S)-${key// /-}.log"
 	add "$key" "$LAST"
 	local cmd=${key#* }
 	while IFS=$'\t' read -r phase d; do
