@@ -49,6 +49,7 @@ test: setup-test build setup-engines
 	OVERLAB_TEST_UNIT_ONLY=1 $(GO) test -race -short -count=1 $(RACE_PKGS)
 	$(MAKE) --no-print-directory test-fuzz
 	$(MAKE) --no-print-directory test-engine ENGINE=26.1
+	$(MAKE) --no-print-directory test-vm
 
 # ENGINE: the engine generation of the local hosts (`local up --engine`);
 # empty for this machine's own, 26.1 for test-engine.
@@ -56,10 +57,9 @@ ENGINE ?=
 test-engine: build setup-engines
 	OVERLAB_TEST_ENGINE=$(or $(ENGINE),26.1) $(GO) test -count=1 -timeout 45m $(E2E_PKGS)
 
-# Real VMs (heavy: qemu on two cores), not yet part of `make test`: no run
-# has passed `overlab up` on the VMs yet (see docs/vagrant.md). The box
+# Real VMs (qemu on two cores, about 20 min), last in `make test`: the box
 # (built or cached), overlab vagrant up --nodes 3 with libvirt, the swarm
-# lab, the real-kernel labs, a cut link, and a teardown that leaves nothing.
+# lab, a cut link, the real-kernel labs, and a teardown that leaves nothing.
 test-vm: build
 	$(GO) test -tags vm -count=1 -timeout 75m -run TestVagrantLibvirtEndToEnd -v ./vagrant/
 

@@ -32,13 +32,13 @@ func TestVagrantLibvirtEndToEnd(t *testing.T) {
 	}
 	bin := buildOverlab(t, repo)
 	figures := map[string]string{}
-	defer func() {
+	t.Cleanup(func() { // registered first, so it runs last: after vagrant down
 		for _, k := range []string{"vagrant-box", "vagrant up", "up", "check", "down", "vagrant down", "rss"} {
 			if v, ok := figures[k]; ok {
 				t.Logf("FIGURE %s: %s", k, v)
 			}
 		}
-	}()
+	})
 
 	t0 := time.Now()
 	run(t, repo, nil, filepath.Join(repo, "scripts", "vagrant-box.sh"))

@@ -17,7 +17,7 @@ type engine interface {
 
 // attachTries bounds the containers made for one workload on one host
 // whose overlay attachment the engine gave up on.
-const attachTries = 3
+const attachTries = 4
 
 // runContainer creates a container with create and starts it. When the
 // engine gives up on attaching it to an overlay network within its own
@@ -28,7 +28,14 @@ const attachTries = 3
 // Cluster.AttachNetwork leaves its attacher behind when it times out), and a
 // second start fails with "network ... not found". Each call is bounded by
 // ctx (the Docker API request timeout); other errors are returned at once.
-func runContainer(ctx context.Context, api engine, create func(context.Context) (string, error), pause time.Duration) error {
+//
+// After a timed-out attach the engine also releases that attachment, late
+// on a slow manager: when it goes, the node drops its copy of the network,
+// and a start under way then fails with "network <id> not found" (seen on
+// the VMs 42 s after the timeout). That error is retried too, but only
+// after a timed-out attach: on a first try it means what it says.
+// again hears of each container given up on, with the reason.
+func runContainer(ctx context.Context, api engine, create func(context.Context) (string, error), pause time.Duration, again func(error)) error {
 	var err error
 	for try := 1; try <= attachTries; try++ {
 		var id string
@@ -39,12 +46,16 @@ func runContainer(ctx context.Context, api engine, create func(context.Context) 
 			return nil
 		}
 		err = fmt.Errorf("start: %w", err)
-		if ctx.Err() != nil || !attachGaveUp(err) {
+		if ctx.Err() != nil || !(attachGaveUp(err) || try > 1 && networkGone(err)) {
 			return err
 		}
 		if rerr := api.ContainerRemove(ctx, id, container.RemoveOptions{Force: true}); rerr != nil {
 			return fmt.Errorf("%w (then removing the container to try again: %v)", err, rerr)
 		}
+		if try == attachTries {
+			break
+		}
+		again(err)
 		select {
 		case <-ctx.Done():
 			return err
@@ -60,6 +71,13 @@ func runContainer(ctx context.Context, api engine, create func(context.Context) 
 func attachGaveUp(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "attaching to network failed") || strings.Contains(s, "context deadline exceeded")
+}
+
+// networkGone recognises a start whose network vanished from the node
+// while it attached ("network kzglz... not found").
+func networkGone(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "network ") && strings.Contains(s, " not found")
 }
 
 // managerBusy recognises a swarm manager's own gRPC deadline on a request

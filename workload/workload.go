@@ -468,7 +468,10 @@ func (s Spec) ensureContainers(ctx context.Context, w lab.Workload) ([]string, e
 			}
 			return created.ID, nil
 		}
-		if err := runContainer(ctx, h.API, create, 2*time.Second); err != nil {
+		again := func(err error) {
+			s.logger().Warnf("%s: container %s: %v; making it anew", h.Name, w.Name, err)
+		}
+		if err := runContainer(ctx, h.API, create, 2*time.Second, again); err != nil {
 			return fmt.Errorf("container %s: %w", w.Name, err)
 		}
 		mu.Lock()
