@@ -10,7 +10,6 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/lab"
@@ -32,37 +31,34 @@ func LabsUp(ctx context.Context, c *cluster.Cluster) ([]string, error) {
 		}
 	}
 	has := filters.NewArgs(filters.Arg("label", lab.Label))
-	// The three questions to each engine go at once: this runs before
-	// every check and down that names no lab.
 	err := c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
 		api := n.Docker()
-		var g errgroup.Group
-		g.Go(func() error {
-			nets, err := api.NetworkList(ctx, network.ListOptions{Filters: has})
-			for _, nw := range nets {
-				add(nw.Labels)
-			}
-			return wrapIf(err, "network list")
-		})
-		g.Go(func() error {
-			ctrs, err := api.ContainerList(ctx, container.ListOptions{All: true, Filters: has})
-			for _, ct := range ctrs {
-				add(ct.Labels)
-			}
-			return wrapIf(err, "container list")
-		})
-		g.Go(func() error {
-			info, err := api.Info(ctx)
-			if err != nil || !info.Swarm.ControlAvailable {
-				return err
-			}
-			svcs, err := api.ServiceList(ctx, swarm.ServiceListOptions{Filters: has})
-			for _, s := range svcs {
-				add(s.Spec.Labels)
-			}
-			return wrapIf(err, "service list")
-		})
-		return g.Wait()
+		nets, err := api.NetworkList(ctx, network.ListOptions{Filters: has})
+		if err != nil {
+			return fmt.Errorf("network list: %w", err)
+		}
+		for _, nw := range nets {
+			add(nw.Labels)
+		}
+		ctrs, err := api.ContainerList(ctx, container.ListOptions{All: true, Filters: has})
+		if err != nil {
+			return fmt.Errorf("container list: %w", err)
+		}
+		for _, ct := range ctrs {
+			add(ct.Labels)
+		}
+		info, err := api.Info(ctx)
+		if err != nil || !info.Swarm.ControlAvailable {
+			return err
+		}
+		svcs, err := api.ServiceList(ctx, swarm.ServiceListOptions{Filters: has})
+		if err != nil {
+			return fmt.Errorf("service list: %w", err)
+		}
+		for _, s := range svcs {
+			add(s.Spec.Labels)
+		}
+		return nil
 	})
 	out := make([]string, 0, len(seen))
 	for name := range seen {
@@ -70,13 +66,6 @@ func LabsUp(ctx context.Context, c *cluster.Cluster) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, err
-}
-
-func wrapIf(err error, what string) error {
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	return nil
 }
 
 // othersUp are the labs up besides this one.

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
@@ -294,26 +293,7 @@ func TestSwarmLab(t *testing.T) {
 		t.Fatalf("down: %v", err)
 	}
 	t.Logf("down: %v", time.Since(start))
-	for _, n := range c.Nodes {
-		api := n.Docker()
-		info, err := api.Info(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if info.Swarm.LocalNodeState != swarm.LocalNodeStateInactive {
-			t.Errorf("%s still in a swarm (%s)", n.Name(), info.Swarm.LocalNodeState)
-		}
-		nets, _ := api.NetworkList(ctx, network.ListOptions{})
-		for _, nw := range nets {
-			if strings.HasPrefix(nw.Name, "overlab-") {
-				t.Errorf("%s: network %s left", n.Name(), nw.Name)
-			}
-		}
-		ctrs, _ := api.ContainerList(ctx, container.ListOptions{All: true})
-		if len(ctrs) != 0 {
-			t.Errorf("%s: %d containers left", n.Name(), len(ctrs))
-		}
-	}
+	assertNothingLeft(t, c, hosts)
 	if _, err := r.Down(ctx, c, swarmLab, false); err != nil {
 		t.Errorf("second down: %v", err)
 	}
