@@ -314,7 +314,7 @@ func (s Spec) plan(c lab.Check, inst map[key]lab.Instance, byWorkload map[string
 			return p
 		}
 		if c.Kind == lab.ProbeDNS {
-			t.Name = dnsName(s.Lab, c.ToWorkload)
+			t.Name = s.Lab.DNSName(c.ToWorkload, c.Network)
 			p.target, p.dnsWant = t, ip
 			return p
 		}
@@ -366,15 +366,6 @@ func (s Spec) missing(workload, host string) string {
 		return fmt.Sprintf("%s cannot be reached: %v", host, err)
 	}
 	return fmt.Sprintf("no running %s on %s: run `overlab up` (with the same lab) first", workload, orAny(host))
-}
-
-// dnsName is the name by which a workload's peers find it: for a service,
-// tasks.NAME lists every task; a container is found by its name.
-func dnsName(l *lab.Lab, name string) string {
-	if w := l.Workload(name); w != nil && w.Kind == lab.KindService {
-		return "tasks." + name
-	}
-	return name
 }
 
 func isProbe(l *lab.Lab, name string) bool {

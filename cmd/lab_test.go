@@ -66,7 +66,7 @@ func TestLabShowCommandsWithInventory(t *testing.T) {
 		"alpha$ docker swarm init --advertise-addr 10.30.0.5",
 		"alpha$ docker network create -d macvlan --config-only --subnet 10.30.0.0/24 --ip-range 10.30.0.128/28 -o parent=ens4 overlab-macvlan-config",
 		"beta $ docker network create -d macvlan --config-only --subnet 10.30.0.0/24 --ip-range 10.30.0.144/28 -o parent=eth0 overlab-macvlan-config",
-		"beta $ docker exec $(docker ps -q -f label=com.docker.swarm.service.name=overlab-probe-macvlan) ping -c 3 -W 1 10.30.0.5   # expect: reachable",
+		"beta $ docker exec $(docker ps -q -f label=com.docker.swarm.service.name=overlab-probe) ping -c 3 -W 1 10.30.0.5   # expect: reachable",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in\n%s", want, out)

@@ -430,7 +430,11 @@ func (r *renderer) addrOf(c Check) string {
 		if c.ToHost == "" {
 			return c.ToWorkload
 		}
-		return fmt.Sprintf("IP_%s_%s", varName(c.ToWorkload), varName(c.ToHost))
+		v := "IP_" + varName(c.ToWorkload)
+		if w := r.l.Workload(c.ToWorkload); w != nil && len(w.Networks) > 1 {
+			v += "_" + varName(c.Network) // one address per network
+		}
+		return v + "_" + varName(c.ToHost)
 	default:
 		return c.Target
 	}
@@ -452,16 +456,12 @@ func (r *renderer) port(c Check, def int) int {
 	return def
 }
 
-// dnsName is what a person resolves to find a workload's container: the
-// container's name, or tasks.SERVICE for every task of a service.
+// dnsName is what a person resolves to find a workload's container.
 func (r *renderer) dnsName(c Check) string {
 	if c.TargetType == TargetName {
 		return c.Target
 	}
-	if w := r.l.Workload(c.ToWorkload); w != nil && w.Kind == KindService {
-		return "tasks." + c.ToWorkload
-	}
-	return c.ToWorkload
+	return r.l.DNSName(c.ToWorkload, c.Network)
 }
 
 func (r *renderer) probeLine(c Check) string {

@@ -280,7 +280,7 @@ func selectHosts(sel, fh string, cands []string, hosts []HostInfo, what string) 
 }
 
 // String renders a check on one line, e.g.
-// "#1 overlab-overlay icmp overlab-probe-overlay@node1 -> overlab-probe-overlay@node2 reachable".
+// "#1 overlab-overlay icmp overlab-probe@node1 -> overlab-probe@node2 reachable".
 func (c Check) String() string {
 	var to string
 	switch c.TargetType {

@@ -403,3 +403,21 @@ func TestYAMLRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestDNSName(t *testing.T) {
+	l := &Lab{Workloads: []Workload{
+		{Name: "svc", Kind: KindService, Networks: []Attachment{{Network: "a"}}},
+		{Name: "both", Kind: KindService, Networks: []Attachment{{Network: "a"}, {Network: "b"}}},
+		{Name: "c", Kind: KindContainer, Networks: []Attachment{{Network: "a"}, {Network: "b"}}},
+	}}
+	for _, tc := range []struct{ workload, network, want string }{
+		{"svc", "a", "tasks.svc"},
+		{"both", "b", "tasks.both.b"},
+		{"c", "a", "c.a"},
+		{"unknown", "a", "unknown"},
+	} {
+		if got := l.DNSName(tc.workload, tc.network); got != tc.want {
+			t.Errorf("DNSName(%s, %s) = %s, want %s", tc.workload, tc.network, got, tc.want)
+		}
+	}
+}

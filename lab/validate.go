@@ -48,6 +48,26 @@ func (l *Lab) Workload(name string) *Workload {
 	return nil
 }
 
+// DNSName is the name by which Docker's DNS finds workload name's
+// containers on network: tasks.NAME for every task of a service, else the
+// container's name. A workload on more than one network gets the name
+// qualified by the network (NAME.NETWORK): unqualified, Docker answers
+// with the addresses on whichever of its networks it looks at first.
+func (l *Lab) DNSName(name, network string) string {
+	w := l.Workload(name)
+	if w == nil {
+		return name
+	}
+	n := name
+	if w.Kind == KindService {
+		n = "tasks." + name
+	}
+	if len(w.Networks) > 1 && network != "" {
+		n += "." + network
+	}
+	return n
+}
+
 // Attached reports whether w is attached to the network called name.
 func (w *Workload) Attached(name string) bool {
 	for _, a := range w.Networks {

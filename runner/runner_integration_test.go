@@ -105,7 +105,7 @@ func TestSwarmLab(t *testing.T) {
 			t.Errorf("network %s: driver %s scope %s, want %s swarm", want.name, n.Driver, n.Scope, want.driver)
 		}
 	}
-	for _, svc := range []string{"overlab-probe-overlay", "overlab-probe-macvlan"} {
+	for _, svc := range []string{"overlab-probe"} {
 		tasks, err := mgr.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", svc), filters.Arg("desired-state", "running"))})
 		if err != nil {
 			t.Fatal(err)
@@ -262,7 +262,7 @@ func TestSwarmLab(t *testing.T) {
 	// The repair up uses when a host's service discovery stays stale:
 	// every task of the service is replaced, and the lab is whole after it.
 	taskIDs := func() map[string]bool {
-		ts, err := mgr.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", "overlab-probe-overlay"), filters.Arg("desired-state", "running"))})
+		ts, err := mgr.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", "overlab-probe"), filters.Arg("desired-state", "running"))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -275,7 +275,7 @@ func TestSwarmLab(t *testing.T) {
 	before := taskIDs()
 	placed, _ := lab.Placements(swarmLab, runner.HostInfos(hosts))
 	spec := workload.Spec{Lab: swarmLab, Hosts: runner.WorkloadHosts(c), Manager: mgr, Placed: placed, Wait: 60 * time.Second}
-	if _, err := workload.Redeploy(ctx, spec, []string{"overlab-probe-overlay"}); err != nil {
+	if _, err := workload.Redeploy(ctx, spec, []string{"overlab-probe"}); err != nil {
 		t.Fatalf("redeploy: %v", err)
 	}
 	for id := range taskIDs() {
