@@ -18,6 +18,7 @@ import (
 	"github.com/overlab/overlab/execx"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/local"
 	"github.com/overlab/overlab/local/labtest"
 	"github.com/overlab/overlab/log"
 	"github.com/overlab/overlab/progress"
@@ -61,9 +62,12 @@ func TestSwarmLab(t *testing.T) {
 	// Everything overlab says goes through out, to prove no secret is in it.
 	var said bytes.Buffer
 	out := io.MultiWriter(os.Stderr, &said)
+	// The restarter overlab wires for local hosts: a worker's leave can hit
+	// moby/moby#47859 (docs/churn.md §1), which down then repairs and says.
 	r := runner.New(runner.WithProbeBinary(bin), runner.WithWait(90*time.Second),
 		runner.WithProgress(progress.New(out, progress.WithVerbosity(progress.Verbose))),
-		runner.WithLogger(log.New(out, 9)))
+		runner.WithLogger(log.New(out, 9)),
+		runner.WithEngineRestarter(local.New().Restarter(l.Lab)))
 	t.Cleanup(func() {
 		if _, err := r.Down(context.Background(), c, swarmLab, true); err != nil {
 			t.Logf("cleanup down: %v", err)
@@ -137,8 +141,8 @@ func TestSwarmLab(t *testing.T) {
 	for _, n := range st.Networks {
 		nets[n.Host+" "+n.Name] = true
 	}
-	if len(st.Nodes) != 3 || len(st.Tasks) != 6 || !nets["node1 overlab-overlay"] || !nets["node3 overlab-macvlan"] || len(st.Errors) != 0 {
-		t.Errorf("status: %d nodes, %d tasks (want 3 and 6), networks %v, errors %v", len(st.Nodes), len(st.Tasks), nets, st.Errors)
+	if len(st.Nodes) != 3 || len(st.Tasks) != 3 || !nets["node1 overlab-overlay"] || !nets["node3 overlab-macvlan"] || len(st.Errors) != 0 {
+		t.Errorf("status: %d nodes, %d tasks (want 3 and 3: one probe per host), networks %v, errors %v", len(st.Nodes), len(st.Tasks), nets, st.Errors)
 	}
 	sw, err := mgr.SwarmInspect(ctx)
 	if err != nil {
