@@ -122,9 +122,12 @@ func labHosts(g *Globals) (hosts []lab.HostInfo, parents map[string]string, from
 // writeLab prints a lab for a reader: what it teaches, then each part.
 func writeLab(w io.Writer, l *lab.Lab) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Lab %s (%s)\n\n", l.Name, l.Source)
-	for _, line := range strings.Split(strings.TrimSpace(l.Description), "\n") {
-		b.WriteString("  " + line + "\n")
+	fmt.Fprintf(&b, "Lab %s (%s)\n", l.Name, l.Source)
+	if d := strings.TrimSpace(l.Description); d != "" {
+		b.WriteString("\n")
+		for _, line := range strings.Split(d, "\n") {
+			b.WriteString("  " + line + "\n")
+		}
 	}
 	b.WriteString("\nNetworks:\n")
 	for _, n := range l.Networks {

@@ -9,7 +9,8 @@
 #   BENCH_RUNS=2 (runs per host count)  BENCH_STATE=/var/lib/overlab/bench
 #   BENCH_NET=192.168 (underlay N hosts: $BENCH_NET.(100+N).0/24)
 #   BENCH_ENGINE=26.1 (local up --engine; default: this machine's dockerd)
-#   BENCH_LOGS=DIR (keep each command's progress output there)
+#   BENCH_LOGS=DIR (keep each command's progress output there, and each
+#   run's engine logs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=./bin/overlab
@@ -89,6 +90,18 @@ one() {
 	run "$n down" $BIN down -i "$inv" || return 1
 }
 
+# keep_engine_logs NAME: with BENCH_LOGS, each host's dockerd log of the
+# run, before local down removes it (an outlier's cause is in there).
+keep_engine_logs() {
+	[[ -n $LOGS ]] || return 0
+	local d f
+	d="$LOGS/$(date +%H%M%S)-$1-engines"
+	mkdir -p "$d"
+	for f in "$STATE/$1"/hosts/*/dockerd.log; do
+		[[ -f $f ]] && cp "$f" "$d/$(basename "$(dirname "$f")").log"
+	done
+}
+
 declare -A FAILED
 for n in "${counts[@]}"; do
 	for ((r = 1; r <= RUNS; r++)); do
@@ -96,6 +109,7 @@ for n in "${counts[@]}"; do
 		trap '$BIN local down --state-dir $STATE --name '"$name"' -q >/dev/null 2>&1 || true; rm -rf "$OUT"' EXIT
 		add "$n load" "$(load)"
 		one "$n" "$name" || FAILED[$n]=$((${FAILED[$n]:-0} + 1))
+		keep_engine_logs "$name"
 		run "$n local-down" $BIN local down --state-dir "$STATE" --name "$name" || true
 		add "$n load" "$(load)"
 		trap 'rm -rf "$OUT"' EXIT
