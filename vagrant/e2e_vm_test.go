@@ -225,7 +225,12 @@ func assertOnlyPairsOf(t *testing.T, doc *results.Document, host string) {
 			failed++
 		}
 		switch {
-		case p.Kind == "dns" && p.From == host:
+		case p.Kind == "dns" && (p.From == host || p.To == host):
+			// A name is answered by the source's own engine, from its
+			// gossip view of the swarm: the cut host's task stays in it
+			// until gossip gives the host up, seconds later or not yet
+			// when the probe asks. Either answer is right; the path itself
+			// is proven by icmp, tcp and udp, which must fail.
 		case p.OK == involved:
 			t.Errorf("%s %s→%s %s: ok %v, but with %s cut it should be %v", p.Network, p.From, p.To, p.Kind, p.OK, host, !involved)
 		}
