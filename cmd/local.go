@@ -87,6 +87,9 @@ type localHosts struct {
 }
 
 func newLocalHosts(g *Globals, f *localFlags) (hostProvider, error) {
+	if err := local.ValidName(f.name); err != nil {
+		return nil, err
+	}
 	return &localHosts{g: g, f: f}, nil
 }
 

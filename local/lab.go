@@ -35,10 +35,20 @@ type Lab struct {
 	Engine    Engine // the zero Engine is the machine's own dockerd
 }
 
+// ValidName checks a lab name wherever one arrives (up, down, status): every
+// path and kernel object name of the lab is derived from it, so a name such
+// as "" or "../x" would reach outside the lab's state.
+func ValidName(name string) error {
+	if !nameRE.MatchString(name) {
+		return fmt.Errorf("lab name %q: use 1-31 lower-case letters, digits or '-', starting with a letter or digit (--name)", name)
+	}
+	return nil
+}
+
 // Validate checks the lab's parameters and says how to fix them.
 func (l Lab) Validate() error {
-	if !nameRE.MatchString(l.Name) {
-		return fmt.Errorf("lab name %q: use 1-31 lower-case letters, digits or '-', starting with a letter or digit", l.Name)
+	if err := ValidName(l.Name); err != nil {
+		return err
 	}
 	if l.Hosts < 1 || l.Hosts > MaxHosts {
 		return fmt.Errorf("--hosts %d: a local lab has 1 to %d hosts", l.Hosts, MaxHosts)
@@ -90,6 +100,21 @@ func (l Lab) BridgeAddr() netip.Addr { return nth(l.Subnet, 1) }
 
 // StateDir holds the lab's keys, pid files, logs, data roots and inventory.
 func (l Lab) StateDir() string { return filepath.Join(l.StateRoot, l.Name) }
+
+// ownStateDir is StateDir, refused unless the name is valid and the
+// directory lies strictly below the state root: the one check at the places
+// that unmount and delete, whatever validated (or did not) before them.
+func (l Lab) ownStateDir() (string, error) {
+	if err := ValidName(l.Name); err != nil {
+		return "", err
+	}
+	root := filepath.Clean(l.StateRoot)
+	dir := filepath.Clean(l.StateDir())
+	if rel, err := filepath.Rel(root, dir); err != nil || rel != l.Name {
+		return "", fmt.Errorf("lab %q: state directory %s is not directly below the state root %s: refusing to touch it", l.Name, dir, root)
+	}
+	return dir, nil
+}
 
 // HostDir is host i's part of the state directory.
 func (l Lab) HostDir(i int) string { return filepath.Join(l.StateDir(), "hosts", HostName(i)) }

@@ -92,6 +92,9 @@ func (l Lab) statePath() string { return filepath.Join(l.StateDir(), "lab.json")
 // Load reads a lab's recorded parameters from its state directory.
 func Load(stateRoot, name string) (Lab, error) {
 	l := Lab{Name: name, StateRoot: stateRoot}
+	if _, err := l.ownStateDir(); err != nil {
+		return l, err
+	}
 	b, err := os.ReadFile(l.statePath())
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -203,6 +206,9 @@ func (p *Provider) Up(ctx context.Context, l Lab) ([]Host, error) {
 // Exists reports whether anything of the lab is on the machine: its state
 // directory, its bridge or one of its namespaces.
 func (l Lab) Exists() bool {
+	if _, err := l.ownStateDir(); err != nil {
+		return false
+	}
 	if _, err := os.Stat(l.StateDir()); err == nil {
 		return true
 	}
@@ -405,6 +411,10 @@ func (l Lab) writeInventory() error {
 // veths, bridge, cgroups, mounts and the state directory. It carries on past
 // failures and reports them all.
 func (p *Provider) Down(ctx context.Context, l Lab) error {
+	stateDir, err := l.ownStateDir()
+	if err != nil {
+		return err
+	}
 	if os.Geteuid() != 0 {
 		return errors.New("removing a local lab needs root (sudo)")
 	}
@@ -477,11 +487,11 @@ func (p *Provider) Down(ctx context.Context, l Lab) error {
 		}
 	}
 	l.removeCgroups()
-	if err := unmountUnder(l.StateDir()); err != nil {
+	if err := unmountUnder(stateDir); err != nil {
 		result = multierror.Append(result, err)
 	}
-	if err := os.RemoveAll(l.StateDir()); err != nil {
-		result = multierror.Append(result, fmt.Errorf("removing %s: %w", l.StateDir(), err))
+	if err := os.RemoveAll(stateDir); err != nil {
+		result = multierror.Append(result, fmt.Errorf("removing %s: %w", stateDir, err))
 	}
 	return result.ErrorOrNil()
 }

@@ -192,9 +192,7 @@ func (h *libvirtHost) firewall(ctx context.Context, st *hostState) error {
 func (h *libvirtHost) clear(ctx context.Context, st *hostState) error {
 	var errs *multierror.Error
 	if st.BootDir != "" {
-		if err := os.RemoveAll(st.BootDir); err != nil {
-			errs = multierror.Append(errs, err)
-		}
+		errs = multierror.Append(errs, h.removeOwn(st.BootDir, h.bootDir(), os.RemoveAll))
 	}
 	for i := len(st.Networks) - 1; i >= 0; i-- {
 		n := st.Networks[i]
@@ -239,9 +237,26 @@ func (h *libvirtHost) removePool(ctx context.Context, path string) error {
 		return err
 	}
 	if path != "" {
-		return os.Remove(path) // empty now; a leftover file is worth an error
+		return h.removeOwn(path, h.poolPath, os.Remove) // empty now; a leftover file is worth an error
 	}
 	return nil
+}
+
+// bootDir is where up copies the box's kernel and initrd.
+func (h *libvirtHost) bootDir() string { return BootDir(h.poolPath) }
+
+// BootDir is the directory beside the storage pool that holds the box's
+// kernel and initrd for qemu.
+func BootDir(poolPath string) string { return filepath.Join(filepath.Dir(poolPath), "vagrant-boot") }
+
+// removeOwn removes a path read from the state file only when it is the one
+// this provider makes: a state file edited by hand or by someone else must
+// not turn down into a removal of anything else.
+func (h *libvirtHost) removeOwn(path, own string, remove func(string) error) error {
+	if filepath.Clean(path) != filepath.Clean(own) {
+		return fmt.Errorf("the state file names %s, which is not overlab's %s: left in place (remove it by hand if it is yours to remove)", path, own)
+	}
+	return remove(own)
 }
 
 func (h *libvirtHost) stopDaemons(ctx context.Context, daemons map[string]int) error {

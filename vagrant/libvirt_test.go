@@ -3,6 +3,7 @@ package vagrant
 import (
 	"context"
 	"errors"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -124,5 +125,34 @@ func TestVolumeNames(t *testing.T) {
 	want := []string{"overlab-node1.img", "overlab-VAGRANTSLASH-debian12_vagrant_box_image_0_box.img"}
 	if got := volumeNames(table); !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// A state file that names another directory as the boot directory or the
+// pool (edited by hand, or by someone else) does not make down remove it.
+func TestClearRemovesOnlyItsOwnDirectories(t *testing.T) {
+	base := t.TempDir()
+	pool := base + "/pools/overlab"
+	victim := base + "/victim"
+	for _, d := range []string{victim, BootDir(pool)} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := &libvirtHost{run: (&fakeHost{}).run, poolPath: pool, logf: t.Logf}
+	for _, st := range []*hostState{{BootDir: victim}, {BootDir: base}, {Pool: true, PoolPath: victim}} {
+		err := h.clear(context.Background(), st)
+		if err == nil || !strings.Contains(err.Error(), "not overlab's") {
+			t.Errorf("clear(%+v) = %v, want a refusal", st, err)
+		}
+		if _, err := os.Stat(victim); err != nil {
+			t.Fatalf("clear(%+v) removed %s", st, victim)
+		}
+	}
+	if err := h.clear(context.Background(), &hostState{BootDir: BootDir(pool)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(BootDir(pool)); !os.IsNotExist(err) {
+		t.Errorf("its own boot directory is still there: %v", err)
 	}
 }

@@ -128,7 +128,7 @@ func (p *Provider) copyBoot(s *state) error {
 		home = filepath.Join(h, ".vagrant.d")
 	}
 	from := filepath.Join(home, "boxes", strings.ReplaceAll(Box, "/", "-VAGRANTSLASH-"), "0", "libvirt")
-	to := filepath.Join(filepath.Dir(p.poolPath), "vagrant-boot")
+	to := BootDir(p.poolPath)
 	s.Libvirt.BootDir = to
 	if err := os.MkdirAll(to, 0o755); err != nil {
 		return err
