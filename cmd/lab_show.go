@@ -8,7 +8,9 @@ import (
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
+	"github.com/overlab/overlab/blueprint"
 	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/netdriver"
 	"github.com/overlab/overlab/output"
 )
 
@@ -59,24 +61,24 @@ func runLabShow(cmd *cobra.Command, g *Globals, o labShowOptions, name string) e
 		return writeLab(out, l)
 	}
 
-	hosts, parents, fromInventory, err := labHosts(g)
+	hosts, fromInventory, err := labHosts(g)
 	if err != nil {
 		return couldNotRun(err)
 	}
-	plan := lab.AssumedPlan(l, hosts)
-	steps, err := lab.Commands(l, hosts, lab.WithPlan(plan), lab.WithParents(parents), lab.WithProbeImage(o.image))
+	bp, err := blueprint.Compile(l, hosts, blueprint.WithImage(o.image))
 	if err != nil {
 		return couldNotRun(err)
 	}
+	plan, steps := bp.Plan, bp.Walkthrough()
 	switch o.format {
 	case "json", "yaml":
 		doc := struct {
 			Lab       string         `json:"lab" yaml:"lab"`
-			Hosts     []lab.HostInfo `json:"hosts" yaml:"hosts"`
-			Example   bool           `json:"example_hosts" yaml:"example_hosts"`
-			Conflicts []string       `json:"conflicts,omitempty" yaml:"conflicts,omitempty"`
-			Steps     []lab.Step     `json:"steps" yaml:"steps"`
-		}{Lab: l.Name, Hosts: hosts, Example: !fromInventory, Steps: steps}
+			Hosts     []blueprint.Host `json:"hosts" yaml:"hosts"`
+			Example   bool             `json:"example_hosts" yaml:"example_hosts"`
+			Conflicts []string         `json:"conflicts,omitempty" yaml:"conflicts,omitempty"`
+			Steps     []blueprint.Step `json:"steps" yaml:"steps"`
+		}{Lab: l.Name, Hosts: bp.Hosts, Example: !fromInventory, Steps: steps}
 		for _, c := range plan.Conflicts {
 			doc.Conflicts = append(doc.Conflicts, c.Message)
 		}
@@ -97,26 +99,19 @@ func runLabShow(cmd *cobra.Command, g *Globals, o labShowOptions, name string) e
 		fmt.Fprintf(out, "# WARNING: %s\n", c.Message)
 	}
 	fmt.Fprintln(out)
-	return lab.WriteSteps(out, steps)
+	return blueprint.WriteSteps(out, steps)
 }
 
 // labHosts is the inventory's hosts when -i is given, else the example hosts.
-func labHosts(g *Globals) (hosts []lab.HostInfo, parents map[string]string, fromInventory bool, err error) {
+func labHosts(g *Globals) (hosts []blueprint.Host, fromInventory bool, err error) {
 	if g.Inventory == "" {
-		return lab.ExampleHosts(), nil, false, nil
+		return blueprint.ExampleHosts(), false, nil
 	}
 	_, inv, err := g.loadInventory()
 	if err != nil {
-		return nil, nil, false, err
+		return nil, false, err
 	}
-	parents = map[string]string{}
-	for _, h := range inv {
-		hosts = append(hosts, lab.HostInfo{Name: h.Name, Address: h.Address, Role: h.Role})
-		if h.MacvlanParent != "" {
-			parents[h.Name] = h.MacvlanParent
-		}
-	}
-	return hosts, parents, true, nil
+	return blueprint.FromInventory(inv), true, nil
 }
 
 // writeLab prints a lab for a reader: what it teaches, then each part.
@@ -148,7 +143,7 @@ func writeLab(w io.Writer, l *lab.Lab) error {
 		switch {
 		case n.Subnet != "":
 			attrs = append(attrs, "subnet "+n.Subnet)
-		case n.Driver == lab.DriverMacvlan:
+		case netdriver.Of(n.Driver).Traits().Underlay:
 			attrs = append(attrs, "subnet: the underlay's")
 		case !n.Default:
 			attrs = append(attrs, "subnet: chosen free")
@@ -194,7 +189,7 @@ func writeLab(w io.Writer, l *lab.Lab) error {
 		}
 		fmt.Fprintf(&b, "  #%d %s -> %s on %s by %s: %s\n", i+1, from, e.To.String(), l.ExpectNetwork(&e), strings.Join(e.Kinds, ", "), exp)
 		if e.Note != "" {
-			for _, line := range lab.Wrap(e.Note, 72) {
+			for _, line := range blueprint.Wrap(e.Note, 72) {
 				b.WriteString("       " + line + "\n")
 			}
 		}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"slices"
 	"sort"
 	"strings"
@@ -15,11 +14,11 @@ import (
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/overlab/overlab/addrplan"
+	"github.com/overlab/overlab/blueprint"
 	"github.com/overlab/overlab/check"
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/diagnose"
 	"github.com/overlab/overlab/fault"
-	"github.com/overlab/overlab/feature"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/log"
@@ -115,19 +114,6 @@ func New(opts ...Option) *Runner {
 	return r
 }
 
-// HostInfos is what the lab model needs of the inventory.
-func HostInfos(hosts []inventory.Host) []lab.HostInfo {
-	out := make([]lab.HostInfo, len(hosts))
-	for i, h := range hosts {
-		role := h.Role
-		if role == "" {
-			role = inventory.RoleWorker
-		}
-		out[i] = lab.HostInfo{Name: h.Name, Address: h.Address, Role: role}
-	}
-	return out
-}
-
 // gather collects facts with a progress line per host.
 func (r *Runner) gather(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host) (map[string]*cluster.Facts, map[string]error) {
 	ph := r.progress.Start("facts")
@@ -165,146 +151,6 @@ func (r *Runner) gatherOne(ctx context.Context, n *cluster.Node) (*cluster.Facts
 	return f, err
 }
 
-// planInput completes the lab's address-plan input with what the hosts say.
-func planInput(l *lab.Lab, infos []lab.HostInfo, facts map[string]*cluster.Facts) addrplan.Input {
-	in := lab.PlanInput(l, infos)
-	seen := map[string]bool{}
-	for i := range in.Hosts {
-		h := &in.Hosts[i]
-		f := facts[h.Name]
-		if f == nil {
-			continue
-		}
-		h.Underlay, _ = netip.ParsePrefix(f.UnderlaySubnet)
-		h.Docker0, _ = netip.ParsePrefix(f.Docker0Subnet)
-		h.GWBridge, _ = netip.ParsePrefix(f.GWBridgeSubnet)
-		// A bridge network's subnet is a connected route on its host: it is
-		// that network (counted below), not a route of the host's own.
-		dockerNet := map[netip.Prefix]bool{}
-		for _, n := range f.Networks {
-			for _, s := range n.Subnets {
-				if p, err := netip.ParsePrefix(s); err == nil {
-					dockerNet[p.Masked()] = true
-				}
-			}
-		}
-		for _, p := range f.Routes {
-			if p.Bits() > 0 && p.Addr().Is4() && p.Masked() != h.Underlay.Masked() && p.Masked() != h.Docker0.Masked() && p.Masked() != h.GWBridge.Masked() && !dockerNet[p.Masked()] {
-				h.Routes = append(h.Routes, p)
-			}
-		}
-		for _, n := range f.Networks {
-			switch n.Name {
-			case "bridge", "docker_gwbridge", "host", "none":
-				continue
-			case "ingress":
-				if in.Ingress.IsValid() || n.Scope == "swarm" {
-					if p, err := firstSubnet(n.Subnets); err == nil {
-						in.Ingress = p
-					}
-				}
-				continue
-			}
-			p, err := firstSubnet(n.Subnets)
-			if err != nil {
-				continue
-			}
-			e := addrplan.Existing{Name: n.Name, Driver: n.Driver, Prefix: p, Host: h.Name}
-			if n.Scope == "swarm" {
-				e.Host = ""
-				if seen[n.Name] {
-					continue
-				}
-				seen[n.Name] = true
-			}
-			in.Existing = append(in.Existing, e)
-		}
-	}
-	return in
-}
-
-func firstSubnet(subnets []string) (netip.Prefix, error) {
-	for _, s := range subnets {
-		if p, err := netip.ParsePrefix(s); err == nil && p.Addr().Is4() {
-			return p, nil
-		}
-	}
-	return netip.Prefix{}, errors.New("no IPv4 subnet")
-}
-
-// capabilities refuses what these hosts cannot do and returns the findings
-// that say what they lack. Limits are findings, never failed probes.
-func capabilities(l *lab.Lab, facts map[string]*cluster.Facts, hosts []inventory.Host) (dnsrr bool, findings []results.Finding, err error) {
-	lack := map[feature.Name][]string{}
-	for _, h := range hosts {
-		if f := facts[h.Name]; f != nil {
-			for _, ft := range f.Features.Lacking() {
-				lack[ft.Name] = append(lack[ft.Name], h.Name)
-			}
-		}
-	}
-	on := func(k feature.Name) string { return strings.Join(lack[k], ", ") }
-	var errs *multierror.Error
-	if len(lack[feature.IPVS]) > 0 {
-		dnsrr = true
-		findings = append(findings, results.Finding{Severity: results.SeverityInfo, Host: on(feature.IPVS),
-			Message: "no IPVS in the kernel: services use DNS round robin (endpoint mode dnsrr) instead of a virtual IP, and published service ports use host mode (the ingress routing mesh needs IPVS)"})
-		for _, w := range l.Workloads {
-			for _, p := range w.Ports {
-				if p.Mode == lab.PortModeIngress {
-					errs = multierror.Append(errs, fmt.Errorf("workload %q publishes %d in ingress mode, but %s have no IPVS: use mode: host", w.Name, p.Published, on(feature.IPVS)))
-				}
-			}
-		}
-	}
-	for _, n := range l.Networks {
-		if n.Default {
-			continue
-		}
-		if n.Encrypted && len(lack[feature.ESP]) > 0 {
-			errs = multierror.Append(errs, fmt.Errorf("network %q is encrypted, but %s have no ESP (xfrm) support: encrypted overlay traffic cannot pass; drop encrypted: true", n.Name, on(feature.ESP)))
-		}
-		if n.Driver == lab.DriverOverlay && len(lack[feature.VXLAN]) > 0 {
-			errs = multierror.Append(errs, fmt.Errorf("network %q is an overlay, but %s have no VXLAN", n.Name, on(feature.VXLAN)))
-		}
-		if n.Driver == lab.DriverMacvlan {
-			if len(lack[feature.Macvlan]) > 0 {
-				errs = multierror.Append(errs, fmt.Errorf("network %q is macvlan, but %s have no macvlan driver", n.Name, on(feature.Macvlan)))
-			}
-			if (strings.Contains(n.Parent, ".") || n.VLAN > 0) && len(lack[feature.VLAN]) > 0 {
-				errs = multierror.Append(errs, fmt.Errorf("network %q uses VLAN parent %s, but %s have no 802.1q support: use a plain parent interface", n.Name, n.Parent, on(feature.VLAN)))
-			}
-		}
-	}
-	for _, n := range []feature.Name{feature.ESP, feature.VLAN} {
-		if len(lack[n]) > 0 {
-			findings = append(findings, results.Finding{Severity: results.SeverityInfo, Host: on(n), Message: feature.Get(n).Lacking()})
-		}
-	}
-	return dnsrr, findings, errs.ErrorOrNil()
-}
-
-// unmet says which of the lab's required features some host lacks, as
-// findings: such a lab is not set up nor probed there, and that is no
-// failure (the local provider's hosts share a kernel without IPVS, ESP or
-// 802.1q; real VMs have them).
-func unmet(l *lab.Lab, facts map[string]*cluster.Facts, hosts []inventory.Host) []results.Finding {
-	var out []results.Finding
-	for _, req := range l.Requires {
-		var on []string
-		for _, h := range hosts {
-			if f := facts[h.Name]; f != nil && !f.Features.Has(req) {
-				on = append(on, h.Name)
-			}
-		}
-		if len(on) > 0 {
-			out = append(out, results.Finding{Severity: results.SeverityInfo, Host: strings.Join(on, ", "),
-				Message: fmt.Sprintf("lab %s needs %s: %s; the lab is not set up or probed here (real VMs have it: overlab vagrant up)", l.Name, feature.Get(req).Title, feature.Get(req).Lacking())})
-		}
-	}
-	return out
-}
-
 // leader is the index in c.Nodes of the first reachable manager, or -1.
 func leader(c *cluster.Cluster) int {
 	for i, n := range c.Nodes {
@@ -315,14 +161,19 @@ func leader(c *cluster.Cluster) int {
 	return -1
 }
 
-func overlayHosts(c *cluster.Cluster, facts map[string]*cluster.Facts) []overlay.Host {
+func overlayHosts(c *cluster.Cluster) []overlay.Host {
 	out := make([]overlay.Host, 0, len(c.Nodes))
 	for _, n := range c.Nodes {
-		parent := n.Host.MacvlanParent
-		if parent == "" && facts[n.Name()] != nil {
-			parent = facts[n.Name()].UnderlayIface
-		}
-		out = append(out, overlay.Host{Name: n.Name(), API: n.Docker(), Parent: parent})
+		out = append(out, overlay.Host{Name: n.Name(), API: n.Docker()})
+	}
+	return out
+}
+
+// wanted are the blueprint's networks as overlay makes them.
+func wanted(bp *blueprint.Blueprint) []overlay.Wanted {
+	out := make([]overlay.Wanted, 0, len(bp.Networks))
+	for _, n := range bp.Networks {
+		out = append(out, overlay.Wanted{Name: n.Name, Creates: n.Creates})
 	}
 	return out
 }
@@ -354,11 +205,15 @@ type UpResult struct {
 // the steps of upSteps while the probe image loads in the background.
 func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host, l *lab.Lab) (UpResult, error) {
 	u := &upRun{start: time.Now(), c: c, hosts: hosts, l: l}
+	var err error
 	facts, down := r.gather(ctx, c, hosts)
 	if len(down) > 0 {
 		return u.res, hostsError("up needs every host of the inventory", down)
 	}
-	u.facts, u.infos = facts, HostInfos(hosts)
+	u.facts = facts
+	if u.bp, err = blueprint.Compile(l, blueprint.FromInventory(hosts), blueprint.WithFacts(facts)); err != nil {
+		return u.res, err
+	}
 	if !r.prerequisitesMet(u) {
 		return u.res, nil
 	}
@@ -397,19 +252,16 @@ var upSteps = []func(*Runner, context.Context, *upRun) error{
 
 // upRun is what the steps of Up share.
 type upRun struct {
-	start  time.Time
-	c      *cluster.Cluster
-	hosts  []inventory.Host
-	l      *lab.Lab
-	facts  map[string]*cluster.Facts
-	infos  []lab.HostInfo
-	plan   *addrplan.Plan
-	dnsrr  bool
-	placed map[string][]string
-	img    *imageLoad
-	lead   int
-	spec   workload.Spec
-	res    UpResult
+	start time.Time
+	c     *cluster.Cluster
+	hosts []inventory.Host
+	l     *lab.Lab
+	facts map[string]*cluster.Facts
+	bp    *blueprint.Blueprint
+	img   *imageLoad
+	lead  int
+	spec  workload.Spec
+	res   UpResult
 }
 
 // prerequisitesMet warns of each host's problems and says whether the lab's
@@ -420,36 +272,25 @@ func (r *Runner) prerequisitesMet(u *upRun) bool {
 			r.logger.Warnf("%s: %s", f.Name, p)
 		}
 	}
-	missing := unmet(u.l, u.facts, u.hosts)
+	missing := u.bp.Unmet
 	for _, f := range missing {
 		r.logger.V(0).Infof("%s: %s", f.Host, f.Message)
 	}
 	return len(missing) == 0
 }
 
-// planUp computes the address plan, the capabilities and the placements,
-// and fails with every reason they do not hold.
+// planUp reports the address plan and refuses, with every reason at once,
+// what the hosts cannot do.
 func (r *Runner) planUp(u *upRun) error {
 	ph := r.progress.Start("plan")
-	plan := addrplan.Compute(planInput(u.l, u.infos, u.facts))
-	u.plan, u.res.Plan = plan, plan
-	dnsrr, _, err := capabilities(u.l, u.facts, u.hosts)
-	if err == nil {
-		err = plan.Err()
-	} else if perr := plan.Err(); perr != nil {
-		err = multierror.Append(err, perr)
-	}
-	placed, perr := lab.Placements(u.l, u.infos)
-	if perr != nil {
-		err = multierror.Append(err, perr)
-	}
+	u.res.Plan = u.bp.Plan
+	err := u.bp.Err()
 	ph.End(err)
 	if err != nil {
 		return err
 	}
-	u.dnsrr, u.placed = dnsrr, placed
-	for name, p := range plan.Subnets {
-		if plan.Chosen[name] {
+	for name, p := range u.bp.Plan.Subnets {
+		if u.bp.Plan.Chosen[name] {
 			ph.Infof("%s: subnet %s chosen", name, p)
 		}
 	}
@@ -477,7 +318,7 @@ func (r *Runner) upSwarm(ctx context.Context, u *upRun) error {
 
 func (r *Runner) upNetworks(ctx context.Context, u *upRun) error {
 	ph := r.progress.Start("networks")
-	acts, err := overlay.Ensure(ctx, overlay.Spec{Lab: u.l, Plan: u.plan, Hosts: overlayHosts(u.c, u.facts), Leader: max(u.lead, 0), UsedOn: usedOn(u.l, u.placed)})
+	acts, err := overlay.Ensure(ctx, overlay.Spec{Lab: u.l.Name, Networks: wanted(u.bp), Hosts: overlayHosts(u.c), Leader: max(u.lead, 0)})
 	return u.phaseActions(ph, acts, err)
 }
 
@@ -491,7 +332,7 @@ func (r *Runner) upImage(_ context.Context, u *upRun) error {
 
 func (r *Runner) upWorkloads(ctx context.Context, u *upRun) error {
 	ph := r.progress.Start("workloads")
-	u.spec = workload.Spec{Lab: u.l, Image: u.res.Image, Hosts: WorkloadHosts(u.c), DNSRR: u.dnsrr, Placed: u.placed, Wait: r.wait, Logger: r.logger}
+	u.spec = workload.Spec{Lab: u.l, Image: u.res.Image, Hosts: WorkloadHosts(u.c), DNSRR: u.bp.DNSRR, Placed: u.bp.Placed, Wait: r.wait, Logger: r.logger}
 	if u.l.NeedsSwarm() && u.lead >= 0 {
 		u.spec.Manager = u.c.Nodes[u.lead].Docker()
 	}
@@ -509,7 +350,7 @@ func (r *Runner) upWorkloads(ctx context.Context, u *upRun) error {
 func (r *Runner) upSettle(ctx context.Context, u *upRun) error {
 	ph := r.progress.Start("settle")
 	defer func() { u.res.Elapsed = time.Since(u.start) }()
-	lagging, err := settleOverlays(ctx, u.c, u.l, u.placed, min(r.wait, 5*time.Second))
+	lagging, err := settleOverlays(ctx, u.c, u.l, u.bp.Placed, min(r.wait, 5*time.Second))
 	if err == nil {
 		ph.End(nil)
 		return nil
@@ -527,31 +368,9 @@ func (r *Runner) upSettle(ctx context.Context, u *upRun) error {
 		}
 	}
 	// Peers still joining the gossip, or the redeployed tasks: the full wait.
-	_, err = settleOverlays(ctx, u.c, u.l, u.placed, r.wait)
+	_, err = settleOverlays(ctx, u.c, u.l, u.bp.Placed, r.wait)
 	ph.End(err)
 	return err
-}
-
-// usedOn says on which hosts each local network is needed: where a workload
-// attached to it runs.
-func usedOn(l *lab.Lab, placed map[string][]string) map[string][]string {
-	out := map[string][]string{}
-	for _, w := range l.Workloads {
-		for _, a := range w.Networks {
-			for _, h := range placed[w.Name] {
-				if !slices.Contains(out[a.Network], h) {
-					out[a.Network] = append(out[a.Network], h)
-				}
-			}
-		}
-	}
-	for _, n := range l.Networks {
-		sort.Strings(out[n.Name])
-		if n.Driver == lab.DriverMacvlan && n.Scope == lab.ScopeSwarm {
-			delete(out, n.Name) // config-only networks go on every host
-		}
-	}
-	return out
 }
 
 // imageLoad is the probe image loading into every engine in the background.
@@ -653,12 +472,11 @@ var ErrNoSwarm = errors.New("no swarm")
 func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host, l *lab.Lab) (*results.Document, error) {
 	start := time.Now()
 	doc := newDocument(l, start)
-	infos := HostInfos(hosts)
-	placed, err := lab.Placements(l, infos)
+	bp, err := blueprint.Compile(l, blueprint.FromInventory(hosts))
 	if err != nil {
 		return doc, err
 	}
-	if len(l.Requires) > 0 && r.requirementsUnmet(ctx, c, hosts, l, doc) {
+	if len(l.Requires) > 0 && r.requirementsUnmet(ctx, c, hosts, bp, doc) {
 		return doc, nil
 	}
 	// Facts are for the report (hosts, findings); the probes need only the
@@ -668,11 +486,11 @@ func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventor
 	var probes []results.Probe
 	var perr error
 	if !l.NeedsSwarm() || lead >= 0 {
-		probes, perr = r.runProbes(ctx, c, l, infos, placed, lead)
+		probes, perr = r.runProbes(ctx, c, bp, lead)
 	}
 	g := <-factsDone
 	addHosts(doc, hosts, g.facts, g.down)
-	addPlan(doc, l, hosts, infos, g.facts)
+	addPlan(doc, bp.Replan(g.facts))
 	if l.NeedsSwarm() && lead < 0 {
 		return doc, fmt.Errorf("%w: no reachable manager of the inventory is in a swarm: run `overlab up` first", ErrNoSwarm)
 	}
@@ -689,9 +507,9 @@ func newDocument(l *lab.Lab, start time.Time) *results.Document {
 
 // requirementsUnmet records the lab's unmet requirements as the document's
 // findings, summarised, and says whether there were any.
-func (r *Runner) requirementsUnmet(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host, l *lab.Lab, doc *results.Document) bool {
+func (r *Runner) requirementsUnmet(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host, bp *blueprint.Blueprint, doc *results.Document) bool {
 	facts, _ := r.gather(ctx, c, hosts)
-	missing := unmet(l, facts, hosts)
+	missing := bp.Replan(facts).Unmet
 	if len(missing) == 0 {
 		return false
 	}
@@ -717,9 +535,9 @@ func (r *Runner) gatherAsync(ctx context.Context, c *cluster.Cluster, hosts []in
 
 // runProbes finds the lab's containers (through the swarm's controller
 // when lead >= 0) and runs every probe, sorted when all ran.
-func (r *Runner) runProbes(ctx context.Context, c *cluster.Cluster, l *lab.Lab, infos []lab.HostInfo, placed map[string][]string, lead int) ([]results.Probe, error) {
+func (r *Runner) runProbes(ctx context.Context, c *cluster.Cluster, bp *blueprint.Blueprint, lead int) ([]results.Probe, error) {
 	ph := r.progress.Start("probes")
-	spec := workload.Spec{Lab: l, Hosts: WorkloadHosts(c), Placed: placed}
+	spec := workload.Spec{Lab: bp.Lab, Hosts: WorkloadHosts(c), Placed: bp.Placed}
 	if lead >= 0 {
 		spec.Manager = c.Nodes[lead].Docker()
 	}
@@ -731,7 +549,7 @@ func (r *Runner) runProbes(ctx context.Context, c *cluster.Cluster, l *lab.Lab, 
 	for _, n := range c.Nodes {
 		engines[n.Name()] = n.Docker()
 	}
-	probes, err := check.Run(ctx, check.Spec{Lab: l, Hosts: infos, Instances: inst, Engines: engines, HostErrors: c.Down, Timeout: r.probeWait, UnreachableTimeout: r.unreachableTimeout(), Tries: r.tries, Parallel: r.parallel})
+	probes, err := check.Run(ctx, check.Spec{Blueprint: bp, Instances: inst, Engines: engines, HostErrors: c.Down, Timeout: r.probeWait, UnreachableTimeout: r.unreachableTimeout(), Tries: r.tries, Parallel: r.parallel})
 	if err == nil {
 		check.Sort(probes)
 	}
@@ -760,18 +578,16 @@ func addHosts(doc *results.Document, hosts []inventory.Host, facts map[string]*c
 
 // addPlan adds the address plan's and the capabilities' findings and a row
 // per network with its subnet (the bridge's is the first host's docker0).
-func addPlan(doc *results.Document, l *lab.Lab, hosts []inventory.Host, infos []lab.HostInfo, facts map[string]*cluster.Facts) {
-	plan := addrplan.Compute(planInput(l, infos, facts))
-	for _, f := range plan.Findings {
+func addPlan(doc *results.Document, bp *blueprint.Blueprint) {
+	for _, f := range bp.Plan.Findings {
 		doc.Findings = append(doc.Findings, results.Finding{Severity: f.Severity, Host: f.Host, Message: f.Message})
 	}
-	_, capFindings, _ := capabilities(l, facts, hosts)
-	doc.Findings = append(doc.Findings, capFindings...)
-	for _, n := range l.Networks {
-		rn := results.Network{Name: n.Name, Driver: n.Driver, Scope: n.Scope}
-		if p, ok := plan.Subnets[n.Name]; ok && p.IsValid() {
-			rn.Subnet = p.String()
-		} else if n.Name == "bridge" && len(doc.Hosts) > 0 {
+	doc.Findings = append(doc.Findings, bp.Findings...)
+	for _, n := range bp.Networks {
+		rn := results.Network{Name: n.Name, Driver: n.Network.Driver, Scope: n.Scope}
+		if n.Subnet.IsValid() {
+			rn.Subnet = n.Subnet.String()
+		} else if n.Default && n.Driver.Traits().Builtin == "bridge" && len(doc.Hosts) > 0 {
 			rn.Subnet = doc.Hosts[0].Docker0Subnet
 		}
 		doc.Networks = append(doc.Networks, rn)
@@ -866,7 +682,7 @@ func (r *Runner) downWorkloads(ctx context.Context, d *downRun) ([]string, error
 // are released (service tasks take a moment to go).
 func (r *Runner) downNetworks(ctx context.Context, d *downRun) ([]string, error) {
 	ph := r.progress.Start("networks")
-	acts, err := overlay.Remove(ctx, d.l.Name, overlayHosts(d.c, nil), d.lead, r.wait)
+	acts, err := overlay.Remove(ctx, d.l.Name, overlayHosts(d.c), d.lead, r.wait)
 	ph.End(err)
 	return acts, err
 }
@@ -924,9 +740,12 @@ func healFaults(ctx context.Context, c *cluster.Cluster, p *progress.Progress) (
 // PlanFindings checks l's address plan against the hosts' facts, as up
 // would before creating anything: `overlab doctor`'s free address space.
 func PlanFindings(l *lab.Lab, hosts []inventory.Host, facts map[string]*cluster.Facts) []results.Finding {
-	plan := addrplan.Compute(planInput(l, HostInfos(hosts), facts))
-	out := make([]results.Finding, 0, len(plan.Findings))
-	for _, f := range plan.Findings {
+	bp, err := blueprint.Compile(l, blueprint.FromInventory(hosts), blueprint.WithFacts(facts))
+	if err != nil {
+		return []results.Finding{{Severity: results.SeverityError, Message: err.Error()}}
+	}
+	out := make([]results.Finding, 0, len(bp.Plan.Findings))
+	for _, f := range bp.Plan.Findings {
 		out = append(out, results.Finding{Severity: f.Severity, Host: f.Host, Message: f.Message})
 	}
 	return out

@@ -14,6 +14,7 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
 
+	"github.com/overlab/overlab/blueprint"
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/execx"
 	"github.com/overlab/overlab/inventory"
@@ -277,8 +278,11 @@ func TestSwarmLab(t *testing.T) {
 		return ids
 	}
 	before := taskIDs()
-	placed, _ := lab.Placements(swarmLab, runner.HostInfos(hosts))
-	spec := workload.Spec{Lab: swarmLab, Hosts: runner.WorkloadHosts(c), Manager: mgr, Placed: placed, Wait: 60 * time.Second}
+	bp, err := blueprint.Compile(swarmLab, blueprint.FromInventory(hosts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := workload.Spec{Lab: swarmLab, Hosts: runner.WorkloadHosts(c), Manager: mgr, Placed: bp.Placed, Wait: 60 * time.Second}
 	if _, err := workload.Redeploy(ctx, spec, []string{"overlab-probe"}); err != nil {
 		t.Fatalf("redeploy: %v", err)
 	}

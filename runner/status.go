@@ -9,6 +9,7 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
 
+	"github.com/overlab/overlab/blueprint"
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
@@ -84,7 +85,10 @@ func (r *Runner) Status(ctx context.Context, c *cluster.Cluster, hosts []invento
 	if err != nil {
 		st.Errors = append(st.Errors, err.Error())
 	}
-	placed, _ := lab.Placements(l, HostInfos(hosts))
+	var placed map[string][]string
+	if bp, err := blueprint.Compile(l, blueprint.FromInventory(hosts)); err == nil {
+		placed = bp.Placed
+	}
 	inst, err := workload.Instances(ctx, workload.Spec{Lab: l, Hosts: WorkloadHosts(c), Manager: manager, Placed: placed})
 	if err != nil {
 		st.Errors = append(st.Errors, err.Error())

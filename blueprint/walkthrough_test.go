@@ -1,25 +1,28 @@
-package lab
+package blueprint
 
 import (
 	"bytes"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/overlab/overlab/internal/golden"
+	"github.com/overlab/overlab/lab"
 )
 
-func TestCommandsGolden(t *testing.T) {
-	for _, l := range List() {
+func TestWalkthroughGolden(t *testing.T) {
+	for _, l := range lab.List() {
 		t.Run(l.Name, func(t *testing.T) {
-			plan := AssumedPlan(l, threeHosts)
-			if err := plan.Err(); err != nil {
-				t.Fatalf("built-in lab has address conflicts on the example hosts: %v", err)
-			}
-			steps, err := Commands(l, threeHosts, WithPlan(plan))
+			bp, err := Compile(l, ExampleHosts())
 			if err != nil {
 				t.Fatal(err)
 			}
+			if err := bp.Plan.Err(); err != nil {
+				t.Fatalf("built-in lab has address conflicts on the example hosts: %v", err)
+			}
+			steps := bp.Walkthrough()
 			var b bytes.Buffer
 			if err := WriteSteps(&b, steps); err != nil {
 				t.Fatal(err)
@@ -42,21 +45,23 @@ func TestCommandsGolden(t *testing.T) {
 	}
 }
 
-func TestCommandsSwarmMacvlan(t *testing.T) {
-	l, err := Get("swarm")
+func TestWalkthroughSwarmMacvlan(t *testing.T) {
+	l, err := lab.Get("swarm")
 	if err != nil {
 		t.Fatal(err)
 	}
-	steps, err := Commands(l, threeHosts, WithPlan(AssumedPlan(l, threeHosts)), WithParents(map[string]string{"node2": "enp0s8"}))
+	hosts := ExampleHosts()
+	hosts[1].Parent = "enp0s8"
+	bp, err := Compile(l, hosts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	_ = WriteSteps(&b, steps)
+	_ = WriteSteps(&b, bp.Walkthrough())
 	out := b.String()
 	for _, want := range []string{
-		"node1$ docker network create -d macvlan --config-only --subnet 192.168.56.0/24 --ip-range 192.168.56.128/28 -o parent=eth0 overlab-macvlan-config",
-		"node2$ docker network create -d macvlan --config-only --subnet 192.168.56.0/24 --ip-range 192.168.56.144/28 -o parent=enp0s8 overlab-macvlan-config",
+		"node1$ docker network create --config-only --subnet 192.168.56.0/24 --ip-range 192.168.56.128/28 -o macvlan_mode=bridge -o parent=eth0 overlab-macvlan-config",
+		"node2$ docker network create --config-only --subnet 192.168.56.0/24 --ip-range 192.168.56.144/28 -o macvlan_mode=bridge -o parent=enp0s8 overlab-macvlan-config",
 		"node1$ docker network create -d macvlan --scope swarm --attachable --config-from overlab-macvlan-config overlab-macvlan",
 		"node1$ docker service create --name overlab-probe --mode global --endpoint-mode dnsrr --network overlab-overlay --network overlab-macvlan --no-resolve-image overlab-probe:latest",
 		"node1$ docker exec $(docker ps -q -f label=com.docker.swarm.service.name=overlab-probe) ping -c 3 -W 1 192.168.56.11   # expect: unreachable",
@@ -69,4 +74,25 @@ func TestCommandsSwarmMacvlan(t *testing.T) {
 	if strings.Contains(out, "SWMTKN") {
 		t.Error("a token in the output")
 	}
+}
+
+// Any lab that loads compiles on the example hosts or fails cleanly, and
+// its walkthrough renders without a panic.
+func FuzzCompile(f *testing.F) {
+	files, _ := filepath.Glob("../lab/builtin/*.yaml")
+	fixtures, _ := filepath.Glob("../lab/testdata/valid-*.yaml")
+	for _, p := range append(files, fixtures...) {
+		if data, err := os.ReadFile(p); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, err := lab.Parse(data, "fuzz.yaml")
+		if err != nil {
+			return
+		}
+		if bp, err := Compile(l, ExampleHosts()); err == nil {
+			_ = WriteSteps(io.Discard, bp.Walkthrough())
+		}
+	})
 }

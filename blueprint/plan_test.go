@@ -1,4 +1,4 @@
-package lab
+package blueprint
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/overlab/overlab/addrplan"
+	"github.com/overlab/overlab/lab"
 )
 
 // The walkthrough's `docker network create -d bridge --subnet 10.0.0.0/24
@@ -13,14 +14,18 @@ import (
 // created, naming both sides and a free subnet, from the lab and the hosts'
 // addresses alone.
 func TestPlanIngressCollision(t *testing.T) {
-	l, err := Load("testdata/valid-ingress-collision.yaml")
+	l, err := lab.Load("../lab/testdata/valid-ingress-collision.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !l.NeedsSwarm() {
 		t.Fatal("the fixture must need a swarm (its overlay), so that the ingress exists")
 	}
-	plan := AssumedPlan(l, ExampleHosts())
+	bp, err := Compile(l, ExampleHosts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := bp.Plan
 	err = plan.Err()
 	var ce *addrplan.ConflictError
 	if !errors.As(err, &ce) {
@@ -38,11 +43,11 @@ func TestPlanIngressCollision(t *testing.T) {
 
 	// The built-in user-bridge lab, which teaches the same walkthrough with
 	// 10.10.10.0/24, plans cleanly next to a swarm.
-	ub, err := Get("user-bridge")
+	ub, err := lab.Get("user-bridge")
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := PlanInput(ub, ExampleHosts())
+	in := lab.PlanInput(ub, infos(ExampleHosts()))
 	in.Ingress = addrplan.DefaultIngress
 	if err := addrplan.Compute(in).Err(); err != nil {
 		t.Errorf("user-bridge next to a swarm: %v", err)

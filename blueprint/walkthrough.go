@@ -1,15 +1,14 @@
-package lab
+package blueprint
 
 import (
-	"github.com/overlab/overlab/feature"
-
 	"fmt"
 	"io"
 	"net/netip"
 	"sort"
 	"strings"
 
-	"github.com/overlab/overlab/addrplan"
+	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/netdriver"
 )
 
 // Command is one command line a person types on a host.
@@ -27,94 +26,56 @@ type Step struct {
 	Commands []Command `json:"commands"`
 }
 
-type cmdOpts struct {
-	plan    *addrplan.Plan
-	image   string
-	parents map[string]string
-	tcp     int
-	udp     int
-	http    int
-}
-
-// CommandsOption configures Commands.
-type CommandsOption func(*cmdOpts)
-
-// WithPlan fills in the subnets and macvlan ranges an address plan chose.
-func WithPlan(p *addrplan.Plan) CommandsOption { return func(o *cmdOpts) { o.plan = p } }
-
-// WithProbeImage names the probe image (default overlab-probe:latest).
-func WithProbeImage(ref string) CommandsOption { return func(o *cmdOpts) { o.image = ref } }
-
-// WithParents gives each host's macvlan parent interface (default eth0).
-func WithParents(byHost map[string]string) CommandsOption {
-	return func(o *cmdOpts) { o.parents = byHost }
-}
-
-// WithProbePorts sets the ports the probe serves TCP, UDP and HTTP on.
-func WithProbePorts(tcp, udp, http int) CommandsOption {
-	return func(o *cmdOpts) { o.tcp, o.udp, o.http = tcp, udp, http }
-}
-
-func newCmdOpts(opts []CommandsOption) cmdOpts {
-	o := cmdOpts{image: "overlab-probe:latest", tcp: 7000, udp: 7001, http: 8080}
-	for _, f := range opts {
-		f(&o)
-	}
-	return o
-}
+// The ports the probe serves TCP, UDP and HTTP on.
+const (
+	probeTCP  = 7000
+	probeUDP  = 7001
+	probeHTTP = 8080
+)
 
 // Reproduce is the command that does one check by hand on its source host,
 // with the target address the check used (addr; empty keeps a placeholder):
 // what a learner types to reproduce one cell of the matrix without overlab.
-func Reproduce(l *Lab, hosts []HostInfo, c Check, addr string, opts ...CommandsOption) Command {
-	o := newCmdOpts(opts)
-	r := &renderer{l: l, hosts: hosts, o: o, known: addr}
+func (bp *Blueprint) Reproduce(c lab.Check, addr string) Command {
+	r := &renderer{bp: bp, l: bp.Lab, known: addr}
 	return Command{Host: c.FromHost, Line: fmt.Sprintf("docker exec %s %s", r.container(c.FromWorkload), r.probeLine(c))}
 }
 
-// Commands renders the lab as the plain docker CLI commands a person would
-// type, host by host, to build it and to check each expectation by hand.
-func Commands(l *Lab, hosts []HostInfo, opts ...CommandsOption) ([]Step, error) {
-	o := newCmdOpts(opts)
-	checks, err := Expand(l, hosts)
-	if err != nil {
-		return nil, err
-	}
-	placed, err := Placements(l, hosts)
-	if err != nil {
-		return nil, err
-	}
-	r := &renderer{l: l, hosts: hosts, o: o, placed: placed}
+// Walkthrough renders the blueprint as the plain docker CLI commands a
+// person would type, host by host, to build the lab and to check each
+// expectation by hand. The networks' commands are rendered from the same
+// create options that up gives the engines.
+func (bp *Blueprint) Walkthrough() []Step {
+	r := &renderer{bp: bp, l: bp.Lab}
 	var steps []Step
 	if s, ok := r.swarm(); ok {
 		steps = append(steps, s)
 	}
 	steps = append(steps, r.networks()...)
 	steps = append(steps, r.workloads()...)
-	steps = append(steps, r.checks(checks)...)
+	steps = append(steps, r.checks(bp.Checks)...)
 	if s, ok := r.cleanup(); ok {
 		steps = append(steps, s)
 	}
-	return steps, nil
+	return steps
 }
 
 type renderer struct {
-	l      *Lab
-	hosts  []HostInfo
-	o      cmdOpts
-	placed map[string][]string
+	bp *Blueprint
+	l  *lab.Lab
 	// known is the target address a check found on the hosts; when set it
 	// replaces the IP_... placeholder.
 	known string
 }
 
-func (r *renderer) manager() HostInfo {
-	for _, h := range r.hosts {
-		if h.Role == "manager" {
-			return h
-		}
+func (r *renderer) manager() Host { return r.bp.Manager() }
+
+// on is the host a create runs on: the manager for swarm-wide ones.
+func (r *renderer) on(c netdriver.Create) string {
+	if c.OnManager() {
+		return r.manager().Name
 	}
-	return r.hosts[0]
+	return c.Host
 }
 
 func (r *renderer) swarm() (Step, bool) {
@@ -125,7 +86,7 @@ func (r *renderer) swarm() (Step, bool) {
 	s := Step{Title: "Create the swarm", Note: "The manager advertises its underlay address; the others join with a token (never paste it anywhere public)."}
 	s.Commands = append(s.Commands, Command{Host: m.Name, Line: "docker swarm init --advertise-addr " + m.Address})
 	s.Commands = append(s.Commands, Command{Host: m.Name, Line: "docker swarm join-token -q worker", Comment: "prints TOKEN"})
-	for _, h := range r.hosts {
+	for _, h := range r.bp.Hosts {
 		if h.Name == m.Name {
 			continue
 		}
@@ -134,162 +95,31 @@ func (r *renderer) swarm() (Step, bool) {
 	return s, true
 }
 
-func (r *renderer) subnet(n *Network) string {
-	if n.Subnet != "" {
-		return n.Subnet
-	}
-	if r.o.plan != nil {
-		if p, ok := r.o.plan.Subnets[n.Name]; ok {
-			return p.String()
-		}
-	}
-	return ""
-}
-
-// hostsUsing lists, in inventory order, the hosts where a container of the
-// lab attaches to network (local networks exist only where used).
-func (r *renderer) hostsUsing(network string) []string {
-	on := map[string]bool{}
-	for i := range r.l.Workloads {
-		w := &r.l.Workloads[i]
-		if w.Attached(network) {
-			for _, h := range r.placed[w.Name] {
-				on[h] = true
-			}
-		}
-	}
-	var out []string
-	for _, h := range r.hosts {
-		if on[h.Name] {
-			out = append(out, h.Name)
-		}
-	}
-	return out
-}
-
-func (r *renderer) parent(n *Network, host string) string {
-	if n.VLAN > 0 {
-		return fmt.Sprintf("%s.%d", r.baseParent(n, host), n.VLAN)
-	}
-	return r.baseParent(n, host)
-}
-
-func (r *renderer) baseParent(n *Network, host string) string {
-	for ref, o := range n.Hosts {
-		if name, err := ResolveHost(ref, r.hosts); err == nil && name == host && o.Parent != "" {
-			return o.Parent
-		}
-	}
-	if n.Parent != "" {
-		return n.Parent
-	}
-	if p := r.o.parents[host]; p != "" {
-		return p
-	}
-	return "eth0"
-}
-
-func (r *renderer) hostRange(n *Network, host string) string {
-	for ref, o := range n.Hosts {
-		if name, err := ResolveHost(ref, r.hosts); err == nil && name == host && o.IPRange != "" {
-			return o.IPRange
-		}
-	}
-	if r.o.plan != nil {
-		if p, ok := r.o.plan.MacvlanRanges[n.Name][host]; ok {
-			return p.String()
-		}
-	}
-	return n.IPRange
-}
-
-func ipamFlags(subnet, gateway, ipRange string) string {
-	var b strings.Builder
-	if subnet != "" {
-		b.WriteString(" --subnet " + subnet)
-	}
-	if gateway != "" {
-		b.WriteString(" --gateway " + gateway)
-	}
-	if ipRange != "" {
-		b.WriteString(" --ip-range " + ipRange)
-	}
-	return b.String()
-}
-
 func (r *renderer) networks() []Step {
 	var steps []Step
-	m := r.manager()
-	for i := range r.l.Networks {
-		n := &r.l.Networks[i]
+	for _, n := range r.bp.Networks {
 		if n.Default {
 			continue
 		}
-		sub := r.subnet(n)
-		s := Step{Title: fmt.Sprintf("Create the %s network %q", n.Driver, n.Name)}
-		switch {
-		case n.Driver == DriverOverlay:
-			line := "docker network create -d overlay"
-			if n.Attachable {
-				line += " --attachable"
-			}
-			if n.Encrypted {
-				line += " --opt encrypted"
-			}
-			if n.Internal {
-				line += " --internal"
-			}
-			line += ipamFlags(sub, n.Gateway, n.IPRange) + " " + n.Name
-			s.Note = "Created once, on a manager; it appears on a worker when a task or container there joins it."
-			s.Commands = append(s.Commands, Command{Host: m.Name, Line: line})
-		case n.Driver == DriverMacvlan && n.Scope == ScopeSwarm:
-			s.Note = fmt.Sprintf("First a config-only network on every host, all called %s: the same subnet, the host's parent interface, and a range of its own so that two hosts never hand out the same address. Then the swarm network, once, from that config.", ConfigOnlyName(n.Name))
-			for _, h := range r.hosts {
-				line := "docker network create -d macvlan --config-only" + ipamFlags(sub, n.Gateway, r.hostRange(n, h.Name)) +
-					" -o parent=" + r.parent(n, h.Name) + " " + ConfigOnlyName(n.Name)
-				s.Commands = append(s.Commands, Command{Host: h.Name, Line: line})
-			}
-			line := "docker network create -d macvlan --scope swarm"
-			if n.Attachable {
-				line += " --attachable"
-			}
-			if n.Internal {
-				line += " --internal"
-			}
-			line += " --config-from " + ConfigOnlyName(n.Name) + " " + n.Name
-			s.Commands = append(s.Commands, Command{Host: m.Name, Line: line})
-		default: // local bridge or macvlan, on each host that uses it
-			for _, h := range r.hostsUsing(n.Name) {
-				line := "docker network create -d " + n.Driver
-				if n.Internal {
-					line += " --internal"
-				}
-				rng := n.IPRange
-				if n.Driver == DriverMacvlan {
-					rng = r.hostRange(n, h)
-				}
-				line += ipamFlags(sub, n.Gateway, rng)
-				if n.Driver == DriverMacvlan {
-					line += " -o parent=" + r.parent(n, h)
-				}
-				s.Commands = append(s.Commands, Command{Host: h, Line: line + " " + n.Name})
-			}
+		s := Step{Title: fmt.Sprintf("Create the %s network %q", n.Driver.Name(), n.Name), Note: n.Driver.Note(n.Network)}
+		for _, c := range n.Creates {
+			s.Commands = append(s.Commands, Command{Host: r.on(c), Line: netdriver.CommandLine(c)})
 		}
 		if len(s.Commands) == 0 {
 			s.Note = "No container of the lab uses it, so no host needs it."
-		} else if sub != "" {
-			s.Commands = append(s.Commands, Command{Host: s.Commands[len(s.Commands)-1].Host, Line: fmt.Sprintf("docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}' %s", n.Name), Comment: "shows " + sub})
+		} else if n.Subnet.IsValid() {
+			s.Commands = append(s.Commands, Command{Host: s.Commands[len(s.Commands)-1].Host, Line: fmt.Sprintf("docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}' %s", n.Name), Comment: "shows " + n.Subnet.String()})
 		}
 		steps = append(steps, s)
 	}
 	return steps
 }
 
-func (r *renderer) image(w *Workload) string {
+func (r *renderer) image(w *lab.Workload) string {
 	if w.Image != "" {
 		return w.Image
 	}
-	return r.o.image
+	return r.bp.Image
 }
 
 func shellJoin(args []string) string {
@@ -313,14 +143,14 @@ func (r *renderer) workloads() []Step {
 		if len(w.Command) > 0 {
 			tail += " " + shellJoin(w.Command)
 		}
-		if w.Kind == KindService {
+		if w.Kind == lab.KindService {
 			line := "docker service create --name " + w.Name
-			if w.Mode == ModeGlobal {
+			if w.Mode == lab.ModeGlobal {
 				line += " --mode global"
 			} else {
 				line += fmt.Sprintf(" --replicas %d", w.Replicas)
 			}
-			vip := r.l.needs(feature.IPVS)
+			vip := !r.bp.DNSRR
 			if !vip {
 				line += " --endpoint-mode dnsrr"
 			}
@@ -335,7 +165,7 @@ func (r *renderer) workloads() []Step {
 				line += fmt.Sprintf(" --publish published=%d,target=%d,protocol=%s,mode=%s", p.Published, p.Target, p.Protocol, p.Mode)
 			}
 			for _, h := range w.Placement.Hosts {
-				if name, err := ResolveHost(h, r.hosts); err == nil {
+				if name, err := lab.ResolveHost(h, r.bp.Infos()); err == nil {
 					line += " --constraint node.hostname==" + name
 				}
 			}
@@ -351,12 +181,12 @@ func (r *renderer) workloads() []Step {
 				Command{Host: m.Name, Line: line},
 				Command{Host: m.Name, Line: "docker service ps " + w.Name, Comment: "wait until every task is Running"})
 		} else {
-			for _, h := range r.placed[w.Name] {
+			for _, h := range r.bp.Placed[w.Name] {
 				first := w.Networks[0]
 				// The same hostname as overlab gives it (the probe answers with
 				// it); none on the host network, which keeps the host's.
 				line := "docker run -d --name " + w.Name + " --hostname " + w.Name + "-" + h + " --network " + first.Network
-				if n := r.l.Network(first.Network); n != nil && n.Driver == DriverHost {
+				if n := r.bp.Network(first.Network); n != nil && n.Driver.Traits().HostStack {
 					line = "docker run -d --name " + w.Name + " --network " + first.Network
 				}
 				if first.IP != "" {
@@ -392,7 +222,7 @@ func (r *renderer) workloads() []Step {
 // container is how to name a workload's container on its host in a command.
 func (r *renderer) container(workload string) string {
 	w := r.l.Workload(workload)
-	if w != nil && w.Kind == KindService {
+	if w != nil && w.Kind == lab.KindService {
 		return fmt.Sprintf("$(docker ps -q -f label=com.docker.swarm.service.name=%s)", workload)
 	}
 	return workload
@@ -411,17 +241,17 @@ func (r *renderer) staticIP(workload, network string) string {
 	return ""
 }
 
-func (r *renderer) addrOf(c Check) string {
+func (r *renderer) addrOf(c lab.Check) string {
 	if r.known != "" {
 		return r.known
 	}
 	switch c.TargetType {
-	case TargetWorkload:
+	case lab.TargetWorkload:
 		if ip := r.staticIP(c.ToWorkload, c.Network); ip != "" {
 			return ip
 		}
-		if n := r.l.Network(c.Network); n != nil && (n.Driver == DriverHost) {
-			for _, h := range r.hosts {
+		if n := r.bp.Network(c.Network); n != nil && n.Driver.Traits().HostStack {
+			for _, h := range r.bp.Hosts {
 				if h.Name == c.ToHost {
 					return h.Address
 				}
@@ -449,7 +279,7 @@ func varName(s string) string {
 	}, s)
 }
 
-func (r *renderer) port(c Check, def int) int {
+func (r *renderer) port(c lab.Check, def int) int {
 	if c.Port != 0 {
 		return c.Port
 	}
@@ -457,39 +287,39 @@ func (r *renderer) port(c Check, def int) int {
 }
 
 // dnsName is what a person resolves to find a workload's container.
-func (r *renderer) dnsName(c Check) string {
-	if c.TargetType == TargetName {
+func (r *renderer) dnsName(c lab.Check) string {
+	if c.TargetType == lab.TargetName {
 		return c.Target
 	}
 	return r.l.DNSName(c.ToWorkload, c.Network)
 }
 
-func (r *renderer) probeLine(c Check) string {
+func (r *renderer) probeLine(c lab.Check) string {
 	a := r.addrOf(c)
 	if ip, err := netip.ParseAddr(a); err == nil && ip.Is6() {
 		a = "[" + a + "]"
 	}
 	switch c.Kind {
-	case ProbeICMP:
+	case lab.ProbeICMP:
 		return "ping -c 3 -W 1 " + r.addrOf(c)
-	case ProbeTCP:
+	case lab.ProbeTCP:
 		// busybox nc has no -z; a probe answers "overlab-probe <its name>".
-		return fmt.Sprintf("sh -c 'echo | nc -w 2 %s %d'", a, r.port(c, r.o.tcp))
-	case ProbeUDP:
+		return fmt.Sprintf("sh -c 'echo | nc -w 2 %s %d'", a, r.port(c, probeTCP))
+	case lab.ProbeUDP:
 		// busybox nc has no UDP: the probe program inside the image does it.
-		return fmt.Sprintf(`/overlab probe run --targets '[{"id":"udp","kind":"udp","address":"%s","port":%d}]'`, r.addrOf(c), r.port(c, r.o.udp))
-	case ProbeDNS:
+		return fmt.Sprintf(`/overlab probe run --targets '[{"id":"udp","kind":"udp","address":"%s","port":%d}]'`, r.addrOf(c), r.port(c, probeUDP))
+	case lab.ProbeDNS:
 		return "nslookup " + r.dnsName(c)
-	case ProbeHTTP:
+	case lab.ProbeHTTP:
 		// busybox wget has no -T; busybox timeout bounds it.
-		return fmt.Sprintf("timeout 5 wget -qO- http://%s:%d/", a, r.port(c, r.o.http))
+		return fmt.Sprintf("timeout 5 wget -qO- http://%s:%d/", a, r.port(c, probeHTTP))
 	}
 	return ""
 }
 
-func (r *renderer) checks(checks []Check) []Step {
+func (r *renderer) checks(checks []lab.Check) []Step {
 	var steps []Step
-	byRow := map[int][]Check{}
+	byRow := map[int][]lab.Check{}
 	var rows []int
 	for _, c := range checks {
 		if _, ok := byRow[c.Row]; !ok {
@@ -511,7 +341,7 @@ func (r *renderer) checks(checks []Check) []Step {
 		seen := map[string]bool{}
 		for _, c := range cs {
 			a := r.addrOf(c)
-			if c.TargetType != TargetWorkload || !strings.HasPrefix(a, "IP_") || seen[a] || c.Kind == ProbeDNS {
+			if c.TargetType != lab.TargetWorkload || !strings.HasPrefix(a, "IP_") || seen[a] || c.Kind == lab.ProbeDNS {
 				continue
 			}
 			seen[a] = true
@@ -521,7 +351,7 @@ func (r *renderer) checks(checks []Check) []Step {
 		}
 		for _, c := range cs {
 			comment := "expect: " + exp
-			if c.Kind == ProbeDNS && c.TargetType == TargetWorkload && c.ToHost != "" {
+			if c.Kind == lab.ProbeDNS && c.TargetType == lab.TargetWorkload && c.ToHost != "" {
 				comment += fmt.Sprintf(" (the answer includes %s's address on %s)", c.ToWorkload, c.ToHost)
 			}
 			s.Commands = append(s.Commands, Command{Host: c.FromHost,
@@ -536,32 +366,35 @@ func (r *renderer) cleanup() (Step, bool) {
 	s := Step{Title: "Clean up", Note: "Services and containers first, then the networks they used."}
 	m := r.manager()
 	for _, w := range r.l.Workloads {
-		if w.Kind == KindService {
+		if w.Kind == lab.KindService {
 			s.Commands = append(s.Commands, Command{Host: m.Name, Line: "docker service rm " + w.Name})
 		} else {
-			for _, h := range r.placed[w.Name] {
+			for _, h := range r.bp.Placed[w.Name] {
 				s.Commands = append(s.Commands, Command{Host: h, Line: "docker rm -f " + w.Name})
 			}
 		}
 	}
-	for i := range r.l.Networks {
-		n := &r.l.Networks[i]
-		switch {
-		case n.Default:
-		case n.Driver == DriverOverlay:
-			s.Commands = append(s.Commands, Command{Host: m.Name, Line: "docker network rm " + n.Name})
-		case n.Driver == DriverMacvlan && n.Scope == ScopeSwarm:
-			s.Commands = append(s.Commands, Command{Host: m.Name, Line: "docker network rm " + n.Name})
-			for _, h := range r.hosts {
-				s.Commands = append(s.Commands, Command{Host: h.Name, Line: "docker network rm " + ConfigOnlyName(n.Name)})
-			}
-		default:
-			for _, h := range r.hostsUsing(n.Name) {
-				s.Commands = append(s.Commands, Command{Host: h, Line: "docker network rm " + n.Name})
-			}
-		}
+	for _, n := range r.bp.Networks {
+		s.Commands = append(s.Commands, r.removals(n.Creates)...)
 	}
 	return s, len(s.Commands) > 0
+}
+
+// removals undo a network's creates: what the swarm holds first (it uses
+// the hosts' parts), then each host's, in host order.
+func (r *renderer) removals(creates []netdriver.Create) []Command {
+	var swarm, hosts []Command
+	for i := len(creates) - 1; i >= 0; i-- {
+		if c := creates[i]; c.OnManager() {
+			swarm = append(swarm, Command{Host: r.on(c), Line: netdriver.RemoveLine(c)})
+		}
+	}
+	for _, c := range creates {
+		if !c.OnManager() {
+			hosts = append(hosts, Command{Host: c.Host, Line: netdriver.RemoveLine(c)})
+		}
+	}
+	return append(swarm, hosts...)
 }
 
 // WriteSteps prints steps as text: a numbered title, the note as comments,
