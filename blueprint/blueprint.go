@@ -22,6 +22,8 @@ type Blueprint struct {
 	Placed map[string][]string
 	// Networks are the lab's networks in lab order, with what makes them.
 	Networks []Network
+	// Workloads are the lab's workloads in lab order, with their specs.
+	Workloads []Workload
 	// Checks are every probe the lab's expectations ask for.
 	Checks []lab.Check
 	// DNSRR: services resolve to their tasks' addresses instead of a
@@ -95,6 +97,7 @@ func (bp *Blueprint) Replan(facts map[string]*cluster.Facts) *Blueprint {
 	out.Plan = addrplan.Compute(planInput(bp.Lab, infos(out.Hosts), facts))
 	out.capabilities(facts)
 	out.Networks = out.networks()
+	out.Workloads = out.workloads()
 	return &out
 }
 

@@ -9,6 +9,8 @@ import (
 
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/netdriver"
+	"github.com/overlab/overlab/shellquote"
+	swarmpkg "github.com/overlab/overlab/swarm"
 )
 
 // Command is one command line a person types on a host.
@@ -92,7 +94,23 @@ func (r *renderer) swarm() (Step, bool) {
 		}
 		s.Commands = append(s.Commands, Command{Host: h.Name, Line: fmt.Sprintf("docker swarm join --advertise-addr %s --token TOKEN %s:2377", h.Address, m.Address)})
 	}
+	if r.constrained() {
+		s.Note += " Each node gets a label with its inventory name, which the services' placement constraints use (NODE: its name in docker node ls)."
+		for _, h := range r.bp.Hosts {
+			s.Commands = append(s.Commands, Command{Host: m.Name, Line: shellquote.Join("docker", "node", "update", "--label-add", swarmpkg.HostLabel+"="+h.Name, "NODE"), Comment: "NODE: " + h.Name + "'s node"})
+		}
+	}
 	return s, true
+}
+
+// constrained says whether some service is placed on a subset of hosts.
+func (r *renderer) constrained() bool {
+	for _, w := range r.bp.Workloads {
+		if w.Service != nil && len(w.Service.TaskTemplate.Placement.Constraints) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *renderer) networks() []Step {
@@ -109,110 +127,6 @@ func (r *renderer) networks() []Step {
 			s.Note = "No container of the lab uses it, so no host needs it."
 		} else if n.Subnet.IsValid() {
 			s.Commands = append(s.Commands, Command{Host: s.Commands[len(s.Commands)-1].Host, Line: fmt.Sprintf("docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}' %s", n.Name), Comment: "shows " + n.Subnet.String()})
-		}
-		steps = append(steps, s)
-	}
-	return steps
-}
-
-func (r *renderer) image(w *lab.Workload) string {
-	if w.Image != "" {
-		return w.Image
-	}
-	return r.bp.Image
-}
-
-func shellJoin(args []string) string {
-	var out []string
-	for _, a := range args {
-		if a == "" || strings.ContainsAny(a, " \t'\"$`\\|&;<>()*?[]#~") {
-			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-		out = append(out, a)
-	}
-	return strings.Join(out, " ")
-}
-
-func (r *renderer) workloads() []Step {
-	var steps []Step
-	m := r.manager()
-	for i := range r.l.Workloads {
-		w := &r.l.Workloads[i]
-		s := Step{Title: fmt.Sprintf("Start the %s %q", w.Kind, w.Name)}
-		tail := r.image(w)
-		if len(w.Command) > 0 {
-			tail += " " + shellJoin(w.Command)
-		}
-		if w.Kind == lab.KindService {
-			line := "docker service create --name " + w.Name
-			if w.Mode == lab.ModeGlobal {
-				line += " --mode global"
-			} else {
-				line += fmt.Sprintf(" --replicas %d", w.Replicas)
-			}
-			vip := !r.bp.DNSRR
-			if !vip {
-				line += " --endpoint-mode dnsrr"
-			}
-			for _, a := range w.Networks {
-				if len(a.Aliases) > 0 {
-					line += fmt.Sprintf(" --network name=%s,alias=%s", a.Network, strings.Join(a.Aliases, ",alias="))
-				} else {
-					line += " --network " + a.Network
-				}
-			}
-			for _, p := range w.Ports {
-				line += fmt.Sprintf(" --publish published=%d,target=%d,protocol=%s,mode=%s", p.Published, p.Target, p.Protocol, p.Mode)
-			}
-			for _, h := range w.Placement.Hosts {
-				if name, err := lab.ResolveHost(h, r.bp.Infos()); err == nil {
-					line += " --constraint node.hostname==" + name
-				}
-			}
-			for _, role := range w.Placement.Roles {
-				line += " --constraint node.role==" + role
-			}
-			line += " --no-resolve-image " + tail
-			s.Note = "--endpoint-mode dnsrr: the service name resolves to every task's address; the default virtual IP needs IPVS in the kernel. --no-resolve-image: no registry is asked, each host uses its local image."
-			if vip {
-				s.Note = "The default endpoint mode, a virtual IP balanced by IPVS (this lab needs it). --no-resolve-image: no registry is asked, each host uses its local image."
-			}
-			s.Commands = append(s.Commands,
-				Command{Host: m.Name, Line: line},
-				Command{Host: m.Name, Line: "docker service ps " + w.Name, Comment: "wait until every task is Running"})
-		} else {
-			for _, h := range r.bp.Placed[w.Name] {
-				first := w.Networks[0]
-				// The same hostname as overlab gives it (the probe answers with
-				// it); none on the host network, which keeps the host's.
-				line := "docker run -d --name " + w.Name + " --hostname " + w.Name + "-" + h + " --network " + first.Network
-				if n := r.bp.Network(first.Network); n != nil && n.Driver.Traits().HostStack {
-					line = "docker run -d --name " + w.Name + " --network " + first.Network
-				}
-				if first.IP != "" {
-					line += " --ip " + first.IP
-				}
-				for _, al := range first.Aliases {
-					line += " --network-alias " + al
-				}
-				for _, p := range w.Ports {
-					line += fmt.Sprintf(" -p %d:%d", p.Published, p.Target)
-					if p.Protocol != "tcp" {
-						line += "/" + p.Protocol
-					}
-				}
-				s.Commands = append(s.Commands, Command{Host: h, Line: line + " " + tail})
-				for _, a := range w.Networks[1:] {
-					c := "docker network connect"
-					if a.IP != "" {
-						c += " --ip " + a.IP
-					}
-					for _, al := range a.Aliases {
-						c += " --alias " + al
-					}
-					s.Commands = append(s.Commands, Command{Host: h, Line: c + " " + a.Network + " " + w.Name})
-				}
-			}
 		}
 		steps = append(steps, s)
 	}

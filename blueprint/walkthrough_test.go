@@ -63,7 +63,7 @@ func TestWalkthroughSwarmMacvlan(t *testing.T) {
 		"node1$ docker network create --config-only --subnet 192.168.56.0/24 --ip-range 192.168.56.128/28 -o macvlan_mode=bridge -o parent=eth0 overlab-macvlan-config",
 		"node2$ docker network create --config-only --subnet 192.168.56.0/24 --ip-range 192.168.56.144/28 -o macvlan_mode=bridge -o parent=enp0s8 overlab-macvlan-config",
 		"node1$ docker network create -d macvlan --scope swarm --attachable --config-from overlab-macvlan-config overlab-macvlan",
-		"node1$ docker service create --name overlab-probe --mode global --endpoint-mode dnsrr --network overlab-overlay --network overlab-macvlan --no-resolve-image overlab-probe:latest",
+		"node1$ docker service create --name overlab-probe --mode global --endpoint-mode dnsrr --network overlab-overlay --network overlab-macvlan --hostname '{{.Service.Name}}-{{.Node.Hostname}}' --no-resolve-image overlab-probe:latest",
 		"node1$ docker exec $(docker ps -q -f label=com.docker.swarm.service.name=overlab-probe) ping -c 3 -W 1 192.168.56.11   # expect: unreachable",
 		"node1$ docker swarm init --advertise-addr 192.168.56.11",
 	} {

@@ -2,7 +2,8 @@ package netdriver
 
 import (
 	"sort"
-	"strings"
+
+	"github.com/overlab/overlab/shellquote"
 )
 
 // CommandLine is the docker CLI command that creates c, rendered from the
@@ -44,11 +45,11 @@ func CommandLine(c Create) string {
 	for _, k := range keys {
 		args = append(args, "-o", k+"="+o.Options[k])
 	}
-	return quoteArgs(append(args, c.Name))
+	return shellquote.Join(append(args, c.Name)...)
 }
 
 // RemoveLine is the docker CLI command that removes c.
-func RemoveLine(c Create) string { return quoteArgs([]string{"docker", "network", "rm", c.Name}) }
+func RemoveLine(c Create) string { return shellquote.Join("docker", "network", "rm", c.Name) }
 
 // scopeImplied: the CLI gives a network of this driver that scope anyway.
 func scopeImplied(driver, scope string) bool {
@@ -61,17 +62,4 @@ func appendNonEmpty(args []string, flag, v string) []string {
 		return args
 	}
 	return append(args, flag, v)
-}
-
-// quoteArgs joins args for a POSIX shell, quoting what the shell would
-// otherwise interpret.
-func quoteArgs(args []string) string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		if a == "" || strings.ContainsAny(a, " \t\n'\"$`\\|&;<>()*?[]#~{}!") {
-			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-		out[i] = a
-	}
-	return strings.Join(out, " ")
 }

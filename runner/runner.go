@@ -211,7 +211,15 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 		return u.res, hostsError("up needs every host of the inventory", down)
 	}
 	u.facts = facts
-	if u.bp, err = blueprint.Compile(l, blueprint.FromInventory(hosts), blueprint.WithFacts(facts)); err != nil {
+	img, err := r.probeImage(l)
+	if err != nil {
+		return u.res, err
+	}
+	opts := []blueprint.Option{blueprint.WithFacts(facts)}
+	if img != nil {
+		opts = append(opts, blueprint.WithImage(img.Ref))
+	}
+	if u.bp, err = blueprint.Compile(l, blueprint.FromInventory(hosts), opts...); err != nil {
 		return u.res, err
 	}
 	if !r.prerequisitesMet(u) {
@@ -229,7 +237,7 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 	// blamed on loading it during the joins is two network attachments at
 	// once on one engine, docs/churn.md; the workloads step avoids that.)
 	imgCtx, cancelImg := context.WithCancel(ctx)
-	u.img = r.startImage(imgCtx, c, l)
+	u.img = r.startImage(imgCtx, c, img)
 	defer func() { cancelImg(); u.img.wait() }()
 	u.lead = leader(c)
 	for _, step := range upSteps {
@@ -332,7 +340,7 @@ func (r *Runner) upImage(_ context.Context, u *upRun) error {
 
 func (r *Runner) upWorkloads(ctx context.Context, u *upRun) error {
 	ph := r.progress.Start("workloads")
-	u.spec = workload.Spec{Lab: u.l, Image: u.res.Image, Hosts: WorkloadHosts(u.c), DNSRR: u.bp.DNSRR, Placed: u.bp.Placed, Wait: r.wait, Logger: r.logger}
+	u.spec = workload.Spec{Blueprint: u.bp, Hosts: WorkloadHosts(u.c), Wait: r.wait, Logger: r.logger}
 	if u.l.NeedsSwarm() && u.lead >= 0 {
 		u.spec.Manager = u.c.Nodes[u.lead].Docker()
 	}
@@ -381,13 +389,26 @@ type imageLoad struct {
 	err     error
 }
 
-func (r *Runner) startImage(ctx context.Context, c *cluster.Cluster, l *lab.Lab) *imageLoad {
+func (r *Runner) startImage(ctx context.Context, c *cluster.Cluster, img *probeimage.Image) *imageLoad {
 	ld := &imageLoad{done: make(chan struct{})}
 	go func() {
 		defer close(ld.done)
-		ld.ref, ld.actions, ld.err = r.ensureImage(ctx, c, l)
+		ld.ref, ld.actions, ld.err = r.ensureImage(ctx, c, img)
 	}()
 	return ld
+}
+
+// probeImage is the probe image when some workload of l runs it (nil
+// otherwise): its reference is known before it loads.
+func (r *Runner) probeImage(l *lab.Lab) (*probeimage.Image, error) {
+	if !slices.ContainsFunc(l.Workloads, func(w lab.Workload) bool { return w.Image == "" }) {
+		return nil, nil
+	}
+	opts := []probeimage.Option{probeimage.WithLogger(r.logger)}
+	if r.probeBinary != "" {
+		opts = append(opts, probeimage.WithBinary(r.probeBinary))
+	}
+	return probeimage.New(opts...)
 }
 
 func (ld *imageLoad) wait() (string, []string, error) {
@@ -397,25 +418,16 @@ func (ld *imageLoad) wait() (string, []string, error) {
 
 // ensureImage loads the probe image where it is missing or stale, once per
 // engine, after checking each engine's architecture.
-func (r *Runner) ensureImage(ctx context.Context, c *cluster.Cluster, l *lab.Lab) (string, []string, error) {
-	if !slices.ContainsFunc(l.Workloads, func(w lab.Workload) bool { return w.Image == "" }) {
+func (r *Runner) ensureImage(ctx context.Context, c *cluster.Cluster, img *probeimage.Image) (string, []string, error) {
+	if img == nil {
 		return "", nil, nil
 	}
 	ph := r.progress.Start("probe image")
-	opts := []probeimage.Option{probeimage.WithLogger(r.logger)}
-	if r.probeBinary != "" {
-		opts = append(opts, probeimage.WithBinary(r.probeBinary))
-	}
-	img, err := probeimage.New(opts...)
-	if err != nil {
-		ph.End(err)
-		return "", nil, err
-	}
 	var (
 		mu      sync.Mutex
 		actions []string
 	)
-	err = c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
+	err := c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
 		st := ph.Host(n.Name())
 		loaded, err := ensureImageOn(ctx, img, n)
 		st.Done(err)
@@ -537,7 +549,7 @@ func (r *Runner) gatherAsync(ctx context.Context, c *cluster.Cluster, hosts []in
 // when lead >= 0) and runs every probe, sorted when all ran.
 func (r *Runner) runProbes(ctx context.Context, c *cluster.Cluster, bp *blueprint.Blueprint, lead int) ([]results.Probe, error) {
 	ph := r.progress.Start("probes")
-	spec := workload.Spec{Lab: bp.Lab, Hosts: WorkloadHosts(c), Placed: bp.Placed}
+	spec := workload.Spec{Blueprint: bp, Hosts: WorkloadHosts(c)}
 	if lead >= 0 {
 		spec.Manager = c.Nodes[lead].Docker()
 	}

@@ -282,7 +282,7 @@ func TestSwarmLab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := workload.Spec{Lab: swarmLab, Hosts: runner.WorkloadHosts(c), Manager: mgr, Placed: bp.Placed, Wait: 60 * time.Second}
+	spec := workload.Spec{Blueprint: bp, Hosts: runner.WorkloadHosts(c), Manager: mgr, Wait: 60 * time.Second}
 	if _, err := workload.Redeploy(ctx, spec, []string{"overlab-probe"}); err != nil {
 		t.Fatalf("redeploy: %v", err)
 	}

@@ -85,11 +85,12 @@ func (r *Runner) Status(ctx context.Context, c *cluster.Cluster, hosts []invento
 	if err != nil {
 		st.Errors = append(st.Errors, err.Error())
 	}
-	var placed map[string][]string
-	if bp, err := blueprint.Compile(l, blueprint.FromInventory(hosts)); err == nil {
-		placed = bp.Placed
+	bp, err := blueprint.Compile(l, blueprint.FromInventory(hosts))
+	if err != nil {
+		st.Errors = append(st.Errors, err.Error())
+		bp = &blueprint.Blueprint{Lab: l}
 	}
-	inst, err := workload.Instances(ctx, workload.Spec{Lab: l, Hosts: WorkloadHosts(c), Manager: manager, Placed: placed})
+	inst, err := workload.Instances(ctx, workload.Spec{Blueprint: bp, Hosts: WorkloadHosts(c), Manager: manager})
 	if err != nil {
 		st.Errors = append(st.Errors, err.Error())
 	}
