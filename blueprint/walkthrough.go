@@ -1,6 +1,7 @@
 package blueprint
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/netip"
@@ -137,9 +138,10 @@ func (r *renderer) networks() []Step {
 func (r *renderer) container(workload string) string {
 	w := r.l.Workload(workload)
 	if w != nil && w.Kind == lab.KindService {
-		return fmt.Sprintf("$(docker ps -q -f label=com.docker.swarm.service.name=%s)", workload)
+		// A substitution the shell must run: the name inside is quoted.
+		return "$(docker ps -q -f " + shellquote.Quote("label=com.docker.swarm.service.name="+workload) + ")"
 	}
-	return workload
+	return shellquote.Quote(workload)
 }
 
 func (r *renderer) staticIP(workload, network string) string {
@@ -208,25 +210,39 @@ func (r *renderer) dnsName(c lab.Check) string {
 	return r.l.DNSName(c.ToWorkload, c.Network)
 }
 
+// probeLine is the command, run in the source container, that does one
+// probe by hand; every value in it is quoted for the shell.
 func (r *renderer) probeLine(c lab.Check) string {
-	a := r.addrOf(c)
-	if ip, err := netip.ParseAddr(a); err == nil && ip.Is6() {
-		a = "[" + a + "]"
+	addr := r.addrOf(c)
+	hostPort := func(def int) string {
+		a := addr
+		if ip, err := netip.ParseAddr(a); err == nil && ip.Is6() {
+			a = "[" + a + "]"
+		}
+		return fmt.Sprintf("%s:%d", a, r.port(c, def))
 	}
+	q := shellquote.Quote
 	switch c.Kind {
 	case lab.ProbeICMP:
-		return "ping -c 3 -W 1 " + r.addrOf(c)
+		return shellquote.Join("ping", "-c", "3", "-W", "1", addr)
 	case lab.ProbeTCP:
 		// busybox nc has no -z; a probe answers "overlab-probe <its name>".
-		return fmt.Sprintf("sh -c 'echo | nc -w 2 %s %d'", a, r.port(c, probeTCP))
+		return shellquote.Join("sh", "-c", fmt.Sprintf("echo | nc -w 2 %s %d", q(addr), r.port(c, probeTCP)))
 	case lab.ProbeUDP:
 		// busybox nc has no UDP: the probe program inside the image does it.
-		return fmt.Sprintf(`/overlab probe run --targets '[{"id":"udp","kind":"udp","address":"%s","port":%d}]'`, r.addrOf(c), r.port(c, probeUDP))
+		type t struct {
+			ID      string `json:"id"`
+			Kind    string `json:"kind"`
+			Address string `json:"address"`
+			Port    int    `json:"port"`
+		}
+		target, _ := json.Marshal([]t{{"udp", "udp", addr, r.port(c, probeUDP)}})
+		return shellquote.Join("/overlab", "probe", "run", "--targets", string(target))
 	case lab.ProbeDNS:
-		return "nslookup " + r.dnsName(c)
+		return shellquote.Join("nslookup", r.dnsName(c))
 	case lab.ProbeHTTP:
 		// busybox wget has no -T; busybox timeout bounds it.
-		return fmt.Sprintf("timeout 5 wget -qO- http://%s:%d/", a, r.port(c, probeHTTP))
+		return shellquote.Join("timeout", "5", "wget", "-qO-", "http://"+hostPort(probeHTTP)+"/")
 	}
 	return ""
 }

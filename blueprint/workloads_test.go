@@ -77,4 +77,3 @@ func TestContainerConfig(t *testing.T) {
 		t.Errorf("host network: hostname %q (Docker refuses one there), mode %q", cfg.Hostname, hc.NetworkMode)
 	}
 }
-
