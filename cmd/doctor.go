@@ -11,6 +11,7 @@ import (
 	"github.com/overlab/overlab/output"
 	"github.com/overlab/overlab/results"
 	"github.com/overlab/overlab/runner"
+	"github.com/overlab/overlab/session"
 )
 
 type doctorFlags struct {
@@ -52,12 +53,13 @@ func runDoctor(cmd *cobra.Command, g *Globals, f *doctorFlags) error {
 		return couldNotRun(err)
 	}
 	ctx := cmd.Context()
-	c, hosts, err := g.connect(ctx)
-	if c == nil {
-		return couldNotRun(err)
+	s, err := g.open(ctx, session.ReportsDown())
+	if err != nil {
+		return err
 	}
-	defer c.Close()
-	rep := doctor.Run(ctx, c, hosts,
+	defer s.Close()
+	hosts := s.Hosts
+	rep := doctor.Run(ctx, s.Cluster, hosts,
 		doctor.WithLogger(g.Logger()),
 		doctor.WithBinary(f.probeBinary),
 		doctor.WithHosts(f.hosts...),

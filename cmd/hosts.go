@@ -13,6 +13,7 @@ import (
 	"github.com/overlab/overlab/feature"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/output"
+	"github.com/overlab/overlab/session"
 )
 
 type hostsOptions struct {
@@ -52,11 +53,12 @@ func runHosts(cmd *cobra.Command, g *Globals, o hostsOptions) error {
 	}
 	ctx := cmdContext(cmd)
 	// Unreachable hosts are in c.Down and reported in the output.
-	c, hosts, err := g.connect(ctx)
-	if c == nil {
-		return couldNotRun(err)
+	s, err := g.open(ctx, session.ReportsDown())
+	if err != nil {
+		return err
 	}
-	defer c.Close()
+	defer s.Close()
+	c, hosts := s.Cluster, s.Hosts
 
 	start := time.Now()
 	errs := map[string]error{}

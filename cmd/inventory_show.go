@@ -38,10 +38,11 @@ func runInventoryShow(cmd *cobra.Command, g *Globals, o inventoryShowOptions) er
 	if err := output.CheckFormat(o.format); err != nil {
 		return couldNotRun(err)
 	}
-	inv, hosts, err := g.loadInventory()
+	s, err := g.loadInventory()
 	if err != nil {
 		return err
 	}
+	inv, hosts := s.Inventory, s.Hosts
 	out := cmd.OutOrStdout()
 	resolved := &inventory.Inventory{Hosts: hosts}
 	if o.format == output.YAML { // the same document, with where it came from as a comment

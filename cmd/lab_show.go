@@ -73,7 +73,7 @@ func runLabShow(cmd *cobra.Command, g *Globals, o labShowOptions, name string) e
 	switch o.format {
 	case "json", "yaml":
 		doc := struct {
-			Lab       string         `json:"lab" yaml:"lab"`
+			Lab       string           `json:"lab" yaml:"lab"`
 			Hosts     []blueprint.Host `json:"hosts" yaml:"hosts"`
 			Example   bool             `json:"example_hosts" yaml:"example_hosts"`
 			Conflicts []string         `json:"conflicts,omitempty" yaml:"conflicts,omitempty"`
@@ -107,11 +107,11 @@ func labHosts(g *Globals) (hosts []blueprint.Host, fromInventory bool, err error
 	if g.Inventory == "" {
 		return blueprint.ExampleHosts(), false, nil
 	}
-	_, inv, err := g.loadInventory()
+	s, err := g.loadInventory()
 	if err != nil {
 		return nil, false, err
 	}
-	return blueprint.FromInventory(inv), true, nil
+	return blueprint.FromInventory(s.Hosts), true, nil
 }
 
 // writeLab prints a lab for a reader: what it teaches, then each part.
