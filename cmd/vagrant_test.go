@@ -13,6 +13,7 @@ import (
 
 	"github.com/overlab/overlab/internal/golden"
 	"github.com/overlab/overlab/inventory"
+	"github.com/overlab/overlab/provider"
 )
 
 func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
@@ -27,12 +28,12 @@ func runWith(t *testing.T, d deps, args ...string) (stdout, stderr string, code 
 	return out.String(), errOut.String(), code
 }
 
-// fakeHosts is a hostProvider that records what the command asked.
+// fakeHosts is a provider.Hosts that records what the command asked.
 type fakeHosts struct {
 	flags  vagrantFlags
 	calls  []string
 	upErr  error
-	status []providerHost
+	status []provider.Host
 }
 
 func (f *fakeHosts) Up(context.Context) (string, error) {
@@ -40,7 +41,7 @@ func (f *fakeHosts) Up(context.Context) (string, error) {
 	return "/lab/overlab.yaml", f.upErr
 }
 func (f *fakeHosts) Down(context.Context) error { f.calls = append(f.calls, "down"); return nil }
-func (f *fakeHosts) Status(context.Context) ([]providerHost, error) {
+func (f *fakeHosts) Status(context.Context) ([]provider.Host, error) {
 	f.calls = append(f.calls, "status")
 	return f.status, nil
 }
@@ -48,7 +49,7 @@ func (f *fakeHosts) Inventory() string { return "/lab/overlab.yaml" }
 
 func fakeVagrant(f *fakeHosts) deps {
 	d := defaultDeps()
-	d.vagrant = func(_ *Globals, fl *vagrantFlags) (hostProvider, error) {
+	d.vagrant = func(_ *Globals, fl *vagrantFlags) (provider.Hosts, error) {
 		f.flags = *fl
 		return f, nil
 	}
@@ -75,7 +76,7 @@ func TestVagrantCommandsWiring(t *testing.T) {
 		t.Errorf("down: exit %d, %+v, %v: %s", code, f.flags, f.calls, stderr)
 	}
 
-	f = &fakeHosts{status: []providerHost{{Name: "node1", Address: "192.168.56.11", State: "running", Up: true}, {Name: "node2", Address: "192.168.56.12", State: "shutoff"}}}
+	f = &fakeHosts{status: []provider.Host{{Name: "node1", Address: "192.168.56.11", State: "running", Up: true}, {Name: "node2", Address: "192.168.56.12", State: "shutoff"}}}
 	stdout, stderr, code = runWith(t, fakeVagrant(f), "vagrant", "status")
 	if code != 1 || !strings.Contains(stdout, "node2  192.168.56.12  shutoff") || !strings.Contains(stderr, "1 of 2 hosts of the vagrant cluster are not up") {
 		t.Errorf("status: exit %d\n%s\n%s", code, stdout, stderr)
@@ -191,7 +192,7 @@ func TestInventoryShow(t *testing.T) {
 // fakeLocal is the local provider behind the same interface.
 func fakeLocal(f *fakeHosts, got *localFlags) deps {
 	d := defaultDeps()
-	d.local = func(_ *Globals, fl *localFlags) (hostProvider, error) {
+	d.local = func(_ *Globals, fl *localFlags) (provider.Hosts, error) {
 		*got = *fl
 		return f, nil
 	}
@@ -205,7 +206,7 @@ func TestLocalCommandsWiring(t *testing.T) {
 	if code != 0 || strings.TrimSpace(stdout) != "/lab/overlab.yaml" || fl.hosts != 4 || fl.name != "x" || fl.subnet != "10.9.9.0/24" {
 		t.Fatalf("local up: exit %d, stdout %q, flags %+v: %s", code, stdout, fl, stderr)
 	}
-	f = &fakeHosts{status: []providerHost{{Name: "node1", Address: "10.9.9.11", State: "up", Detail: "engine 20.10.24, sshd up, 40 MiB", Up: true}}}
+	f = &fakeHosts{status: []provider.Host{{Name: "node1", Address: "10.9.9.11", State: "up", Detail: "engine 20.10.24, sshd up, 40 MiB", Up: true}}}
 	stdout, _, code = runWith(t, fakeLocal(f, &fl), "local", "status", "--name", "x")
 	if code != 0 || !strings.Contains(stdout, "node1  10.9.9.11  up     engine 20.10.24, sshd up, 40 MiB") {
 		t.Errorf("local status: exit %d\n%s", code, stdout)
