@@ -3,7 +3,6 @@ package blueprint
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/netip"
 	"sort"
 	"strings"
@@ -325,54 +324,4 @@ func (r *renderer) removals(creates []netdriver.Create) []Command {
 		}
 	}
 	return append(swarm, hosts...)
-}
-
-// WriteSteps prints steps as text: a numbered title, the note as comments,
-// then "host$ command" lines.
-func WriteSteps(w io.Writer, steps []Step) error {
-	width := 0
-	for _, s := range steps {
-		for _, c := range s.Commands {
-			width = max(width, len(c.Host))
-		}
-	}
-	var b strings.Builder
-	for i, s := range steps {
-		if i > 0 {
-			b.WriteString("\n")
-		}
-		fmt.Fprintf(&b, "# %d. %s\n", i+1, s.Title)
-		for _, line := range Wrap(s.Note, 76) {
-			b.WriteString("#    " + line + "\n")
-		}
-		for _, c := range s.Commands {
-			fmt.Fprintf(&b, "%-*s$ %s", width, c.Host, c.Line)
-			if c.Comment != "" {
-				b.WriteString("   # " + c.Comment)
-			}
-			b.WriteString("\n")
-		}
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// Wrap breaks s into lines of at most width characters, at spaces.
-func Wrap(s string, width int) []string {
-	var lines []string
-	var cur string
-	for _, word := range strings.Fields(s) {
-		if cur != "" && len(cur)+1+len(word) > width {
-			lines = append(lines, cur)
-			cur = ""
-		}
-		if cur != "" {
-			cur += " "
-		}
-		cur += word
-	}
-	if cur != "" {
-		lines = append(lines, cur)
-	}
-	return lines
 }

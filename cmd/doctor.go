@@ -9,6 +9,7 @@ import (
 	"github.com/overlab/overlab/doctor"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/output"
+	"github.com/overlab/overlab/report"
 	"github.com/overlab/overlab/results"
 	"github.com/overlab/overlab/runner"
 	"github.com/overlab/overlab/session"
@@ -67,7 +68,7 @@ func runDoctor(cmd *cobra.Command, g *Globals, f *doctorFlags) error {
 		doctor.WithAddressPlan(func(facts map[string]*cluster.Facts) []results.Finding { return runner.PlanFindings(l, hosts, facts) }),
 	)
 	out := cmd.OutOrStdout()
-	if err := output.Print(out, f.format, rep, func(w io.Writer) error { return rep.WriteTable(w) }); err != nil {
+	if err := output.Print(out, f.format, rep, func(w io.Writer) error { return report.DoctorTable(w, rep) }); err != nil {
 		return err
 	}
 	switch rep.ExitCode() {

@@ -50,7 +50,7 @@ func newExplainCommand(g *Globals) *cobra.Command {
 					return couldNotRun(err)
 				}
 			}
-			if err := output.Print(cmd.OutOrStdout(), format, v, func(w io.Writer) error { return v.WriteText(w) }); err != nil {
+			if err := output.Print(cmd.OutOrStdout(), format, v, func(w io.Writer) error { return report.ExplainText(w, v) }); err != nil {
 				return err
 			}
 			for _, h := range v.Hosts {

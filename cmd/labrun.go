@@ -6,9 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/hashicorp/go-multierror"
@@ -400,42 +398,7 @@ func runStatus(ctx context.Context, g *Globals, f *labFlags, out io.Writer) erro
 	}
 	defer s.Close()
 	v := s.Runner().Status(ctx, s.Cluster, s.Hosts, s.Lab)
-	err = output.Print(out, f.format, v, func(w io.Writer) error {
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		labs := strings.Join(v.LabsUp, ", ")
-		if labs == "" {
-			labs = "none"
-		}
-		fmt.Fprintf(tw, "LABS UP: %s\n\n", labs)
-		fmt.Fprintf(tw, "SWARM NODE\tHOSTNAME\tROLE\tSTATE\tADDRESS\n")
-		if len(v.Nodes) == 0 {
-			fmt.Fprintf(tw, "(no swarm)\t\t\t\t\n")
-		}
-		for _, n := range v.Nodes {
-			role := n.Role
-			if n.Leader {
-				role += " (leader)"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", dashIfEmpty(n.Host), n.Hostname, role, n.State, n.Addr)
-		}
-		fmt.Fprintf(tw, "\nNETWORK\tHOST\tDRIVER\tSCOPE\tSUBNET\n")
-		for _, n := range v.Networks {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", n.Name, n.Host, n.Driver, n.Scope, dashIfEmpty(n.Subnet))
-		}
-		fmt.Fprintf(tw, "\nWORKLOAD\tHOST\tADDRESSES\t\t\n")
-		for _, t := range v.Tasks {
-			var ips []string
-			for n, ip := range t.IPs {
-				ips = append(ips, n+"="+ip)
-			}
-			sort.Strings(ips)
-			fmt.Fprintf(tw, "%s\t%s\t%s\t\t\n", t.Workload, dashIfEmpty(t.Host), strings.Join(ips, " "))
-		}
-		for _, e := range v.Errors {
-			fmt.Fprintf(tw, "\nERROR: %s\n", e)
-		}
-		return tw.Flush()
-	})
+	err = output.Print(out, f.format, v, func(w io.Writer) error { return report.Status(w, v) })
 	if err != nil {
 		return err
 	}
@@ -443,11 +406,4 @@ func runStatus(ctx context.Context, g *Globals, f *labFlags, out io.Writer) erro
 		return notAsExpected(nil)
 	}
 	return nil
-}
-
-func dashIfEmpty(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

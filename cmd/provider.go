@@ -3,11 +3,11 @@ package cmd
 import (
 	"fmt"
 	"io"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/overlab/overlab/provider"
+	"github.com/overlab/overlab/report"
 )
 
 // providerDownCommand is every provider's `down`; open binds the provider
@@ -51,16 +51,15 @@ func providerStatusCommand(short string, open func() (provider.Hosts, error), wh
 // printProviderStatus prints one line per host and fails (exit 1) when
 // some host is not up.
 func printProviderStatus(w io.Writer, hosts []provider.Host, what string) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tADDRESS\tSTATE\tDETAIL")
+	if err := report.ProviderHosts(w, hosts); err != nil {
+		return err
+	}
 	down := 0
 	for _, h := range hosts {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", h.Name, h.Address, h.State, h.Detail)
 		if !h.Up {
 			down++
 		}
 	}
-	tw.Flush()
 	if down > 0 {
 		return notAsExpected(fmt.Errorf("%d of %d hosts of %s are not up", down, len(hosts), what))
 	}

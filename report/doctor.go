@@ -1,41 +1,43 @@
-package doctor
+package report
 
 import (
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/overlab/overlab/doctor"
 )
 
 func mark(status string) string {
 	switch status {
-	case OK:
+	case doctor.OK:
 		return "✓"
-	case Warning:
+	case doctor.Warning:
 		return "⚠"
-	case Error:
+	case doctor.Error:
 		return "?"
 	}
 	return "✗"
 }
 
-// WriteTable prints the per-host checks, one row per ordered pair with a
-// column per port and the path MTU, then the problems with their fix.
-func (r *Report) WriteTable(w io.Writer) error {
+// DoctorTable prints the doctor's per-host checks, one row per ordered pair
+// with a column per port and the path MTU, then the problems with their fix.
+func DoctorTable(w io.Writer, r *doctor.Report) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	byHost := map[string]map[string][]Result{}
-	pairs := map[[2]string]map[string]Result{}
+	byHost := map[string]map[string][]doctor.Result{}
+	pairs := map[[2]string]map[string]doctor.Result{}
 	for _, x := range r.Results {
 		if x.From != "" {
 			k := [2]string{x.From, x.Host}
 			if pairs[k] == nil {
-				pairs[k] = map[string]Result{}
+				pairs[k] = map[string]doctor.Result{}
 			}
 			pairs[k][x.Item] = x
 			continue
 		}
 		if byHost[x.Host] == nil {
-			byHost[x.Host] = map[string][]Result{}
+			byHost[x.Host] = map[string][]doctor.Result{}
 		}
 		byHost[x.Host][x.Check] = append(byHost[x.Host][x.Check], x)
 	}
@@ -46,17 +48,17 @@ func (r *Report) WriteTable(w io.Writer) error {
 			continue
 		}
 		if h == "lab" {
-			for _, x := range m[CheckAddrPlan] {
+			for _, x := range m[doctor.CheckAddrPlan] {
 				fmt.Fprintf(tw, "\naddress space: %s %s\n", mark(x.Status), x.Detail)
 			}
 			continue
 		}
-		if ssh := m[CheckSSH]; len(ssh) > 0 {
+		if ssh := m[doctor.CheckSSH]; len(ssh) > 0 {
 			fmt.Fprintf(tw, "%s\t? unreachable over SSH\t\t\t\t\n", h)
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", h, cell(m[CheckLabAddr]), cell(m[CheckEngine]), cell(m[CheckClock]), cell(m[CheckForward]), features(m[CheckFeatures]))
-		for _, x := range m[CheckAddrPlan] {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", h, doctorCell(m[doctor.CheckLabAddr]), doctorCell(m[doctor.CheckEngine]), doctorCell(m[doctor.CheckClock]), doctorCell(m[doctor.CheckForward]), features(m[doctor.CheckFeatures]))
+		for _, x := range m[doctor.CheckAddrPlan] {
 			fmt.Fprintf(tw, "%s\taddress space: %s %s\t\t\t\t\n", h, mark(x.Status), x.Detail)
 		}
 	}
@@ -101,13 +103,13 @@ func (r *Report) WriteTable(w io.Writer) error {
 	return err
 }
 
-func cell(rs []Result) string {
+func doctorCell(rs []doctor.Result) string {
 	if len(rs) == 0 {
 		return "-"
 	}
 	x := rs[0]
 	d := x.Detail
-	if x.Check == CheckLabAddr && x.Status == OK {
+	if x.Check == doctor.CheckLabAddr && x.Status == doctor.OK {
 		d = strings.TrimPrefix(x.Item, "lab address ") + " " + d
 	}
 	if len(d) > 48 {
@@ -116,7 +118,7 @@ func cell(rs []Result) string {
 	return mark(x.Status) + " " + d
 }
 
-func features(rs []Result) string {
+func features(rs []doctor.Result) string {
 	var parts []string
 	for _, x := range rs {
 		parts = append(parts, mark(x.Status)+x.Item)
@@ -124,7 +126,7 @@ func features(rs []Result) string {
 	return strings.Join(parts, " ")
 }
 
-func pairCell(m map[string]Result, item string) string {
+func pairCell(m map[string]doctor.Result, item string) string {
 	x, ok := m[item]
 	if !ok {
 		if item == "2377/tcp" {
@@ -135,7 +137,7 @@ func pairCell(m map[string]Result, item string) string {
 		}
 	}
 	switch {
-	case item == "path MTU" && x.Status != Error:
+	case item == "path MTU" && x.Status != doctor.Error:
 		n := x.Detail
 		if i := strings.Index(n, " bytes"); i > 0 {
 			n = n[:i]

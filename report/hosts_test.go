@@ -1,4 +1,4 @@
-package cmd
+package report
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 // fixedHostReports: a manager and a worker of one swarm (the first on a
 // kernel like this machine's, the second on a full VM kernel), a host whose
 // inventory address is not its own, and a host that is down.
-func fixedHostReports() []hostReport {
+func fixedHostReports() []HostRow {
 	hosts := []inventory.Host{
 		{Name: "node1", Address: "10.213.0.11", Role: "manager"},
 		{Name: "node2", Address: "192.168.56.12", Role: "worker"},
@@ -52,13 +52,13 @@ func fixedHostReports() []hostReport {
 	facts := map[string]*cluster.Facts{"node1": f1, "node2": f2, "node3": f3}
 	errs := map[string]error{"node3": errors.New("address 192.168.56.13 of node3 is on none of its interfaces (it has 10.0.2.15/24 on eth0)")}
 	down := map[string]error{"node4": errors.New("connecting to 192.168.56.14:22: dial tcp 192.168.56.14:22: connect: no route to host")}
-	return buildHostReports(hosts, down, facts, errs)
+	return HostRows(hosts, down, facts, errs)
 }
 
 func TestHostsGolden(t *testing.T) {
 	for _, format := range []string{"table", "json", "yaml"} {
 		var b bytes.Buffer
-		if err := printHosts(&b, format, fixedHostReports()); err != nil {
+		if err := Hosts(&b, format, fixedHostReports()); err != nil {
 			t.Fatal(err)
 		}
 		golden.Assert(t, "hosts."+format+".golden", b.Bytes())
@@ -69,14 +69,6 @@ func TestHostsReportsMarkDownAndFailedHosts(t *testing.T) {
 	r := fixedHostReports()
 	if !r[0].SSH || r[0].Error != "" || r[3].SSH || r[3].Error == "" || !r[2].SSH || r[2].Error == "" {
 		t.Errorf("reports = %+v", r)
-	}
-}
-
-func TestHostsRejectsUnknownFormat(t *testing.T) {
-	var out, errOut bytes.Buffer
-	code := Execute([]string{"hosts", "--format", "xml", "-i", "/nonexistent.yaml"}, Streams{Out: &out, ErrOut: &errOut})
-	if code != 2 || !bytes.Contains(errOut.Bytes(), []byte(`--format "xml"`)) {
-		t.Errorf("code %d, stderr %q", code, errOut.String())
 	}
 }
 
