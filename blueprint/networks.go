@@ -78,11 +78,3 @@ func (bp *Blueprint) Network(name string) *Network {
 	return nil
 }
 
-// Creates lists every Docker network to create, network by network.
-func (bp *Blueprint) Creates() []netdriver.Create {
-	var out []netdriver.Create
-	for _, n := range bp.Networks {
-		out = append(out, n.Creates...)
-	}
-	return out
-}

@@ -69,16 +69,6 @@ func (bp *Blueprint) workloads() []Workload {
 	return out
 }
 
-// Workload returns the blueprint's workload called name, or nil.
-func (bp *Blueprint) Workload(name string) *Workload {
-	for i := range bp.Workloads {
-		if bp.Workloads[i].Name == name {
-			return &bp.Workloads[i]
-		}
-	}
-	return nil
-}
-
 func (bp *Blueprint) image(w *lab.Workload) string {
 	if w.Image != "" {
 		return w.Image

@@ -225,13 +225,3 @@ type Check struct {
 	Row  int `json:"row"`
 	Line int `json:"line,omitempty"`
 }
-
-// needs says whether the lab requires the kernel feature n.
-func (l *Lab) needs(n feature.Name) bool {
-	for _, r := range l.Requires {
-		if r == n {
-			return true
-		}
-	}
-	return false
-}

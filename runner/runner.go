@@ -97,10 +97,6 @@ func WithEngineRestarter(er swarm.EngineRestarter) Option {
 	return func(r *Runner) { r.restarter = er }
 }
 
-// WithDoctor runs, after a check, the doctor checks that tell apart the
-// causes of its ambiguous diagnoses (on by default).
-func WithDoctor(on bool) Option { return func(r *Runner) { r.doctor = on } }
-
 // WithPreflight makes up run doctor's network checks (ports, firewall, path
 // MTU, clocks) before it changes anything, and stop on a problem.
 func WithPreflight(on bool) Option { return func(r *Runner) { r.preflight = on } }

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/overlab/overlab/cluster"
-	"github.com/overlab/overlab/feature"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/progress"
@@ -27,10 +26,6 @@ var threeHosts = []inventory.Host{
 	{Name: "node1", Address: "192.168.56.11", Role: inventory.RoleManager},
 	{Name: "node2", Address: "192.168.56.12"},
 	{Name: "node3", Address: "192.168.56.13"},
-}
-
-func factsWith(present ...feature.Name) *cluster.Facts {
-	return &cluster.Facts{Features: cluster.NewFeatures(present...)}
 }
 
 func builtinOr(t *testing.T, nameOrDoc string) *lab.Lab {

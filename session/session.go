@@ -76,9 +76,6 @@ func Load(cfg Config) (*Session, error) {
 	return s, nil
 }
 
-// Path is the inventory file's path.
-func (s *Session) Path() string { return s.path }
-
 // Scaled is d multiplied by the inventory's time_scale, unless the user set
 // the duration called name: a flag says exactly what the user wants.
 func (s *Session) Scaled(name string, d time.Duration) time.Duration {
