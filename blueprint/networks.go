@@ -13,7 +13,8 @@ func (bp *Blueprint) networks() []Network {
 	for i := range bp.Lab.Networks {
 		n := &bp.Lab.Networks[i]
 		bn := Network{Network: n, Driver: netdriver.Of(n.Driver)}
-		if n.Default {
+		if !n.Made() {
+			bn.Subnet, _ = netip.ParsePrefix(n.Subnet) // the engine's, for an external one
 			out = append(out, bn)
 			continue
 		}
@@ -43,7 +44,7 @@ func (bp *Blueprint) site(n *lab.Network, subnet netip.Prefix) netdriver.Site {
 		HostRange: func(h string) netip.Prefix { return bp.Plan.MacvlanRanges[n.Name][h] },
 		Options:   func(h string) netdriver.HostOptions { return opts[h] },
 		Parent:    func(h string) string { return parents[h] },
-		Labels:    lab.Labels(bp.Lab.Name),
+		Labels:    bp.labels(),
 	}
 }
 
@@ -77,4 +78,3 @@ func (bp *Blueprint) Network(name string) *Network {
 	}
 	return nil
 }
-

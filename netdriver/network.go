@@ -33,7 +33,15 @@ type Network struct {
 	// Default marks Docker's own network (bridge = docker0, host, none): used,
 	// never created nor removed.
 	Default bool `yaml:"default,omitempty" json:"default,omitempty"`
+	// External marks a network that exists already and is someone else's
+	// (a check of a user's own networks): overlab only probes it. Set in
+	// code from what the engines say, never from a lab file.
+	External bool `yaml:"-" json:"external,omitempty"`
 }
+
+// Made says whether overlab makes the network (neither Docker's own nor
+// someone else's).
+func (n *Network) Made() bool { return !n.Default && !n.External }
 
 // HostOptions override a network's settings on one host.
 type HostOptions struct {
