@@ -19,12 +19,14 @@ import (
 type existingFlags struct {
 	networks []string
 	services []string
+	expect   string
 }
 
 func (e *existingFlags) add(c *cobra.Command, f *labFlags) {
 	c.Flags().DurationVar(&f.wait, "wait", 60*time.Second, "with --networks: how long to wait for the probes to start and for the overlays to converge")
 	c.Flags().StringSliceVar(&e.networks, "networks", nil, "`NAME[,NAME...]`: check these existing networks read-only (your own swarm's or hosts'), instead of a lab")
 	c.Flags().StringSliceVar(&e.services, "services", nil, "`NAME:PORT[/tcp|/udp],...`: with --networks, also reach these swarm services by name, virtual IP and each task")
+	c.Flags().StringVar(&e.expect, "expect", "", "`FILE`: with --networks, expectations in the lab format (expect: rows; the probes are probe and probe@NETWORK) instead of the defaults")
 }
 
 // runCheckExisting checks networks and services that overlab did not
@@ -40,6 +42,11 @@ func runCheckExisting(ctx context.Context, g *Globals, f *labFlags, e *existingF
 	req, err := existing.ParseRequest(e.networks, e.services)
 	if err != nil {
 		return couldNotRun(err)
+	}
+	if e.expect != "" {
+		if req.Expect, err = existing.LoadExpect(e.expect); err != nil {
+			return couldNotRun(err)
+		}
 	}
 	s, err := g.open(ctx, session.ReportsDown())
 	if err != nil {

@@ -1,6 +1,9 @@
 package existing
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/overlab/overlab/blueprint"
@@ -69,5 +72,52 @@ func TestLabOfWhatWasFound(t *testing.T) {
 		if count[key] != want {
 			t.Errorf("%s: %d checks, want %d (all: %v)", key, count[key], want, count)
 		}
+	}
+}
+
+func TestExpectationsFromAFile(t *testing.T) {
+	f := found()
+	path := filepath.Join(t.TempDir(), "expect.yaml")
+	write := func(s string) {
+		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(`expect:
+  - from: {workload: probe}
+    to: {workload: probe}
+    network: backend
+    kinds: [icmp]
+    reachable: true
+  - from: {workload: probe@backend}
+    to: {workload: probe@my_bridge, host: all}
+    network: my_bridge
+    kinds: [tcp]
+    reachable: false
+`)
+	rows, err := LoadExpect(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := f.WithExpect(f.Lab("r1"), rows, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bp, err := blueprint.Compile(l, threeHosts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bp.Checks) != 6+9 || bp.Checks[0].FromWorkload != "overlab-check-r1-0" {
+		t.Errorf("%d checks from %s, want 15 from the backend probe", len(bp.Checks), bp.Checks[0].FromWorkload)
+	}
+	write("expect:\n  - {from: {workload: web}, to: {workload: probe}, kinds: [icmp], reachable: true}\n")
+	rows, _ = LoadExpect(path)
+	if _, err := f.WithExpect(f.Lab("r1"), rows, "r1"); err == nil || !strings.Contains(err.Error(), `expect #1: from.workload: "web": the workloads here are the probes`) ||
+		!strings.Contains(err.Error(), `to.workload: "probe" needs the row's network`) {
+		t.Errorf("bad names: %v", err)
+	}
+	write("networks: [{name: x, driver: bridge}]\nexpect: []\n")
+	if _, err := LoadExpect(path); err == nil || !strings.Contains(err.Error(), "expect: rows only") {
+		t.Errorf("a whole lab: %v", err)
 	}
 }

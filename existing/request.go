@@ -5,12 +5,17 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/overlab/overlab/lab"
 )
 
 // Request is what the user asked to check.
 type Request struct {
 	Networks []string
 	Services []ServiceRef
+	// Expect, when set, holds expectations (a lab file's expect: rows) in
+	// place of the defaults.
+	Expect *lab.Lab
 }
 
 // ServiceRef is one --services entry: a swarm service and the port it

@@ -100,6 +100,11 @@ func (r *Runner) discover(ctx context.Context, e *existingRun, facts map[string]
 	}
 	e.found = found
 	e.lab = found.Lab(e.run)
+	if req.Expect != nil {
+		if e.lab, err = found.WithExpect(e.lab, req.Expect, e.run); err != nil {
+			return err
+		}
+	}
 	e.lab.Labels = map[string]string{OwnerLabel: owner()}
 	return nil
 }
