@@ -24,37 +24,85 @@ import (
 // CheckExisting checks networks and services that overlab did not make,
 // touching none of them: it finds them, starts one hardened probe per
 // network (labelled with this run, removed on every way out, a Ctrl-C
-// included), probes, and returns the result document with what it could
-// not use as findings.
+// included), probes once, and returns the result document with what it
+// could not use as findings.
 func (r *Runner) CheckExisting(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host, req existing.Request) (*results.Document, error) {
-	start := time.Now()
-	e := &existingRun{c: c, hosts: hosts, run: newRunID()}
-	facts, down := r.gather(ctx, c, hosts)
-	if err := r.discover(ctx, e, facts, req); err != nil {
+	x, err := r.StartExisting(ctx, c, hosts, req)
+	if x == nil {
 		return nil, err
 	}
-	e.doc = newDocument(e.lab, start)
-	e.doc.Lab = "networks " + strings.Join(req.Networks, ",")
-	for _, p := range e.found.Problems {
-		e.doc.Findings = append(e.doc.Findings, results.Finding{Severity: results.SeverityError, Message: p})
-	}
-	addHosts(e.doc, hosts, facts, down)
-	if len(e.found.Networks) == 0 {
-		e.doc.Summarize()
-		return e.doc, nil
-	}
-	r.removeLeftovers(ctx, e)
-	defer r.removeProbes(ctx, e)
-	if err := r.deployProbes(ctx, e, facts); err != nil {
-		return e.doc, err
-	}
-	probes, err := r.runProbes(ctx, c, e.bp, e.lead, e.found.NodeHosts)
+	defer x.Stop(ctx)
 	if err != nil {
-		return e.doc, err
+		return x.doc(time.Now()), err
 	}
-	addPlan(e.doc, e.bp)
-	r.conclude(ctx, c, hosts, e.doc, probes, start)
-	return e.doc, nil
+	return x.Round(ctx)
+}
+
+// ExistingCheck is a check of existing networks whose probes stay up from
+// StartExisting to Stop, for as many rounds as the caller wants (watch).
+type ExistingCheck struct {
+	r     *Runner
+	e     *existingRun
+	facts map[string]*cluster.Facts
+	down  map[string]error
+	// findings are discovery's and the probes' start's, said every round.
+	findings []results.Finding
+}
+
+// StartExisting finds what req names and starts its probes. A nil check
+// means nothing was started; a check with an error must still be stopped.
+func (r *Runner) StartExisting(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host, req existing.Request) (*ExistingCheck, error) {
+	x := &ExistingCheck{r: r, e: &existingRun{c: c, hosts: hosts, run: newRunID()}}
+	x.facts, x.down = r.gather(ctx, c, hosts)
+	if err := r.discover(ctx, x.e, x.facts, req); err != nil {
+		return nil, err
+	}
+	for _, p := range x.e.found.Problems {
+		x.findings = append(x.findings, results.Finding{Severity: results.SeverityError, Message: p})
+	}
+	if len(x.e.found.Networks) == 0 {
+		return x, nil
+	}
+	x.findings = append(x.findings, r.removeLeftovers(ctx, x.e)...)
+	found, err := r.deployProbes(ctx, x.e, x.facts)
+	x.findings = append(x.findings, found...)
+	return x, err
+}
+
+// Name is what the check's documents call it: "networks A,B".
+func (x *ExistingCheck) Name() string { return x.e.name }
+
+// Round probes once and returns the result document.
+func (x *ExistingCheck) Round(ctx context.Context) (*results.Document, error) {
+	start := time.Now()
+	doc := x.doc(start)
+	if x.e.bp == nil {
+		doc.Summarize()
+		return doc, nil
+	}
+	probes, err := x.r.runProbes(ctx, x.e.c, x.e.bp, x.e.lead, x.e.found.NodeHosts)
+	if err != nil {
+		return doc, err
+	}
+	addPlan(doc, x.e.bp)
+	x.r.conclude(ctx, x.e.c, x.e.hosts, doc, probes, start)
+	return doc, nil
+}
+
+// doc is a new document with the hosts and what discovery found.
+func (x *ExistingCheck) doc(start time.Time) *results.Document {
+	doc := newDocument(x.e.lab, start)
+	doc.Lab = x.e.name
+	doc.Findings = append(doc.Findings, x.findings...)
+	addHosts(doc, x.e.hosts, x.facts, x.down)
+	return doc
+}
+
+// Stop removes the check's probes, also after ctx was cancelled.
+func (x *ExistingCheck) Stop(ctx context.Context) {
+	if x.e.lab != nil && len(x.e.found.Networks) > 0 {
+		x.r.removeProbes(ctx, x.e)
+	}
 }
 
 // existingRun is what the steps of CheckExisting share.
@@ -62,12 +110,12 @@ type existingRun struct {
 	c       *cluster.Cluster
 	hosts   []inventory.Host
 	run     string
+	name    string // "networks A,B"
 	lead    int
 	manager workload.ServiceAPI
 	found   *existing.Found
 	lab     *lab.Lab
 	bp      *blueprint.Blueprint
-	doc     *results.Document
 }
 
 // newRunID names one check's probes: random, so that two checks of the
@@ -89,6 +137,7 @@ func (r *Runner) discover(ctx context.Context, e *existingRun, facts map[string]
 		n := e.c.Nodes[e.lead]
 		mgr, mgrName, e.manager = n.Docker(), n.Name(), n.Docker()
 	}
+	e.name = "networks " + strings.Join(req.Networks, ",")
 	found, err := existing.Discover(ctx, existingHosts(e.c, e.hosts, facts), mgr, mgrName, req)
 	ph.End(err)
 	if err != nil {

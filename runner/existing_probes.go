@@ -28,20 +28,21 @@ const removeWait = 60 * time.Second
 // deployProbes compiles the check's blueprint and starts its probes, one
 // network at a time: a network whose probe cannot start (a full subnet, a
 // network the scheduler refuses) is a finding, and the others go on.
-func (r *Runner) deployProbes(ctx context.Context, e *existingRun, facts map[string]*cluster.Facts) error {
+func (r *Runner) deployProbes(ctx context.Context, e *existingRun, facts map[string]*cluster.Facts) ([]results.Finding, error) {
 	img, err := r.probeImage(e.lab)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	bp, err := blueprint.Compile(e.lab, blueprint.FromInventory(e.hosts), blueprint.WithFacts(facts), blueprint.WithImage(img.Ref))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if _, acts, err := r.ensureImage(ctx, e.c, img); err != nil {
-		return err
-	} else {
-		r.logger.V(1).Infof("probe image: %s", strings.Join(acts, "; "))
+	_, acts, err := r.ensureImage(ctx, e.c, img)
+	if err != nil {
+		return nil, err
 	}
+	r.logger.V(1).Infof("probe image: %s", strings.Join(acts, "; "))
+	var findings []results.Finding
 	ph := r.progress.Start("probes up")
 	failed := map[string]bool{}
 	for _, bw := range bp.Workloads {
@@ -54,10 +55,10 @@ func (r *Runner) deployProbes(ctx context.Context, e *existingRun, facts map[str
 		if err != nil {
 			if ctx.Err() != nil {
 				ph.End(err)
-				return err
+				return findings, err
 			}
 			failed[bw.Name] = true
-			e.doc.Findings = append(e.doc.Findings, results.Finding{Severity: results.SeverityError,
+			findings = append(findings, results.Finding{Severity: results.SeverityError,
 				Message: fmt.Sprintf("network %s cannot be probed: its probe did not start: %v", bw.Networks[0].Network, err)})
 		}
 	}
@@ -65,9 +66,9 @@ func (r *Runner) deployProbes(ctx context.Context, e *existingRun, facts map[str
 	bp.Checks = keepChecks(bp.Checks, failed)
 	e.bp = bp
 	if _, err := settleOverlays(ctx, e.c, e.lab, bp.Placed, r.wait); err != nil && ctx.Err() == nil {
-		e.doc.Findings = append(e.doc.Findings, results.Finding{Severity: results.SeverityWarning, Message: err.Error()})
+		findings = append(findings, results.Finding{Severity: results.SeverityWarning, Message: err.Error()})
 	}
-	return ctx.Err()
+	return findings, ctx.Err()
 }
 
 // removeProbes removes this check's probes, also when ctx was cancelled
@@ -114,7 +115,7 @@ func waitContainersGone(ctx context.Context, c *cluster.Cluster, labName string)
 // removeLeftovers removes the probes that an earlier check on this machine
 // left when its process died; another machine's, or a live process's, are
 // left alone and said.
-func (r *Runner) removeLeftovers(ctx context.Context, e *existingRun) {
+func (r *Runner) removeLeftovers(ctx context.Context, e *existingRun) []results.Finding {
 	labs := map[string]string{} // lab name -> owner
 	if e.manager != nil {
 		svcs, err := e.manager.ServiceList(ctx, swarm.ServiceListOptions{Filters: filters.NewArgs(filters.Arg("label", OwnerLabel))})
@@ -136,19 +137,22 @@ func (r *Runner) removeLeftovers(ctx context.Context, e *existingRun) {
 		}
 		return err
 	})
+	var findings []results.Finding
 	for name, who := range labs {
-		r.removeLeftover(ctx, e, name, who)
+		if f := r.removeLeftover(ctx, e, name, who); f != nil {
+			findings = append(findings, *f)
+		}
 	}
+	return findings
 }
 
-func (r *Runner) removeLeftover(ctx context.Context, e *existingRun, name, who string) {
+func (r *Runner) removeLeftover(ctx context.Context, e *existingRun, name, who string) *results.Finding {
 	if !strings.HasPrefix(name, "check-") {
-		return
+		return nil
 	}
 	if !orphaned(who) {
-		e.doc.Findings = append(e.doc.Findings, results.Finding{Severity: results.SeverityInfo,
-			Message: fmt.Sprintf("the probes of another check (%s, by %s) are on the hosts: they are left alone (if that check is gone: overlab down --lab %s)", name, who, name)})
-		return
+		return &results.Finding{Severity: results.SeverityInfo,
+			Message: fmt.Sprintf("the probes of another check (%s, by %s) are on the hosts: they are left alone (if that check is gone: overlab down --lab %s)", name, who, name)}
 	}
 	acts, err := workload.Remove(ctx, name, e.manager, WorkloadHosts(e.c))
 	if err != nil {
@@ -157,6 +161,7 @@ func (r *Runner) removeLeftover(ctx context.Context, e *existingRun, name, who s
 	if len(acts) > 0 {
 		r.logger.V(0).Infof("removed the probes an earlier check left (%s, by %s): %s", name, who, strings.Join(acts, "; "))
 	}
+	return nil
 }
 
 // orphaned says whether who (host:pid) is a process of this machine that
