@@ -8,7 +8,7 @@ HOSTS   ?= 3
 export PATH := $(PATH):/usr/local/go/bin
 
 # The end-to-end packages, run a second time on the second engine generation.
-E2E_PKGS := ./local/... ./cluster/... ./probeimage/... ./runner/... ./cmd/... ./existing/...
+E2E_PKGS := ./local/... ./cluster/... ./probeimage/... ./runner/... ./cmd/... ./existing/... ./blueprint/...
 
 .PHONY: setup setup-test setup-engines build test test-engine test-short test-vm test-fuzz vagrant-box demo bench down clean
 
