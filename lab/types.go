@@ -7,15 +7,6 @@ import (
 	"github.com/overlab/overlab/netdriver"
 )
 
-// Network drivers.
-const (
-	DriverOverlay = "overlay"
-	DriverMacvlan = "macvlan"
-	DriverBridge  = "bridge"
-	DriverHost    = "host"
-	DriverNone    = "none"
-)
-
 // Network scopes.
 const (
 	ScopeLocal = netdriver.ScopeLocal

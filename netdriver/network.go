@@ -28,6 +28,8 @@ type Network struct {
 	// VLAN puts a macvlan network on the 802.1q sub-interface PARENT.VLAN of
 	// each host's parent (Docker creates it, and removes it with the network).
 	VLAN int `yaml:"vlan,omitempty" json:"vlan,omitempty"`
+	// Mode is the ipvlan mode: l2 (default), l3 or l3s.
+	Mode string `yaml:"mode,omitempty" json:"mode,omitempty"`
 	// Hosts holds per-host options, keyed by host reference (name or $N).
 	Hosts map[string]HostOptions `yaml:"hosts,omitempty" json:"hosts,omitempty"`
 	// Default marks Docker's own network (bridge = docker0, host, none): used,
