@@ -2,9 +2,12 @@ package existing
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/netdriver"
+	"github.com/overlab/overlab/results"
 )
 
 // probeName is the temporary probe workload of the i-th named network.
@@ -29,7 +32,9 @@ func (f *Found) Lab(run string) *lab.Lab {
 	}
 	for i, a := range f.Networks {
 		for j, b := range f.Networks {
-			if i != j {
+			// A network on the underlay is reachable from any container
+			// through its host (outbound NAT onto the LAN): no isolation.
+			if i != j && !netdriver.Of(b.Driver).Traits().Underlay {
 				l.Expect = append(l.Expect, isolated(probeName(run, i), probeName(run, j), a, b))
 			}
 		}
@@ -92,3 +97,35 @@ func isolated(from, to string, a, b Network) lab.Expectation {
 		Kinds: []string{lab.ProbeICMP, lab.ProbeTCP}, Reachable: false,
 		Note: fmt.Sprintf("Networks are isolated: a container on %s alone cannot reach one on %s.", a.Name, b.Name)}
 }
+
+// Tidy names a check's probes for people: a probe is its host (every
+// network has one probe, named after the run), and a probe from one
+// network to another's probe (isolation) goes under "A ⇸ B" instead of B,
+// so that each network's matrix holds its own probes only.
+func (f *Found) Tidy(run string, probes []results.Probe) {
+	prefix := "overlab-check-" + run + "-"
+	strip := func(name string) (string, int) {
+		rest, ok := strings.CutPrefix(name, prefix)
+		if !ok {
+			return name, -1
+		}
+		idx, host, ok := strings.Cut(rest, "@")
+		i, err := strconv.Atoi(idx)
+		if !ok || err != nil {
+			return name, -1
+		}
+		return host, i
+	}
+	for k := range probes {
+		p := &probes[k]
+		var from int
+		p.From, from = strip(p.From)
+		p.To, _ = strip(p.To)
+		if from >= 0 && from < len(f.Networks) && f.Networks[from].Name != p.Network {
+			p.Network = IsolationName(f.Networks[from].Name, p.Network)
+		}
+	}
+}
+
+// IsolationName is the matrix of the probes from network a to network b.
+func IsolationName(a, b string) string { return a + " ⇸ " + b }

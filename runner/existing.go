@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/overlab/overlab/blueprint"
+	"github.com/overlab/overlab/check"
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/existing"
 	"github.com/overlab/overlab/feature"
@@ -84,6 +85,8 @@ func (x *ExistingCheck) Round(ctx context.Context) (*results.Document, error) {
 	if err != nil {
 		return doc, err
 	}
+	x.e.found.Tidy(x.e.run, probes)
+	check.Sort(probes)
 	addPlan(doc, x.e.bp)
 	x.r.conclude(ctx, x.e.c, x.e.hosts, doc, probes, start)
 	return doc, nil
