@@ -13,9 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/network"
-
 	"github.com/overlab/overlab/blueprint"
+	"github.com/overlab/overlab/blueprint/blueprinttest"
 	"github.com/overlab/overlab/local/labtest"
 	"github.com/overlab/overlab/session"
 	"github.com/overlab/overlab/session/sessiontest"
@@ -96,102 +95,11 @@ func agree(t *testing.T, s *session.Session, bin string, l *labtest.Lab, file st
 		t.Fatalf("up: exit %d\n%s\n%s", code, out, errOut)
 	}
 	defer run(t, bin, "down", "--lab", file, "-i", l.Inventory)
-	compared := 0
-	for _, st := range shown.Steps {
-		for _, c := range st.Commands {
-			if !strings.HasPrefix(c.Line, "docker network create ") {
-				continue
-			}
-			compared++
-			args := shellWords(t, c.Line)[3:]
-			name := args[len(args)-1]
-			nw, err := s.Cluster.Node(c.Host).Docker().NetworkInspect(context.Background(), name, network.InspectOptions{})
-			if err != nil {
-				t.Errorf("%s$ %s: not created: %v", c.Host, c.Line, err)
-				continue
-			}
-			for _, d := range differences(args[:len(args)-1], nw) {
-				t.Errorf("%s$ %s\n  the engine has: %s", c.Host, c.Line, d)
-			}
-		}
+	compared, diffs := blueprinttest.Disagreements(t, s.Cluster, shown.Steps)
+	for _, d := range diffs {
+		t.Error(d)
 	}
 	return compared
-}
-
-// differences lists what the engine has that the flags do not say.
-func differences(flags []string, nw network.Inspect) []string {
-	want := map[string]string{"driver": "bridge", "scope": "local"}
-	opts := map[string]string{}
-	for i := 0; i < len(flags); i++ {
-		switch f := flags[i]; f {
-		case "--config-only", "--attachable", "--internal":
-			want[f] = "true"
-		case "-o":
-			k, v, _ := strings.Cut(flags[i+1], "=")
-			opts[k] = v
-			i++
-		default:
-			want[strings.TrimPrefix(f, "-")] = flags[i+1]
-			i++
-		}
-	}
-	if want["d"] != "" {
-		want["driver"] = want["d"]
-	}
-	if want["--config-only"] == "true" {
-		want["driver"] = "null"
-	}
-	if want["-scope"] != "" {
-		want["scope"] = want["-scope"]
-	} else if want["driver"] == "overlay" {
-		want["scope"] = "swarm"
-	}
-	got := map[string]string{"driver": nw.Driver, "scope": nw.Scope}
-	var out []string
-	check := func(what, w, g string) {
-		if w != g {
-			out = append(out, fmt.Sprintf("%s %q (the command says %q)", what, g, w))
-		}
-	}
-	check("driver", want["driver"], got["driver"])
-	check("scope", want["scope"], got["scope"])
-	check("attachable", want["--attachable"], boolText(nw.Attachable))
-	check("internal", want["--internal"], boolText(nw.Internal))
-	check("config-from", want["-config-from"], nw.ConfigFrom.Network)
-	if want["-config-from"] != "" {
-		return out // addresses and options are the config network's, compared on its own line
-	}
-	if len(nw.IPAM.Config) > 0 {
-		ic := nw.IPAM.Config[0]
-		check("subnet", want["-subnet"], ic.Subnet)
-		if want["-gateway"] != "" {
-			check("gateway", want["-gateway"], ic.Gateway)
-		}
-		check("ip-range", want["-ip-range"], ic.IPRange)
-	} else if want["-subnet"] != "" {
-		out = append(out, "no subnet (the command says "+want["-subnet"]+")")
-	}
-	for k, v := range opts {
-		check("option "+k, v, nw.Options[k])
-	}
-	return out
-}
-
-func boolText(b bool) string {
-	if b {
-		return "true"
-	}
-	return ""
-}
-
-// shellWords splits a printed line as sh does.
-func shellWords(t *testing.T, line string) []string {
-	t.Helper()
-	out, err := exec.Command("sh", "-c", "printf '%s\\0' "+line).Output()
-	if err != nil {
-		t.Fatalf("sh cannot read %s: %v", line, err)
-	}
-	return strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
 }
 
 func cliBinary(t *testing.T) string {

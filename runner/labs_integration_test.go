@@ -19,6 +19,8 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
 
+	"github.com/overlab/overlab/blueprint"
+	"github.com/overlab/overlab/blueprint/blueprinttest"
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
@@ -236,6 +238,7 @@ func runLab(t *testing.T, r *runner.Runner, c *cluster.Cluster, hosts []inventor
 	if _, err := r.Up(ctx, c, hosts, l); err != nil {
 		t.Fatalf("up: %v", err)
 	}
+	assertCommandsAgree(t, c, hosts, l)
 	// A second up finds everything as wanted (the address plan keeps the
 	// lab's own networks and their routes, the spec hashes match).
 	if res, err := r.Up(ctx, c, hosts, l); err != nil || len(res.Actions) != 0 {
@@ -269,6 +272,20 @@ func runLab(t *testing.T, r *runner.Runner, c *cluster.Cluster, hosts []inventor
 		t.Fatalf("down: %v", err)
 	}
 	assertClean(t, c, l.Name, l.NeedsSwarm())
+}
+
+// assertCommandsAgree: what lab show --commands prints for these hosts is
+// what up made, network by network, on every host.
+func assertCommandsAgree(t *testing.T, c *cluster.Cluster, hosts []inventory.Host, l *lab.Lab) {
+	t.Helper()
+	bp, err := blueprint.Compile(l, blueprint.FromInventory(hosts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, diffs := blueprinttest.Disagreements(t, c, bp.Walkthrough())
+	for _, d := range diffs {
+		t.Errorf("lab show --commands and up disagree: %s", d)
+	}
 }
 
 // assertClean wants nothing of the lab left on any host: no container or
