@@ -1,20 +1,15 @@
 package blueprint_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/overlab/overlab/blueprint"
 	"github.com/overlab/overlab/blueprint/blueprinttest"
+	"github.com/overlab/overlab/internal/clitest"
 	"github.com/overlab/overlab/local/labtest"
 	"github.com/overlab/overlab/session"
 	"github.com/overlab/overlab/session/sessiontest"
@@ -65,7 +60,6 @@ expect:
 func TestPrintedCommandsAreWhatUpCreates(t *testing.T) {
 	l := labtest.Up(t, 3)
 	s := sessiontest.Open(t, l)
-	bin := cliBinary(t)
 	under := l.Subnet.Masked()
 	base := under.Addr().As4()
 	rangeOf := func(i int) string { return fmt.Sprintf("%d.%d.%d.%d/29", base[0], base[1], base[2], 200+8*i) }
@@ -75,7 +69,7 @@ func TestPrintedCommandsAreWhatUpCreates(t *testing.T) {
 		if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		compared += agree(t, s, bin, l, file)
+		compared += agree(t, s, l, file)
 	}
 	if compared != 8+3 {
 		t.Errorf("%d create commands compared, want the 11 of the labs", compared)
@@ -84,47 +78,20 @@ func TestPrintedCommandsAreWhatUpCreates(t *testing.T) {
 
 // agree brings up the lab file and compares every network its printed
 // commands create with what the engines have; it returns how many.
-func agree(t *testing.T, s *session.Session, bin string, l *labtest.Lab, file string) int {
+func agree(t *testing.T, s *session.Session, l *labtest.Lab, file string) int {
 	t.Helper()
 	var shown struct{ Steps []blueprint.Step }
-	code, out, errOut := run(t, bin, "lab", "show", file, "--commands", "--format", "json", "-i", l.Inventory)
+	code, out, errOut := clitest.Run(t, "lab", "show", file, "--commands", "--format", "json", "-i", l.Inventory)
 	if code != 0 || json.Unmarshal([]byte(out), &shown) != nil {
 		t.Fatalf("lab show --commands: exit %d\n%s\n%s", code, out, errOut)
 	}
-	if code, out, errOut := run(t, bin, "up", "--lab", file, "-i", l.Inventory, "--probe-binary", labtest.ProbeBinary(t)); code != 0 {
+	if code, out, errOut := clitest.Run(t, "up", "--lab", file, "-i", l.Inventory, "--probe-binary", labtest.ProbeBinary(t)); code != 0 {
 		t.Fatalf("up: exit %d\n%s\n%s", code, out, errOut)
 	}
-	defer run(t, bin, "down", "--lab", file, "-i", l.Inventory)
+	defer clitest.Run(t, "down", "--lab", file, "-i", l.Inventory)
 	compared, diffs := blueprinttest.Disagreements(t, s.Cluster, shown.Steps)
 	for _, d := range diffs {
 		t.Error(d)
 	}
 	return compared
-}
-
-func cliBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "overlab")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "../cmd/overlab")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build overlab: %v\n%s", err, out)
-	}
-	return bin
-}
-
-func run(t *testing.T, bin string, args ...string) (int, string, string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.Env = append(os.Environ(), "TERM=dumb")
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) {
-		t.Fatalf("overlab %s: %v", strings.Join(args, " "), err)
-	}
-	return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
 }
