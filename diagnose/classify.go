@@ -2,9 +2,9 @@ package diagnose
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
+	"github.com/overlab/overlab/hostlist"
 	"github.com/overlab/overlab/results"
 )
 
@@ -189,8 +189,6 @@ func firstLine(s string) string {
 	return s
 }
 
-func joinHosts(hs []string) string {
-	hs = slices.Clone(hs)
-	slices.Sort(hs)
-	return strings.Join(hs, ", ")
-}
+// joinHosts lists hosts in order, runs of numbered names as ranges
+// (node[001:040]): at 100 hosts a cause must still fit on a line.
+func joinHosts(hs []string) string { return hostlist.Join(hs) }
