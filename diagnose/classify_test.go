@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -78,5 +79,46 @@ func TestClassifyPatterns(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestClassifySeveralFaults: in a big lab several things break at once; each
+// host's diagnosis must not be swayed by the failures another one explains.
+// h6 is down, h2 cannot pass VXLAN (names still resolve), large packets to
+// h4 are lost.
+func TestClassifySeveralFaults(t *testing.T) {
+	const n = 6
+	d := &results.Document{SchemaVersion: results.SchemaVersion, Networks: []results.Network{{Name: "ov", Driver: "overlay"}}}
+	for i := 1; i <= n; i++ {
+		h := results.Host{Name: fmt.Sprintf("h%d", i), Address: fmt.Sprintf("192.0.2.%d", i)}
+		if i == 6 {
+			h.Error = "ssh: dial tcp 192.0.2.6:22: i/o timeout"
+		}
+		d.Hosts = append(d.Hosts, h)
+	}
+	for i := 1; i <= n; i++ {
+		for j := 1; j <= n; j++ {
+			if i == j {
+				continue
+			}
+			for _, k := range []string{results.KindICMP, results.KindTCP, results.KindUDP, results.KindDNS} {
+				p := results.Probe{Network: "ov", From: fmt.Sprintf("h%d", i), To: fmt.Sprintf("h%d", j), Kind: k, Expect: results.ExpectReachable, Reachable: true, OK: true}
+				bad := i == 6 || (j == 6 && k != results.KindDNS) ||
+					((i == 2 || j == 2) && k != results.KindDNS) ||
+					(j == 4 && (k == results.KindTCP || k == results.KindUDP))
+				if bad {
+					p.Reachable, p.OK, p.Error = false, false, "timeout"
+				}
+				d.Probes = append(d.Probes, p)
+			}
+		}
+	}
+	var got []string
+	for _, dg := range Classify(d) {
+		got = append(got, dg.Pattern+":"+strings.Join(dg.Hosts, ","))
+	}
+	want := []string{HostUnreachable + ":h6", VXLANBlocked + ":h2", MTU + ":h4"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("diagnoses %v, want %v", got, want)
 	}
 }

@@ -17,8 +17,9 @@ func (c *classifier) hosts() {
 			return
 		}
 		os := c.remaining(func(o obs) bool { return o.involves(x) && o.other(x) != "" })
+		d := c.hostDiagnosis(x, peers, os) // before consume: it tells x's failures from those explained already
 		c.consume(os)
-		c.add(c.hostDiagnosis(x, peers, os))
+		c.add(d)
 	}
 }
 
@@ -73,7 +74,13 @@ func (c *classifier) hostDiagnosis(x string, peers []string, os []obs) results.D
 			asDst++
 		}
 	}
-	mine := c.all(func(o obs) bool { return o.involves(x) && o.other(x) != "" && o.from != o.to })
+	// Failures an earlier diagnosis explains (a host that is down, another
+	// host cut off) say nothing about x: with two faults in a big lab, the
+	// other host's failed pings must not turn x's MTU problem into another.
+	mine := c.all(func(o obs) bool {
+		explained := !o.OK && !c.rem[o.idx]
+		return o.involves(x) && o.other(x) != "" && o.from != o.to && !explained
+	})
 	passOther := false // x passes on some network that is not an overlay
 	icmpOK := true     // every icmp probe of x on the failing networks passed
 	dnsOK, dnsSeen := true, false
