@@ -40,6 +40,7 @@ type labFlags struct {
 	all         bool // down: every lab that is up
 	nameOnly    bool // down: a lab found up may be known by name only
 	doctor      bool // up: doctor's network checks first
+	matrix      bool // check: full matrices whatever the size
 }
 
 func (f *labFlags) addLab(c *cobra.Command) {
@@ -68,6 +69,7 @@ func (f *labFlags) addCheck(c *cobra.Command) {
 	c.Flags().DurationVar(&f.unreachWait, "unreachable-timeout", runner.DefaultUnreachableTimeout, "deadline of the probes the lab expects to be unreachable: silence this long is the evidence, any answer within it is reachability")
 	c.Flags().IntVar(&f.tries, "tries", 3, "tries per probe within its deadline, so one lost packet is not a failure")
 	output.AddFormatFlag(c.Flags(), &f.format)
+	addMatrixFlag(c, &f.matrix)
 	c.Flags().StringVar(&f.jsonPath, "json", "", "also write the result document to this file")
 	addResultsFlag(c, &f.results)
 }
@@ -202,7 +204,7 @@ func finishCheck(g *Globals, f *labFlags, doc *results.Document, out io.Writer) 
 	case f.format == output.YAML:
 		err = output.WriteYAML(out, doc)
 	case !g.Quiet:
-		err = report.Terminal(out, doc, report.WithColor(report.ColorEnabled(out)))
+		err = printTerminal(out, doc, f.matrix)
 	default:
 		fmt.Fprintf(out, "%d probes: %d as expected, %d not\n", doc.Summary.Total, doc.Summary.Passed, doc.Summary.Failed)
 	}

@@ -20,6 +20,7 @@ type reportOptions struct {
 	results string
 	format  string
 	out     string
+	matrix  bool
 }
 
 func newReportCommand(g *Globals) *cobra.Command {
@@ -41,7 +42,19 @@ directory or its results.json; without it, the latest run.`,
 	addResultsFlag(c, &o.results)
 	output.AddFormatFlag(c.Flags(), &o.format, reportFormats...)
 	c.Flags().StringVarP(&o.out, "output", "o", "", "write to FILE instead of standard output")
+	addMatrixFlag(c, &o.matrix)
 	return c
+}
+
+// addMatrixFlag is --matrix of the commands that print the terminal report.
+func addMatrixFlag(c *cobra.Command, on *bool) {
+	c.Flags().BoolVar(on, "matrix", false, fmt.Sprintf("print every network's full matrix and every list; without it a network is summarised above %d hosts, or when its matrix is wider than the terminal (or $COLUMNS when not a terminal)", report.SummaryAbove))
+}
+
+// printTerminal renders doc for a person on w: colour and width as w
+// allows, every matrix in full when full (--matrix).
+func printTerminal(w io.Writer, doc *results.Document, full bool) error {
+	return report.Terminal(w, doc, report.WithColor(report.ColorEnabled(w)), report.WithWidth(report.Width(w)), report.WithFullMatrix(full))
 }
 
 func runReport(cmd *cobra.Command, g *Globals, o reportOptions, id string) error {
@@ -62,8 +75,7 @@ func runReport(cmd *cobra.Command, g *Globals, o reportOptions, id string) error
 	var render func(io.Writer, *results.Document) error
 	switch o.format {
 	case output.Table:
-		color := o.out == "" && report.ColorEnabled(cmd.OutOrStdout())
-		render = func(w io.Writer, d *results.Document) error { return report.Terminal(w, d, report.WithColor(color)) }
+		render = func(w io.Writer, d *results.Document) error { return printTerminal(w, d, o.matrix) }
 	case output.JSON:
 		render = report.JSON
 	case output.YAML:

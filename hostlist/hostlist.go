@@ -107,3 +107,9 @@ func compare(a, b name) int {
 	}
 	return strings.Compare(a.raw, b.raw)
 }
+
+// Sort orders hosts in place as Join does: by prefix, then number
+// ("node2" before "node10").
+func Sort(hosts []string) {
+	slices.SortFunc(hosts, func(a, b string) int { return compare(split(a), split(b)) })
+}

@@ -44,3 +44,11 @@ func TestJoin(t *testing.T) {
 		})
 	}
 }
+
+func TestSort(t *testing.T) {
+	hs := []string{"node10", "b", "node2", "node1", "a"}
+	Sort(hs)
+	if got := fmt.Sprint(hs); got != "[a b node1 node2 node10]" {
+		t.Errorf("Sort: %s", got)
+	}
+}

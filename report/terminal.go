@@ -17,6 +17,8 @@ type Option func(*termOptions)
 
 type termOptions struct {
 	color bool
+	width int  // columns a matrix may take; 0: no limit
+	full  bool // every matrix and list in full (--matrix)
 }
 
 // WithColor turns ANSI colours on. The caller decides, usually with
@@ -50,7 +52,7 @@ func Terminal(w io.Writer, d *results.Document, opts ...Option) error {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	t := &termWriter{w: w, color: o.color}
+	t := &termWriter{w: w, color: o.color, width: o.width, full: o.full}
 	t.render(d)
 	return t.err
 }
@@ -58,7 +60,11 @@ func Terminal(w io.Writer, d *results.Document, opts ...Option) error {
 type termWriter struct {
 	w     io.Writer
 	color bool
-	err   error
+	width int
+	full  bool
+	// long: above SummaryAbove hosts, so long lists are cut (summary.go).
+	long bool
+	err  error
 }
 
 func (t *termWriter) printf(format string, args ...any) {
@@ -90,17 +96,37 @@ func (t *termWriter) render(d *results.Document) {
 			hostAddr[h.Address] = h.Name
 		}
 	}
+	t.long = !t.full && len(d.Hosts) > SummaryAbove
 	ms := matrices(d)
+	drawn, why := 0, ""
 	for _, m := range ms {
+		if r := t.summaryReason(m, len(d.Hosts), hostAddr); r != "" {
+			t.netSummary(m, d, hostResolver(d))
+			why = r
+			continue
+		}
 		t.matrix(m, hostAddr)
+		drawn++
+	}
+	if drawn > 0 {
+		t.printf("%s\n", t.paint(ansiDim, "✓ every probe as expected (RTT of icmp)   ✗ kinds not as expected   ✓ unreach: unreachable, as expected   — not probed"))
+	}
+	if why != "" {
+		t.printf("%s\n", t.paint(ansiDim, "from it ✗ F/N: F of the N pairs probed from the host not as expected; to it: those towards its containers or address"))
+		t.printf("%s\n", t.paint(ansiDim, "summaries instead of matrices: "+why+"; --matrix prints them in full"))
 	}
 	if len(ms) > 0 {
-		t.printf("%s\n\n", t.paint(ansiDim, "✓ every probe as expected (RTT of icmp)   ✗ kinds not as expected   ✓ unreach: unreachable, as expected   — not probed"))
+		t.printf("\n")
 	}
 
 	if fs := failures(d); len(fs) > 0 {
 		t.printf("%s\n", t.paint(ansiBold, fmt.Sprintf("Failures (%d probes)", len(fs))))
-		for _, g := range groupFailures(fs) {
+		gs := groupFailures(fs)
+		for i, g := range gs {
+			if t.long && i == listLimit {
+				t.more(len(gs)-i, "lines of failures")
+				break
+			}
 			p := g[0]
 			var kinds []string
 			for _, q := range g {
@@ -153,7 +179,9 @@ func (t *termWriter) render(d *results.Document) {
 		t.printf("\n")
 	}
 
-	if len(d.Hosts) > 0 {
+	if len(d.Hosts) > 0 && t.long {
+		t.hostsSummary(d.Hosts)
+	} else if len(d.Hosts) > 0 {
 		t.printf("%s\n", t.paint(ansiBold, "Hosts"))
 		rows := [][]string{{"NAME", "ADDRESS", "ROLE", "ENGINE", "DOCKER0 SUBNET", "GATEWAY"}}
 		for _, h := range d.Hosts {
@@ -404,7 +432,11 @@ func (t *termWriter) noteProbes(ps []results.Probe) {
 		}
 		t.printf("      %s %d %s as expected (%s)\n", t.paint(ansiGreen, "✓"), passed[e], noun, e)
 	}
-	for _, g := range groupFailures(failed) {
+	for i, g := range groupFailures(failed) {
+		if t.long && i == listLimit {
+			t.more(len(groupFailures(failed))-i, "pairs")
+			break
+		}
 		p := g[0]
 		kinds := make([]string, 0, len(g))
 		for _, q := range g {
