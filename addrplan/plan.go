@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+
+	"github.com/overlab/overlab/hostlist"
 )
 
 type options struct {
@@ -135,7 +137,7 @@ func (p *planner) hostFindings() {
 	}
 	for _, d := range docker0 {
 		if len(d.Hosts) > 1 {
-			p.finding(SeverityInfo, "", "docker0 is %s on hosts %s: normal, each host's default bridge is private to it and nothing routes between them", d.Prefix, strings.Join(d.Hosts, ", "))
+			p.finding(SeverityInfo, "", "docker0 is %s on hosts %s: normal, each host's default bridge is private to it and nothing routes between them", d.Prefix, hostlist.Join(d.Hosts))
 		} else {
 			p.finding(SeverityInfo, oneHost(d), "docker0 is %s on host %q", d.Prefix, oneHost(d))
 		}

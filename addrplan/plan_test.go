@@ -199,6 +199,16 @@ func TestOwnExistingNetwork(t *testing.T) {
 	}
 }
 
+// At 100 hosts the docker0 finding names them as ranges, not one by one.
+func TestHostFindingsHundredHosts(t *testing.T) {
+	hs := hosts(100)
+	hs[41].Docker0 = pfx("172.30.0.0/16")
+	p := Compute(Input{Hosts: hs})
+	if len(p.Findings) != 2 || !strings.HasPrefix(p.Findings[0].Message, "docker0 is 172.17.0.0/16 on hosts node[1:41], node[43:100]: normal") {
+		t.Errorf("findings %+v", p.Findings)
+	}
+}
+
 func TestHostFindings(t *testing.T) {
 	hs := hosts(3)
 	p := Compute(Input{Hosts: hs})

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/overlab/overlab/hostlist"
 )
 
 // Kind says what holds a subnet.
@@ -105,7 +107,7 @@ func (s Subnet) Owner() string {
 	case 1:
 		on = fmt.Sprintf(" on host %q", s.Hosts[0])
 	default:
-		on = " on hosts " + strings.Join(s.Hosts, ", ")
+		on = " on hosts " + hostlist.Join(s.Hosts)
 	}
 	switch s.Kind {
 	case KindUnderlay:

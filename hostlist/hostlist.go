@@ -11,6 +11,10 @@ import (
 // "node1, node2" reads better than "node[1:2]".
 const MinRun = 3
 
+// Short is the longest list written out name by name whatever its runs:
+// a 3-host lab reads "node1, node2, node3", not "node[1:3]".
+const Short = 5
+
 // name is a host name split around its last run of digits.
 type name struct {
 	prefix, suffix string
@@ -41,8 +45,9 @@ func split(s string) name {
 func isDigit(r rune) bool { return r >= '0' && r <= '9' }
 
 // Join sorts hosts (numbers by value, "node2" before "node10"), drops
-// duplicates and joins them with ", ", writing each run of MinRun or more
-// consecutive numbers of one prefix, suffix and padding as a range:
+// duplicates and joins them with ", "; a list longer than Short has each
+// run of MinRun or more consecutive numbers of one prefix, suffix and
+// padding written as a range:
 // node001, node002, ... node040, node042 → "node[001:040], node042".
 func Join(hosts []string) string {
 	names := make([]name, 0, len(hosts))
@@ -58,7 +63,7 @@ func Join(hosts []string) string {
 		for j < len(names) && next(names[j-1], names[j]) {
 			j++
 		}
-		if j-i >= MinRun {
+		if j-i >= MinRun && len(names) > Short {
 			a, b := names[i], names[j-1]
 			parts = append(parts, fmt.Sprintf("%s[%s:%s]%s", a.prefix, digits(a), digits(b), a.suffix))
 		} else {

@@ -345,7 +345,7 @@ func (t *termWriter) hostsSummary(hs []results.Host) {
 }
 
 // valuesOf is one fact across hosts, most common value first: "worker on
-// 97 hosts, manager on node[001:003]". A host that did not say is left
+// 97 hosts, manager on node001, node002, node003". A host that did not say is left
 // out; "" when none did.
 func valuesOf(hs []results.Host, of func(results.Host) string) string {
 	byValue := map[string][]string{}
