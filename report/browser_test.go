@@ -45,39 +45,9 @@ func TestHTMLInBrowser(t *testing.T) {
 	if _, err := os.Stat(chromiumPath); err != nil {
 		testenv.SkipOrFail(t, chromiumPath+" missing: apt-get install -y chromium")
 	}
-	artifacts := os.Getenv("OVERLAB_ARTIFACTS")
-	if artifacts == "" {
-		artifacts = t.TempDir()
-	}
-	if err := os.MkdirAll(artifacts, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	artifacts := artifactDir(t)
 	start := time.Now()
-
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx); err != nil { // starts the browser
-		t.Fatalf("start chromium: %v", err)
-	}
+	bctx := startBrowser(t, 1280, 900, 90*time.Second)
 
 	dir := t.TempDir()
 	for _, fx := range fixtures {
@@ -215,4 +185,49 @@ func TestHTMLInBrowser(t *testing.T) {
 		})
 	}
 	t.Logf("browser test took %s", time.Since(start).Round(time.Millisecond))
+}
+
+// artifactDir is where screenshots go: $OVERLAB_ARTIFACTS, else a
+// temporary directory.
+func artifactDir(t *testing.T) string {
+	t.Helper()
+	artifacts := os.Getenv("OVERLAB_ARTIFACTS")
+	if artifacts == "" {
+		artifacts = t.TempDir()
+	}
+	if err := os.MkdirAll(artifacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return artifacts
+}
+
+// startBrowser starts a headless Chromium with a window of w × h for at
+// most timeout; the test's cleanup stops it.
+func startBrowser(t *testing.T, w, h int, timeout time.Duration) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(w, h),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(cancelAlloc)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	t.Cleanup(cancelBrowser)
+	if err := chromedp.Do(bctx); err != nil { // starts the browser
+		t.Fatalf("start chromium: %v", err)
+	}
+	return bctx
 }

@@ -59,6 +59,12 @@ type htmlView struct {
 	HostError     bool
 	Legend        []legendItem
 	RTTScale      []rttTick
+	// Wide: a compact heatmap is on the page, which then takes the
+	// window's width; HoverCSS highlights a hovered cell's labels; Long:
+	// above SummaryAbove hosts, long lists fold (heatmap.go).
+	Wide     bool
+	HoverCSS template.CSS
+	Long     bool
 }
 
 type svgMatrix struct {
@@ -75,6 +81,12 @@ type svgMatrix struct {
 	CornerX, CornerY     int
 	HasTargets           bool
 	Cells                []svgCell
+	// A compact heatmap (heatmap.go) has these instead of Cells and labels.
+	Compact      bool
+	MinWidth     int
+	RowHM, ColHM []hmLabel
+	HMCells      []hmCellView
+	Stats        *htmlStats
 }
 
 type svgLabel struct {
@@ -114,8 +126,9 @@ type failureGroup struct {
 }
 
 type htmlNote struct {
-	Note   string
-	Probes []results.Probe
+	Note           string
+	Probes         []results.Probe
+	Passed, Failed int
 }
 
 type legendItem struct {
@@ -158,16 +171,27 @@ func HTML(w io.Writer, d *results.Document) error {
 			hostAddr[h.Address] = h.Name
 		}
 	}
-	widest := 0
+	widest := map[bool]int{}
+	hover := 0
+	v.Long = len(d.Hosts) > SummaryAbove
 	for i, m := range matrices(d) {
-		s := layout(i, m, hostAddr)
-		widest = max(widest, s.Width)
+		var s svgMatrix
+		if compactMatrix(m) {
+			s = layoutCompact(i, m, hostAddr)
+			s.Stats = statsView(m, d)
+			v.Wide = true
+			hover = max(hover, s.Rows, s.Cols)
+		} else {
+			s = layout(i, m, hostAddr)
+		}
+		widest[s.Compact] = max(widest[s.Compact], s.Width)
 		v.Networks = append(v.Networks, s)
 	}
-	// One scale for every matrix: a cell is as big in each network.
-	for i := range v.Networks {
-		v.Networks[i].WidthPct = fmt.Sprintf("%.1f%%", float64(v.Networks[i].Width)*100/float64(widest))
+	// One scale for every matrix of a kind: a cell is as big in each network.
+	for i, n := range v.Networks {
+		v.Networks[i].WidthPct = fmt.Sprintf("%.1f%%", float64(n.Width)*100/float64(widest[n.Compact]))
 	}
+	v.HoverCSS = hoverCSS(hover)
 	for _, p := range failures(d) {
 		v.Failures = append(v.Failures, htmlFailure{Probe: p, Cause: probeError(p)})
 	}
@@ -184,7 +208,8 @@ func HTML(w io.Writer, d *results.Document) error {
 		}
 	}
 	for _, g := range notes(d) {
-		v.Notes = append(v.Notes, htmlNote(g))
+		s := summarize(g.Probes)
+		v.Notes = append(v.Notes, htmlNote{Note: g.Note, Probes: g.Probes, Passed: s.Passed, Failed: s.Failed})
 	}
 	v.Legend = []legendItem{
 		{Fill: colorFastRTT, TextColor: colorDarkText, Symbol: "✓", Label: "every probe as expected (fast)"},
@@ -268,7 +293,7 @@ func styleCell(sc *svgCell, c *cell) {
 	case c.OK() && c.ExpectUnreachable():
 		sc.State, sc.OK, sc.Fill, sc.TextColor, sc.Symbol, sc.Dashed = "unreachable-expected", "true", colorUnreach, colorDarkText, "⊘", true
 		sc.Line2, sc.Line3 = "unreachable", "as expected"
-		sc.Title = pair + ": unreachable, as expected"
+		sc.Title = pair + ": unreachable (" + strings.Join(kinds, ", ") + "), as expected"
 		if n := c.Notes(); len(n) > 0 {
 			sc.Title += "\n" + strings.Join(n, "\n")
 		}
@@ -278,10 +303,10 @@ func styleCell(sc *svgCell, c *cell) {
 		if ms, ok := c.RTT(); ok {
 			sc.Fill = heatColor(ms)
 			sc.Line2 = formatRTT(ms)
-			sc.Title = fmt.Sprintf("%s: %d probes as expected, RTT %s", pair, len(c.Probes), formatRTT(ms))
+			sc.Title = fmt.Sprintf("%s: %d probes as expected (%s), RTT %s", pair, len(c.Probes), strings.Join(kinds, ", "), formatRTT(ms))
 		} else {
 			sc.Fill = colorNoRTT
-			sc.Title = fmt.Sprintf("%s: %d probes as expected", pair, len(c.Probes))
+			sc.Title = fmt.Sprintf("%s: %d probes as expected (%s)", pair, len(c.Probes), strings.Join(kinds, ", "))
 		}
 		sc.TextColor = textOn(sc.Fill)
 	default:

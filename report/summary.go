@@ -89,16 +89,25 @@ type failGroup struct {
 	hosts []string
 }
 
-// netSummary is one network in a few lines: its pairs as expected, then,
-// per diagnosis, the hosts whose row or column fails with their counts.
-func (t *termWriter) netSummary(m *matrix, d *results.Document, hostOf func(string) string) {
-	pairs, ok, unreach := 0, 0, 0
-	tallies := map[string]*tally{}
+// netStats is one network counted for a summary: its pairs (cells), those
+// as expected, those unreachable as expected, every host's row and column
+// counts, and the failed cells grouped by the diagnosis that explains them.
+type netStats struct {
+	Pairs, OK, Unreach int
+	Tallies            map[string]*tally
+	Groups             []failGroup
+	// Hosts is how many inventory hosts the network's cells touch.
+	Hosts int
+}
+
+// summarizeNet counts m's cells for a summary; d gives the diagnoses.
+func summarizeNet(m *matrix, d *results.Document, hostOf func(string) string) netStats {
+	s := netStats{Tallies: map[string]*tally{}}
 	get := func(h string) *tally {
-		if tallies[h] == nil {
-			tallies[h] = &tally{}
+		if s.Tallies[h] == nil {
+			s.Tallies[h] = &tally{}
 		}
-		return tallies[h]
+		return s.Tallies[h]
 	}
 	var failed []*cell
 	for _, r := range m.Rows {
@@ -107,14 +116,14 @@ func (t *termWriter) netSummary(m *matrix, d *results.Document, hostOf func(stri
 			if c.Empty() {
 				continue
 			}
-			pairs++
+			s.Pairs++
 			from, to := get(hostOf(c.From)), get(hostOf(c.To))
 			from.row++
 			to.col++
 			if c.OK() {
-				ok++
+				s.OK++
 				if c.ExpectUnreachable() {
-					unreach++
+					s.Unreach++
 				}
 				continue
 			}
@@ -123,25 +132,36 @@ func (t *termWriter) netSummary(m *matrix, d *results.Document, hostOf func(stri
 			failed = append(failed, c)
 		}
 	}
-	t.summaryHeader(m, pairs, ok)
-	if unreach > 0 {
-		t.printf("  %s %d pairs unreachable, as the lab expects (see Notes)\n", t.paint(ansiCyan, "✓"), unreach)
-	}
-	groups := groupByDiagnosis(failed, d.Diagnoses, m.Network.Name, hostOf)
-	all, labelW, most := 0, 0, 0
-	for h, tl := range tallies {
+	for h := range s.Tallies {
 		if h != "" {
-			all++
+			s.Hosts++
+		}
+	}
+	s.Groups = groupByDiagnosis(failed, d.Diagnoses, m.Network.Name, hostOf)
+	return s
+}
+
+// netSummary is one network in a few lines: its pairs as expected, then,
+// per diagnosis, the hosts whose row or column fails with their counts.
+func (t *termWriter) netSummary(m *matrix, d *results.Document, hostOf func(string) string) {
+	s := summarizeNet(m, d, hostOf)
+	t.summaryHeader(m, s.Pairs, s.OK)
+	if s.Unreach > 0 {
+		t.printf("  %s %d pairs unreachable, as the lab expects (see Notes)\n", t.paint(ansiCyan, "✓"), s.Unreach)
+	}
+	labelW, most := 0, 0
+	for h, tl := range s.Tallies {
+		if h != "" {
 			most = max(most, tl.row, tl.col)
 		}
 	}
 	// "from it ✗ 100/100": the counts of every line of the network align.
 	cw := width("from it ✗ ") + 2*len(strconv.Itoa(most)) + 1
-	for _, g := range groups {
+	for _, g := range s.Groups {
 		labelW = max(labelW, width(g.label()))
 	}
-	for _, g := range groups {
-		t.failGroup(g, tallies, all, labelW, cw)
+	for _, g := range s.Groups {
+		t.failGroup(g, s.Tallies, s.Hosts, labelW, cw)
 	}
 	t.printf("\n")
 }
@@ -175,17 +195,8 @@ func (t *termWriter) failGroup(g failGroup, tallies map[string]*tally, all, labe
 	if g.cells == 1 {
 		noun = "pair"
 	}
-	if len(g.hosts) > 4 || len(g.hosts) == 0 {
-		who := hostlist.Join(g.hosts)
-		switch {
-		case len(g.hosts) == 0:
-			who = "no host"
-		case len(g.hosts) == all:
-			who = fmt.Sprintf("every host (%d)", all)
-		default:
-			who += fmt.Sprintf(" (%d hosts)", len(g.hosts))
-		}
-		t.printf("%s%s  %d %s not as expected\n", head, who, g.cells, noun)
+	if g.many() {
+		t.printf("%s%s  %d %s not as expected\n", head, g.who(all), g.cells, noun)
 		return
 	}
 	wide := 0
@@ -201,6 +212,21 @@ func (t *termWriter) failGroup(g failGroup, tallies map[string]*tally, all, labe
 		line := lead + pad(h, wide) + "  " + t.count("from it", tl.rowFail, tl.row, cw) + "  " + t.count("to it", tl.colFail, tl.col, cw)
 		t.printf("%s\n", strings.TrimRight(line, " "))
 	}
+}
+
+// many: the group names too many hosts (or none) for a line each.
+func (g failGroup) many() bool { return len(g.hosts) > 4 || len(g.hosts) == 0 }
+
+// who lists the group's hosts in one phrase: "every host (100)",
+// "node[001:040] (40 hosts)".
+func (g failGroup) who(all int) string {
+	switch {
+	case len(g.hosts) == 0:
+		return "no host"
+	case len(g.hosts) == all:
+		return fmt.Sprintf("every host (%d)", all)
+	}
+	return hostlist.Join(g.hosts) + fmt.Sprintf(" (%d hosts)", len(g.hosts))
 }
 
 // label names the group: the diagnosis' pattern, or "not diagnosed".

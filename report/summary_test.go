@@ -221,3 +221,45 @@ func TestSummaryGroups(t *testing.T) {
 		t.Errorf("lacks %q:\n%s", want, b.String())
 	}
 }
+
+// TestHTMLCompactHeatmap: without a browser, a 13-host page draws compact
+// heatmaps (every row and column labelled, twice for columns, a titled
+// cell per pair, the summary table beside them) and folds its long lists;
+// a 3-host page keeps the large cells. TestHTMLInBrowserAt100Hosts reads
+// the 100-host page in Chromium.
+func TestHTMLCompactHeatmap(t *testing.T) {
+	var b bytes.Buffer
+	if err := HTML(&b, synthDoc(13)); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	for what, want := range map[string]int{
+		`<svg class="hm"`:                  2,
+		`<svg class="matrix"`:              0,
+		`<text class="hl r12"`:             2,
+		`<text class="hl c12"`:             2,
+		`<text class="hl c12 foot"`:        2,
+		`<g class="cell r`:                 2 * 13 * 13, // the empty diagonal included
+		`<tr class="group" data-pattern="`: 6,           // 3 on each network
+		`<main class="wide">`:              1,
+		`<summary>All 13 hosts`:            1,
+		`.hm:has(.r12:hover) .hl.r12`:      1,
+		`.hm:has(.r13:hover)`:              0,
+		`<summary>All `:                    2, // the failed probes and the hosts, folded
+	} {
+		if got := strings.Count(page, what); got != want {
+			t.Errorf("%q: %d times, want %d", what, got, want)
+		}
+	}
+	if !strings.Contains(page, `data-from="node13" data-to="node01" data-state="failed" data-ok="false" data-failed-kinds="icmp tcp udp dns"><title>overlab-overlay: node13 → node01: not as expected`) {
+		t.Error("node13 → node01 is not a failed cell with its cause in its title")
+	}
+
+	b.Reset()
+	if err := HTML(&b, loadFixture(t, "cut")); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), `<svg class="hm"`) || strings.Contains(b.String(), `<main class="wide">`) || strings.Contains(b.String(), "<details>") {
+		t.Error("a 3-host page is drawn compact or folds its lists")
+	}
+}
