@@ -115,6 +115,7 @@ func compare(a, b name) int {
 
 // Sort orders hosts in place as Join does: by prefix, then number
 // ("node2" before "node10").
-func Sort(hosts []string) {
-	slices.SortFunc(hosts, func(a, b string) int { return compare(split(a), split(b)) })
-}
+func Sort(hosts []string) { slices.SortFunc(hosts, Compare) }
+
+// Compare orders two host names as Sort does.
+func Compare(a, b string) int { return compare(split(a), split(b)) }

@@ -42,6 +42,14 @@ func Load(path string) (*Inventory, error) {
 	return inv, nil
 }
 
+// EnvDefaults are the defaults that the OVERLAB_ variables set, for a
+// command that works without an inventory file.
+func EnvDefaults() (Defaults, error) {
+	var d Defaults
+	err := applyEnv(&d, envFromViper())
+	return d, err
+}
+
 // formatOf picks the decoder by extension; anything else is read as YAML,
 // which also covers JSON documents.
 func formatOf(path string) string {

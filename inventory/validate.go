@@ -46,6 +46,14 @@ var (
 	ifaceRe = regexp.MustCompile(`^[^/\s:]{1,15}$`)
 )
 
+// ValidName says whether s may be a host's name (it becomes container and
+// swarm node names): letters, digits, '.', '_' and '-', at most 63.
+func ValidName(s string) bool { return nameRe.MatchString(s) }
+
+// ValidLabelKey says whether k may be a host label's key (Docker's advice:
+// lower-case alphanumerics, dots and dashes).
+func ValidLabelKey(k string) bool { return labelKeyRe.MatchString(k) }
+
 // Validate checks the inventory and reports every problem at once, each
 // naming the file, the host and the field, and saying how to fix it.
 func (inv *Inventory) Validate(opts ...ValidateOption) error {

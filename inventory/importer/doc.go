@@ -1,8 +1,10 @@
 // Package importer turns inventories that people already have into
-// overlab's: `vagrant ssh-config` output and Ansible inventories (INI and
-// YAML). What cannot be mapped is an error that says why, never a silent
-// guess. It also discovers a host's lab address over a narrow Runner
-// interface when the source does not tell it.
+// overlab's: `vagrant ssh-config` output, Ansible inventories (INI and
+// YAML) and a swarm's own node list (read from a manager's engine through
+// the narrow SwarmAPI). What cannot be mapped is an error that says why,
+// or a note naming the node and what was left out, never a silent guess.
+// It also discovers a host's lab address over a narrow Runner interface
+// when the source does not tell it.
 package importer
 
 import (
