@@ -187,13 +187,14 @@ func TestHTMLInBrowser(t *testing.T) {
 	t.Logf("browser test took %s", time.Since(start).Round(time.Millisecond))
 }
 
-// artifactDir is where screenshots go: $OVERLAB_ARTIFACTS, else a
-// temporary directory.
+// artifactDir is where screenshots go: $OVERLAB_ARTIFACTS, else
+// testdata-artifacts/ at the repository's root (git ignores it), kept after
+// the test for a person or CI to look at.
 func artifactDir(t *testing.T) string {
 	t.Helper()
 	artifacts := os.Getenv("OVERLAB_ARTIFACTS")
 	if artifacts == "" {
-		artifacts = t.TempDir()
+		artifacts = filepath.Join("..", "testdata-artifacts")
 	}
 	if err := os.MkdirAll(artifacts, 0o755); err != nil {
 		t.Fatal(err)
