@@ -327,6 +327,33 @@ func hostResolver(d *results.Document) func(string) string {
 	}
 }
 
+// sampleFailures picks, from the failure lines of a big lab, the first
+// line of each diagnosis on each network (and of the failures none
+// names), at most listLimit: one example, with its by-hand command, of
+// every way the lab fails, rather than the first host's ten.
+func sampleFailures(gs [][]results.Probe, d *results.Document) [][]results.Probe {
+	hostOf := hostResolver(d)
+	seen := map[string]bool{}
+	var out [][]results.Probe
+	for _, g := range gs {
+		p := g[0]
+		which := -1
+		for i, dg := range d.Diagnoses {
+			if names(dg, p.Network, hostOf(p.From), hostOf(p.To)) {
+				which = i
+				break
+			}
+		}
+		k := fmt.Sprintf("%s\x00%d", p.Network, which)
+		if seen[k] || len(out) == listLimit {
+			continue
+		}
+		seen[k] = true
+		out = append(out, g)
+	}
+	return out
+}
+
 // more ends a cut list: how many lines it left out and where they all are.
 func (t *termWriter) more(n int, what string) {
 	t.printf("  %s\n", t.paint(ansiDim, fmt.Sprintf("… and %d more %s (--matrix lists them all, as does overlab report --format html)", n, what)))

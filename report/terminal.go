@@ -120,13 +120,15 @@ func (t *termWriter) render(d *results.Document) {
 	}
 
 	if fs := failures(d); len(fs) > 0 {
-		t.printf("%s\n", t.paint(ansiBold, fmt.Sprintf("Failures (%d probes)", len(fs))))
 		gs := groupFailures(fs)
-		for i, g := range gs {
-			if t.long && i == listLimit {
-				t.more(len(gs)-i, "lines of failures")
-				break
-			}
+		title := fmt.Sprintf("Failures (%d probes)", len(fs))
+		shown := gs
+		if t.long {
+			shown = sampleFailures(gs, d)
+			title = fmt.Sprintf("Failures (%d probes; the first of each diagnosis on each network)", len(fs))
+		}
+		t.printf("%s\n", t.paint(ansiBold, title))
+		for _, g := range shown {
 			p := g[0]
 			var kinds []string
 			for _, q := range g {
@@ -145,6 +147,9 @@ func (t *termWriter) render(d *results.Document) {
 					t.printf("      by hand: %s\n", q.Reproduce)
 				}
 			}
+		}
+		if len(shown) < len(gs) {
+			t.more(len(gs)-len(shown), "lines of failures")
 		}
 		t.printf("\n")
 	}
