@@ -59,6 +59,9 @@ func runImportSwarm(cmd *cobra.Command, g *Globals, o importSwarmOptions) error 
 		return couldNotRunf("--from %s: %w", o.from, err)
 	}
 	sw, err := readSwarm(cmd.Context(), g, hosts[0], o.from)
+	if err != nil && from.NotIn != "" {
+		err = fmt.Errorf("%w (%s is not a host of %s: it was reached as an SSH host)", err, o.from, from.NotIn)
+	}
 	if err != nil {
 		return couldNotRun(err)
 	}

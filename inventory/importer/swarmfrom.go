@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/overlab/overlab/hostlist"
 	"github.com/overlab/overlab/inventory"
 )
 
@@ -22,6 +23,10 @@ type SwarmFrom struct {
 	// made absolute since the new file may live elsewhere.
 	Defaults  inventory.Defaults
 	ProxyJump string
+	// NotIn, when from is an SSH spec although an inventory was read, is
+	// that inventory's hosts: an error reaching from names them, in case
+	// from was meant as one of them.
+	NotIn string
 }
 
 // ResolveFrom finds the manager: a host of inv called from, or whose
@@ -58,7 +63,7 @@ func ResolveFrom(inv *inventory.Inventory, env inventory.Defaults, from string) 
 		}
 		return SwarmFrom{}, fmt.Errorf("--from %q: %w", from, err)
 	}
-	out := SwarmFrom{Defaults: inventory.Defaults{
+	out := SwarmFrom{NotIn: hostsOf(inv), Defaults: inventory.Defaults{
 		User:         first(user, d.User),
 		Port:         d.Port,
 		IdentityFile: absPath(d.IdentityFile, base),
@@ -89,6 +94,18 @@ func findHost(inv *inventory.Inventory, from string) (inventory.Host, bool) {
 		}
 	}
 	return inventory.Host{}, false
+}
+
+// hostsOf is "FILE (node1, node2, ...)", or "" without an inventory.
+func hostsOf(inv *inventory.Inventory) string {
+	if inv == nil {
+		return ""
+	}
+	var names []string
+	for _, h := range inv.Hosts {
+		names = append(names, h.Name)
+	}
+	return fmt.Sprintf("%s (%s)", first(inv.Source, "the inventory"), hostlist.Join(names))
 }
 
 func sourceOf(inv *inventory.Inventory) string {

@@ -96,6 +96,9 @@ func TestResolveFrom(t *testing.T) {
 			if got.Defaults != tc.want || got.ProxyJump != tc.jump {
 				t.Errorf("defaults %+v jump %q, want %+v %q", got.Defaults, got.ProxyJump, tc.want, tc.jump)
 			}
+			if spec := tc.dialName != "mgr" && tc.dialName != "fwd"; spec && tc.inv != nil && got.NotIn != "/home/alice/lab/overlab.yaml (fwd, mgr)" || !spec && got.NotIn != "" {
+				t.Errorf("NotIn %q", got.NotIn)
+			}
 			if len(got.Dial.Hosts) != 1 || got.Dial.Hosts[0].Name != tc.dialName {
 				t.Errorf("dials %+v, want %s", got.Dial.Hosts, tc.dialName)
 			}
