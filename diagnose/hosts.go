@@ -74,13 +74,7 @@ func (c *classifier) hostDiagnosis(x string, peers []string, os []obs) results.D
 			asDst++
 		}
 	}
-	// Failures an earlier diagnosis explains (a host that is down, another
-	// host cut off) say nothing about x: with two faults in a big lab, the
-	// other host's failed pings must not turn x's MTU problem into another.
-	mine := c.all(func(o obs) bool {
-		explained := !o.OK && !c.rem[o.idx]
-		return o.involves(x) && o.other(x) != "" && o.from != o.to && !explained
-	})
+	mine := c.unexplained(x)
 	passOther := false // x passes on some network that is not an overlay
 	icmpOK := true     // every icmp probe of x on the failing networks passed
 	dnsOK, dnsSeen := true, false
@@ -160,6 +154,17 @@ func (c *classifier) hostDiagnosis(x string, peers []string, os []obs) results.D
 		d.Ambiguous, d.Doctor = true, []string{DoctorPorts, DoctorLabAddr, DoctorMTU}
 	}
 	return d
+}
+
+// unexplained are x's probes with other hosts, but for the failures an
+// earlier diagnosis explains (a host that is down, another host cut off):
+// with two faults in a big lab, the other host's failed pings must not
+// turn x's MTU problem into another.
+func (c *classifier) unexplained(x string) []obs {
+	return c.all(func(o obs) bool {
+		explained := !o.OK && !c.rem[o.idx]
+		return o.involves(x) && o.other(x) != "" && o.from != o.to && !explained
+	})
 }
 
 func onlyKinds(os []obs, kinds ...string) bool {

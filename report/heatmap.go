@@ -74,15 +74,8 @@ type htmlGroupHost struct {
 func layoutCompact(i int, m *matrix, hostAddr map[string]string) svgMatrix {
 	cols := m.Columns()
 	s := svgMatrix{Index: i, Compact: true, Network: m.Network, Summary: m.Summary(), Rows: len(m.Rows), Cols: len(cols), HasTargets: len(m.Targets) > 0}
-	colText := make([]string, len(cols))
-	rowChars, colChars := 0, 0
-	for j, c := range cols {
-		colText[j] = c
-		if h, ok := hostAddr[c]; ok && j >= len(m.Hosts) {
-			colText[j] = c + " (" + h + ")"
-		}
-		colChars = max(colChars, width(colText[j]))
-	}
+	colText, colChars := columnLabels(m, hostAddr)
+	rowChars := 0
 	for _, r := range m.Rows {
 		rowChars = max(rowChars, width(r))
 	}
@@ -137,6 +130,21 @@ func layoutCompact(i int, m *matrix, hostAddr map[string]string) svgMatrix {
 		}
 	}
 	return s
+}
+
+// columnLabels are the columns' labels (an address that is a host's says
+// which) and the longest one's length.
+func columnLabels(m *matrix, hostAddr map[string]string) ([]string, int) {
+	cols := m.Columns()
+	out, most := make([]string, len(cols)), 0
+	for j, c := range cols {
+		out[j] = c
+		if h, ok := hostAddr[c]; ok && j >= len(m.Hosts) {
+			out[j] = c + " (" + h + ")"
+		}
+		most = max(most, width(out[j]))
+	}
+	return out, most
 }
 
 // hoverCSS highlights, while a cell is hovered, the labels of its row and

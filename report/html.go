@@ -165,33 +165,8 @@ func HTML(w io.Writer, d *results.Document) error {
 			v.HostError = true
 		}
 	}
-	hostAddr := map[string]string{}
-	for _, h := range d.Hosts {
-		if h.Address != "" {
-			hostAddr[h.Address] = h.Name
-		}
-	}
-	widest := map[bool]int{}
-	hover := 0
 	v.Long = len(d.Hosts) > SummaryAbove
-	for i, m := range matrices(d) {
-		var s svgMatrix
-		if compactMatrix(m) {
-			s = layoutCompact(i, m, hostAddr)
-			s.Stats = statsView(m, d)
-			v.Wide = true
-			hover = max(hover, s.Rows, s.Cols)
-		} else {
-			s = layout(i, m, hostAddr)
-		}
-		widest[s.Compact] = max(widest[s.Compact], s.Width)
-		v.Networks = append(v.Networks, s)
-	}
-	// One scale for every matrix of a kind: a cell is as big in each network.
-	for i, n := range v.Networks {
-		v.Networks[i].WidthPct = fmt.Sprintf("%.1f%%", float64(n.Width)*100/float64(widest[n.Compact]))
-	}
-	v.HoverCSS = hoverCSS(hover)
+	v.layoutNetworks(d)
 	for _, p := range failures(d) {
 		v.Failures = append(v.Failures, htmlFailure{Probe: p, Cause: probeError(p)})
 	}
@@ -230,6 +205,37 @@ func HTML(w io.Writer, d *results.Document) error {
 		return fmt.Errorf("render html: %w", err)
 	}
 	return nil
+}
+
+// layoutNetworks lays out each network: large cells, or a compact heatmap
+// and its summary when the matrix is big (heatmap.go).
+func (v *htmlView) layoutNetworks(d *results.Document) {
+	hostAddr := map[string]string{}
+	for _, h := range d.Hosts {
+		if h.Address != "" {
+			hostAddr[h.Address] = h.Name
+		}
+	}
+	widest := map[bool]int{}
+	hover := 0
+	for i, m := range matrices(d) {
+		var s svgMatrix
+		if compactMatrix(m) {
+			s = layoutCompact(i, m, hostAddr)
+			s.Stats = statsView(m, d)
+			v.Wide = true
+			hover = max(hover, s.Rows, s.Cols)
+		} else {
+			s = layout(i, m, hostAddr)
+		}
+		widest[s.Compact] = max(widest[s.Compact], s.Width)
+		v.Networks = append(v.Networks, s)
+	}
+	// One scale for every matrix of a kind: a cell is as big in each network.
+	for i, n := range v.Networks {
+		v.Networks[i].WidthPct = fmt.Sprintf("%.1f%%", float64(n.Width)*100/float64(widest[n.Compact]))
+	}
+	v.HoverCSS = hoverCSS(hover)
 }
 
 func layout(i int, m *matrix, hostAddr map[string]string) svgMatrix {

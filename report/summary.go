@@ -363,6 +363,9 @@ func (t *termWriter) more(n int, what string) {
 // reached, then each fact as its values with the hosts that have them,
 // then the hosts overlab could not reach.
 func (t *termWriter) hostsSummary(hs []results.Host) {
+	if len(hs) == 0 {
+		return
+	}
 	var down []results.Host
 	for _, h := range hs {
 		if h.Error != "" {

@@ -82,6 +82,8 @@ func (t *termWriter) paint(style, s string) string {
 	return style + s + ansiReset
 }
 
+// render writes the report's sections in order; each says nothing when it
+// has nothing to say.
 func (t *termWriter) render(d *results.Document) {
 	lab := d.Lab
 	if lab == "" {
@@ -89,14 +91,41 @@ func (t *termWriter) render(d *results.Document) {
 	}
 	t.printf("%s %s  %s, %s, %d hosts, %d networks\n\n", t.paint(ansiBold, "Lab"), t.paint(ansiBold, lab),
 		d.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"), formatDuration(d.DurationMS), len(d.Hosts), len(d.Networks))
+	t.long = !t.full && len(d.Hosts) > SummaryAbove
+	t.networks(d)
+	t.failures(d)
+	t.diagnoses(d.Diagnoses)
+	if ns := notes(d); len(ns) > 0 {
+		t.printf("%s\n", t.paint(ansiBold, "Notes"))
+		for _, g := range ns {
+			t.printf("  • %s\n", g.Note)
+			t.noteProbes(g.Probes)
+		}
+		t.printf("\n")
+	}
+	t.findings(d.Findings)
+	if t.long {
+		t.hostsSummary(d.Hosts)
+	} else {
+		t.hosts(d.Hosts)
+	}
+	s := summarize(d.Probes)
+	if s.Failed == 0 {
+		t.printf("%s\n", t.paint(ansiGreen+ansiBold, fmt.Sprintf("✓ all %d probes as expected", s.Total)))
+	} else {
+		t.printf("%s\n", t.paint(ansiRed+ansiBold, fmt.Sprintf("✗ %d of %d probes not as expected (%d passed)", s.Failed, s.Total, s.Passed)))
+	}
+}
 
+// networks draws each network's matrix, or its summary when the matrix
+// would not read (summary.go), then the legend of what was drawn.
+func (t *termWriter) networks(d *results.Document) {
 	hostAddr := map[string]string{}
 	for _, h := range d.Hosts {
 		if h.Address != "" {
 			hostAddr[h.Address] = h.Name
 		}
 	}
-	t.long = !t.full && len(d.Hosts) > SummaryAbove
 	ms := matrices(d)
 	drawn, why := 0, ""
 	for _, m := range ms {
@@ -118,109 +147,103 @@ func (t *termWriter) render(d *results.Document) {
 	if len(ms) > 0 {
 		t.printf("\n")
 	}
+}
 
-	if fs := failures(d); len(fs) > 0 {
-		gs := groupFailures(fs)
-		title := fmt.Sprintf("Failures (%d probes)", len(fs))
-		shown := gs
-		if t.long {
-			shown = sampleFailures(gs, d)
-			title = fmt.Sprintf("Failures (%d probes; the first of each diagnosis on each network)", len(fs))
-		}
-		t.printf("%s\n", t.paint(ansiBold, title))
-		for _, g := range shown {
-			p := g[0]
-			var kinds []string
-			for _, q := range g {
-				kinds = append(kinds, q.Kind)
-			}
-			what := strings.Join(kinds, ",")
-			if tg := paren(p.Target, p.To); len(g) == 1 && tg != "" {
-				what += " " + tg
-			}
-			t.printf("  %s %s %s %s: %s\n", t.paint(ansiRed+ansiBold, "✗"), p.Network, pairLabel(p), what, failureText(p))
-			if p.Note != "" {
-				t.printf("      note: %s\n", p.Note)
-			}
-			for _, q := range g {
-				if q.Reproduce != "" {
-					t.printf("      by hand: %s\n", q.Reproduce)
-				}
-			}
-		}
-		if len(shown) < len(gs) {
-			t.more(len(gs)-len(shown), "lines of failures")
-		}
-		t.printf("\n")
+// failures lists the failed probes with their cause, one line per pair
+// that failed one way; in a big lab, one line per diagnosis and network.
+func (t *termWriter) failures(d *results.Document) {
+	fs := failures(d)
+	if len(fs) == 0 {
+		return
 	}
-
-	t.diagnoses(d.Diagnoses)
-
-	if ns := notes(d); len(ns) > 0 {
-		t.printf("%s\n", t.paint(ansiBold, "Notes"))
-		for _, g := range ns {
-			t.printf("  • %s\n", g.Note)
-			t.noteProbes(g.Probes)
-		}
-		t.printf("\n")
+	gs := groupFailures(fs)
+	title := fmt.Sprintf("Failures (%d probes)", len(fs))
+	shown := gs
+	if t.long {
+		shown = sampleFailures(gs, d)
+		title = fmt.Sprintf("Failures (%d probes; the first of each diagnosis on each network)", len(fs))
 	}
-
-	if len(d.Findings) > 0 {
-		t.printf("%s\n", t.paint(ansiBold, "Findings"))
-		for _, f := range sortedFindings(d.Findings) {
-			host := f.Host
-			if host == "" {
-				host = "-"
-			}
-			style := ansiDim
-			switch f.Severity {
-			case results.SeverityError:
-				style = ansiRed
-			case results.SeverityWarning:
-				style = ansiYellow
-			}
-			t.printf("  %s  %-6s %s\n", t.paint(style, pad(f.Severity, 7)), host, f.Message)
+	t.printf("%s\n", t.paint(ansiBold, title))
+	for _, g := range shown {
+		p := g[0]
+		var kinds []string
+		for _, q := range g {
+			kinds = append(kinds, q.Kind)
 		}
-		t.printf("\n")
+		what := strings.Join(kinds, ",")
+		if tg := paren(p.Target, p.To); len(g) == 1 && tg != "" {
+			what += " " + tg
+		}
+		t.printf("  %s %s %s %s: %s\n", t.paint(ansiRed+ansiBold, "✗"), p.Network, pairLabel(p), what, failureText(p))
+		if p.Note != "" {
+			t.printf("      note: %s\n", p.Note)
+		}
+		for _, q := range g {
+			if q.Reproduce != "" {
+				t.printf("      by hand: %s\n", q.Reproduce)
+			}
+		}
 	}
-
-	if len(d.Hosts) > 0 && t.long {
-		t.hostsSummary(d.Hosts)
-	} else if len(d.Hosts) > 0 {
-		t.printf("%s\n", t.paint(ansiBold, "Hosts"))
-		rows := [][]string{{"NAME", "ADDRESS", "ROLE", "ENGINE", "DOCKER0 SUBNET", "GATEWAY"}}
-		for _, h := range d.Hosts {
-			rows = append(rows, []string{h.Name, dash(h.Address), dash(h.SwarmRole), dash(h.EngineVersion), dash(h.Docker0Subnet), dash(h.Docker0Gateway)})
-		}
-		widths := columnWidths(rows)
-		for i, r := range rows {
-			line := "  "
-			for j, c := range r {
-				if j == len(r)-1 {
-					line += c
-				} else {
-					line += pad(c, widths[j]) + "  "
-				}
-			}
-			if i == 0 {
-				line = t.paint(ansiDim, line)
-			}
-			t.printf("%s\n", line)
-		}
-		for _, h := range d.Hosts {
-			if h.Error != "" {
-				t.printf("  %s %s: %s\n", t.paint(ansiRed, "✗"), h.Name, h.Error)
-			}
-		}
-		t.printf("\n")
+	if len(shown) < len(gs) {
+		t.more(len(gs)-len(shown), "lines of failures")
 	}
+	t.printf("\n")
+}
 
-	s := summarize(d.Probes)
-	if s.Failed == 0 {
-		t.printf("%s\n", t.paint(ansiGreen+ansiBold, fmt.Sprintf("✓ all %d probes as expected", s.Total)))
-	} else {
-		t.printf("%s\n", t.paint(ansiRed+ansiBold, fmt.Sprintf("✗ %d of %d probes not as expected (%d passed)", s.Failed, s.Total, s.Passed)))
+// findings lists the facts worth telling, errors first.
+func (t *termWriter) findings(fs []results.Finding) {
+	if len(fs) == 0 {
+		return
 	}
+	t.printf("%s\n", t.paint(ansiBold, "Findings"))
+	for _, f := range sortedFindings(fs) {
+		host := f.Host
+		if host == "" {
+			host = "-"
+		}
+		style := ansiDim
+		switch f.Severity {
+		case results.SeverityError:
+			style = ansiRed
+		case results.SeverityWarning:
+			style = ansiYellow
+		}
+		t.printf("  %s  %-6s %s\n", t.paint(style, pad(f.Severity, 7)), host, f.Message)
+	}
+	t.printf("\n")
+}
+
+// hosts is the table of hosts, then those overlab could not reach.
+func (t *termWriter) hosts(hs []results.Host) {
+	if len(hs) == 0 {
+		return
+	}
+	t.printf("%s\n", t.paint(ansiBold, "Hosts"))
+	rows := [][]string{{"NAME", "ADDRESS", "ROLE", "ENGINE", "DOCKER0 SUBNET", "GATEWAY"}}
+	for _, h := range hs {
+		rows = append(rows, []string{h.Name, dash(h.Address), dash(h.SwarmRole), dash(h.EngineVersion), dash(h.Docker0Subnet), dash(h.Docker0Gateway)})
+	}
+	widths := columnWidths(rows)
+	for i, r := range rows {
+		line := "  "
+		for j, c := range r {
+			if j == len(r)-1 {
+				line += c
+			} else {
+				line += pad(c, widths[j]) + "  "
+			}
+		}
+		if i == 0 {
+			line = t.paint(ansiDim, line)
+		}
+		t.printf("%s\n", line)
+	}
+	for _, h := range hs {
+		if h.Error != "" {
+			t.printf("  %s %s: %s\n", t.paint(ansiRed, "✗"), h.Name, h.Error)
+		}
+	}
+	t.printf("\n")
 }
 
 func (t *termWriter) matrix(m *matrix, hostAddr map[string]string) {
