@@ -33,7 +33,7 @@ func TestReportMatrixFlag(t *testing.T) {
 	t.Setenv("COLUMNS", "")
 	out, _, code := historyExec(t, "report", wide.ID, "--results", dir)
 	if code != 0 || strings.Contains(out, `from \ to`) || !strings.Contains(out, "net  overlay  156/156 pairs as expected (156/156 probes)\n") ||
-		!strings.Contains(out, "13 hosts (a matrix above 12); --matrix prints them in full") {
+		!strings.Contains(out, "13 hosts (more than 12); --matrix prints them in full") {
 		t.Errorf("13 hosts without --matrix: exit %d\n%s", code, out)
 	}
 	out, _, code = historyExec(t, "report", wide.ID, "--results", dir, "--matrix")

@@ -56,7 +56,7 @@ func (t *termWriter) summaryReason(m *matrix, hosts int, hostAddr map[string]str
 	case t.full:
 		return ""
 	case hosts > SummaryAbove:
-		return fmt.Sprintf("%d hosts (a matrix above %d)", hosts, SummaryAbove)
+		return fmt.Sprintf("%d hosts (more than %d)", hosts, SummaryAbove)
 	case t.width > 0:
 		if w := matrixWidth(m, hostAddr); w > t.width {
 			return fmt.Sprintf("%s's matrix is %d columns wide, the output %d", m.Network.Name, w, t.width)

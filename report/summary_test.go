@@ -59,7 +59,7 @@ func TestTerminalSummaryShape(t *testing.T) {
 		"  ✗ host-isolated (ambiguous)  node007  from it ✗ 2/100    to it ✗ 2/100\n",
 		"                               node010  from it ✗ 2/100    to it ✗ 2/100\n",
 		"  ✓ 99 pairs unreachable, as the lab expects (see Notes)\n",
-		"summaries instead of matrices: 100 hosts (a matrix above 12); --matrix prints them in full\n",
+		"summaries instead of matrices: 100 hosts (more than 12); --matrix prints them in full\n",
 		"  role     worker on 97 hosts, manager on node001, node002, node003\n",
 		"  ✗ node100: ssh: dial tcp 192.168.64.109:22: i/o timeout\n",
 		"between node041 and node[001:040], node[042:099] failed",
