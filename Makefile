@@ -71,10 +71,12 @@ test-short:
 RACE_PKGS := ./fanout ./execx ./cluster ./swarm ./overlay ./workload ./check ./runner ./probe ./inventory/... ./lab ./cmd ./blueprint ./netdriver ./session ./existing
 
 # Every fuzz target for a bounded time (their seeds also run in `go test`):
-# 6 x 10 s of fuzzing plus the instrumented build, about 3 min on 2 idle cores.
+# 9 x 10 s of fuzzing plus the instrumented builds: about 3 min on 2 idle cores
+# for the first 7, 24 s more for FuzzParseSSHSpec and FuzzFromSwarm.
 FUZZTIME ?= 10s
 FUZZ := ./inventory:FuzzLoad ./lab:FuzzLoad ./blueprint:FuzzCompile ./inventory/importer:FuzzVagrantSSHConfig \
-	./inventory/importer:FuzzAnsibleINI ./inventory/importer:FuzzAnsibleYAML ./inventory/importer:FuzzParseIPAddr
+	./inventory/importer:FuzzAnsibleINI ./inventory/importer:FuzzAnsibleYAML ./inventory/importer:FuzzParseIPAddr \
+	./inventory/importer:FuzzParseSSHSpec ./inventory/importer:FuzzFromSwarm
 test-fuzz:
 	@for t in $(FUZZ); do \
 		echo "fuzz $$t for $(FUZZTIME)"; \

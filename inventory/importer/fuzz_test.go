@@ -2,9 +2,17 @@ package importer
 
 import (
 	"bytes"
+	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/docker/docker/api/types/swarm"
+
+	"github.com/overlab/overlab/inventory"
 )
 
 func addFixtures(f *testing.F, glob string) {
@@ -48,5 +56,61 @@ func FuzzParseIPAddr(f *testing.F) {
 	addFixtures(f, "ip-addr-*.txt")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_ = ParseIPAddr(data)
+	})
+}
+
+// --from is typed by people: a spec that parses has a host, a port in
+// range and nothing that could be read as an option or a password, and
+// writing it back parses to the same.
+func FuzzParseSSHSpec(f *testing.F) {
+	for _, s := range []string{"node1", "root@10.0.0.5:2222", "ssh://ops@mgr1", "[fd00::1]:22", "a:b@c", "-oX@y", "ssh://h/p"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, spec string) {
+		user, host, port, err := ParseSSHSpec(spec)
+		if err != nil {
+			return
+		}
+		if host == "" || port < 0 || port > 65535 || strings.ContainsAny(user, ":@") || strings.HasPrefix(user, "-") || strings.HasPrefix(host, "-") {
+			t.Fatalf("%q parsed to user %q host %q port %d", spec, user, host, port)
+		}
+		again := host
+		if strings.Contains(host, ":") || port != 0 {
+			again = net.JoinHostPort(host, strconv.Itoa(port))
+		}
+		if user != "" {
+			again = user + "@" + again
+		}
+		if port == 0 && strings.Contains(host, ":") {
+			again = host // a bare IPv6 address
+			if user != "" {
+				again = user + "@" + host
+			}
+		}
+		u2, h2, p2, err := ParseSSHSpec(again)
+		if err != nil || u2 != user || h2 != host || p2 != port {
+			t.Fatalf("%q → %q → %q %q %d %v", spec, again, u2, h2, p2, err)
+		}
+	})
+}
+
+// A node list comes from an engine: whatever it holds, the mapping neither
+// panics nor writes an inventory with a host lacking a name or address.
+func FuzzFromSwarm(f *testing.F) {
+	addFixtures(f, "swarm/*.json")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var nodes []swarm.Node
+		if json.Unmarshal(data, &nodes) != nil {
+			return
+		}
+		inv, _, err := FromSwarm(Swarm{From: "m", Nodes: nodes}, SwarmOptions{SelfDial: "10.0.0.1", SelfPort: 22})
+		if err != nil {
+			return
+		}
+		for _, h := range inv.Hosts {
+			if !inventory.ValidName(h.Name) || h.Address == "" {
+				t.Fatalf("host %+v", h)
+			}
+		}
 	})
 }

@@ -121,7 +121,7 @@ func FromSwarm(s Swarm, opts SwarmOptions) (*inventory.Inventory, []string, erro
 	for i, m := range ms {
 		if count[m.h.Name] > 1 {
 			// Two live nodes with one hostname: cloned machines.
-			ms[i].h.Name = m.h.Name + "-" + shortID(m.id)
+			ms[i].h.Name = cloneName(m.h.Name, m.id, i)
 			note("%s: %d live nodes have this hostname (cloned machines?); node %s is named %s", m.h.Name, count[m.h.Name], shortID(m.id), ms[i].h.Name)
 		}
 	}
@@ -179,6 +179,9 @@ func liveNodes(nodes []swarm.Node, note func(string, ...any)) []swarm.Node {
 // swarmHost maps one node; false when it cannot be imported.
 func swarmHost(n swarm.Node, self bool, opts SwarmOptions, note func(string, ...any)) (inventory.Host, bool) {
 	name := nodeName(n, note)
+	if name == "" {
+		return inventory.Host{}, false
+	}
 	addr, ok := nodeAddr(n, name, note)
 	if !ok {
 		return inventory.Host{}, false
@@ -222,7 +225,7 @@ func swarmHost(n swarm.Node, self bool, opts SwarmOptions, note func(string, ...
 }
 
 // nodeName is the node's hostname when overlab can use it as a name, else
-// its first DNS label, else node-<ID>.
+// its first DNS label, else node-<ID>; "" when even that is not a name.
 func nodeName(n swarm.Node, note func(string, ...any)) string {
 	hn := n.Description.Hostname
 	if inventory.ValidName(hn) {
@@ -231,6 +234,10 @@ func nodeName(n swarm.Node, note func(string, ...any)) string {
 	name := "node-" + shortID(n.ID)
 	if first, _, _ := strings.Cut(hn, "."); first != "" && inventory.ValidName(first) {
 		name = first
+	}
+	if !inventory.ValidName(name) {
+		note("node %q is left out: neither its hostname %q nor its ID can name a host", n.ID, hn)
+		return ""
 	}
 	note("%s: hostname %q is not a plain name overlab can give containers; it is named %s", name, hn, name)
 	return name
@@ -268,6 +275,25 @@ func hostOfAddr(a string) string {
 		return h
 	}
 	return a
+}
+
+// cloneName tells apart live nodes of one hostname: name-<ID>, cut to the
+// 63 characters of a name (the position in the list when the ID has no
+// letters or digits).
+func cloneName(name, id string, i int) string {
+	suffix := strings.Map(func(r rune) rune {
+		if r < 128 && (r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return r
+		}
+		return -1
+	}, shortID(id))
+	if suffix == "" {
+		suffix = fmt.Sprint(i + 1)
+	}
+	if len(name) > 62-len(suffix) {
+		name = name[:62-len(suffix)]
+	}
+	return name + "-" + suffix
 }
 
 func shortID(id string) string {
