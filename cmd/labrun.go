@@ -17,7 +17,6 @@ import (
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
-	"github.com/overlab/overlab/local"
 	"github.com/overlab/overlab/output"
 	"github.com/overlab/overlab/progress"
 	"github.com/overlab/overlab/report"
@@ -106,12 +105,9 @@ func (f *labFlags) addCheck(c *cobra.Command) {
 }
 
 func (f *labFlags) runner(g *Globals, p *progress.Progress) *runner.Runner {
-	opts := []runner.Option{}
 	// Hosts of a local lab run engines that overlab itself started: it may
-	// restart one that Docker left broken.
-	if l, ok := local.OwnsInventory(g.inventoryPath()); ok {
-		opts = append(opts, runner.WithEngineRestarter(local.New(local.WithLogger(g.Logger())).Restarter(l)))
-	}
+	// restart one that Docker left broken (Linux only: local_linux.go).
+	opts := localRestarter(g)
 	return runner.New(append(opts,
 		runner.WithLogger(g.Logger()),
 		runner.WithProgress(p),

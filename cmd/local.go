@@ -1,3 +1,5 @@
+//go:build linux
+
 package cmd
 
 import (
@@ -11,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/overlab/overlab/local"
+	"github.com/overlab/overlab/runner"
 )
 
 type localFlags struct {
@@ -182,6 +185,15 @@ func newLocalRootfsCommand(g *Globals) *cobra.Command {
 	}
 	c.Flags().StringVar(&engine, "engine", engine, "engine generation whose root filesystem to build")
 	return c
+}
+
+// localRestarter lets the runner restart an engine of a local lab, which
+// overlab itself started, when Docker left it broken.
+func localRestarter(g *Globals) []runner.Option {
+	if l, ok := local.OwnsInventory(g.inventoryPath()); ok {
+		return []runner.Option{runner.WithEngineRestarter(local.New(local.WithLogger(g.Logger())).Restarter(l))}
+	}
+	return nil
 }
 
 func upDown(b bool) string {
