@@ -15,14 +15,17 @@ E2E_PKGS := ./local/... ./cluster/... ./probeimage/... ./runner/... ./cmd/...
 setup:
 	@./scripts/setup.sh
 
-# The dedicated probe first: overlab embeds it as the probe image's program
-# (7 MB instead of its own 16 MB). Static, with no C library in the image.
-PROBE   = probeimage/embedded/overlab-probe-linux-$(shell $(GO) env GOARCH)
-GOBUILD = CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w'
+# The dedicated probes first, one per host architecture: overlab embeds them
+# as the probe image's program (7 MB instead of its own 16 MB), and each
+# host gets the one of its architecture. Static, with no C library in the image.
+PROBE_ARCHS := amd64 arm64
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/overlab/overlab/version.version=$(VERSION)
+GOBUILD = CGO_ENABLED=0 $(GO) build -trimpath
 
 build:
-	$(GOBUILD) -o $(PROBE) ./cmd/overlab-probe
-	$(GOBUILD) -o $(BIN) ./cmd/overlab
+	for a in $(PROBE_ARCHS); do GOOS=linux GOARCH=$$a $(GOBUILD) -ldflags='-s -w' -o probeimage/embedded/overlab-probe-linux-$$a ./cmd/overlab-probe || exit 1; done
+	$(GOBUILD) -ldflags='$(LDFLAGS)' -o $(BIN) ./cmd/overlab
 
 # The tests also need Chromium (the HTML report is checked in a real
 # browser) and Vagrant (the Vagrantfile is validated); setup-test adds them.

@@ -107,6 +107,7 @@ func newRoot(s Streams, d deps) *cobra.Command {
 		newFaultCommand(g),
 		newDoctorCommand(g),
 		newExplainCommand(g),
+		newVersionCommand(),
 	)
 	addCompletions(root, g)
 	return root

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/netip"
 	"slices"
 	"sort"
@@ -577,18 +578,22 @@ func (ld *imageLoad) wait() (string, []string, error) {
 }
 
 // ensureImage loads the probe image where it is missing or stale, once per
-// engine, after checking each engine's architecture.
+// engine: one reference for the lab, and on each engine the content of its
+// own architecture (a lab may mix amd64 and arm64 hosts).
 func (r *Runner) ensureImage(ctx context.Context, c *cluster.Cluster, l *lab.Lab) (string, []string, error) {
 	if !slices.ContainsFunc(l.Workloads, func(w lab.Workload) bool { return w.Image == "" }) {
 		return "", nil, nil
 	}
 	ph := r.progress.Start("probe image")
+	// Each engine's architecture first (this runs before facts are in):
+	// the reference names the content of every architecture in the lab.
+	archs, errs := engineArchs(ctx, c)
 	opts := []probeimage.Option{probeimage.WithLogger(r.logger)}
 	if r.probeBinary != "" {
 		opts = append(opts, probeimage.WithBinary(r.probeBinary))
 	}
-	img, err := probeimage.New(opts...)
-	if err != nil {
+	set, err := probeimage.NewSet(ctx, slices.Sorted(maps.Values(archs)), opts...)
+	if err != nil && len(archs) > 0 {
 		ph.End(err)
 		return "", nil, err
 	}
@@ -598,31 +603,47 @@ func (r *Runner) ensureImage(ctx context.Context, c *cluster.Cluster, l *lab.Lab
 	)
 	err = c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
 		st := ph.Host(n.Name())
-		loaded, err := ensureImageOn(ctx, img, n)
+		err := errs[n.Name()]
+		var loaded bool
+		if err == nil {
+			loaded, err = set.Ensure(ctx, n.Docker(), archs[n.Name()])
+		}
 		st.Done(err)
 		if loaded {
 			mu.Lock()
-			actions = append(actions, fmt.Sprintf("%s: loaded %s", n.Name(), img.Ref))
+			what := set.Ref
+			if len(set.Archs()) > 1 {
+				what += " (" + set.Image(archs[n.Name()]).Binary.Arch + ")"
+			}
+			actions = append(actions, fmt.Sprintf("%s: loaded %s", n.Name(), what))
 			mu.Unlock()
 		}
 		return err
 	})
 	ph.End(err)
 	sort.Strings(actions)
-	return img.Ref, actions, err
+	if set == nil {
+		return "", actions, err
+	}
+	return set.Ref, actions, err
 }
 
-// ensureImageOn checks the engine's architecture (it runs before facts are
-// in) and loads the image there if need be.
-func ensureImageOn(ctx context.Context, img *probeimage.Image, n *cluster.Node) (bool, error) {
-	v, err := n.Docker().ServerVersion(ctx)
-	if err != nil {
-		return false, fmt.Errorf("docker engine: %w", err)
-	}
-	if err := img.Binary.CheckArch(v.Arch); err != nil {
-		return false, err
-	}
-	return img.Ensure(ctx, n.Docker())
+// engineArchs asks every engine its architecture; the errors are per host.
+func engineArchs(ctx context.Context, c *cluster.Cluster) (map[string]string, map[string]error) {
+	var mu sync.Mutex
+	archs, errs := map[string]string{}, map[string]error{}
+	_ = c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
+		v, err := n.Docker().ServerVersion(ctx)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			errs[n.Name()] = fmt.Errorf("docker engine: %w", err)
+			return nil
+		}
+		archs[n.Name()] = probeimage.NormalizeArch(v.Arch)
+		return nil
+	})
+	return archs, errs
 }
 
 func hostsError(what string, down map[string]error) error {
