@@ -10,7 +10,7 @@ export PATH := $(PATH):/usr/local/go/bin
 # The end-to-end packages, run a second time on the second engine generation.
 E2E_PKGS := ./local/... ./cluster/... ./probeimage/... ./runner/... ./cmd/...
 
-.PHONY: setup setup-test setup-engines build test test-engine test-short test-vm test-fuzz vagrant-box demo bench down clean
+.PHONY: setup setup-test setup-engines build release cross test test-engine test-short test-vm test-fuzz vagrant-box demo bench down clean
 
 setup:
 	@./scripts/setup.sh
@@ -26,6 +26,22 @@ GOBUILD = CGO_ENABLED=0 $(GO) build -trimpath
 build:
 	for a in $(PROBE_ARCHS); do GOOS=linux GOARCH=$$a $(GOBUILD) -ldflags='-s -w' -o probeimage/embedded/overlab-probe-linux-$$a ./cmd/overlab-probe || exit 1; done
 	$(GOBUILD) -ldflags='$(LDFLAGS)' -o $(BIN) ./cmd/overlab
+
+# Release archives for linux, darwin and windows on amd64 and arm64, each
+# binary embedding both probes, and their SHA-256 checksums, into dist/
+# (VERSION=v1.2.3 names them; default: git describe).
+release: build
+	$(GO) run ./scripts/release --version $(VERSION) --out dist
+
+# Every release target builds, and go vet passes for it (test files
+# included): overlab runs on Macs and Windows, not only here.
+CROSS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+cross:
+	@for t in $(CROSS); do \
+		echo "build and vet $$t"; \
+		GOOS=$${t%/*} GOARCH=$${t#*/} CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/overlab || exit 1; \
+		GOOS=$${t%/*} GOARCH=$${t#*/} CGO_ENABLED=0 $(GO) vet ./... || exit 1; \
+	done
 
 # The tests also need Chromium (the HTML report is checked in a real
 # browser) and Vagrant (the Vagrantfile is validated); setup-test adds them.
@@ -46,6 +62,7 @@ setup-engines: setup build
 # Every test on this machine's engine, then the end-to-end ones again on
 # Engine 26.1 (`overlab local up --engine 26.1` hosts).
 test: setup-test build setup-engines
+	$(MAKE) --no-print-directory cross
 	./scripts/vagrant-validate.sh
 	$(GO) test -count=1 -timeout 45m ./...
 	$(GO) test -race -count=1 ./vagrant/
@@ -103,4 +120,4 @@ bench: build setup-engines
 	for e in $(BENCH_ENGINES); do BENCH_ENGINE=$$e ./scripts/bench.sh $(BENCH_HOSTS) || exit 1; done
 
 clean:
-	rm -rf bin probeimage/embedded/overlab-probe-*
+	rm -rf bin dist probeimage/embedded/overlab-probe-*
