@@ -108,6 +108,7 @@ func newRoot(s Streams, d deps) *cobra.Command {
 		newDoctorCommand(g),
 		newExplainCommand(g),
 		newVersionCommand(),
+		newProbeProgramCommand(g),
 	)
 	addCompletions(root, g)
 	return root
