@@ -44,9 +44,10 @@ cross:
 	done
 
 # The tests also need Chromium (the HTML report is checked in a real
-# browser) and Vagrant (the Vagrantfile is validated); setup-test adds them.
+# browser), Vagrant (the Vagrantfile is validated) and qemu-user (the arm64
+# probe runs under emulation); setup-test adds them.
 setup-test:
-	@OVERLAB_SETUP_EXTRAS="chromium vagrant vm" ./scripts/setup.sh
+	@OVERLAB_SETUP_EXTRAS="chromium vagrant vm arm64" ./scripts/setup.sh
 
 # overlab's Vagrant box for libvirt, built offline from Debian's packages
 # and cached by its inputs (first build about 3-6 min, then seconds).
