@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -20,26 +22,34 @@ type Set struct {
 	// architecture's hash, so that a change to any of them renames all.
 	Ref    string
 	images map[string]*Image
+	failed map[string]error // architectures without a probe, and why
 }
 
 // NewSet builds the image for each of archs (GOARCH or `uname -m`
-// spellings; "" is overlab's own architecture).
+// spellings; "" is overlab's own architecture). An architecture whose
+// image cannot be made is not an error here: Ensure gives that error to each
+// host of that architecture, so that it names the hosts. Err says whether
+// any failed.
 func NewSet(ctx context.Context, archs []string, opts ...Option) (*Set, error) {
+	if len(archs) == 0 {
+		return nil, fmt.Errorf("probe image: no architecture to build it for")
+	}
 	c := newConfig(opts)
-	s := &Set{images: map[string]*Image{}}
+	s := &Set{images: map[string]*Image{}, failed: map[string]error{}}
 	for _, a := range archs {
 		arch := setArch(a)
-		if s.images[arch] != nil {
+		if s.images[arch] != nil || s.failed[arch] != nil {
 			continue
 		}
 		img, err := newImage(ctx, c, arch)
 		if err != nil {
-			return nil, err
+			s.failed[arch] = err
+			continue
 		}
 		s.images[arch] = img
 	}
 	if len(s.images) == 0 {
-		return nil, fmt.Errorf("probe image: no architecture to build it for")
+		return s, nil
 	}
 	s.Ref = Repository + ":" + s.tag()
 	for _, img := range s.images {
@@ -78,12 +88,23 @@ func (s *Set) Archs() []string {
 	return out
 }
 
+// Err is the first architecture's error, nil when every one has an image.
+func (s *Set) Err() error {
+	for _, a := range slices.Sorted(maps.Keys(s.failed)) {
+		return s.failed[a]
+	}
+	return nil
+}
+
 // Image is the image for hosts of arch, nil when the set has none.
 func (s *Set) Image(arch string) *Image { return s.images[setArch(arch)] }
 
 // Ensure loads the image of arch onto the engine behind api where it is
 // missing or stale; it returns whether it imported.
 func (s *Set) Ensure(ctx context.Context, api ImageAPI, arch string) (bool, error) {
+	if err := s.failed[setArch(arch)]; err != nil {
+		return false, err
+	}
 	img := s.Image(arch)
 	if img == nil {
 		return false, fmt.Errorf("probe image %s has no content for %s hosts (it has %s)", s.Ref, setArch(arch), strings.Join(s.Archs(), ", "))

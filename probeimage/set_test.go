@@ -128,3 +128,26 @@ func TestGoBuilderUsesItsCache(t *testing.T) {
 		t.Errorf("cache path %s: want one per version and architecture", b.Path("arm64"))
 	}
 }
+
+// An architecture without a probe is the error of its hosts only: the
+// others still get theirs.
+func TestSetNamesTheArchitectureWithoutAProbe(t *testing.T) {
+	b := &fakeBuilder{}
+	set, err := NewSet(context.Background(), []string{runtime.GOARCH, "riscv64"}, WithBusybox(""), withoutEmbedded(), WithBuilder(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.Err() == nil || set.Image(runtime.GOARCH) == nil || set.Ref != set.Image(runtime.GOARCH).Ref {
+		t.Fatalf("set %+v: want the own architecture's image and an error for riscv64", set)
+	}
+	e := &engine{images: map[string]map[string]string{}}
+	if _, err := set.Ensure(context.Background(), e.api(), "riscv64"); err == nil || !strings.Contains(err.Error(), "no probe for linux/riscv64 hosts") || e.imports != 0 {
+		t.Errorf("riscv64 host: %v (imports %d)", err, e.imports)
+	}
+	if loaded, err := set.Ensure(context.Background(), e.api(), runtime.GOARCH); err != nil || !loaded {
+		t.Errorf("%s host: %v %v", runtime.GOARCH, loaded, err)
+	}
+	if _, err := NewSet(context.Background(), nil); err == nil {
+		t.Error("a set of no architecture")
+	}
+}

@@ -592,16 +592,13 @@ func (r *Runner) ensureImage(ctx context.Context, c *cluster.Cluster, l *lab.Lab
 	if r.probeBinary != "" {
 		opts = append(opts, probeimage.WithBinary(r.probeBinary))
 	}
-	set, err := probeimage.NewSet(ctx, slices.Sorted(maps.Values(archs)), opts...)
-	if err != nil && len(archs) > 0 {
-		ph.End(err)
-		return "", nil, err
-	}
+	// No set when no engine answered: each host then has its own error.
+	set, _ := probeimage.NewSet(ctx, slices.Sorted(maps.Values(archs)), opts...)
 	var (
 		mu      sync.Mutex
 		actions []string
 	)
-	err = c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
+	err := c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
 		st := ph.Host(n.Name())
 		err := errs[n.Name()]
 		var loaded bool
