@@ -26,12 +26,12 @@ func WithPoolBits(bits int) Option { return func(o *options) { o.bits = bits } }
 func WithHint(h string) Option { return func(o *options) { o.hint = h } }
 
 type planner struct {
-	in      Input
-	o       options
-	env     []Subnet // what the hosts and the swarm hold
-	placed  []Subnet // lab networks (and macvlan ranges) placed so far
-	macvlan map[string]bool
-	plan    *Plan
+	in       Input
+	o        options
+	env      []Subnet // what the hosts and the swarm hold
+	placed   []Subnet // lab networks (and macvlan ranges) placed so far
+	underlay map[string]bool
+	plan     *Plan
 }
 
 // Compute makes the address plan. It never fails: what cannot be done is a
@@ -41,7 +41,7 @@ func Compute(in Input, opts ...Option) *Plan {
 	for _, f := range opts {
 		f(&o)
 	}
-	p := &planner{in: in, o: o, macvlan: map[string]bool{}, plan: &Plan{
+	p := &planner{in: in, o: o, underlay: map[string]bool{}, plan: &Plan{
 		Subnets:       map[string]netip.Prefix{},
 		Chosen:        map[string]bool{},
 		MacvlanRanges: map[string]map[string]netip.Prefix{},
@@ -167,8 +167,6 @@ func (p *planner) hostFindings() {
 	}
 }
 
-func isMacvlan(r Request) bool { return r.Driver == "macvlan" }
-
 // blockers are the subnets r must not overlap.
 func (p *planner) blockers(r Request) []Subnet {
 	own := map[string]bool{r.Name: true}
@@ -180,12 +178,12 @@ func (p *planner) blockers(r Request) []Subnet {
 		if s.Kind == KindExisting && own[s.Name] {
 			continue
 		}
-		// A macvlan network shares the wire with the underlay by design.
-		if isMacvlan(r) && (s.Kind == KindUnderlay || s.Kind == KindRoute) {
+		// A network on the underlay (macvlan) shares the wire by design.
+		if r.Underlay && (s.Kind == KindUnderlay || s.Kind == KindRoute) {
 			continue
 		}
-		// Another macvlan on the same underlay is the same situation.
-		if isMacvlan(r) && s.Kind == KindExisting && p.existingDriver(s.Name) == "macvlan" {
+		// Another network on the same underlay is the same situation.
+		if r.Underlay && s.Kind == KindExisting && p.existingUnderlay(s.Name) {
 			continue
 		}
 		out = append(out, s)
@@ -193,7 +191,7 @@ func (p *planner) blockers(r Request) []Subnet {
 	for _, s := range p.placed {
 		// Macvlan networks on one underlay share it; their host ranges
 		// (KindMacvlan) must still be apart.
-		if isMacvlan(r) && s.Kind == KindLab && p.macvlan[s.Name] {
+		if r.Underlay && s.Kind == KindLab && p.underlay[s.Name] {
 			continue
 		}
 		out = append(out, s)
@@ -201,13 +199,13 @@ func (p *planner) blockers(r Request) []Subnet {
 	return out
 }
 
-func (p *planner) existingDriver(name string) string {
+func (p *planner) existingUnderlay(name string) bool {
 	for _, e := range p.in.Existing {
 		if e.Name == name {
-			return e.Driver
+			return e.Underlay
 		}
 	}
-	return ""
+	return false
 }
 
 func (p *planner) conflict(r Request, pfx netip.Prefix, with Subnet) {
@@ -228,8 +226,8 @@ func (p *planner) place(r Request, pfx netip.Prefix, chosen bool) {
 		p.plan.Chosen[r.Name] = true
 	}
 	p.placed = append(p.placed, Subnet{Prefix: pfx, Kind: KindLab, Name: r.Name})
-	if isMacvlan(r) {
-		p.macvlan[r.Name] = true
+	if r.Underlay {
+		p.underlay[r.Name] = true
 	}
 }
 
@@ -242,7 +240,7 @@ func (p *planner) placeFixed() {
 		switch {
 		case pfx.IsValid():
 			pfx = pfx.Masked()
-		case isMacvlan(r):
+		case r.Underlay:
 			var ok bool
 			if pfx, ok = p.commonUnderlay(r); !ok {
 				continue
@@ -298,9 +296,9 @@ func (p *planner) commonUnderlay(r Request) (netip.Prefix, bool) {
 	for _, u := range order {
 		parts = append(parts, fmt.Sprintf("%s (%s)", u, strings.Join(seen[u], ", ")))
 	}
-	msg := fmt.Sprintf("macvlan network %q needs the hosts on one underlay subnet, but they are on %s; set its subnet in the lab file", r.Name, strings.Join(parts, ", "))
+	msg := fmt.Sprintf("%s network %q needs the hosts on one underlay subnet, but they are on %s; set its subnet in the lab file", r.Driver, r.Name, strings.Join(parts, ", "))
 	if len(order) == 0 {
-		msg = fmt.Sprintf("macvlan network %q: no host's underlay subnet is known; set its subnet in the lab file", r.Name)
+		msg = fmt.Sprintf("%s network %q: no host's underlay subnet is known; set its subnet in the lab file", r.Driver, r.Name)
 	}
 	p.plan.Conflicts = append(p.plan.Conflicts, Conflict{Network: r.Name, Message: msg})
 	p.finding(SeverityError, "", "%s", msg)
@@ -310,7 +308,7 @@ func (p *planner) commonUnderlay(r Request) (netip.Prefix, bool) {
 // choose picks free subnets for the networks that have none yet.
 func (p *planner) choose() {
 	for _, r := range p.in.Networks {
-		if _, done := p.plan.Subnets[r.Name]; done || r.Subnet.IsValid() || isMacvlan(r) {
+		if _, done := p.plan.Subnets[r.Name]; done || r.Subnet.IsValid() || r.Underlay {
 			continue
 		}
 		pfx := p.free(p.o.bits, true, p.blockers(r))
@@ -394,7 +392,7 @@ func lastAddr(p netip.Prefix) netip.Addr {
 // that two hosts' config-only networks never hand out the same address.
 func (p *planner) macvlanRanges() {
 	for _, r := range p.in.Networks {
-		if !isMacvlan(r) {
+		if !r.Underlay {
 			continue
 		}
 		subnet, ok := p.plan.Subnets[r.Name]
@@ -429,7 +427,7 @@ func (p *planner) carveFor(r Request, subnet netip.Prefix, ranges map[string]net
 		p.finding(SeverityError, "", "%s", msg)
 	}
 	if !subnet.Addr().Is4() {
-		fail("macvlan network %q: per-host ranges are carved automatically in IPv4 subnets only; set ip_range for each host", r.Name)
+		fail("%s network %q: per-host ranges are carved automatically in IPv4 subnets only; set ip_range for each host", r.Driver, r.Name)
 		return
 	}
 	// The network and broadcast addresses, the gateway Docker picks by
@@ -457,7 +455,7 @@ func (p *planner) carveFor(r Request, subnet netip.Prefix, ranges map[string]net
 	}
 	blocks := carve(regions, len(need), reserved, taken)
 	if blocks == nil {
-		fail("macvlan network %q: no room for %d per-host ranges of at least 4 addresses in %s that avoid the hosts' own addresses; set ip_range for each host", r.Name, len(need), regions[len(regions)-1])
+		fail("%s network %q: no room for %d per-host ranges of at least 4 addresses in %s that avoid the hosts' own addresses; set ip_range for each host", r.Driver, r.Name, len(need), regions[len(regions)-1])
 		return
 	}
 	for i, h := range need {

@@ -260,7 +260,7 @@ func TestIPv6(t *testing.T) {
 }
 
 func TestMacvlanThreeHosts(t *testing.T) {
-	p := Compute(Input{Hosts: hosts(3), Ingress: DefaultIngress, Networks: []Request{{Name: "overlab-macvlan", Driver: "macvlan"}}})
+	p := Compute(Input{Hosts: hosts(3), Ingress: DefaultIngress, Networks: []Request{{Name: "overlab-macvlan", Driver: "macvlan", Underlay: true}}})
 	if err := p.Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +279,7 @@ func TestMacvlanThreeHosts(t *testing.T) {
 func TestMacvlanRanges1To20Hosts(t *testing.T) {
 	for n := 1; n <= 20; n++ {
 		hs := hosts(n)
-		p := Compute(Input{Hosts: hs, Networks: []Request{{Name: "mv", Driver: "macvlan", Gateway: addr("192.168.56.1")}}})
+		p := Compute(Input{Hosts: hs, Networks: []Request{{Name: "mv", Driver: "macvlan", Underlay: true, Gateway: addr("192.168.56.1")}}})
 		if err := p.Err(); err != nil {
 			t.Fatalf("%d hosts: %v", n, err)
 		}
@@ -312,7 +312,7 @@ func TestMacvlanRanges1To20Hosts(t *testing.T) {
 	// /28 while they fit in the upper half (7 blocks: .240/28 holds the broadcast), then smaller.
 	sizes := map[int]int{7: 28, 8: 29, 15: 29, 16: 30, 20: 30}
 	for n, bits := range sizes {
-		p := Compute(Input{Hosts: hosts(n), Networks: []Request{{Name: "mv", Driver: "macvlan"}}})
+		p := Compute(Input{Hosts: hosts(n), Networks: []Request{{Name: "mv", Driver: "macvlan", Underlay: true}}})
 		if b := p.MacvlanRanges["mv"]["node1"].Bits(); b != bits {
 			t.Errorf("%d hosts: /%d ranges, want /%d", n, b, bits)
 		}
@@ -321,8 +321,8 @@ func TestMacvlanRanges1To20Hosts(t *testing.T) {
 
 func TestMacvlanFixedRangesAndIPRange(t *testing.T) {
 	p := Compute(Input{Hosts: hosts(3), Networks: []Request{
-		{Name: "mv", Driver: "macvlan", HostRanges: map[string]netip.Prefix{"node2": pfx("192.168.56.128/28")}},
-		{Name: "mv2", Driver: "macvlan", IPRange: pfx("192.168.56.192/26")},
+		{Name: "mv", Driver: "macvlan", Underlay: true, HostRanges: map[string]netip.Prefix{"node2": pfx("192.168.56.128/28")}},
+		{Name: "mv2", Driver: "macvlan", Underlay: true, IPRange: pfx("192.168.56.192/26")},
 	}})
 	if err := p.Err(); err != nil {
 		t.Fatal(err)
@@ -344,18 +344,18 @@ func TestMacvlanErrors(t *testing.T) {
 		hs[i].Address = addr(fmt.Sprintf("192.168.56.%d", 2+i))
 	}
 	want := `address plan: macvlan network "mv": no room for 10 per-host ranges of at least 4 addresses in 192.168.56.0/28 that avoid the hosts' own addresses; set ip_range for each host`
-	if err := Compute(Input{Hosts: hs, Networks: []Request{{Name: "mv", Driver: "macvlan"}}}).Err(); err == nil || err.Error() != want {
+	if err := Compute(Input{Hosts: hs, Networks: []Request{{Name: "mv", Driver: "macvlan", Underlay: true}}}).Err(); err == nil || err.Error() != want {
 		t.Errorf("Err() = %v\nwant %s", err, want)
 	}
 	hs = hosts(3)
 	hs[2].Underlay = pfx("192.168.57.0/24")
 	want = `address plan: macvlan network "mv" needs the hosts on one underlay subnet, but they are on 192.168.56.0/24 (node1, node2), 192.168.57.0/24 (node3); set its subnet in the lab file`
-	if err := Compute(Input{Hosts: hs, Networks: []Request{{Name: "mv", Driver: "macvlan"}}}).Err(); err == nil || err.Error() != want {
+	if err := Compute(Input{Hosts: hs, Networks: []Request{{Name: "mv", Driver: "macvlan", Underlay: true}}}).Err(); err == nil || err.Error() != want {
 		t.Errorf("Err() = %v\nwant %s", err, want)
 	}
 	// A fixed macvlan subnet still must not overlap docker0.
 	want = `address plan: lab network "mv" subnet 172.17.0.0/24 overlaps docker0 172.17.0.0/16 on hosts node1, node2, node3; pick a free one such as 10.200.0.0/24 (set subnet: on the network in the lab file)`
-	if err := Compute(Input{Hosts: hosts(3), Networks: []Request{{Name: "mv", Driver: "macvlan", Subnet: pfx("172.17.0.0/24")}}}).Err(); err == nil || err.Error() != want {
+	if err := Compute(Input{Hosts: hosts(3), Networks: []Request{{Name: "mv", Driver: "macvlan", Underlay: true, Subnet: pfx("172.17.0.0/24")}}}).Err(); err == nil || err.Error() != want {
 		t.Errorf("Err() = %v\nwant %s", err, want)
 	}
 }

@@ -51,19 +51,24 @@ type Host struct {
 
 // Existing is a Docker network found on a host (Host empty: swarm-scoped).
 type Existing struct {
-	Name   string
-	Driver string
-	Prefix netip.Prefix
-	Host   string
+	Name     string
+	Driver   string
+	Underlay bool // on the hosts' underlay, like a lab macvlan network
+	Prefix   netip.Prefix
+	Host     string
 }
 
 // Request is a lab network. A zero Subnet asks the plan to choose one (for
 // macvlan: the hosts' underlay).
 type Request struct {
-	Name    string
-	Driver  string // "macvlan" lives on the underlay; any other driver needs room of its own
-	Subnet  netip.Prefix
-	Gateway netip.Addr
+	Name   string
+	Driver string // for messages
+	// Underlay: its containers take addresses of the hosts' underlay
+	// subnet (macvlan), each host from a range of its own; any other
+	// network needs room of its own.
+	Underlay bool
+	Subnet   netip.Prefix
+	Gateway  netip.Addr
 	// IPRange (macvlan) bounds where per-host ranges are carved; zero means
 	// the upper half of the subnet.
 	IPRange netip.Prefix

@@ -16,6 +16,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/pkg/stdcopy"
 
+	"github.com/overlab/overlab/blueprint"
 	"github.com/overlab/overlab/fanout"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/probe"
@@ -31,8 +32,8 @@ type Execer interface {
 
 // Spec is what a check needs.
 type Spec struct {
-	Lab       *lab.Lab
-	Hosts     []lab.HostInfo
+	// Blueprint holds the lab's probes, with the lab and the hosts.
+	Blueprint *blueprint.Blueprint
 	Instances []lab.Instance
 	// Engines has an Execer per reachable host; HostErrors says why the
 	// others cannot be reached.
@@ -71,10 +72,7 @@ type planned struct {
 // for each, run every source container's targets in one exec (sources
 // concurrently, at most Parallel at once), and judge each answer.
 func Run(ctx context.Context, s Spec) ([]results.Probe, error) {
-	checks, err := lab.Expand(s.Lab, s.Hosts)
-	if err != nil {
-		return nil, err
-	}
+	checks := s.Blueprint.Checks
 	idx := indexInstances(s.Instances)
 	plans, groups := s.planAll(checks, idx)
 	answers := s.probeAll(ctx, idx, plans, groups)
@@ -179,7 +177,7 @@ func (s Spec) judge(c lab.Check, pl planned, a answer, multi bool) results.Probe
 	if p.Target == "" {
 		p.Target = pl.target.Name
 	}
-	by := lab.Reproduce(s.Lab, s.Hosts, c, pl.target.Address)
+	by := s.Blueprint.Reproduce(c, pl.target.Address)
 	p.Reproduce = by.Host + "$ " + by.Line
 	if !c.Reachable {
 		p.Expect = results.ExpectUnreachable
@@ -205,7 +203,7 @@ func (s Spec) judge(c lab.Check, pl planned, a answer, multi bool) results.Probe
 	if !p.OK {
 		row := fmt.Sprintf("expect #%d", c.Row)
 		if c.Line > 0 {
-			row += fmt.Sprintf(" (%s:%d)", s.Lab.Source, c.Line)
+			row += fmt.Sprintf(" (%s:%d)", s.Blueprint.Lab.Source, c.Line)
 		}
 		if p.Error == "" {
 			p.Error = "reachable, but the lab expects it not to be"
@@ -306,7 +304,7 @@ func (s Spec) plan(c lab.Check, inst map[key]lab.Instance, byWorkload map[string
 			return p
 		}
 		ip := dst.IPs[c.Network]
-		if n := s.Lab.Network(c.Network); n != nil && n.Driver == lab.DriverHost {
+		if n := s.Blueprint.Network(c.Network); n != nil && n.Driver.Traits().HostStack {
 			ip = s.hostAddr(dst.Host)
 		}
 		if ip == "" {
@@ -314,12 +312,12 @@ func (s Spec) plan(c lab.Check, inst map[key]lab.Instance, byWorkload map[string
 			return p
 		}
 		if c.Kind == lab.ProbeDNS {
-			t.Name = s.Lab.DNSName(c.ToWorkload, c.Network)
+			t.Name = s.Blueprint.Lab.DNSName(c.ToWorkload, c.Network)
 			p.target, p.dnsWant = t, ip
 			return p
 		}
 		t.Address = ip
-		if isProbe(s.Lab, c.ToWorkload) {
+		if isProbe(s.Blueprint.Lab, c.ToWorkload) {
 			p.peer = dst.Hostname
 			// Its banner is only on its own port of each kind; another port
 			// (a row's to.port) still must not answer as another probe.
@@ -329,7 +327,7 @@ func (s Spec) plan(c lab.Check, inst map[key]lab.Instance, byWorkload map[string
 		t.Address = c.Target
 		// A probe behind a host's address (host network, published port)
 		// answers with its hostname: whoever else answers is not the peer.
-		if c.TargetType == lab.TargetUnderlay && c.ToWorkload != "" && isProbe(s.Lab, c.ToWorkload) {
+		if c.TargetType == lab.TargetUnderlay && c.ToWorkload != "" && isProbe(s.Blueprint.Lab, c.ToWorkload) {
 			if dst, ok := inst[key{c.ToWorkload, c.ToHost}]; ok {
 				p.peer = dst.Hostname
 			}
@@ -353,7 +351,7 @@ func orAny(h string) string {
 }
 
 func (s Spec) hostAddr(name string) string {
-	for _, h := range s.Hosts {
+	for _, h := range s.Blueprint.Hosts {
 		if h.Name == name {
 			return h.Address
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/pkg/stdcopy"
 
+	"github.com/overlab/overlab/blueprint"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/probe"
 	"github.com/overlab/overlab/results"
@@ -70,7 +71,7 @@ func (f *fakeEngine) ContainerExecInspect(context.Context, string) (container.Ex
 	return container.ExecInspect{ExitCode: 0}, nil
 }
 
-var hosts = []lab.HostInfo{
+var hosts = []blueprint.Host{
 	{Name: "node1", Address: "192.168.56.11", Role: "manager"},
 	{Name: "node2", Address: "192.168.56.12", Role: "worker"},
 }
@@ -87,7 +88,11 @@ func mustParse(t *testing.T, y string) *lab.Lab {
 func run(t *testing.T, l *lab.Lab, inst []lab.Instance, answer func(string, probe.Target) (probe.Result, bool)) []results.Probe {
 	t.Helper()
 	e := &fakeEngine{answer: answer}
-	out, err := Run(context.Background(), Spec{Lab: l, Hosts: hosts, Instances: inst, Engines: map[string]Execer{"node1": e, "node2": e}})
+	bp, err := blueprint.Compile(l, hosts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Run(context.Background(), Spec{Blueprint: bp, Instances: inst, Engines: map[string]Execer{"node1": e, "node2": e}})
 	if err != nil {
 		t.Fatal(err)
 	}

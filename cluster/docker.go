@@ -9,6 +9,8 @@ import (
 
 	"github.com/docker/docker/client"
 	"golang.org/x/crypto/ssh"
+
+	"github.com/overlab/overlab/shellquote"
 )
 
 // DockerSocketError says why the Docker socket could not be opened through
@@ -83,7 +85,7 @@ func (n *Node) explainSocketError(ctx context.Context, err error) error {
 		e.Reason = "sshd forbids stream-local forwarding; set `AllowStreamLocalForwarding yes` (or `all`/`local`) in the host's sshd_config and check `DisableForwarding` is not set"
 		return e
 	}
-	sock := shellQuote(n.socket())
+	sock := shellquote.Quote(n.socket())
 	out, _ := n.Run(ctx, "id -un; id -Gn; if [ -S "+sock+" ]; then echo socket; fi; if [ -w "+sock+" ] && [ -r "+sock+" ]; then echo access; fi; ls -l "+sock+" 2>&1")
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	has := func(s string) bool {
@@ -106,8 +108,4 @@ func (n *Node) explainSocketError(ctx context.Context, err error) error {
 		e.Reason = "the socket exists and is writable but connecting failed: is dockerd running?"
 	}
 	return e
-}
-
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

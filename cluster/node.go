@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/overlab/overlab/internal/syncbuf"
 
 	"github.com/docker/docker/client"
 	"golang.org/x/crypto/ssh"
@@ -265,7 +266,7 @@ func (n *Node) Run(ctx context.Context, command string) ([]byte, error) {
 func (n *Node) RunInput(ctx context.Context, command string, stdin io.Reader) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, n.opts.opTimeout)
 	defer cancel()
-	var stdout, combined lockedBuffer
+	var stdout, combined syncbuf.Buffer
 	var (
 		mu        sync.Mutex
 		sess      *ssh.Session
@@ -339,21 +340,4 @@ func (n *Node) closeJumps() {
 	for i := len(n.jumps) - 1; i >= 0; i-- {
 		n.jumps[i].Close()
 	}
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return bytes.Clone(b.buf.Bytes())
 }

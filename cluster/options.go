@@ -70,10 +70,6 @@ func WithTrustNewHosts(on bool) Option { return func(o *options) { o.trustNewHos
 // (default: the context's fanout limit, itself 16 unless --parallel says).
 func WithParallel(n int) Option { return func(o *options) { o.parallel = n } }
 
-// WithKeepAlive sets the interval of SSH keepalive requests (default 15s; 0
-// or less disables them). Three unanswered keepalives close the connection.
-func WithKeepAlive(d time.Duration) Option { return func(o *options) { o.keepAlive = d } }
-
 // WithAgentSocket uses this ssh-agent socket instead of $SSH_AUTH_SOCK; ""
 // disables the agent (tests, and callers that must not use one).
 func WithAgentSocket(path string) Option {

@@ -80,7 +80,7 @@ func runIDs(c *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDi
 // hostNames are the inventory's hosts, read without validating or resolving
 // it: completion must be quick and must not ask DNS or SSH.
 func (g *Globals) hostNames(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-	inv, err := inventory.Load(g.inventoryPath())
+	inv, err := inventory.Load(inventory.PathOr(g.Inventory))
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}

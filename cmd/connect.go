@@ -6,8 +6,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/overlab/overlab/cluster"
-	"github.com/overlab/overlab/inventory"
+	"github.com/overlab/overlab/session"
 )
 
 // ConnectFlags are the persistent flags of every command that reaches the
@@ -26,32 +25,34 @@ func (f *ConnectFlags) addFlags(pf *pflag.FlagSet) {
 	pf.BoolVar(&f.TrustNewHosts, "trust-new-hosts", false, "accept host keys that known_hosts lacks and record them in it (a changed key is always refused)")
 }
 
-// connect loads the inventory and connects to every host. The cluster is
-// returned whenever the inventory loaded, holding the hosts that answered;
-// the error then names each host that did not (cluster.Down has them too).
-func (g *Globals) connect(ctx context.Context) (*cluster.Cluster, []inventory.Host, error) {
-	inv, hosts, err := g.loadInventory()
-	if err != nil {
-		return nil, nil, err
+// sessionConfig is how this command reaches the inventory's hosts.
+func (g *Globals) sessionConfig() session.Config {
+	return session.Config{
+		Inventory:      g.Inventory,
+		Parallel:       g.Parallel,
+		ConnectTimeout: g.ConnectTimeout,
+		OpTimeout:      g.OpTimeout,
+		TrustNewHosts:  g.TrustNewHosts,
+		Explicit:       g.flagChanged,
+		Logger:         g.Logger(),
 	}
-	g.timeScale = inv.Defaults.TimeScale
-	g.ConnectTimeout = g.scaled("connect-timeout", g.ConnectTimeout)
-	g.OpTimeout = g.scaled("timeout", g.OpTimeout)
-	c, err := cluster.Connect(ctx, hosts,
-		cluster.WithLogger(g.Logger()),
-		cluster.WithParallel(g.Parallel),
-		cluster.WithConnectTimeout(g.ConnectTimeout),
-		cluster.WithOpTimeout(g.OpTimeout),
-		cluster.WithTrustNewHosts(g.TrustNewHosts),
-	)
-	return c, hosts, err
 }
 
-// scaled multiplies d by the inventory's time_scale unless the flag name
-// was given: a flag says exactly what the user wants.
-func (g *Globals) scaled(name string, d time.Duration) time.Duration {
-	if g.timeScale <= 1 || (g.flagChanged != nil && g.flagChanged(name)) {
-		return d
+// open opens the command's session; its errors mean the command could not
+// run (exit code 2).
+func (g *Globals) open(ctx context.Context, opts ...session.OpenOption) (*session.Session, error) {
+	s, err := session.Open(ctx, g.sessionConfig(), opts...)
+	if err != nil {
+		return nil, couldNotRun(err)
 	}
-	return time.Duration(float64(d) * g.timeScale)
+	return s, nil
+}
+
+// loadInventory loads the inventory without connecting.
+func (g *Globals) loadInventory() (*session.Session, error) {
+	s, err := session.Load(g.sessionConfig())
+	if err != nil {
+		return nil, couldNotRun(err)
+	}
+	return s, nil
 }

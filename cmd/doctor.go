@@ -9,8 +9,10 @@ import (
 	"github.com/overlab/overlab/doctor"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/output"
+	"github.com/overlab/overlab/report"
 	"github.com/overlab/overlab/results"
 	"github.com/overlab/overlab/runner"
+	"github.com/overlab/overlab/session"
 )
 
 type doctorFlags struct {
@@ -52,12 +54,13 @@ func runDoctor(cmd *cobra.Command, g *Globals, f *doctorFlags) error {
 		return couldNotRun(err)
 	}
 	ctx := cmd.Context()
-	c, hosts, err := g.connect(ctx)
-	if c == nil {
-		return couldNotRun(err)
+	s, err := g.open(ctx, session.ReportsDown())
+	if err != nil {
+		return err
 	}
-	defer c.Close()
-	rep := doctor.Run(ctx, c, hosts,
+	defer s.Close()
+	hosts := s.Hosts
+	rep := doctor.Run(ctx, s.Cluster, hosts,
 		doctor.WithLogger(g.Logger()),
 		doctor.WithBinary(f.probeBinary),
 		doctor.WithHosts(f.hosts...),
@@ -65,7 +68,7 @@ func runDoctor(cmd *cobra.Command, g *Globals, f *doctorFlags) error {
 		doctor.WithAddressPlan(func(facts map[string]*cluster.Facts) []results.Finding { return runner.PlanFindings(l, hosts, facts) }),
 	)
 	out := cmd.OutOrStdout()
-	if err := output.Print(out, f.format, rep, func(w io.Writer) error { return rep.WriteTable(w) }); err != nil {
+	if err := output.Print(out, f.format, rep, func(w io.Writer) error { return report.DoctorTable(w, rep) }); err != nil {
 		return err
 	}
 	switch rep.ExitCode() {

@@ -14,6 +14,7 @@ import (
 	"github.com/overlab/overlab/fanout"
 	"github.com/overlab/overlab/output"
 	"github.com/overlab/overlab/report"
+	"github.com/overlab/overlab/session"
 )
 
 func newExplainCommand(g *Globals) *cobra.Command {
@@ -29,21 +30,18 @@ func newExplainCommand(g *Globals) *cobra.Command {
 				return couldNotRun(err)
 			}
 			ctx := cmd.Context()
-			_, hosts, err := g.loadInventory()
-			if err != nil {
-				return couldNotRun(err)
-			}
 			var names []string
 			if host != "" {
 				names = []string{host}
 			}
-			c, err := g.connectOnly(ctx, hosts, names...)
+			s, err := g.open(ctx, session.Only(names...))
 			if err != nil {
-				return couldNotRun(err)
+				return err
 			}
-			defer c.Close()
+			defer s.Close()
+			c := s.Cluster
 			peers := map[string]string{}
-			for _, h := range hosts {
+			for _, h := range s.Hosts {
 				peers[h.Address] = h.Name
 			}
 			v := gatherExplain(ctx, c, args[0], peers)
@@ -52,7 +50,7 @@ func newExplainCommand(g *Globals) *cobra.Command {
 					return couldNotRun(err)
 				}
 			}
-			if err := output.Print(cmd.OutOrStdout(), format, v, func(w io.Writer) error { return v.WriteText(w) }); err != nil {
+			if err := output.Print(cmd.OutOrStdout(), format, v, func(w io.Writer) error { return report.ExplainText(w, v) }); err != nil {
 				return err
 			}
 			for _, h := range v.Hosts {

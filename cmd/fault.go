@@ -15,6 +15,7 @@ import (
 	"github.com/overlab/overlab/fault"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/output"
+	"github.com/overlab/overlab/session"
 )
 
 func newFaultCommand(g *Globals) *cobra.Command {
@@ -71,24 +72,24 @@ func faultCommand(g *Globals, use, short string, nargs int, spec func([]string, 
 		Args:  cobra.ExactArgs(nargs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			_, hosts, err := g.loadInventory()
+			inv, err := g.loadInventory()
 			if err != nil {
-				return couldNotRun(err)
+				return err
 			}
-			s, err := spec(args, hosts)
+			fs, err := spec(args, inv.Hosts)
 			if err == nil {
-				err = s.Validate()
+				err = fs.Validate()
 			}
 			if err != nil {
 				return couldNotRun(fmt.Errorf("%s: %w", cmd.Name(), err))
 			}
-			c, err := g.connectOnly(ctx, hosts, args[0])
+			s, err := g.open(ctx, session.Only(args[0]))
 			if err != nil {
-				return couldNotRun(err)
+				return err
 			}
-			defer c.Close()
-			n := c.Nodes[0]
-			f, err := fault.Inject(ctx, n, n.Host.Address, s)
+			defer s.Close()
+			n := s.Cluster.Nodes[0]
+			f, err := fault.Inject(ctx, n, n.Host.Address, fs)
 			if err != nil {
 				return couldNotRun(err)
 			}
@@ -98,44 +99,14 @@ func faultCommand(g *Globals, use, short string, nargs int, spec func([]string, 
 	}
 }
 
-// connectOnly connects to the named hosts of the inventory (all when none).
-func (g *Globals) connectOnly(ctx context.Context, hosts []inventory.Host, names ...string) (*cluster.Cluster, error) {
-	var pick []inventory.Host
-	for _, name := range names {
-		i := slices.IndexFunc(hosts, func(h inventory.Host) bool { return h.Name == name })
-		if i < 0 {
-			return nil, fmt.Errorf("no host %q in the inventory", name)
-		}
-		pick = append(pick, hosts[i])
-	}
-	if len(names) == 0 {
-		pick = hosts
-	}
-	c, err := cluster.Connect(ctx, pick, cluster.WithLogger(g.Logger()), cluster.WithParallel(g.Parallel),
-		cluster.WithConnectTimeout(g.ConnectTimeout), cluster.WithOpTimeout(g.OpTimeout), cluster.WithTrustNewHosts(g.TrustNewHosts))
-	if err != nil && (c == nil || len(names) > 0) {
-		if c != nil {
-			c.Close()
-		}
-		return nil, err
-	}
-	if err != nil {
-		g.Logger().Warnf("%v", err)
-	}
-	return c, nil
-}
-
 // eachFault runs fn on every connected host (or only NODE) and gathers faults.
 func (g *Globals) eachFault(ctx context.Context, args []string, fn func(context.Context, *cluster.Node) ([]fault.Fault, error)) ([]fault.Fault, error) {
-	_, hosts, err := g.loadInventory()
+	s, err := g.open(ctx, session.Only(args...))
 	if err != nil {
-		return nil, couldNotRun(err)
+		return nil, err
 	}
-	c, err := g.connectOnly(ctx, hosts, args...)
-	if err != nil {
-		return nil, couldNotRun(err)
-	}
-	defer c.Close()
+	defer s.Close()
+	c := s.Cluster
 	var (
 		mu  sync.Mutex
 		all []fault.Fault

@@ -3,13 +3,12 @@ package cmd
 import (
 	"fmt"
 	"io"
-	"strconv"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/output"
+	"github.com/overlab/overlab/report"
 )
 
 type inventoryShowOptions struct {
@@ -38,27 +37,16 @@ func runInventoryShow(cmd *cobra.Command, g *Globals, o inventoryShowOptions) er
 	if err := output.CheckFormat(o.format); err != nil {
 		return couldNotRun(err)
 	}
-	inv, hosts, err := g.loadInventory()
+	s, err := g.loadInventory()
 	if err != nil {
 		return err
 	}
+	inv, hosts := s.Inventory, s.Hosts
 	out := cmd.OutOrStdout()
 	resolved := &inventory.Inventory{Hosts: hosts}
 	if o.format == output.YAML { // the same document, with where it came from as a comment
 		return inventory.WriteYAML(out, resolved,
 			fmt.Sprintf("%s, resolved: defaults, OVERLAB_ environment and ~/.ssh/config applied.", inv.Source))
 	}
-	return output.Print(out, o.format, resolved, func(w io.Writer) error {
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tADDRESS\tROLE\tSSH\tUSER\tPROXY JUMP\tIDENTITY")
-		for _, h := range hosts {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.Name, h.Address, dashIfEmpty(h.Role),
-				h.DialHost()+":"+strconv.Itoa(h.Port), h.User, dashIfEmpty(h.ProxyJump), dashIfEmpty(h.IdentityFile))
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
-		_, err := fmt.Fprintf(w, "\nfrom %s, with defaults, OVERLAB_ environment and ~/.ssh/config applied\n", inv.Source)
-		return err
-	})
+	return output.Print(out, o.format, resolved, func(w io.Writer) error { return report.Inventory(w, hosts, inv.Source) })
 }

@@ -2,14 +2,14 @@ package cmd
 
 import (
 	"fmt"
-	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
+	"github.com/overlab/overlab/blueprint"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/output"
+	"github.com/overlab/overlab/report"
 )
 
 type labShowOptions struct {
@@ -56,27 +56,27 @@ func runLabShow(cmd *cobra.Command, g *Globals, o labShowOptions, name string) e
 		case "json":
 			return output.WriteJSON(out, l)
 		}
-		return writeLab(out, l)
+		return report.Lab(out, l)
 	}
 
-	hosts, parents, fromInventory, err := labHosts(g)
+	hosts, fromInventory, err := labHosts(g)
 	if err != nil {
 		return couldNotRun(err)
 	}
-	plan := lab.AssumedPlan(l, hosts)
-	steps, err := lab.Commands(l, hosts, lab.WithPlan(plan), lab.WithParents(parents), lab.WithProbeImage(o.image))
+	bp, err := blueprint.Compile(l, hosts, blueprint.WithImage(o.image))
 	if err != nil {
 		return couldNotRun(err)
 	}
+	plan, steps := bp.Plan, bp.Walkthrough()
 	switch o.format {
 	case "json", "yaml":
 		doc := struct {
-			Lab       string         `json:"lab" yaml:"lab"`
-			Hosts     []lab.HostInfo `json:"hosts" yaml:"hosts"`
-			Example   bool           `json:"example_hosts" yaml:"example_hosts"`
-			Conflicts []string       `json:"conflicts,omitempty" yaml:"conflicts,omitempty"`
-			Steps     []lab.Step     `json:"steps" yaml:"steps"`
-		}{Lab: l.Name, Hosts: hosts, Example: !fromInventory, Steps: steps}
+			Lab       string           `json:"lab" yaml:"lab"`
+			Hosts     []blueprint.Host `json:"hosts" yaml:"hosts"`
+			Example   bool             `json:"example_hosts" yaml:"example_hosts"`
+			Conflicts []string         `json:"conflicts,omitempty" yaml:"conflicts,omitempty"`
+			Steps     []blueprint.Step `json:"steps" yaml:"steps"`
+		}{Lab: l.Name, Hosts: bp.Hosts, Example: !fromInventory, Steps: steps}
 		for _, c := range plan.Conflicts {
 			doc.Conflicts = append(doc.Conflicts, c.Message)
 		}
@@ -97,108 +97,17 @@ func runLabShow(cmd *cobra.Command, g *Globals, o labShowOptions, name string) e
 		fmt.Fprintf(out, "# WARNING: %s\n", c.Message)
 	}
 	fmt.Fprintln(out)
-	return lab.WriteSteps(out, steps)
+	return report.Walkthrough(out, steps)
 }
 
 // labHosts is the inventory's hosts when -i is given, else the example hosts.
-func labHosts(g *Globals) (hosts []lab.HostInfo, parents map[string]string, fromInventory bool, err error) {
+func labHosts(g *Globals) (hosts []blueprint.Host, fromInventory bool, err error) {
 	if g.Inventory == "" {
-		return lab.ExampleHosts(), nil, false, nil
+		return blueprint.ExampleHosts(), false, nil
 	}
-	_, inv, err := g.loadInventory()
+	s, err := g.loadInventory()
 	if err != nil {
-		return nil, nil, false, err
+		return nil, false, err
 	}
-	parents = map[string]string{}
-	for _, h := range inv {
-		hosts = append(hosts, lab.HostInfo{Name: h.Name, Address: h.Address, Role: h.Role})
-		if h.MacvlanParent != "" {
-			parents[h.Name] = h.MacvlanParent
-		}
-	}
-	return hosts, parents, true, nil
-}
-
-// writeLab prints a lab for a reader: what it teaches, then each part.
-func writeLab(w io.Writer, l *lab.Lab) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Lab %s (%s)\n", l.Name, l.Source)
-	if d := strings.TrimSpace(l.Description); d != "" {
-		b.WriteString("\n")
-		for _, line := range strings.Split(d, "\n") {
-			b.WriteString("  " + line + "\n")
-		}
-	}
-	b.WriteString("\nNetworks:\n")
-	for _, n := range l.Networks {
-		var attrs []string
-		attrs = append(attrs, n.Driver, n.Scope)
-		if n.Default {
-			attrs = append(attrs, "Docker's own")
-		}
-		if n.Attachable {
-			attrs = append(attrs, "attachable")
-		}
-		if n.Encrypted {
-			attrs = append(attrs, "encrypted")
-		}
-		if n.Internal {
-			attrs = append(attrs, "internal")
-		}
-		switch {
-		case n.Subnet != "":
-			attrs = append(attrs, "subnet "+n.Subnet)
-		case n.Driver == lab.DriverMacvlan:
-			attrs = append(attrs, "subnet: the underlay's")
-		case !n.Default:
-			attrs = append(attrs, "subnet: chosen free")
-		}
-		fmt.Fprintf(&b, "  %-20s %s\n", n.Name, strings.Join(attrs, ", "))
-	}
-	b.WriteString("\nWorkloads:\n")
-	for _, wl := range l.Workloads {
-		kind := wl.Kind
-		if wl.Kind == lab.KindService {
-			kind += " " + wl.Mode
-			if wl.Mode == lab.ModeReplicate {
-				kind += fmt.Sprintf(" x%d", wl.Replicas)
-			}
-		}
-		where := "every host"
-		if !wl.Placement.IsZero() {
-			where = strings.Join(append(append([]string{}, wl.Placement.Hosts...), wl.Placement.Roles...), ", ")
-		}
-		var nets []string
-		for _, a := range wl.Networks {
-			s := a.Network
-			if a.IP != "" {
-				s += " (" + a.IP + ")"
-			}
-			nets = append(nets, s)
-		}
-		line := fmt.Sprintf("  %-20s %s on %s; networks: %s", wl.Name, kind, where, strings.Join(nets, ", "))
-		for _, p := range wl.Ports {
-			line += fmt.Sprintf("; publishes %d->%d/%s", p.Published, p.Target, p.Protocol)
-		}
-		b.WriteString(line + "\n")
-	}
-	b.WriteString("\nExpectations:\n")
-	for i, e := range l.Expect {
-		exp := "reachable"
-		if !e.Reachable {
-			exp = "unreachable"
-		}
-		from := e.From.Workload
-		if e.From.Host != "" {
-			from += "@" + e.From.Host
-		}
-		fmt.Fprintf(&b, "  #%d %s -> %s on %s by %s: %s\n", i+1, from, e.To.String(), l.ExpectNetwork(&e), strings.Join(e.Kinds, ", "), exp)
-		if e.Note != "" {
-			for _, line := range lab.Wrap(e.Note, 72) {
-				b.WriteString("       " + line + "\n")
-			}
-		}
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return blueprint.FromInventory(s.Hosts), true, nil
 }

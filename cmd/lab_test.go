@@ -64,8 +64,8 @@ func TestLabShowCommandsWithInventory(t *testing.T) {
 	for _, want := range []string{
 		"on the inventory's hosts",
 		"alpha$ docker swarm init --advertise-addr 10.30.0.5",
-		"alpha$ docker network create -d macvlan --config-only --subnet 10.30.0.0/24 --ip-range 10.30.0.128/28 -o parent=ens4 overlab-macvlan-config",
-		"beta $ docker network create -d macvlan --config-only --subnet 10.30.0.0/24 --ip-range 10.30.0.144/28 -o parent=eth0 overlab-macvlan-config",
+		"alpha$ docker network create --config-only --subnet 10.30.0.0/24 --ip-range 10.30.0.128/28 -o macvlan_mode=bridge -o parent=ens4 overlab-macvlan-config",
+		"beta $ docker network create --config-only --subnet 10.30.0.0/24 --ip-range 10.30.0.144/28 -o macvlan_mode=bridge -o parent=eth0 overlab-macvlan-config",
 		"beta $ docker exec $(docker ps -q -f label=com.docker.swarm.service.name=overlab-probe) ping -c 3 -W 1 10.30.0.5   # expect: reachable",
 	} {
 		if !strings.Contains(out, want) {

@@ -6,16 +6,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/hashicorp/go-multierror"
 	"github.com/spf13/cobra"
 
-	"github.com/overlab/overlab/cluster"
-	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/output"
 	"github.com/overlab/overlab/progress"
@@ -23,6 +19,7 @@ import (
 	"github.com/overlab/overlab/results"
 	"github.com/overlab/overlab/runner"
 	"github.com/overlab/overlab/runs"
+	"github.com/overlab/overlab/session"
 )
 
 // labFlags are shared by up, check, down, status and lab run.
@@ -59,35 +56,6 @@ func (f *labFlags) addLabUp(c *cobra.Command) {
 	fl.Usage = "`NAME|FILE`: a built-in lab (overlab lab list names them) or a lab file; default: the lab that is up, else " + lab.DefaultLab
 }
 
-// pickLab is the lab a command without --lab works on: the only lab that
-// is up, else the default; several up is an error that names them.
-func pickLab(ctx context.Context, c *cluster.Cluster) (string, error) {
-	up, err := runner.LabsUp(ctx, c)
-	switch {
-	case len(up) == 1:
-		return up[0], nil
-	case len(up) > 1:
-		return "", fmt.Errorf("labs %s are up: name one with --lab, or remove them all with `overlab down --all`", strings.Join(up, ", "))
-	case err != nil:
-		return "", fmt.Errorf("finding the lab that is up (name it with --lab): %w", err)
-	}
-	return lab.DefaultLab, nil
-}
-
-// resolveUp resolves a lab found up by its name. One loaded from a file is
-// known by its name only: enough for down (everything carries the name),
-// not for the other commands.
-func resolveUp(name string, nameOnly bool) (*lab.Lab, error) {
-	l, err := lab.Resolve(name)
-	if err != nil && nameOnly {
-		return &lab.Lab{Name: name}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("lab %q is up but is not a built-in lab: pass its file with --lab FILE", name)
-	}
-	return l, nil
-}
-
 func (f *labFlags) addUp(c *cobra.Command) {
 	c.Flags().BoolVar(&f.force, "force", false, "make hosts that are in another swarm leave it")
 	c.Flags().StringVar(&f.probeBinary, "probe-binary", "", "probe program for the probe image, static, of the hosts' architecture (default: overlab's own probe for each host's architecture)")
@@ -104,32 +72,30 @@ func (f *labFlags) addCheck(c *cobra.Command) {
 	addResultsFlag(c, &f.results)
 }
 
-func (f *labFlags) runner(g *Globals, p *progress.Progress) *runner.Runner {
-	// Hosts of a local lab run engines that overlab itself started: it may
-	// restart one that Docker left broken (Linux only: local_linux.go).
-	opts := localRestarter(g)
-	return runner.New(append(opts,
-		runner.WithLogger(g.Logger()),
+// runner is the session's runner with this command's flags.
+func (f *labFlags) runner(s *session.Session, p *progress.Progress) *runner.Runner {
+	return s.Runner(
 		runner.WithProgress(p),
 		runner.WithForce(f.force),
 		runner.WithPreflight(f.doctor),
 		runner.WithProbeBinary(f.probeBinary),
-		runner.WithWait(f.wait),
-		runner.WithProbePolicy(f.probeWait, f.tries),
+		runner.WithWait(s.Scaled("wait", f.wait)),
+		runner.WithProbePolicy(s.Scaled("probe-timeout", f.probeWait), f.tries),
 		runner.WithUnreachableTimeout(f.unreachWait),
-		runner.WithFactsCache(factsCacheDir(), f.factsTTL),
-		runner.WithParallel(g.Parallel),
-	)...)
+		runner.WithFactsCache(session.FactsCacheDir(), f.factsTTL),
+	)
 }
 
-// factsCacheDir is where hosts' shell facts are kept between commands; ""
-// (no cache) when the user has no cache directory.
-func factsCacheDir() string {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		return ""
+// openLab opens the session on the lab the flags name (else the one up).
+func (f *labFlags) openLab(ctx context.Context, g *Globals, needAll bool) (*session.Session, error) {
+	opts := []session.OpenOption{session.WithLab(f.lab)}
+	if needAll {
+		opts = append(opts, session.RequireAll())
 	}
-	return filepath.Join(dir, "overlab", "facts")
+	if f.nameOnly {
+		opts = append(opts, session.NameOnly())
+	}
+	return g.open(ctx, opts...)
 }
 
 func (g *Globals) progress() *progress.Progress {
@@ -140,50 +106,6 @@ func (g *Globals) progress() *progress.Progress {
 		v = progress.Verbose
 	}
 	return progress.New(g.streams.ErrOut, progress.WithTerminal(isTerminal(g.streams.ErrOut) && os.Getenv("TERM") != "dumb"), progress.WithVerbosity(v))
-}
-
-// session is one command's inventory, lab and connections.
-type session struct {
-	lab   *lab.Lab
-	hosts []inventory.Host
-	c     *cluster.Cluster
-}
-
-// open loads the lab first (a bad lab file needs no SSH), then connects.
-// Errors here mean the command could not run: exit code 2.
-func (g *Globals) open(ctx context.Context, f *labFlags, needAll bool) (*session, error) {
-	var l *lab.Lab
-	if f.lab != "" {
-		var err error
-		if l, err = lab.Resolve(f.lab); err != nil {
-			return nil, couldNotRun(err)
-		}
-	}
-	c, hosts, err := g.connect(ctx)
-	if c == nil {
-		return nil, couldNotRun(err)
-	}
-	if err != nil && needAll {
-		c.Close()
-		return nil, couldNotRunf("every host must answer: %w", err)
-	}
-	if err != nil {
-		g.Logger().Warnf("%v", err)
-	}
-	f.wait = g.scaled("wait", f.wait)
-	f.probeWait = g.scaled("probe-timeout", f.probeWait)
-	if l == nil {
-		name, err := pickLab(ctx, c)
-		if err != nil {
-			c.Close()
-			return nil, couldNotRun(err)
-		}
-		if l, err = resolveUp(name, f.nameOnly); err != nil {
-			c.Close()
-			return nil, couldNotRun(err)
-		}
-	}
-	return &session{lab: l, hosts: hosts, c: c}, nil
 }
 
 func newUpCommand(g *Globals) *cobra.Command {
@@ -203,14 +125,14 @@ func newUpCommand(g *Globals) *cobra.Command {
 }
 
 func runUp(ctx context.Context, g *Globals, f *labFlags) error {
-	s, err := g.open(ctx, f, true)
+	s, err := f.openLab(ctx, g, true)
 	if err != nil {
 		return err
 	}
-	defer s.c.Close()
+	defer s.Close()
 	p := g.progress()
 	defer p.Close()
-	res, err := f.runner(g, p).Up(ctx, s.c, s.hosts, s.lab)
+	res, err := f.runner(s, p).Up(ctx, s.Cluster, s.Hosts, s.Lab)
 	if err != nil {
 		p.Summary("up failed after %v", res.Elapsed.Round(time.Millisecond))
 		return err
@@ -219,7 +141,7 @@ func runUp(ctx context.Context, g *Globals, f *labFlags) error {
 	if len(res.Actions) == 0 {
 		what = "nothing changed"
 	}
-	p.Summary("up: lab %s on %d hosts in %v (%s)", s.lab.Name, len(s.hosts), res.Elapsed.Round(time.Millisecond), what)
+	p.Summary("up: lab %s on %d hosts in %v (%s)", s.Lab.Name, len(s.Hosts), res.Elapsed.Round(time.Millisecond), what)
 	return nil
 }
 
@@ -243,13 +165,13 @@ func runCheck(ctx context.Context, g *Globals, f *labFlags, out io.Writer) error
 	if err := output.CheckFormat(f.format); err != nil {
 		return couldNotRun(err)
 	}
-	s, err := g.open(ctx, f, false)
+	s, err := f.openLab(ctx, g, false)
 	if err != nil {
 		return err
 	}
-	defer s.c.Close()
+	defer s.Close()
 	p := g.progress()
-	doc, err := f.runner(g, p).Check(ctx, s.c, s.hosts, s.lab)
+	doc, err := f.runner(s, p).Check(ctx, s.Cluster, s.Hosts, s.Lab)
 	p.Close()
 	if err != nil {
 		return couldNotRun(err)
@@ -331,16 +253,16 @@ func runDown(ctx context.Context, g *Globals, f *labFlags) error {
 	if f.all {
 		return runDownAll(ctx, g, f)
 	}
-	s, err := g.open(ctx, f, false)
+	s, err := f.openLab(ctx, g, false)
 	if err != nil {
 		return err
 	}
-	defer s.c.Close()
+	defer s.Close()
 	p := g.progress()
 	defer p.Close()
 	start := time.Now()
-	actions, err := f.runner(g, p).Down(ctx, s.c, s.lab, f.images)
-	p.Summary("down: lab %s, %d removals in %v", s.lab.Name, len(actions), time.Since(start).Round(time.Millisecond))
+	actions, err := f.runner(s, p).Down(ctx, s.Cluster, s.Lab, f.images)
+	p.Summary("down: lab %s, %d removals in %v", s.Lab.Name, len(actions), time.Since(start).Round(time.Millisecond))
 	return err
 }
 
@@ -350,12 +272,12 @@ func runDownAll(ctx context.Context, g *Globals, f *labFlags) error {
 	if f.lab != "" {
 		return couldNotRunf("--all and --lab name different labs: give one of them")
 	}
-	c, _, err := g.connect(ctx)
-	if c == nil {
-		return couldNotRun(err)
+	s, err := g.open(ctx)
+	if err != nil {
+		return err
 	}
-	defer c.Close()
-	up, err := runner.LabsUp(ctx, c)
+	defer s.Close()
+	up, err := s.LabsUp(ctx)
 	if err != nil {
 		g.Logger().Warnf("finding the labs that are up: %v", err)
 	}
@@ -369,8 +291,8 @@ func runDownAll(ctx context.Context, g *Globals, f *labFlags) error {
 	var result *multierror.Error
 	n := 0
 	for _, name := range up {
-		l, _ := resolveUp(name, true)
-		actions, err := f.runner(g, p).Down(ctx, c, l, f.images)
+		l, _ := session.ResolveUp(name, true)
+		actions, err := f.runner(s, p).Down(ctx, s.Cluster, l, f.images)
 		n += len(actions)
 		if err != nil {
 			result = multierror.Append(result, fmt.Errorf("lab %s: %w", name, err))
@@ -411,26 +333,26 @@ func runLab(ctx context.Context, g *Globals, f *labFlags, out io.Writer) error {
 	if err := output.CheckFormat(f.format); err != nil {
 		return couldNotRun(err)
 	}
-	s, err := g.open(ctx, f, true)
+	s, err := f.openLab(ctx, g, true)
 	if err != nil {
 		return err
 	}
-	defer s.c.Close()
+	defer s.Close()
 	p := g.progress()
-	r := f.runner(g, p)
+	r := f.runner(s, p)
 	down := func() error {
 		if f.keep {
 			return nil
 		}
-		_, err := r.Down(context.WithoutCancel(ctx), s.c, s.lab, false)
+		_, err := r.Down(context.WithoutCancel(ctx), s.Cluster, s.Lab, false)
 		return err
 	}
-	if _, err := r.Up(ctx, s.c, s.hosts, s.lab); err != nil {
+	if _, err := r.Up(ctx, s.Cluster, s.Hosts, s.Lab); err != nil {
 		derr := down()
 		p.Close()
 		return couldNotRun(withDown(fmt.Errorf("up: %w", err), derr))
 	}
-	doc, err := r.Check(ctx, s.c, s.hosts, s.lab)
+	doc, err := r.Check(ctx, s.Cluster, s.Hosts, s.Lab)
 	derr := down()
 	p.Close()
 	if err != nil {
@@ -470,48 +392,13 @@ func runStatus(ctx context.Context, g *Globals, f *labFlags, out io.Writer) erro
 	if err := output.CheckFormat(f.format); err != nil {
 		return couldNotRun(err)
 	}
-	s, err := g.open(ctx, f, false)
+	s, err := f.openLab(ctx, g, false)
 	if err != nil {
 		return err
 	}
-	defer s.c.Close()
-	v := runner.New(runner.WithLogger(g.Logger())).Status(ctx, s.c, s.hosts, s.lab)
-	err = output.Print(out, f.format, v, func(w io.Writer) error {
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		labs := strings.Join(v.LabsUp, ", ")
-		if labs == "" {
-			labs = "none"
-		}
-		fmt.Fprintf(tw, "LABS UP: %s\n\n", labs)
-		fmt.Fprintf(tw, "SWARM NODE\tHOSTNAME\tROLE\tSTATE\tADDRESS\n")
-		if len(v.Nodes) == 0 {
-			fmt.Fprintf(tw, "(no swarm)\t\t\t\t\n")
-		}
-		for _, n := range v.Nodes {
-			role := n.Role
-			if n.Leader {
-				role += " (leader)"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", dashIfEmpty(n.Host), n.Hostname, role, n.State, n.Addr)
-		}
-		fmt.Fprintf(tw, "\nNETWORK\tHOST\tDRIVER\tSCOPE\tSUBNET\n")
-		for _, n := range v.Networks {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", n.Name, n.Host, n.Driver, n.Scope, dashIfEmpty(n.Subnet))
-		}
-		fmt.Fprintf(tw, "\nWORKLOAD\tHOST\tADDRESSES\t\t\n")
-		for _, t := range v.Tasks {
-			var ips []string
-			for n, ip := range t.IPs {
-				ips = append(ips, n+"="+ip)
-			}
-			sort.Strings(ips)
-			fmt.Fprintf(tw, "%s\t%s\t%s\t\t\n", t.Workload, dashIfEmpty(t.Host), strings.Join(ips, " "))
-		}
-		for _, e := range v.Errors {
-			fmt.Fprintf(tw, "\nERROR: %s\n", e)
-		}
-		return tw.Flush()
-	})
+	defer s.Close()
+	v := s.Runner().Status(ctx, s.Cluster, s.Hosts, s.Lab)
+	err = output.Print(out, f.format, v, func(w io.Writer) error { return report.Status(w, v) })
 	if err != nil {
 		return err
 	}
@@ -519,11 +406,4 @@ func runStatus(ctx context.Context, g *Globals, f *labFlags, out io.Writer) erro
 		return notAsExpected(nil)
 	}
 	return nil
-}
-
-func dashIfEmpty(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

@@ -3,9 +3,7 @@
 package cmd
 
 import (
-	"context"
 	"fmt"
-	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -13,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/overlab/overlab/local"
-	"github.com/overlab/overlab/runner"
+	"github.com/overlab/overlab/provider"
 )
 
 type localFlags struct {
@@ -28,7 +26,7 @@ type localFlags struct {
 
 // newLocalProvider builds the provider for one command's flags; tests
 // pass their own.
-type newLocalProvider func(g *Globals, f *localFlags) (hostProvider, error)
+type newLocalProvider func(g *Globals, f *localFlags) (provider.Hosts, error)
 
 func newLocalCommand(g *Globals, newProvider newLocalProvider) *cobra.Command {
 	f := &localFlags{}
@@ -74,90 +72,19 @@ func newLocalUpCommand(g *Globals, f *localFlags, newProvider newLocalProvider) 
 
 func newLocalDownCommand(g *Globals, f *localFlags, newProvider newLocalProvider) *cobra.Command {
 	return providerDownCommand("Remove the lab: daemons, namespaces, veths, bridge, mounts, state (safe to repeat)",
-		func() (hostProvider, error) { return newProvider(g, f) })
+		func() (provider.Hosts, error) { return newProvider(g, f) })
 }
 
 func newLocalStatusCommand(g *Globals, f *localFlags, newProvider newLocalProvider) *cobra.Command {
 	return providerStatusCommand("One line per host: name, address, up or down, engine version, sshd, memory",
-		func() (hostProvider, error) { return newProvider(g, f) },
+		func() (provider.Hosts, error) { return newProvider(g, f) },
 		func() string { return fmt.Sprintf("lab %q", f.name) })
 }
 
-// localHosts binds a local.Provider to one lab.
-type localHosts struct {
-	g *Globals
-	f *localFlags
-}
-
-func newLocalHosts(g *Globals, f *localFlags) (hostProvider, error) {
-	if err := local.ValidName(f.name); err != nil {
-		return nil, err
-	}
-	return &localHosts{g: g, f: f}, nil
-}
-
-func (l *localHosts) provider() *local.Provider {
-	return local.New(local.WithLogger(l.g.Logger()), local.WithReadyTimeout(l.f.timeout), local.WithKeepOnError(l.f.keep))
-}
-
-func (l *localHosts) Up(ctx context.Context) (string, error) {
-	subnet, err := netip.ParsePrefix(l.f.subnet)
-	if err != nil {
-		return "", couldNotRunf("--subnet %q: %v (give a CIDR such as 192.168.56.0/24)", l.f.subnet, err)
-	}
-	engine, err := local.ParseEngine(l.f.engine)
-	if err != nil {
-		return "", couldNotRun(err)
-	}
-	lab := local.Lab{Name: l.f.name, Hosts: l.f.hosts, Subnet: subnet, StateRoot: l.f.stateRoot, Engine: engine}
-	if _, err := l.provider().Up(ctx, lab); err != nil {
-		return "", err
-	}
-	return lab.InventoryPath(), nil
-}
-
-func (l *localHosts) Down(ctx context.Context) error {
-	lab, err := local.Load(l.f.stateRoot, l.f.name)
-	if err != nil {
-		// Nothing recorded: still clean whatever the name left behind.
-		lab = local.Lab{Name: l.f.name, StateRoot: l.f.stateRoot}
-	}
-	if !lab.Exists() {
-		l.g.Logger().V(0).Infof("lab %q: nothing to remove", l.f.name)
-		return nil
-	}
-	start := time.Now()
-	if err := l.provider().Down(ctx, lab); err != nil {
-		return err
-	}
-	l.g.Logger().V(0).Infof("lab %q removed in %v", l.f.name, time.Since(start).Round(time.Millisecond))
-	return nil
-}
-
-func (l *localHosts) Status(ctx context.Context) ([]providerHost, error) {
-	lab, err := local.Load(l.f.stateRoot, l.f.name)
-	if err != nil {
-		return nil, err
-	}
-	st, err := l.provider().Status(ctx, lab)
-	if err != nil {
-		return nil, err
-	}
-	hosts := make([]providerHost, 0, len(st))
-	for _, h := range st {
-		engine := "engine " + upDown(h.Engine)
-		if h.Engine && h.EngineVersion != "" {
-			engine = "engine " + h.EngineVersion
-		}
-		up := h.Engine && h.SSHD
-		hosts = append(hosts, providerHost{Name: h.Name, Address: h.Address, State: upDown(up), Up: up,
-			Detail: fmt.Sprintf("%s, sshd %s, %d MiB", engine, upDown(h.SSHD), h.MemoryKB/1024)})
-	}
-	return hosts, nil
-}
-
-func (l *localHosts) Inventory() string {
-	return local.Lab{Name: l.f.name, StateRoot: l.f.stateRoot}.InventoryPath()
+// newLocalHosts is the real provider of local lab hosts.
+func newLocalHosts(g *Globals, f *localFlags) (provider.Hosts, error) {
+	return provider.Local(provider.LocalConfig{Name: f.name, Hosts: f.hosts, Subnet: f.subnet, StateRoot: f.stateRoot,
+		Engine: f.engine, Wait: f.timeout, Keep: f.keep, Logger: g.Logger()})
 }
 
 func newLocalRootfsCommand(g *Globals) *cobra.Command {
@@ -185,22 +112,6 @@ func newLocalRootfsCommand(g *Globals) *cobra.Command {
 	}
 	c.Flags().StringVar(&engine, "engine", engine, "engine generation whose root filesystem to build")
 	return c
-}
-
-// localRestarter lets the runner restart an engine of a local lab, which
-// overlab itself started, when Docker left it broken.
-func localRestarter(g *Globals) []runner.Option {
-	if l, ok := local.OwnsInventory(g.inventoryPath()); ok {
-		return []runner.Option{runner.WithEngineRestarter(local.New(local.WithLogger(g.Logger())).Restarter(l))}
-	}
-	return nil
-}
-
-func upDown(b bool) string {
-	if b {
-		return "up"
-	}
-	return "down"
 }
 
 func envOr(key, def string) string {

@@ -5,7 +5,7 @@ package cmd
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/overlab/overlab/runner"
+	"github.com/overlab/overlab/provider"
 )
 
 // The local provider needs Linux (network namespaces, one dockerd per
@@ -13,10 +13,8 @@ import (
 
 type localFlags struct{}
 
-type newLocalProvider func(g *Globals, f *localFlags) (hostProvider, error)
+type newLocalProvider func(g *Globals, f *localFlags) (provider.Hosts, error)
 
-func newLocalHosts(*Globals, *localFlags) (hostProvider, error) { return nil, errLocalNeedsLinux }
+func newLocalHosts(*Globals, *localFlags) (provider.Hosts, error) { return nil, errLocalNeedsLinux }
 
 func newLocalCommand(*Globals, newLocalProvider) *cobra.Command { return needsLinuxCommand() }
-
-func localRestarter(*Globals) []runner.Option { return nil }

@@ -1,28 +1,18 @@
 package cmd
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-)
 
-// hostProvider is what the `local` and `vagrant` commands drive: a set of
-// lab hosts that comes up with an inventory and goes down leaving nothing.
-// Each command binds its own parameters (lab name, Vagrantfile, node
-// count) when it builds one.
-type hostProvider interface {
-	Up(ctx context.Context) (inventoryPath string, err error)
-	Down(ctx context.Context) error
-	Status(ctx context.Context) ([]providerHost, error)
-	Inventory() string
-}
+	"github.com/overlab/overlab/provider"
+	"github.com/overlab/overlab/report"
+)
 
 // providerDownCommand is every provider's `down`; open binds the provider
 // to the command's flags once they are parsed.
-func providerDownCommand(short string, open func() (hostProvider, error)) *cobra.Command {
+func providerDownCommand(short string, open func() (provider.Hosts, error)) *cobra.Command {
 	return &cobra.Command{
 		Use:   "down",
 		Short: short,
@@ -39,7 +29,7 @@ func providerDownCommand(short string, open func() (hostProvider, error)) *cobra
 
 // providerStatusCommand is every provider's `status`: one line per host,
 // exit 1 when some host is not up. what names the hosts in that error.
-func providerStatusCommand(short string, open func() (hostProvider, error), what func() string) *cobra.Command {
+func providerStatusCommand(short string, open func() (provider.Hosts, error), what func() string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status",
 		Short: short,
@@ -58,26 +48,18 @@ func providerStatusCommand(short string, open func() (hostProvider, error), what
 	}
 }
 
-// providerHost is one host as its provider sees it.
-type providerHost struct {
-	Name, Address, State string
-	Detail               string // what else the provider knows (engine, memory)
-	Up                   bool
-}
-
 // printProviderStatus prints one line per host and fails (exit 1) when
 // some host is not up.
-func printProviderStatus(w io.Writer, hosts []providerHost, what string) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tADDRESS\tSTATE\tDETAIL")
+func printProviderStatus(w io.Writer, hosts []provider.Host, what string) error {
+	if err := report.ProviderHosts(w, hosts); err != nil {
+		return err
+	}
 	down := 0
 	for _, h := range hosts {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", h.Name, h.Address, h.State, h.Detail)
 		if !h.Up {
 			down++
 		}
 	}
-	tw.Flush()
 	if down > 0 {
 		return notAsExpected(fmt.Errorf("%d of %d hosts of %s are not up", down, len(hosts), what))
 	}

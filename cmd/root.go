@@ -31,9 +31,8 @@ type Globals struct {
 
 	streams Streams
 	logger  log.Logger
-	// timeScale is the inventory's time_scale; flagChanged says which
-	// flags the command line set (those are never scaled).
-	timeScale   float64
+	// flagChanged says which flags the command line set (those are never
+	// scaled by the inventory's time_scale).
 	flagChanged func(name string) bool
 }
 

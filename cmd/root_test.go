@@ -85,3 +85,11 @@ func TestAddressPlanHintNamesRealFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestHostsRejectsUnknownFormat(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := Execute([]string{"hosts", "--format", "xml", "-i", "/nonexistent.yaml"}, Streams{Out: &out, ErrOut: &errOut})
+	if code != 2 || !bytes.Contains(errOut.Bytes(), []byte(`--format "xml"`)) {
+		t.Errorf("code %d, stderr %q", code, errOut.String())
+	}
+}

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/overlab/overlab/inventory"
-	"github.com/overlab/overlab/inventory/importer"
+	"github.com/overlab/overlab/provider"
 	"github.com/overlab/overlab/vagrant"
 )
 
@@ -30,7 +30,7 @@ type vagrantFlags struct {
 
 // newVagrantProvider builds the provider for one command's flags; tests
 // pass their own.
-type newVagrantProvider func(g *Globals, f *vagrantFlags) (hostProvider, error)
+type newVagrantProvider func(g *Globals, f *vagrantFlags) (provider.Hosts, error)
 
 func newVagrantCommand(g *Globals, newProvider newVagrantProvider) *cobra.Command {
 	f := &vagrantFlags{}
@@ -87,27 +87,20 @@ func newVagrantUpCommand(g *Globals, f *vagrantFlags, newProvider newVagrantProv
 
 func newVagrantDownCommand(g *Globals, f *vagrantFlags, newProvider newVagrantProvider) *cobra.Command {
 	c := providerDownCommand("Tear the lab down, destroy the VMs and everything made for them, forget their host keys",
-		func() (hostProvider, error) { return newProvider(g, f) })
+		func() (provider.Hosts, error) { return newProvider(g, f) })
 	c.Flags().IntVar(&f.downNodes, "nodes", 0, "number of VMs (default: what overlab vagrant up recorded, else 3)")
 	return c
 }
 
 func newVagrantStatusCommand(g *Globals, f *vagrantFlags, newProvider newVagrantProvider) *cobra.Command {
 	return providerStatusCommand("One line per VM: name, lab address, state",
-		func() (hostProvider, error) { return newProvider(g, f) },
+		func() (provider.Hosts, error) { return newProvider(g, f) },
 		func() string { return "the vagrant cluster" })
-}
-
-// vagrantHosts binds a vagrant.Provider to one cluster.
-type vagrantHosts struct {
-	p     *vagrant.Provider
-	c     vagrant.Cluster
-	nodes int // for down: 0 means what up recorded
 }
 
 // newVagrantHosts is the real provider, wired to SSH for host keys and to
 // `overlab down` for the teardown before destroy.
-func newVagrantHosts(g *Globals, f *vagrantFlags) (hostProvider, error) {
+func newVagrantHosts(g *Globals, f *vagrantFlags) (provider.Hosts, error) {
 	dir, err := filepath.Abs(f.dir)
 	if err != nil {
 		return nil, err
@@ -132,32 +125,5 @@ func newVagrantHosts(g *Globals, f *vagrantFlags) (hostProvider, error) {
 		}),
 	)
 	c := vagrant.Cluster{Dir: dir, Nodes: f.nodes, Provider: f.provider, Box: f.box, Output: out}
-	return &vagrantHosts{p: p, c: c, nodes: f.downNodes}, nil
-}
-
-func (v *vagrantHosts) Up(ctx context.Context) (string, error) {
-	if err := v.c.Validate(); err != nil {
-		return "", couldNotRun(err)
-	}
-	if _, err := v.p.Up(ctx, v.c); err != nil {
-		return "", err
-	}
-	return v.c.InventoryPath(), nil
-}
-
-func (v *vagrantHosts) Down(ctx context.Context) error { return v.p.Down(ctx, v.c, v.nodes) }
-
-func (v *vagrantHosts) Inventory() string { return v.p.Inventory(v.c) }
-
-func (v *vagrantHosts) Status(ctx context.Context) ([]providerHost, error) {
-	ms, err := v.p.Status(ctx, v.c)
-	if err != nil {
-		return nil, err
-	}
-	plan := importer.VagrantPlan(len(ms))
-	hosts := make([]providerHost, 0, len(ms))
-	for _, m := range ms {
-		hosts = append(hosts, providerHost{Name: m.Name, Address: plan[m.Name], State: m.State, Up: m.Running()})
-	}
-	return hosts, nil
+	return provider.Vagrant(p, c, f.downNodes), nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/overlab/overlab/internal/golden"
 	"github.com/overlab/overlab/inventory"
+	"github.com/overlab/overlab/provider"
 )
 
 func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
@@ -27,12 +28,12 @@ func runWith(t *testing.T, d deps, args ...string) (stdout, stderr string, code 
 	return out.String(), errOut.String(), code
 }
 
-// fakeHosts is a hostProvider that records what the command asked.
+// fakeHosts is a provider.Hosts that records what the command asked.
 type fakeHosts struct {
 	flags  vagrantFlags
 	calls  []string
 	upErr  error
-	status []providerHost
+	status []provider.Host
 }
 
 func (f *fakeHosts) Up(context.Context) (string, error) {
@@ -40,7 +41,7 @@ func (f *fakeHosts) Up(context.Context) (string, error) {
 	return "/lab/overlab.yaml", f.upErr
 }
 func (f *fakeHosts) Down(context.Context) error { f.calls = append(f.calls, "down"); return nil }
-func (f *fakeHosts) Status(context.Context) ([]providerHost, error) {
+func (f *fakeHosts) Status(context.Context) ([]provider.Host, error) {
 	f.calls = append(f.calls, "status")
 	return f.status, nil
 }
@@ -48,7 +49,7 @@ func (f *fakeHosts) Inventory() string { return "/lab/overlab.yaml" }
 
 func fakeVagrant(f *fakeHosts) deps {
 	d := defaultDeps()
-	d.vagrant = func(_ *Globals, fl *vagrantFlags) (hostProvider, error) {
+	d.vagrant = func(_ *Globals, fl *vagrantFlags) (provider.Hosts, error) {
 		f.flags = *fl
 		return f, nil
 	}
@@ -75,7 +76,7 @@ func TestVagrantCommandsWiring(t *testing.T) {
 		t.Errorf("down: exit %d, %+v, %v: %s", code, f.flags, f.calls, stderr)
 	}
 
-	f = &fakeHosts{status: []providerHost{{Name: "node1", Address: "192.168.56.11", State: "running", Up: true}, {Name: "node2", Address: "192.168.56.12", State: "shutoff"}}}
+	f = &fakeHosts{status: []provider.Host{{Name: "node1", Address: "192.168.56.11", State: "running", Up: true}, {Name: "node2", Address: "192.168.56.12", State: "shutoff"}}}
 	stdout, stderr, code = runWith(t, fakeVagrant(f), "vagrant", "status")
 	if code != 1 || !strings.Contains(stdout, "node2  192.168.56.12  shutoff") || !strings.Contains(stderr, "1 of 2 hosts of the vagrant cluster are not up") {
 		t.Errorf("status: exit %d\n%s\n%s", code, stdout, stderr)

@@ -55,9 +55,6 @@ func WithChecks(names ...string) Option { return func(c *config) { c.checks = na
 // WithAddressPlan adds the free-address-space check.
 func WithAddressPlan(p AddressPlan) Option { return func(c *config) { c.plan = p } }
 
-// WithWait bounds each port probe (default 1.5 s).
-func WithWait(d time.Duration) Option { return func(c *config) { c.wait = d } }
-
 func (c *config) wants(check string) bool {
 	return len(c.checks) == 0 || slices.Contains(c.checks, check)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/overlab/overlab/local/labtest"
 	"github.com/overlab/overlab/results"
 	"github.com/overlab/overlab/runner"
+	"github.com/overlab/overlab/session/sessiontest"
 )
 
 // TestFaultsDiagnosed breaks one host of a real 3-host lab in each way this
@@ -33,13 +34,13 @@ func TestFaultsDiagnosed(t *testing.T) {
 	l := labtest.Up(t, 3)
 	bin := labtest.ProbeBinary(t)
 	c, hosts := connect(t, l)
-	t.Cleanup(func() { c.Close() })
 	// reconnect replaces the SSH connections: an MTU fault stalls the ones
 	// opened before it (their TCP segments no longer fit node3's link, and
 	// a drop on a veth sends no ICMP back), while new ones fit from the start.
-	reconnect := func(t *testing.T) {
+	top := t // the new session lives as long as the test, not the subtest
+	reconnect := func(*testing.T) {
 		c.Close()
-		c, _ = connect(t, l)
+		c, _ = connect(top, l)
 	}
 	node := func(name string) *cluster.Node { return c.Node(name) }
 	inject := func(t *testing.T, name string, s fault.Spec) {
@@ -376,19 +377,9 @@ func wantDiagnosis(t *testing.T, doc *results.Document, host, pattern string) re
 	return d
 }
 
+// connect opens a session on the test lab's hosts, as every command does.
 func connect(t *testing.T, l *labtest.Lab) (*cluster.Cluster, []inventory.Host) {
 	t.Helper()
-	inv, err := inventory.Load(l.Inventory)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hosts, err := inv.Resolve(inventory.WithoutSSHConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := cluster.Connect(context.Background(), hosts, cluster.WithConnectTimeout(5*time.Second), cluster.WithOpTimeout(60*time.Second))
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	return c, hosts
+	s := sessiontest.Open(t, l)
+	return s.Cluster, s.Hosts
 }

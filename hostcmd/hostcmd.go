@@ -2,7 +2,8 @@ package hostcmd
 
 import (
 	"context"
-	"strings"
+
+	"github.com/overlab/overlab/shellquote"
 )
 
 // Host runs a command in the remote user's shell; a cluster.Node is one.
@@ -25,6 +26,4 @@ func RunRoot(ctx context.Context, h Host, script string) (string, error) {
 }
 
 // Quote quotes s as one sh word.
-func Quote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+func Quote(s string) string { return shellquote.Quote(s) }

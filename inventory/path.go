@@ -32,3 +32,11 @@ func exists(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && !st.IsDir()
 }
+
+// PathOr is path when given, else DefaultPath.
+func PathOr(path string) string {
+	if path != "" {
+		return path
+	}
+	return DefaultPath()
+}

@@ -30,11 +30,6 @@ type ValidateOption func(*validateConfig)
 // WithLookup replaces the system resolver (tests use it to stay offline).
 func WithLookup(f LookupFunc) ValidateOption { return func(c *validateConfig) { c.lookup = f } }
 
-// WithLookupTimeout bounds each name resolution (default 2s).
-func WithLookupTimeout(d time.Duration) ValidateOption {
-	return func(c *validateConfig) { c.timeout = d }
-}
-
 // ValidateHome sets the directory that ~ stands for in key paths (default
 // $HOME).
 func ValidateHome(dir string) ValidateOption { return func(c *validateConfig) { c.home = dir } }

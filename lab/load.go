@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/overlab/overlab/netdriver"
 )
 
 //go:embed builtin/*.yaml
@@ -160,8 +162,8 @@ func decodeError(source string, err error) error {
 }
 
 var (
-	notFound   = regexp.MustCompile(`^field (\S+) not found in type lab\.(\w+)$`)
-	typeNames  = strings.NewReplacer("lab.Lab", "lab", "lab.Network", "network", "lab.Workload", "workload", "lab.Expectation", "expectation", "lab.Endpoint", "from", "lab.Target", "to", "lab.Port", "port", "lab.Attachment", "network attachment", "lab.Placement", "placement", "lab.HostOptions", "host options", "[]lab.", "list of ", "map[string]lab.", "map of ")
+	notFound   = regexp.MustCompile(`^field (\S+) not found in type (?:lab|netdriver)\.(\w+)$`)
+	typeNames  = strings.NewReplacer("lab.Lab", "lab", "lab.Network", "network", "netdriver.Network", "network", "netdriver.HostOptions", "host options", "map[string]netdriver.", "map of ", "lab.Workload", "workload", "lab.Expectation", "expectation", "lab.Endpoint", "from", "lab.Target", "to", "lab.Port", "port", "lab.Attachment", "network attachment", "lab.Placement", "placement", "lab.HostOptions", "host options", "[]lab.", "list of ", "map[string]lab.", "map of ")
 	structName = map[string]string{"Lab": "the lab", "Network": "a network", "Workload": "a workload", "Expectation": "an expectation", "Endpoint": "from", "Target": "to", "Port": "a port", "Attachment": "a network attachment", "Placement": "placement", "HostOptions": "host options"}
 )
 
@@ -292,11 +294,14 @@ func (l *Lab) setDefaults() {
 	}
 	for i := range l.Networks {
 		n := &l.Networks[i]
-		if n.Driver == DriverHost || n.Driver == DriverNone {
+		d, known := netdriver.Get(n.Driver)
+		if known && d.Traits().OnlyBuiltin {
 			n.Default = true
 		}
-		if n.Scope == "" {
-			n.Scope = l.deriveScope(n)
+		if n.Scope == "" && known {
+			n.Scope = d.DefaultScope(l.usedByService(n.Name))
+		} else if n.Scope == "" {
+			n.Scope = ScopeLocal
 		}
 	}
 	for i := range l.Expect {
@@ -308,21 +313,12 @@ func (l *Lab) setDefaults() {
 	}
 }
 
-func (l *Lab) deriveScope(n *Network) string {
-	switch n.Driver {
-	case DriverOverlay:
-		return ScopeSwarm
-	case DriverMacvlan:
-		for _, w := range l.Workloads {
-			if w.Kind != KindService {
-				continue
-			}
-			for _, a := range w.Networks {
-				if a.Network == n.Name {
-					return ScopeSwarm
-				}
-			}
+// usedByService reports whether a service attaches to the network called name.
+func (l *Lab) usedByService(name string) bool {
+	for i := range l.Workloads {
+		if w := &l.Workloads[i]; w.Kind == KindService && w.Attached(name) {
+			return true
 		}
 	}
-	return ScopeLocal
+	return false
 }

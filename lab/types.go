@@ -1,8 +1,11 @@
 package lab
 
-import "github.com/overlab/overlab/feature"
+import (
+	"fmt"
 
-import "fmt"
+	"github.com/overlab/overlab/feature"
+	"github.com/overlab/overlab/netdriver"
+)
 
 // Network drivers.
 const (
@@ -15,8 +18,8 @@ const (
 
 // Network scopes.
 const (
-	ScopeLocal = "local"
-	ScopeSwarm = "swarm"
+	ScopeLocal = netdriver.ScopeLocal
+	ScopeSwarm = netdriver.ScopeSwarm
 )
 
 // Workload kinds and service modes.
@@ -70,40 +73,12 @@ type Lab struct {
 	pos map[string]int
 }
 
-// Network is a Docker network the lab creates, or one of Docker's own
-// (Default) that it only uses.
-type Network struct {
-	Name    string `yaml:"name" json:"name"`
-	Driver  string `yaml:"driver" json:"driver"`
-	Subnet  string `yaml:"subnet,omitempty" json:"subnet,omitempty"`
-	Gateway string `yaml:"gateway,omitempty" json:"gateway,omitempty"`
-	IPRange string `yaml:"ip_range,omitempty" json:"ip_range,omitempty"`
-
-	Attachable bool `yaml:"attachable,omitempty" json:"attachable,omitempty"`
-	Encrypted  bool `yaml:"encrypted,omitempty" json:"encrypted,omitempty"`
-	Internal   bool `yaml:"internal,omitempty" json:"internal,omitempty"`
-
-	// Scope is local or swarm; derived from the driver when empty (overlay:
-	// swarm; macvlan: swarm when a service uses it, else local; others: local).
-	Scope string `yaml:"scope,omitempty" json:"scope,omitempty"`
-	// Parent is the macvlan parent interface; empty means the interface that
-	// holds the host's inventory address (or the host's macvlan_parent).
-	Parent string `yaml:"parent,omitempty" json:"parent,omitempty"`
-	// VLAN puts a macvlan network on the 802.1q sub-interface PARENT.VLAN of
-	// each host's parent (Docker creates it, and removes it with the network).
-	VLAN int `yaml:"vlan,omitempty" json:"vlan,omitempty"`
-	// Hosts holds per-host options, keyed by host reference (name or $N).
-	Hosts map[string]HostOptions `yaml:"hosts,omitempty" json:"hosts,omitempty"`
-	// Default marks Docker's own network (bridge = docker0, host, none): used,
-	// never created nor removed.
-	Default bool `yaml:"default,omitempty" json:"default,omitempty"`
-}
+// Network is a Docker network the lab creates or uses; its driver-specific
+// rules live in package netdriver.
+type Network = netdriver.Network
 
 // HostOptions override a network's settings on one host.
-type HostOptions struct {
-	Parent  string `yaml:"parent,omitempty" json:"parent,omitempty"`
-	IPRange string `yaml:"ip_range,omitempty" json:"ip_range,omitempty"`
-}
+type HostOptions = netdriver.HostOptions
 
 // Workload is a set of containers: a swarm service or plain containers.
 type Workload struct {
@@ -249,14 +224,4 @@ type Check struct {
 	// the lab file (0 when unknown). They name the row when a check fails.
 	Row  int `json:"row"`
 	Line int `json:"line,omitempty"`
-}
-
-// needs says whether the lab requires the kernel feature n.
-func (l *Lab) needs(n feature.Name) bool {
-	for _, r := range l.Requires {
-		if r == n {
-			return true
-		}
-	}
-	return false
 }

@@ -9,14 +9,13 @@ import (
 	"strings"
 
 	"github.com/overlab/overlab/feature"
+	"github.com/overlab/overlab/netdriver"
 )
 
 var (
-	labName      = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
-	dockerName   = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
-	drivers      = []string{DriverOverlay, DriverMacvlan, DriverBridge, DriverHost, DriverNone}
-	probeKinds   = []string{ProbeICMP, ProbeTCP, ProbeUDP, ProbeDNS, ProbeHTTP}
-	reservedName = map[string]string{"bridge": DriverBridge, "host": DriverHost, "none": DriverNone}
+	labName    = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
+	dockerName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+	probeKinds = []string{ProbeICMP, ProbeTCP, ProbeUDP, ProbeDNS, ProbeHTTP}
 )
 
 func oneOf(s string, set []string) bool {
@@ -91,9 +90,6 @@ func (w *Workload) NetworkNames() []string {
 // hosts the lab cannot know in advance.
 func (w *Workload) Replicated() bool { return w.Kind == KindService && w.Mode == ModeReplicate }
 
-// SwarmScoped reports whether services can attach to n.
-func (n *Network) SwarmScoped() bool { return n.Scope == ScopeSwarm }
-
 // Validate reports every problem of the lab at once, each with the file, the
 // line where known, the item and the field.
 func (l *Lab) Validate() error {
@@ -152,11 +148,11 @@ func (l *Lab) validateNetworks(ps *problems) {
 		c.reserved()
 		c.addressing()
 		c.scope()
-		c.options()
-		if c.n.Driver == DriverMacvlan {
-			c.macvlanHosts()
-		} else {
-			c.notMacvlan()
+		for _, p := range c.drv.Check(c.n) {
+			c.add(p.Field, "%s", p.Message)
+		}
+		if c.drv.Traits().Underlay {
+			c.underlayHosts()
 		}
 	}
 }
@@ -167,8 +163,9 @@ type netCheck struct {
 	ps     *problems
 	n      *Network
 	i      int
-	it     string       // the network as problems name it
-	subnet netip.Prefix // valid once addressing has parsed it
+	it     string           // the network as problems name it
+	drv    netdriver.Driver // set once driver has found it
+	subnet netip.Prefix     // valid once addressing has parsed it
 }
 
 func (c *netCheck) at(field string) string { return fmt.Sprintf("networks[%d].%s", c.i, field) }
@@ -192,21 +189,32 @@ func (c *netCheck) name(seen map[string]bool) {
 
 // driver reports whether the driver is known; the other steps need it.
 func (c *netCheck) driver() bool {
-	switch {
+	drivers := strings.Join(netdriver.Default.Names(), ", ")
+	var ok bool
+	switch c.drv, ok = netdriver.Get(c.n.Driver); {
 	case c.n.Driver == "":
-		c.add("driver", "required (one of %s)", strings.Join(drivers, ", "))
-	case !oneOf(c.n.Driver, drivers):
-		c.add("driver", "unknown driver %q (one of %s)", c.n.Driver, strings.Join(drivers, ", "))
-	default:
-		return true
+		c.add("driver", "required (one of %s)", drivers)
+	case !ok:
+		c.add("driver", "unknown driver %q (one of %s)", c.n.Driver, drivers)
 	}
-	return false
+	return ok
 }
 
 func (c *netCheck) reserved() {
-	if d, ok := reservedName[c.n.Name]; ok {
+	if d := builtinDriver(c.n.Name); d != "" {
 		c.add("name", "%q is Docker's own %s network: set default: true to use it, or pick another name", c.n.Name, d)
 	}
+}
+
+// builtinDriver is the driver of Docker's own network called name ("" when
+// name is not one of Docker's own).
+func builtinDriver(name string) string {
+	for _, d := range netdriver.Default.Names() {
+		if drv, _ := netdriver.Get(d); drv.Traits().Builtin == name {
+			return d
+		}
+	}
+	return ""
 }
 
 // addressing checks subnet, gateway and ip_range against each other.
@@ -255,39 +263,12 @@ func (c *netCheck) scope() {
 	default:
 		c.add("scope", "%q: want local or swarm", n.Scope)
 	}
-	switch {
-	case n.Driver == DriverOverlay && n.Scope == ScopeLocal:
-		c.add("scope", "an overlay network is always swarm-scoped")
-	case n.Driver == DriverBridge && n.Scope == ScopeSwarm:
-		c.add("scope", "a bridge network is local to its host; use an overlay network to span hosts")
-	}
 }
 
-func (c *netCheck) options() {
-	n := c.n
-	if n.Encrypted && n.Driver != DriverOverlay {
-		c.add("encrypted", "only overlay networks can be encrypted (IPsec between hosts)")
-	}
-	if n.Attachable && !(n.Driver == DriverOverlay || n.Driver == DriverMacvlan && n.Scope == ScopeSwarm) {
-		c.add("attachable", "only swarm-scoped networks (overlay, macvlan with scope: swarm) are attachable; containers attach to local networks anyway")
-	}
-	if n.VLAN != 0 && (n.VLAN < 1 || n.VLAN > 4094 || n.Driver != DriverMacvlan || strings.Contains(n.Parent, ".")) {
-		c.add("vlan", "%d: a VLAN id from 1 to 4094, on a macvlan network whose parent is not a sub-interface already", n.VLAN)
-	}
-}
-
-func (c *netCheck) notMacvlan() {
-	if c.n.Parent != "" {
-		c.add("parent", "only macvlan networks have a parent interface")
-	}
-	if len(c.n.Hosts) > 0 {
-		c.add("hosts", "per-host options apply to macvlan networks only")
-	}
-}
-
-// macvlanHosts checks the per-host options: known hosts, and ranges that
-// stay in the subnet and do not overlap (each host allocates from its own).
-func (c *netCheck) macvlanHosts() {
+// underlayHosts checks the per-host options of a network on the underlay:
+// known hosts, and ranges that stay in the subnet and do not overlap (each
+// host allocates from its own).
+func (c *netCheck) underlayHosts() {
 	type hostRange struct {
 		host string
 		r    netip.Prefix
@@ -318,12 +299,14 @@ func (c *netCheck) macvlanHosts() {
 func (l *Lab) validateDefaultNetwork(ps *problems, i int, n *Network) {
 	at := func(f string) string { return fmt.Sprintf("networks[%d].%s", i, f) }
 	it := netItem(i, n)
-	if n.Driver != DriverBridge && n.Driver != DriverHost && n.Driver != DriverNone {
+	d, _ := netdriver.Get(n.Driver)
+	builtin := d.Traits().Builtin
+	if builtin == "" {
 		ps.add(at("default"), it, "default", "only Docker's own bridge, host and none networks are default networks, not %s", n.Driver)
 		return
 	}
-	if n.Name != "" && reservedName[n.Name] != n.Driver {
-		ps.add(at("name"), it, "name", "Docker's own %s network is called %q", n.Driver, builtinName(n.Driver))
+	if n.Name != "" && n.Name != builtin {
+		ps.add(at("name"), it, "name", "Docker's own %s network is called %q", n.Driver, builtin)
 	}
 	fixed := []struct {
 		field string
@@ -341,15 +324,6 @@ func (l *Lab) validateDefaultNetwork(ps *problems, i int, n *Network) {
 	if n.Scope != ScopeLocal {
 		ps.add(at("scope"), it, "scope", "Docker's own networks are local")
 	}
-}
-
-func builtinName(driver string) string {
-	for name, d := range reservedName {
-		if d == driver {
-			return name
-		}
-	}
-	return driver
 }
 
 // checkHostRef checks the syntax of a host reference: a name or $N.

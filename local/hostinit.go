@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"github.com/overlab/overlab/shellquote"
 )
 
 // Binaries the provider needs; Paths may point elsewhere (tests, odd installs).
@@ -90,7 +92,7 @@ const hostBashrc = "# overlab lab host: a fresh host's root has no start-up work
 // s per command) belongs to no lab host. The bind mount stays inside the
 // host's mount namespace.
 func (l Lab) freshShellScript(i int) string {
-	rc := shellQuote(filepath.Join(l.HostDir(i), "bashrc"))
+	rc := shellquote.Quote(filepath.Join(l.HostDir(i), "bashrc"))
 	return "if [ -f /root/.bashrc ]; then mount --bind " + rc + " /root/.bashrc; fi\n"
 }
 
@@ -106,7 +108,7 @@ const oldRoot = ".overlab-oldroot"
 // The host's state (config, keys, pid files, logs, data root) is bound in at
 // the same path, so the provider reads it back where it wrote it.
 func (l Lab) pivotScript(i int, lower string) string {
-	q := shellQuote
+	q := shellquote.Quote
 	var s strings.Builder
 	s.WriteString("set -e\n")
 	for _, m := range l.rootfsMounts(i, lower) {
@@ -128,7 +130,7 @@ func (l Lab) pivotScript(i int, lower string) string {
 // their PIDs; it ends by waiting for them.
 func (l Lab) daemonsScript(sshd, dockerd string, i int) string {
 	dir := l.HostDir(i)
-	q := shellQuote
+	q := shellquote.Quote
 	var s strings.Builder
 	s.WriteString("mkdir -p /run/sshd /run/lock\n")
 	fmt.Fprintf(&s, "echo %s > /proc/sys/kernel/hostname\n", q(HostName(i)))
@@ -160,11 +162,3 @@ func (l Lab) hostCommand(b Binaries, i int, lower string) []string {
 }
 
 func netnsPath(name string) string { return filepath.Join("/run/netns", name) }
-
-// shellQuote quotes s for POSIX sh.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}

@@ -116,14 +116,6 @@ func TestHostScriptAndDaemonConfig(t *testing.T) {
 	}
 }
 
-func TestShellQuote(t *testing.T) {
-	for in, want := range map[string]string{"plain/path-1": "plain/path-1", "a b": "'a b'", "it's": `'it'\''s'`, "": "''"} {
-		if got := shellQuote(in); got != want {
-			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
-		}
-	}
-}
-
 func TestReadRoutesAndOverlap(t *testing.T) {
 	routes, err := readRoutes("testdata/route")
 	if err != nil {

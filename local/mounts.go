@@ -5,6 +5,8 @@ package local
 import (
 	"path/filepath"
 	"strings"
+
+	"github.com/overlab/overlab/shellquote"
 )
 
 // RootfsDir holds host i's writable layer of the engine's root filesystem.
@@ -25,7 +27,7 @@ type mountStep struct {
 
 // shell renders the step as one line of the host's script.
 func (m mountStep) shell() string {
-	q := shellQuote
+	q := shellquote.Quote
 	dirs := append(append([]string(nil), m.Mkdir...), m.Target)
 	for k, d := range dirs {
 		dirs[k] = q(d)

@@ -49,9 +49,6 @@ func WithKeepOnError(keep bool) Option { return func(p *Provider) { p.keepOnErro
 // WithBinaries overrides where the provider finds its programs.
 func WithBinaries(b Binaries) Option { return func(p *Provider) { p.bin = b } }
 
-// WithRootfsCache sets where engines' root filesystems are built and kept.
-func WithRootfsCache(dir string) Option { return func(p *Provider) { p.rootfs.Dir = dir } }
-
 // New returns a Provider.
 func New(opts ...Option) *Provider {
 	p := &Provider{bin: defaultBinaries(), logger: log.NoOp{}, readyWait: 60 * time.Second,

@@ -45,9 +45,6 @@ type Option func(*Writer)
 // WithTimestamps prefixes each line with the wall-clock time (non-terminal output).
 func WithTimestamps(on bool) Option { return func(l *Writer) { l.stamps = on } }
 
-// WithClock replaces time.Now (tests).
-func WithClock(now func() time.Time) Option { return func(l *Writer) { l.now = now } }
-
 // New returns a Writer that prints levels up to verbosity; -1 prints only
 // warnings and errors.
 func New(w io.Writer, verbosity int, opts ...Option) *Writer {

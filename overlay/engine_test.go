@@ -3,7 +3,6 @@ package overlay
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -12,8 +11,9 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/network"
 
-	"github.com/overlab/overlab/addrplan"
+	"github.com/overlab/overlab/blueprint"
 	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/netdriver"
 )
 
 // fakeEngine is one host's networks, kept in memory.
@@ -73,10 +73,12 @@ func (f *fakeEngine) names() []string {
 
 func twoHosts() ([]Host, []*fakeEngine) {
 	e := []*fakeEngine{{busy: map[string]int{}}, {busy: map[string]int{}}}
-	return []Host{{Name: "node1", API: e[0], Parent: "eth0"}, {Name: "node2", API: e[1], Parent: "eth0"}}, e
+	return []Host{{Name: "node1", API: e[0]}, {Name: "node2", API: e[1]}}, e
 }
 
-func testLab(t *testing.T) *lab.Lab {
+// testNetworks are the networks of a lab of an overlay, a bridge and a
+// swarm macvlan, compiled for two hosts.
+func testNetworks(t *testing.T) []Wanted {
 	t.Helper()
 	l, err := lab.Parse([]byte(`
 name: t
@@ -90,29 +92,29 @@ workloads:
 	if err != nil {
 		t.Fatal(err)
 	}
-	return l
-}
-
-func testPlan() *addrplan.Plan {
-	p := netip.MustParsePrefix
-	return &addrplan.Plan{
-		Subnets:       map[string]netip.Prefix{"ov": p("10.200.0.0/24"), "br": p("10.201.0.0/24"), "mv": p("192.168.56.0/24")},
-		MacvlanRanges: map[string]map[string]netip.Prefix{"mv": {"node1": p("192.168.56.128/28"), "node2": p("192.168.56.144/28")}},
+	bp, err := blueprint.Compile(l, []blueprint.Host{{Name: "node1", Address: "192.168.56.11", Role: "manager"}, {Name: "node2", Address: "192.168.56.12", Role: "worker"}})
+	if err != nil {
+		t.Fatal(err)
 	}
+	var out []Wanted
+	for _, n := range bp.Networks {
+		out = append(out, Wanted{Name: n.Name, Creates: n.Creates})
+	}
+	return out
 }
 
 func TestEnsureCreatesEachNetworkWhereItLivesOnce(t *testing.T) {
 	hosts, e := twoHosts()
-	s := Spec{Lab: testLab(t), Plan: testPlan(), Hosts: hosts, Leader: 0}
+	s := Spec{Lab: "t", Networks: testNetworks(t), Hosts: hosts, Leader: 0}
 	did, err := Ensure(context.Background(), s)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Swarm-scoped on the leader only; local and config-only on every host.
-	if got := strings.Join(e[0].names(), " "); got != "ov br mv-config mv" && got != "ov br "+lab.ConfigOnlyName("mv")+" mv" {
+	if got := strings.Join(e[0].names(), " "); got != "ov br mv-config mv" && got != "ov br "+netdriver.ConfigOnlyName("mv")+" mv" {
 		t.Errorf("leader has %q", got)
 	}
-	if got := strings.Join(e[1].names(), " "); got != "br "+lab.ConfigOnlyName("mv") {
+	if got := strings.Join(e[1].names(), " "); got != "br "+netdriver.ConfigOnlyName("mv") {
 		t.Errorf("node2 has %q", got)
 	}
 	if len(did) != 6 {
@@ -127,7 +129,7 @@ func TestEnsureCreatesEachNetworkWhereItLivesOnce(t *testing.T) {
 func TestEnsureRefusesAnotherLabsNetworkAndNamesTheHost(t *testing.T) {
 	hosts, e := twoHosts()
 	e[1].nets = []network.Summary{{ID: "x", Name: "br", Driver: "bridge", Labels: lab.Labels("other")}}
-	_, err := Ensure(context.Background(), Spec{Lab: testLab(t), Plan: testPlan(), Hosts: hosts})
+	_, err := Ensure(context.Background(), Spec{Lab: "t", Networks: testNetworks(t), Hosts: hosts})
 	if err == nil || !strings.Contains(err.Error(), `node2: network "br" belongs to lab "other"`) {
 		t.Fatalf("got %v, want the other lab's network refused, named by host", err)
 	}
@@ -138,7 +140,7 @@ func TestEnsureRefusesAnotherLabsNetworkAndNamesTheHost(t *testing.T) {
 
 func TestRemoveTakesOnlyTheLabsNetworksAndWaitsForEndpoints(t *testing.T) {
 	hosts, e := twoHosts()
-	s := Spec{Lab: testLab(t), Plan: testPlan(), Hosts: hosts}
+	s := Spec{Lab: "t", Networks: testNetworks(t), Hosts: hosts}
 	if _, err := Ensure(context.Background(), s); err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +162,7 @@ func TestRemoveTakesOnlyTheLabsNetworksAndWaitsForEndpoints(t *testing.T) {
 func TestEnsureStopsAtTheFirstHostThatFails(t *testing.T) {
 	hosts, e := twoHosts()
 	e[1].failOn = "br"
-	_, err := Ensure(context.Background(), Spec{Lab: testLab(t), Plan: testPlan(), Hosts: hosts})
+	_, err := Ensure(context.Background(), Spec{Lab: "t", Networks: testNetworks(t), Hosts: hosts})
 	if err == nil || !strings.Contains(err.Error(), `network "br": node2: creating bridge network "br": pool overlaps`) {
 		t.Fatalf("got %v", err)
 	}

@@ -13,9 +13,9 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/hashicorp/go-multierror"
 
-	"github.com/overlab/overlab/addrplan"
 	"github.com/overlab/overlab/fanout"
 	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/netdriver"
 )
 
 // API is what this package needs of one engine.
@@ -25,24 +25,24 @@ type API interface {
 	NetworkRemove(ctx context.Context, networkID string) error
 }
 
-// Host is one engine and what the networks need of its host.
+// Host is one engine.
 type Host struct {
 	Name string
 	API  API
-	// Parent is the macvlan parent: the interface holding the host's lab
-	// address, or the inventory's macvlan_parent.
-	Parent string
+}
+
+// Wanted is one lab network and the Docker networks that make it.
+type Wanted struct {
+	Name    string
+	Creates []netdriver.Create
 }
 
 // Spec is everything needed to create a lab's networks.
 type Spec struct {
-	Lab    *lab.Lab
-	Plan   *addrplan.Plan
-	Hosts  []Host
-	Leader int // index in Hosts of the swarm manager used for swarm-scoped networks
-	// UsedOn says which hosts need each local network (by network name);
-	// a network missing here is created on every host.
-	UsedOn map[string][]string
+	Lab      string // its name: the label of what it creates
+	Networks []Wanted
+	Hosts    []Host
+	Leader   int // index in Hosts of the swarm manager used for swarm-scoped networks
 }
 
 // Ensure creates the lab's networks that do not exist yet and returns what
@@ -50,24 +50,8 @@ type Spec struct {
 // how to fix it.
 func Ensure(ctx context.Context, s Spec) ([]string, error) {
 	var actions []string
-	for _, n := range s.Lab.Networks {
-		if n.Default {
-			continue
-		}
-		var (
-			did []string
-			err error
-		)
-		switch {
-		case n.Driver == lab.DriverOverlay:
-			did, err = s.ensureOnLeader(ctx, n.Name, s.createOptions(n, ""))
-		case n.Driver == lab.DriverMacvlan && n.Scope == lab.ScopeSwarm:
-			did, err = s.ensureSwarmMacvlan(ctx, n)
-		default: // bridge, local macvlan: one per host that uses it
-			did, err = s.onHosts(ctx, n.Name, func(ctx context.Context, h Host) ([]string, error) {
-				return s.ensureOne(ctx, h, n.Name, s.createOptions(n, h.Name))
-			})
-		}
+	for _, n := range s.Networks {
+		did, err := s.ensure(ctx, n.Creates)
 		actions = append(actions, did...)
 		if err != nil {
 			return actions, fmt.Errorf("network %q: %w", n.Name, err)
@@ -76,83 +60,32 @@ func Ensure(ctx context.Context, s Spec) ([]string, error) {
 	return actions, nil
 }
 
-func (s Spec) ensureSwarmMacvlan(ctx context.Context, n lab.Network) ([]string, error) {
-	cfg := lab.ConfigOnlyName(n.Name)
-	did, err := s.onHosts(ctx, n.Name, func(ctx context.Context, h Host) ([]string, error) {
-		opts := s.createOptions(n, h.Name)
-		opts.ConfigOnly = true
-		opts.Driver = "" // a config-only network has no driver of its own
-		opts.Attachable = false
-		opts.Scope = ""
-		return s.ensureOne(ctx, h, cfg, opts)
-	})
-	if err != nil {
-		return did, err
-	}
-	// No label here: Docker refuses any user configuration, labels included,
-	// on a network built --config-from. Remove finds it by its config source.
-	more, err := s.ensureOnLeader(ctx, n.Name, network.CreateOptions{
-		Driver:     "macvlan",
-		Scope:      "swarm",
-		ConfigFrom: &network.ConfigReference{Network: cfg},
-		Attachable: n.Attachable,
-	})
-	return append(did, more...), err
-}
-
-// createOptions is the network's Docker spec on one host ("" when not per host).
-func (s Spec) createOptions(n lab.Network, host string) network.CreateOptions {
-	opts := network.CreateOptions{
-		Driver:     n.Driver,
-		Attachable: n.Attachable,
-		Internal:   n.Internal,
-		Labels:     lab.Labels(s.Lab.Name),
-		Options:    map[string]string{},
-	}
-	if n.Driver == lab.DriverOverlay {
-		opts.Scope = "swarm"
-		if n.Encrypted {
-			opts.Options["encrypted"] = "true"
-		}
-	}
-	ipam := network.IPAMConfig{}
-	if p, ok := s.Plan.Subnets[n.Name]; ok && p.IsValid() {
-		ipam.Subnet = p.String()
-	}
-	if n.Gateway != "" {
-		ipam.Gateway = n.Gateway
-	}
-	if n.IPRange != "" {
-		ipam.IPRange = n.IPRange
-	}
-	if n.Driver == lab.DriverMacvlan {
-		if r, ok := s.Plan.MacvlanRanges[n.Name][host]; ok && r.IsValid() {
-			ipam.IPRange = r.String()
-		}
-		parent := n.Parent
-		if o, ok := n.Hosts[host]; ok && o.Parent != "" {
-			parent = o.Parent
-		}
-		if parent == "" {
-			for _, h := range s.Hosts {
-				if h.Name == host {
-					parent = h.Parent
-				}
+// ensure runs a network's creates in order: one through the swarm's
+// manager, or one per host in parallel for a run of creates of one name.
+func (s Spec) ensure(ctx context.Context, creates []netdriver.Create) ([]string, error) {
+	var actions []string
+	for len(creates) > 0 {
+		var (
+			did []string
+			err error
+		)
+		if c := creates[0]; c.OnManager() {
+			did, err = s.ensureOnLeader(ctx, c.Name, c.Options)
+			creates = creates[1:]
+		} else {
+			k := 1
+			for k < len(creates) && !creates[k].OnManager() && creates[k].Name == c.Name {
+				k++
 			}
+			did, err = s.onHosts(ctx, creates[:k])
+			creates = creates[k:]
 		}
-		if n.VLAN > 0 {
-			parent = fmt.Sprintf("%s.%d", parent, n.VLAN)
+		actions = append(actions, did...)
+		if err != nil {
+			return actions, err
 		}
-		opts.Options["parent"] = parent
-		opts.Options["macvlan_mode"] = "bridge"
 	}
-	if ipam.Subnet != "" {
-		opts.IPAM = &network.IPAM{Driver: "default", Config: []network.IPAMConfig{ipam}}
-	}
-	if len(opts.Options) == 0 {
-		opts.Options = nil
-	}
-	return opts
+	return actions, nil
 }
 
 // ensureOne creates name on h unless it exists; an existing network of
@@ -170,7 +103,7 @@ func (s Spec) ensureOne(ctx context.Context, h Host, name string, opts network.C
 		if want != "" && existing.Driver != want {
 			return nil, fmt.Errorf("a network %q with driver %s already exists (the lab needs %s): remove it with `docker network rm %s` on %s, or run `overlab down`", name, existing.Driver, want, name, h.Name)
 		}
-		if lab := existing.Labels[lab.Label]; lab != "" && lab != s.Lab.Name {
+		if lab := existing.Labels[lab.Label]; lab != "" && lab != s.Lab {
 			return nil, fmt.Errorf("network %q belongs to lab %q: run `overlab down --lab %s` first", name, lab, lab)
 		}
 		return nil, nil
@@ -193,8 +126,8 @@ func driverName(o network.CreateOptions) string {
 	switch {
 	case o.ConfigOnly:
 		return "config-only"
-	case o.Scope == "swarm" && o.Driver == "macvlan":
-		return "swarm-scoped macvlan"
+	case o.Scope == netdriver.ScopeSwarm && netdriver.Of(o.Driver).DefaultScope(false) != netdriver.ScopeSwarm:
+		return "swarm-scoped " + o.Driver
 	}
 	return o.Driver
 }
@@ -223,22 +156,25 @@ func (s Spec) ensureOnLeader(ctx context.Context, name string, opts network.Crea
 	return did, err
 }
 
-// onHosts runs fn on every host that uses network (all when unknown), in
-// parallel, stopping at the first error (set-up).
-func (s Spec) onHosts(ctx context.Context, networkName string, fn func(context.Context, Host) ([]string, error)) ([]string, error) {
-	hosts := s.Hosts
-	if names, ok := s.UsedOn[networkName]; ok {
-		hosts = nil
-		for _, h := range s.Hosts {
-			if slices.Contains(names, h.Name) {
-				hosts = append(hosts, h)
-			}
-		}
+// onHosts makes each create on its host, in parallel, stopping at the
+// first error (set-up).
+func (s Spec) onHosts(ctx context.Context, creates []netdriver.Create) ([]string, error) {
+	byName := map[string]Host{}
+	for _, h := range s.Hosts {
+		byName[h.Name] = h
 	}
-	did := make([][]string, len(hosts))
-	err := fanout.Each(ctx, hostNames(hosts), func(ctx context.Context, i int) error {
+	names := make([]string, len(creates))
+	for i, c := range creates {
+		names[i] = c.Host
+	}
+	did := make([][]string, len(creates))
+	err := fanout.Each(ctx, names, func(ctx context.Context, i int) error {
+		h, ok := byName[creates[i].Host]
+		if !ok {
+			return fmt.Errorf("no connection to host %s", creates[i].Host)
+		}
 		var err error
-		did[i], err = fn(ctx, hosts[i])
+		did[i], err = s.ensureOne(ctx, h, creates[i].Name, creates[i].Options)
 		return err
 	}, fanout.Stop(fanout.FailFast))
 	actions := slices.Concat(did...)

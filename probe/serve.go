@@ -44,11 +44,6 @@ type Addrs struct {
 	HTTP []net.Addr
 }
 
-// DefaultServeConfig answers on TCP 7000, UDP 7001 and HTTP 8080.
-func DefaultServeConfig() ServeConfig {
-	return ServeConfig{TCPPort: DefaultTCPPort, UDPPort: DefaultUDPPort, HTTPPorts: []int{DefaultHTTPPort}}
-}
-
 // Serve answers until ctx ends or the process gets SIGTERM or SIGINT, then
 // closes everything at once and returns nil. In a container it is PID 1, on
 // which the kernel ignores signals that have no handler: without the

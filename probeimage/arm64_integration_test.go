@@ -5,6 +5,7 @@ package probeimage_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/docker/docker/client"
 
+	"github.com/overlab/overlab/internal/testenv"
 	"github.com/overlab/overlab/local/labtest"
 	"github.com/overlab/overlab/probe"
 	"github.com/overlab/overlab/probeimage"
@@ -123,8 +125,5 @@ func requireArm64Emulation(t *testing.T) {
 	if err == nil && strings.HasPrefix(string(b), "enabled") && strings.Contains(string(b), "flags: PF") {
 		return
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("no qemu-aarch64 binfmt handler with the F flag (%v): run `make setup-test`", err)
-	}
-	t.Skipf("no qemu-aarch64 binfmt handler with the F flag (%v)", err)
+	testenv.SkipOrFail(t, fmt.Sprintf("no qemu-aarch64 binfmt handler with the F flag (%v): run `make setup-test`", err))
 }

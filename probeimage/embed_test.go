@@ -10,18 +10,17 @@ import (
 	"runtime"
 	"slices"
 	"testing"
+
+	"github.com/overlab/overlab/internal/testenv"
 )
 
 // embeddedOrSkip returns the embedded probe for goarch; CI builds with
-// make, which embeds every architecture of EmbeddedArchsWanted.
+// make, which embeds every architecture of wantedArchs.
 func embeddedOrSkip(t *testing.T, goarch string) []byte {
 	t.Helper()
 	data := embeddedProbe(goarch)
 	if data == nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no embedded probe %s: `make build` puts it there before the tests", EmbeddedName(goarch))
-		}
-		t.Skipf("no embedded probe %s (run make build)", EmbeddedName(goarch))
+		testenv.SkipOrFail(t, "no embedded probe "+EmbeddedName(goarch)+": `make build` puts it there before the tests")
 	}
 	return data
 }
@@ -59,7 +58,7 @@ func TestEmbeddedProbesAreStaticELF(t *testing.T) {
 			}
 		})
 	}
-	if got := EmbeddedArchs(); os.Getenv("CI") == "true" && !slices.Equal(got, []string{"amd64", "arm64"}) {
+	if got := EmbeddedArchs(); testenv.CI() && !slices.Equal(got, []string{"amd64", "arm64"}) {
 		t.Errorf("EmbeddedArchs() = %v, want amd64 and arm64", got)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/overlab/overlab/internal/testenv"
 )
 
 // TestRuntimeOfCgoBuild: a cgo build (what `go build` gives on a machine
@@ -87,10 +89,7 @@ func TestRuntimeOfCgoBuild(t *testing.T) {
 func TestCgoBuildRunsFromItsRuntimeAlone(t *testing.T) {
 	bin := stub(t, "cgo")
 	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("needs root for chroot (CI must run the tests as root)")
-		}
-		t.Skip("needs root for chroot")
+		testenv.SkipOrFail(t, "needs root for chroot")
 	}
 	img, err := New(WithBinary(bin), WithBusybox(""))
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/overlab/overlab/internal/syncbuf"
 )
 
 // fakeClock advances only when told; safe for concurrent use.
@@ -121,7 +123,7 @@ func TestPhaseWithoutHosts(t *testing.T) {
 func TestConcurrentHostsDoNotGarble(t *testing.T) {
 	for _, term := range []bool{false, true} {
 		t.Run(fmt.Sprintf("terminal=%v", term), func(t *testing.T) {
-			var buf safeBuffer
+			var buf syncbuf.Buffer
 			c := newClock()
 			p := New(&buf, WithClock(c.Now), WithTerminal(term), WithTick(time.Millisecond))
 			const n = 64
@@ -186,7 +188,7 @@ func TestConcurrentHostsDoNotGarble(t *testing.T) {
 }
 
 func TestTerminalSpinnerIsCleared(t *testing.T) {
-	var buf safeBuffer
+	var buf syncbuf.Buffer
 	c := newClock()
 	p := New(&buf, WithClock(c.Now), WithTerminal(true), WithTick(time.Hour))
 	ph := p.Start("swarm")
@@ -218,22 +220,4 @@ func TestFormatDuration(t *testing.T) {
 			t.Errorf("%v: %q, want %q", d, got, want)
 		}
 	}
-}
-
-// safeBuffer lets the test read while the spinner goroutine may still write.
-type safeBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *safeBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *safeBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

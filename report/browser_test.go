@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/overlab/overlab/internal/testenv"
+
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
@@ -41,10 +43,7 @@ type pageInfo struct {
 // fails: CI must install Debian's chromium package.
 func TestHTMLInBrowser(t *testing.T) {
 	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s missing in CI: apt-get install -y chromium", chromiumPath)
-		}
-		t.Skipf("%s missing (apt-get install -y chromium)", chromiumPath)
+		testenv.SkipOrFail(t, chromiumPath+" missing: apt-get install -y chromium")
 	}
 	artifacts := os.Getenv("OVERLAB_ARTIFACTS")
 	if artifacts == "" {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/overlab/overlab/explain"
+	"github.com/overlab/overlab/netdriver"
 )
 
 // explainColumn is one stage of a host's diagram, left to right.
@@ -44,7 +45,7 @@ func diagram(driver string, h explain.HostView) []explainColumn {
 			cols[2].Items = append(cols[2].Items, "parent "+o.Name)
 		}
 	}
-	if driver == "macvlan" {
+	if netdriver.Of(driver).Traits().Objects == netdriver.ObjectsParent {
 		cols[3].Items = []string{"(none: frames leave on the parent)"}
 	}
 	return cols
@@ -83,7 +84,7 @@ func ExplainHTML(w io.Writer, v explain.View) error {
 		View  explain.View
 		Path  string
 		Hosts []explainHost
-	}{View: v, Path: explain.Path(v.Driver)}
+	}{View: v, Path: netdriver.Of(v.Driver).Path()}
 	for _, h := range v.Hosts {
 		data.Hosts = append(data.Hosts, explainHost{HostView: h, Diagram: diagram(v.Driver, h)})
 	}

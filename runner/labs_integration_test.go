@@ -88,7 +88,6 @@ func TestBuiltinLabs(t *testing.T) {
 	l := labtest.Up(t, 3)
 	bin := labtest.ProbeBinary(t)
 	c, hosts := connect(t, l)
-	t.Cleanup(func() { c.Close() })
 	t.Logf("3 hosts and the probe binary ready in %v", time.Since(start).Round(time.Millisecond))
 	r := runner.New(runner.WithProbeBinary(bin), runner.WithWait(90*time.Second), runner.WithProgress(progress.New(os.Stderr)))
 
@@ -113,7 +112,6 @@ func TestBuiltinLabs(t *testing.T) {
 				// lab under test. Local hosts take well under a second.
 				fresh := labtest.Up(t, 3)
 				lc, lh = connect(t, fresh)
-				t.Cleanup(func() { lc.Close() })
 			}
 			runLab(t, r, lc, lh, bl, labAsserts[name])
 			t.Logf("lab %s: up, check and down in %v", name, time.Since(t0).Round(time.Millisecond))

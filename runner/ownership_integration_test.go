@@ -27,7 +27,6 @@ func TestDownLeavesTheUsersOwn(t *testing.T) {
 	l := labtest.Up(t, 3)
 	bin := labtest.ProbeBinary(t)
 	c, hosts := connect(t, l)
-	t.Cleanup(func() { c.Close() })
 	ctx := context.Background()
 	n1, n2, n3 := c.Node("node1").Docker(), c.Node("node2").Docker(), c.Node("node3").Docker()
 

@@ -16,6 +16,7 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
 
+	"github.com/overlab/overlab/blueprint"
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/execx"
 	"github.com/overlab/overlab/inventory"
@@ -26,24 +27,15 @@ import (
 	"github.com/overlab/overlab/progress"
 	"github.com/overlab/overlab/results"
 	"github.com/overlab/overlab/runner"
+	"github.com/overlab/overlab/session/sessiontest"
 	"github.com/overlab/overlab/workload"
 )
 
+// connect opens a session on the test lab's hosts, as every command does.
 func connect(t *testing.T, l *labtest.Lab) (*cluster.Cluster, []inventory.Host) {
 	t.Helper()
-	inv, err := inventory.Load(l.Inventory)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hosts, err := inv.Resolve(inventory.WithoutSSHConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := cluster.Connect(context.Background(), hosts, cluster.WithConnectTimeout(3*time.Second), cluster.WithOpTimeout(30*time.Second))
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	return c, hosts
+	s := sessiontest.Open(t, l)
+	return s.Cluster, s.Hosts
 }
 
 // TestSwarmLab is the main job end to end on 3 real hosts: up from
@@ -54,8 +46,7 @@ func connect(t *testing.T, l *labtest.Lab) (*cluster.Cluster, []inventory.Host) 
 func TestSwarmLab(t *testing.T) {
 	l := labtest.Up(t, 3)
 	bin := labtest.ProbeBinary(t)
-	c, hosts := connect(t, l)
-	t.Cleanup(func() { c.Close() }) // runs after the down below (cleanups run last-in first-out)
+	c, hosts := connect(t, l) // closed after the down below (cleanups run last-in first-out)
 	ctx := context.Background()
 	swarmLab, err := lab.Get("swarm")
 	if err != nil {
@@ -279,8 +270,11 @@ func TestSwarmLab(t *testing.T) {
 		return ids
 	}
 	before := taskIDs()
-	placed, _ := lab.Placements(swarmLab, runner.HostInfos(hosts))
-	spec := workload.Spec{Lab: swarmLab, Hosts: runner.WorkloadHosts(c), Manager: mgr, Placed: placed, Wait: 60 * time.Second}
+	bp, err := blueprint.Compile(swarmLab, blueprint.FromInventory(hosts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := workload.Spec{Blueprint: bp, Hosts: runner.WorkloadHosts(c), Manager: mgr, Wait: 60 * time.Second}
 	if _, err := workload.Redeploy(ctx, spec, []string{"overlab-probe"}); err != nil {
 		t.Fatalf("redeploy: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
 
+	"github.com/overlab/overlab/blueprint"
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
@@ -84,8 +85,12 @@ func (r *Runner) Status(ctx context.Context, c *cluster.Cluster, hosts []invento
 	if err != nil {
 		st.Errors = append(st.Errors, err.Error())
 	}
-	placed, _ := lab.Placements(l, HostInfos(hosts))
-	inst, err := workload.Instances(ctx, workload.Spec{Lab: l, Hosts: WorkloadHosts(c), Manager: manager, Placed: placed})
+	bp, err := blueprint.Compile(l, blueprint.FromInventory(hosts))
+	if err != nil {
+		st.Errors = append(st.Errors, err.Error())
+		bp = &blueprint.Blueprint{Lab: l}
+	}
+	inst, err := workload.Instances(ctx, workload.Spec{Blueprint: bp, Hosts: WorkloadHosts(c), Manager: manager})
 	if err != nil {
 		st.Errors = append(st.Errors, err.Error())
 	}

@@ -6,36 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/overlab/overlab/blueprint"
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/results"
 )
-
-func TestUsedOn(t *testing.T) {
-	l := parse(t, `
-name: u
-networks:
-  - {name: ov, driver: overlay}
-  - {name: br, driver: bridge}
-  - {name: mv, driver: macvlan, scope: swarm, subnet: 192.168.56.0/24}
-workloads:
-  - {name: a, networks: [ov, br]}
-  - {name: b, networks: [br, mv]}
-`)
-	for _, tc := range []struct {
-		name   string
-		placed map[string][]string
-		want   map[string][]string
-	}{
-		{"nothing placed", map[string][]string{}, map[string][]string{}},
-		{"each host once, sorted; config-only networks left out",
-			map[string][]string{"a": {"node3", "node1"}, "b": {"node1", "node2"}},
-			map[string][]string{"ov": {"node1", "node3"}, "br": {"node1", "node2", "node3"}}},
-	} {
-		if got := usedOn(l, tc.placed); !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
-		}
-	}
-}
 
 func TestAddHosts(t *testing.T) {
 	for _, tc := range []struct {
@@ -90,7 +64,11 @@ workloads:
 	} {
 		doc := newDocument(l, time.Time{})
 		doc.Hosts = tc.hosts
-		addPlan(doc, l, threeHosts, HostInfos(threeHosts), nil)
+		bp, err := blueprint.Compile(l, blueprint.FromInventory(threeHosts))
+		if err != nil {
+			t.Fatal(err)
+		}
+		addPlan(doc, bp)
 		want := []results.Network{{Name: "bridge", Driver: "bridge", Scope: "local", Subnet: tc.bridge}, {Name: "ov", Driver: "overlay", Scope: "swarm", Subnet: "10.77.0.0/24"}}
 		if !reflect.DeepEqual(doc.Networks, want) {
 			t.Errorf("%s: networks %+v, want %+v", tc.name, doc.Networks, want)

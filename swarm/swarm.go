@@ -126,9 +126,6 @@ type Result struct {
 	NodeIDs map[string]string
 }
 
-// Changed reports whether Ensure changed anything.
-func (r Result) Changed() bool { return len(r.Actions) > 0 }
-
 // Ensure makes every member part of one swarm led from the first manager.
 // Hosts already in this swarm are left alone; a host in another swarm is an
 // error unless WithForce. It runs the steps of ensureSteps in order.

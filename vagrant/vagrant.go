@@ -12,8 +12,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"time"
+
+	"github.com/overlab/overlab/internal/syncbuf"
 
 	"github.com/overlab/overlab/execx"
 	"github.com/overlab/overlab/inventory"
@@ -58,9 +59,6 @@ func WithLogger(l log.Logger) Option { return func(p *Provider) { p.logger = l }
 
 // WithProgress is where Vagrant's own progress goes (default: discarded).
 func WithProgress(w io.Writer) Option { return func(p *Provider) { p.progress = w } }
-
-// WithVagrant names the vagrant program (tests use a stand-in).
-func WithVagrant(path string) Option { return func(p *Provider) { p.vagrant = path } }
 
 // WithRunner runs virsh, iptables and the libvirt daemons (tests fake it).
 func WithRunner(r Runner) Option { return func(p *Provider) { p.run = r } }
@@ -202,30 +200,13 @@ func (p *Provider) vagrantCmd(ctx context.Context, dir string, s *state, stream 
 // by two goroutines of os/exec: the combined record they share is locked.
 func captured(c *exec.Cmd, args []string) ([]byte, error) {
 	var stdout bytes.Buffer
-	combined := &lockedBuffer{}
+	combined := &syncbuf.Buffer{}
 	c.Stdout = io.MultiWriter(&stdout, combined)
 	c.Stderr = combined
 	if err := c.Run(); err != nil {
 		return nil, execx.NewCommandError("", args, combined.Bytes(), err)
 	}
 	return stdout.Bytes(), nil
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) Bytes() []byte {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]byte(nil), l.b.Bytes()...)
 }
 
 // removeIfExists removes path, and says whether it was there.

@@ -2,9 +2,6 @@ package workload
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -18,19 +15,15 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
-	"github.com/docker/go-connections/nat"
 	"github.com/hashicorp/go-multierror"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/overlab/overlab/blueprint"
 	"github.com/overlab/overlab/fanout"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/log"
 	swarmpkg "github.com/overlab/overlab/swarm"
 )
-
-// SpecLabel holds a hash of what overlab asked for, so that a second `up`
-// with nothing changed touches nothing.
-const SpecLabel = "overlab.spec"
 
 // ServiceAPI is what this package needs of the swarm manager.
 type ServiceAPI interface {
@@ -61,33 +54,24 @@ type Host struct {
 
 // Spec is a lab's workloads on a set of hosts.
 type Spec struct {
-	Lab     *lab.Lab
-	Image   string // the default image: the probe's
-	Hosts   []Host
-	Manager ServiceAPI // nil when the lab needs no swarm
-	// DNSRR makes services use DNS round robin instead of a VIP (hosts
-	// without IPVS cannot balance through a VIP).
-	DNSRR bool
-	// Placed maps each workload to the hosts it runs on (lab.Placements).
-	Placed map[string][]string
-	Wait   time.Duration
+	// Blueprint holds the lab, where each workload runs and its specs.
+	Blueprint *blueprint.Blueprint
+	Hosts     []Host
+	Manager   ServiceAPI // nil when the lab needs no swarm
+	Wait      time.Duration
 	// Logger hears of long waits; nil is silent.
 	Logger log.Logger
 }
 
-func (s Spec) image(w lab.Workload) string {
-	if w.Image != "" {
-		return w.Image
-	}
-	return s.Image
-}
+func (s Spec) lab() *lab.Lab { return s.Blueprint.Lab }
 
 // Ensure creates missing or changed workloads and waits until every
 // instance runs. A task that fails is reported with the engine's message.
 func Ensure(ctx context.Context, s Spec) ([]string, error) {
 	var actions []string
 	var services, created []lab.Workload
-	for _, w := range s.Lab.Workloads {
+	for _, bw := range s.Blueprint.Workloads {
+		w := *bw.Workload
 		var (
 			did []string
 			err error
@@ -104,13 +88,13 @@ func Ensure(ctx context.Context, s Spec) ([]string, error) {
 				}
 				created = nil
 			}
-			did, err = s.ensureService(ctx, w)
+			did, err = s.ensureService(ctx, bw)
 			services = append(services, w)
 			if len(did) > 0 {
 				created = append(created, w)
 			}
 		} else {
-			did, err = s.ensureContainers(ctx, w)
+			did, err = s.ensureContainers(ctx, bw)
 		}
 		actions = append(actions, did...)
 		if err != nil {
@@ -125,81 +109,11 @@ func Ensure(ctx context.Context, s Spec) ([]string, error) {
 	return actions, nil
 }
 
-func specHash(v any) string {
-	b, _ := json.Marshal(v)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:8])
-}
-
-func (s Spec) serviceSpec(w lab.Workload) swarm.ServiceSpec {
-	grace := time.Second
-	labels := lab.Labels(s.Lab.Name)
-	spec := swarm.ServiceSpec{
-		Annotations: swarm.Annotations{Name: w.Name, Labels: labels},
-		TaskTemplate: swarm.TaskSpec{
-			ContainerSpec: &swarm.ContainerSpec{
-				Image:           s.image(w),
-				Args:            w.Command,
-				Hostname:        "{{.Service.Name}}-{{.Node.Hostname}}",
-				StopGracePeriod: &grace,
-				Labels:          lab.Labels(s.Lab.Name),
-			},
-			RestartPolicy: &swarm.RestartPolicy{Condition: swarm.RestartPolicyConditionAny},
-			Placement:     &swarm.Placement{Constraints: s.constraints(w)},
-		},
-		EndpointSpec: &swarm.EndpointSpec{Mode: swarm.ResolutionModeVIP},
-	}
-	if s.DNSRR {
-		spec.EndpointSpec.Mode = swarm.ResolutionModeDNSRR
-	}
-	for _, a := range w.Networks {
-		spec.TaskTemplate.Networks = append(spec.TaskTemplate.Networks, swarm.NetworkAttachmentConfig{Target: a.Network, Aliases: a.Aliases})
-	}
-	for _, p := range w.Ports {
-		mode := swarm.PortConfigPublishModeHost
-		if p.Mode == lab.PortModeIngress {
-			mode = swarm.PortConfigPublishModeIngress
-		}
-		proto := swarm.PortConfigProtocolTCP
-		if p.Protocol == "udp" {
-			proto = swarm.PortConfigProtocolUDP
-		}
-		spec.EndpointSpec.Ports = append(spec.EndpointSpec.Ports, swarm.PortConfig{Protocol: proto, TargetPort: uint32(p.Target), PublishedPort: uint32(p.Published), PublishMode: mode})
-	}
-	if w.Replicated() {
-		n := uint64(w.Replicas)
-		spec.Mode = swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: &n}}
-	} else {
-		spec.Mode = swarm.ServiceMode{Global: &swarm.GlobalService{}}
-	}
-	labels[SpecLabel] = specHash(spec)
-	return spec
-}
-
-// constraints place a service on the workload's hosts: swarm constraints
-// are ANDed, so a subset is "not on each host outside it".
-func (s Spec) constraints(w lab.Workload) []string {
-	placed := map[string]bool{}
-	for _, h := range s.Placed[w.Name] {
-		placed[h] = true
-	}
-	if len(placed) == len(s.Hosts) {
-		return nil
-	}
-	var out []string
-	for _, h := range s.Hosts {
-		if !placed[h.Name] {
-			out = append(out, fmt.Sprintf("node.labels.%s!=%s", swarmpkg.HostLabel, h.Name))
-		}
-	}
-	return out
-}
-
-func (s Spec) ensureService(ctx context.Context, w lab.Workload) ([]string, error) {
+func (s Spec) ensureService(ctx context.Context, bw blueprint.Workload) ([]string, error) {
 	if s.Manager == nil {
 		return nil, fmt.Errorf("a service needs a swarm")
 	}
-	spec := s.serviceSpec(w)
+	w, spec := bw.Workload, *bw.Service
 	list, err := s.Manager.ServiceList(ctx, swarm.ServiceListOptions{Filters: filters.NewArgs(filters.Arg("name", w.Name))})
 	if err != nil {
 		return nil, err
@@ -208,7 +122,7 @@ func (s Spec) ensureService(ctx context.Context, w lab.Workload) ([]string, erro
 		if svc.Spec.Name != w.Name {
 			continue
 		}
-		if svc.Spec.Labels[SpecLabel] == spec.Labels[SpecLabel] {
+		if svc.Spec.Labels[blueprint.SpecLabel] == spec.Labels[blueprint.SpecLabel] {
 			return nil, nil
 		}
 		if svc.Spec.Labels[lab.Label] == "" {
@@ -342,7 +256,7 @@ func (s Spec) pendingTasks(w lab.Workload, tasks []swarm.Task, nodeHost map[stri
 		}
 		return pending, fatal
 	}
-	for _, h := range s.Placed[w.Name] {
+	for _, h := range s.Blueprint.Placed[w.Name] {
 		if running[h] {
 			continue
 		}
@@ -379,108 +293,69 @@ func errSuffix(m map[string]string) string {
 	return ""
 }
 
-// ContainerHostname is a lab container's hostname: unique across hosts, so
-// that a probe's answer says which peer answered.
-func ContainerHostname(workload, host string) string { return workload + "-" + host }
-
-func (s Spec) containerConfig(w lab.Workload, host string) (*container.Config, *container.HostConfig, *network.NetworkingConfig, string) {
-	stop := 1
-	cfg := &container.Config{
-		Image:       s.image(w),
-		Hostname:    ContainerHostname(w.Name, host),
-		Cmd:         w.Command,
-		Labels:      lab.Labels(s.Lab.Name),
-		StopTimeout: &stop,
-	}
-	hc := &container.HostConfig{NetworkMode: "none", PortBindings: nat.PortMap{}}
-	nc := &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{}}
-	if len(w.Networks) > 0 {
-		first := w.Networks[0]
-		hc.NetworkMode = container.NetworkMode(first.Network)
-		if hc.NetworkMode.IsHost() {
-			cfg.Hostname = "" // Docker refuses a hostname on the host's network
-		}
-		if n := s.Lab.Network(first.Network); n == nil || !n.Default || n.Driver == lab.DriverBridge {
-			nc.EndpointsConfig[first.Network] = endpoint(first)
-		}
-	}
-	cfg.ExposedPorts = nat.PortSet{}
-	for _, p := range w.Ports {
-		proto := p.Protocol
-		if proto == "" {
-			proto = "tcp"
-		}
-		port := nat.Port(fmt.Sprintf("%d/%s", p.Target, proto))
-		cfg.ExposedPorts[port] = struct{}{}
-		hc.PortBindings[port] = append(hc.PortBindings[port], nat.PortBinding{HostPort: fmt.Sprint(p.Published)})
-	}
-	hash := specHash([]any{cfg, hc, nc, w.Networks})
-	cfg.Labels[SpecLabel] = hash
-	return cfg, hc, nc, hash
-}
-
-func endpoint(a lab.Attachment) *network.EndpointSettings {
-	es := &network.EndpointSettings{Aliases: a.Aliases}
-	if a.IP != "" {
-		es.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: a.IP}
-	}
-	return es
-}
-
-func (s Spec) ensureContainers(ctx context.Context, w lab.Workload) ([]string, error) {
-	hosts := map[string]bool{}
-	for _, h := range s.Placed[w.Name] {
-		hosts[h] = true
+func (s Spec) ensureContainers(ctx context.Context, bw blueprint.Workload) ([]string, error) {
+	on := map[string]blueprint.Container{}
+	for _, c := range bw.Containers {
+		on[c.Host] = c
 	}
 	var (
 		mu      sync.Mutex
 		actions []string
 	)
 	err := s.eachHost(ctx, func(ctx context.Context, h Host) error {
-		if !hosts[h.Name] {
+		c, ok := on[h.Name]
+		if !ok {
 			return nil
 		}
-		cfg, hc, nc, hash := s.containerConfig(w, h.Name)
-		existing, err := h.API.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("name", "^/"+w.Name+"$"))})
-		if err != nil {
-			return err
+		started, err := s.ensureContainer(ctx, h, bw.Name, c)
+		if started {
+			mu.Lock()
+			actions = append(actions, fmt.Sprintf("%s: started container %s", h.Name, bw.Name))
+			mu.Unlock()
 		}
-		for _, c := range existing {
-			if c.Labels[SpecLabel] == hash && c.State == "running" {
-				return nil
-			}
-			if c.Labels[lab.Label] == "" {
-				return fmt.Errorf("a container %q that overlab did not create exists: remove it with `docker rm -f %s`", w.Name, w.Name)
-			}
-			if err := h.API.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}); err != nil {
-				return err
-			}
-		}
-		create := func(ctx context.Context) (string, error) {
-			created, err := h.API.ContainerCreate(ctx, cfg, hc, nc, nil, w.Name)
-			if err != nil {
-				return "", fmt.Errorf("create: %w", err)
-			}
-			for _, a := range w.Networks[min(1, len(w.Networks)):] {
-				if err := h.API.NetworkConnect(ctx, a.Network, created.ID, endpoint(a)); err != nil {
-					return "", fmt.Errorf("connect to %s: %w", a.Network, err)
-				}
-			}
-			return created.ID, nil
-		}
-		again := func(err error) {
-			s.logger().Warnf("%s: container %s: %v; making it anew", h.Name, w.Name, err)
-		}
-		if err := runContainer(ctx, h.API, create, 2*time.Second, again); err != nil {
-			return fmt.Errorf("container %s: %w", w.Name, err)
-		}
-		mu.Lock()
-		actions = append(actions, fmt.Sprintf("%s: started container %s", h.Name, w.Name))
-		mu.Unlock()
-		return nil
+		return err
 	})
 	sort.Strings(actions)
 	return actions, err
+}
+
+// ensureContainer makes the container called name on h unless it runs
+// with the same spec, and says whether it started one.
+func (s Spec) ensureContainer(ctx context.Context, h Host, name string, c blueprint.Container) (bool, error) {
+	existing, err := h.API.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("name", "^/"+name+"$"))})
+	if err != nil {
+		return false, err
+	}
+	for _, ex := range existing {
+		if ex.Labels[blueprint.SpecLabel] == c.Hash && ex.State == "running" {
+			return false, nil
+		}
+		if ex.Labels[lab.Label] == "" {
+			return false, fmt.Errorf("a container %q that overlab did not create exists: remove it with `docker rm -f %s`", name, name)
+		}
+		if err := h.API.ContainerRemove(ctx, ex.ID, container.RemoveOptions{Force: true}); err != nil {
+			return false, err
+		}
+	}
+	create := func(ctx context.Context) (string, error) {
+		created, err := h.API.ContainerCreate(ctx, c.Config, c.HostConfig, c.Networking, nil, name)
+		if err != nil {
+			return "", fmt.Errorf("create: %w", err)
+		}
+		for _, a := range c.Connect {
+			if err := h.API.NetworkConnect(ctx, a.Network, created.ID, a.Endpoint); err != nil {
+				return "", fmt.Errorf("connect to %s: %w", a.Network, err)
+			}
+		}
+		return created.ID, nil
+	}
+	again := func(err error) {
+		s.logger().Warnf("%s: container %s: %v; making it anew", h.Name, name, err)
+	}
+	if err := runContainer(ctx, h.API, create, 2*time.Second, again); err != nil {
+		return false, fmt.Errorf("container %s: %w", name, err)
+	}
+	return true, nil
 }
 
 func (s Spec) eachHost(ctx context.Context, fn func(context.Context, Host) error) error {
@@ -515,7 +390,7 @@ func Instances(ctx context.Context, s Spec) ([]lab.Instance, error) {
 // taskInstances are the running tasks of the lab's services, as the manager
 // sees them (nil without a manager or services).
 func (s Spec) taskInstances(ctx context.Context) ([]lab.Instance, error) {
-	hasServices := slices.ContainsFunc(s.Lab.Workloads, func(w lab.Workload) bool { return w.Kind == lab.KindService })
+	hasServices := slices.ContainsFunc(s.lab().Workloads, func(w lab.Workload) bool { return w.Kind == lab.KindService })
 	if !hasServices || s.Manager == nil {
 		return nil, nil
 	}
@@ -527,7 +402,7 @@ func (s Spec) taskInstances(ctx context.Context) ([]lab.Instance, error) {
 	if err != nil {
 		result = multierror.Append(result, fmt.Errorf("swarm nodes: %w", err))
 	}
-	for _, w := range s.Lab.Workloads {
+	for _, w := range s.lab().Workloads {
 		if w.Kind != lab.KindService {
 			continue
 		}
@@ -575,7 +450,7 @@ func (s Spec) fillTaskAddresses(ctx context.Context, out []lab.Instance) {
 	}
 	var fill []int
 	for i, in := range out {
-		w := s.Lab.Workload(in.Workload)
+		w := s.lab().Workload(in.Workload)
 		if w != nil && in.ContainerID != "" && apis[in.Host] != nil && len(in.IPs) < len(w.Networks) {
 			fill = append(fill, i)
 		}
@@ -606,11 +481,11 @@ func (s Spec) containerInstances(ctx context.Context) ([]lab.Instance, error) {
 		out []lab.Instance
 	)
 	err := s.eachHost(ctx, func(ctx context.Context, h Host) error {
-		for _, w := range s.Lab.Workloads {
+		for _, w := range s.lab().Workloads {
 			if w.Kind == lab.KindService {
 				continue
 			}
-			list, err := h.API.ContainerList(ctx, container.ListOptions{Filters: filters.NewArgs(filters.Arg("name", "^/"+w.Name+"$"), filters.Arg("label", lab.LabelSelector(s.Lab.Name)))})
+			list, err := h.API.ContainerList(ctx, container.ListOptions{Filters: filters.NewArgs(filters.Arg("name", "^/"+w.Name+"$"), filters.Arg("label", lab.LabelSelector(s.lab().Name)))})
 			if err != nil {
 				return err
 			}
@@ -627,7 +502,7 @@ func (s Spec) containerInstances(ctx context.Context) ([]lab.Instance, error) {
 }
 
 func containerInstance(ctx context.Context, h Host, w lab.Workload, c container.Summary) lab.Instance {
-	in := lab.Instance{Workload: w.Name, Host: h.Name, ContainerID: c.ID, Name: w.Name, Hostname: ContainerHostname(w.Name, h.Name), IPs: map[string]string{}}
+	in := lab.Instance{Workload: w.Name, Host: h.Name, ContainerID: c.ID, Name: w.Name, Hostname: blueprint.ContainerHostname(w.Name, h.Name), IPs: map[string]string{}}
 	if c.HostConfig.NetworkMode == "host" {
 		// It answers with the host's own name, which Docker copies into
 		// the container's configuration.
@@ -708,7 +583,7 @@ func Redeploy(ctx context.Context, s Spec, names []string) ([]string, error) {
 	var actions []string
 	var redeployed []lab.Workload
 	for _, name := range names {
-		w := s.Lab.Workload(name)
+		w := s.lab().Workload(name)
 		if w == nil || w.Kind != lab.KindService {
 			continue
 		}

@@ -3,7 +3,6 @@
 package labtest
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,11 +12,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/overlab/overlab/internal/syncbuf"
+	"github.com/overlab/overlab/internal/testenv"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -57,10 +58,7 @@ const UnitOnlyEnv = "OVERLAB_TEST_UNIT_ONLY"
 
 func skipOrFail(t testing.TB, why string) {
 	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatal(why + ", and CI=true forbids skipping it")
-	}
-	t.Skip(why)
+	testenv.SkipOrFail(t, why)
 }
 
 var seq atomic.Int64
@@ -221,7 +219,7 @@ func (l *Lab) Run(t testing.TB, i int, command string) (string, error) {
 	defer s.Close()
 	// x/crypto/ssh copies stdout and stderr in two goroutines (unlike
 	// os/exec), so one buffer for both needs a lock.
-	out := &lockedBuffer{}
+	out := &syncbuf.Buffer{}
 	s.Stdout, s.Stderr = out, out
 	done := make(chan error, 1)
 	go func() { done <- s.Run(command) }()
@@ -231,23 +229,6 @@ func (l *Lab) Run(t testing.TB, i int, command string) (string, error) {
 		err = fmt.Errorf("timed out after 30s")
 	}
 	return strings.TrimSpace(out.String()), err
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // MustRun is Run that fails the test on error.

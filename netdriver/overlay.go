@@ -1,0 +1,46 @@
+package netdriver
+
+import "github.com/overlab/overlab/feature"
+
+// Overlay is VXLAN between the swarm's hosts: one network across them.
+type Overlay struct{ base }
+
+func (Overlay) Name() string { return "overlay" }
+
+func (Overlay) Traits() Traits { return Traits{Tunnel: true, Objects: ObjectsOverlay} }
+
+func (Overlay) DefaultScope(bool) string { return ScopeSwarm }
+
+func (Overlay) Check(n *Network) []Problem {
+	var out []Problem
+	if n.Scope == ScopeLocal {
+		out = append(out, Problem{"scope", "an overlay network is always swarm-scoped"})
+	}
+	return append(out, takes{encrypted: true, attachable: always}.check(n)...)
+}
+
+func (Overlay) Needs(n *Network) []Need {
+	var out []Need
+	if n.Encrypted {
+		out = append(out, Need{feature.ESP, "network %q is encrypted, but %s have no ESP (xfrm) support: encrypted overlay traffic cannot pass; drop encrypted: true"})
+	}
+	return append(out, Need{feature.VXLAN, "network %q is an overlay, but %s have no VXLAN"})
+}
+
+// Creates makes the network once, through the swarm.
+func (Overlay) Creates(n *Network, s Site) []Create {
+	o := options(n, s)
+	o.Scope = ScopeSwarm
+	if n.Encrypted {
+		setOption(&o, "encrypted", "true")
+	}
+	return []Create{{Name: n.Name, Options: o}}
+}
+
+func (Overlay) Note(*Network) string {
+	return "Created once, on a manager; it appears on a worker when a task or container there joins it."
+}
+
+func (Overlay) Path() string {
+	return "container eth0 → veth → br0 (overlay netns) → vxlan0 (VNI) → UDP 4789 over the host's lab interface → the other host's vxlan0 → br0 → veth → container"
+}

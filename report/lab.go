@@ -1,0 +1,94 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/netdriver"
+)
+
+// Lab prints a lab for a reader: what it teaches, then each part.
+func Lab(w io.Writer, l *lab.Lab) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Lab %s (%s)\n", l.Name, l.Source)
+	if d := strings.TrimSpace(l.Description); d != "" {
+		b.WriteString("\n")
+		for _, line := range strings.Split(d, "\n") {
+			b.WriteString("  " + line + "\n")
+		}
+	}
+	b.WriteString("\nNetworks:\n")
+	for _, n := range l.Networks {
+		var attrs []string
+		attrs = append(attrs, n.Driver, n.Scope)
+		if n.Default {
+			attrs = append(attrs, "Docker's own")
+		}
+		if n.Attachable {
+			attrs = append(attrs, "attachable")
+		}
+		if n.Encrypted {
+			attrs = append(attrs, "encrypted")
+		}
+		if n.Internal {
+			attrs = append(attrs, "internal")
+		}
+		switch {
+		case n.Subnet != "":
+			attrs = append(attrs, "subnet "+n.Subnet)
+		case netdriver.Of(n.Driver).Traits().Underlay:
+			attrs = append(attrs, "subnet: the underlay's")
+		case !n.Default:
+			attrs = append(attrs, "subnet: chosen free")
+		}
+		fmt.Fprintf(&b, "  %-20s %s\n", n.Name, strings.Join(attrs, ", "))
+	}
+	b.WriteString("\nWorkloads:\n")
+	for _, wl := range l.Workloads {
+		kind := wl.Kind
+		if wl.Kind == lab.KindService {
+			kind += " " + wl.Mode
+			if wl.Mode == lab.ModeReplicate {
+				kind += fmt.Sprintf(" x%d", wl.Replicas)
+			}
+		}
+		where := "every host"
+		if !wl.Placement.IsZero() {
+			where = strings.Join(append(append([]string{}, wl.Placement.Hosts...), wl.Placement.Roles...), ", ")
+		}
+		var nets []string
+		for _, a := range wl.Networks {
+			s := a.Network
+			if a.IP != "" {
+				s += " (" + a.IP + ")"
+			}
+			nets = append(nets, s)
+		}
+		line := fmt.Sprintf("  %-20s %s on %s; networks: %s", wl.Name, kind, where, strings.Join(nets, ", "))
+		for _, p := range wl.Ports {
+			line += fmt.Sprintf("; publishes %d->%d/%s", p.Published, p.Target, p.Protocol)
+		}
+		b.WriteString(line + "\n")
+	}
+	b.WriteString("\nExpectations:\n")
+	for i, e := range l.Expect {
+		exp := "reachable"
+		if !e.Reachable {
+			exp = "unreachable"
+		}
+		from := e.From.Workload
+		if e.From.Host != "" {
+			from += "@" + e.From.Host
+		}
+		fmt.Fprintf(&b, "  #%d %s -> %s on %s by %s: %s\n", i+1, from, e.To.String(), l.ExpectNetwork(&e), strings.Join(e.Kinds, ", "), exp)
+		if e.Note != "" {
+			for _, line := range Wrap(e.Note, 72) {
+				b.WriteString("       " + line + "\n")
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
