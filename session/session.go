@@ -57,7 +57,7 @@ func Load(cfg Config) (*Session, error) {
 	inv, err := inventory.Load(s.path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && cfg.Inventory == "" {
-			return nil, fmt.Errorf("no inventory: %s does not exist and no local lab is up; pass -i FILE, write %s (see docs/inventory.md), or run `overlab local up`: %w", s.path, s.path, err)
+			return nil, fmt.Errorf("no inventory: %s does not exist and no local lab is up; pass -i FILE, write %s (see docs/inventory.md), or run %s: %w", s.path, s.path, makeHosts, err)
 		}
 		return nil, fmt.Errorf("loading inventory: %w", err)
 	}
@@ -219,7 +219,7 @@ func (s *Session) Close() {
 // a local lab (engines overlab itself started), the engine restarter.
 func (s *Session) Runner(opts ...runner.Option) *runner.Runner {
 	base := []runner.Option{runner.WithLogger(s.cfg.Logger), runner.WithParallel(s.cfg.Parallel), runner.WithFactsCache(FactsCacheDir(), runner.DefaultFactsTTL)}
-	base = append(base, s.localRestarter()...) // Linux only: restarter_linux.go
+	base = append(base, s.localRestarter()...) // Linux only: local_linux.go
 	return runner.New(append(base, opts...)...)
 }
 
