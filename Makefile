@@ -34,14 +34,14 @@ release: build
 	$(GO) run ./scripts/release --version $(VERSION) --out dist
 
 # Every release target builds, and go vet passes for it (test files
-# included): overlab runs on Macs and Windows, not only here.
+# included): overlab runs on Macs and Windows, not only here. Two targets at
+# a time: one go command alone keeps about one core busy here.
 CROSS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 cross:
-	@for t in $(CROSS); do \
-		echo "build and vet $$t"; \
-		GOOS=$${t%/*} GOARCH=$${t#*/} CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/overlab || exit 1; \
-		GOOS=$${t%/*} GOARCH=$${t#*/} CGO_ENABLED=0 $(GO) vet ./... || exit 1; \
-	done
+	@printf '%s\n' $(CROSS) | xargs -P 2 -I{} sh -c 'set -e; t={}; \
+		GOOS=$${t%/*} GOARCH=$${t#*/} CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/overlab; \
+		GOOS=$${t%/*} GOARCH=$${t#*/} CGO_ENABLED=0 $(GO) vet ./...; \
+		echo "ok: $$t builds, go vet passes"'
 
 # The tests also need Chromium (the HTML report is checked in a real
 # browser), Vagrant (the Vagrantfile is validated) and qemu-user (the arm64
