@@ -68,7 +68,7 @@ fi
 
 # The handler needs binfmt_misc mounted, which a machine whose PID 1 is not
 # systemd may not have; F (fix binary) makes it work in namespaces and chroots.
-if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *arm64* && ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]]; then
+if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *arm64* ]] && ! grep -qs '^enabled' /proc/sys/fs/binfmt_misc/qemu-aarch64; then
 	if [[ ! -e /proc/sys/fs/binfmt_misc/register ]]; then
 		mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
 	fi
