@@ -28,7 +28,7 @@ func diagram(driver string, h explain.HostView) []explainColumn {
 	cols := []explainColumn{{Title: "containers"}, {Title: "veth / child"}, {Title: "bridge"}, {Title: "tunnel"}, {Title: "underlay"}}
 	for _, o := range h.Objects {
 		switch o.Kind {
-		case "veth", "macvlan":
+		case "veth", "macvlan", "ipvlan":
 			cols[0].Items = append(cols[0].Items, strings.TrimPrefix(o.Where, "container ")+" "+o.Name)
 			peer, _, _ := strings.Cut(o.Peer, " ")
 			cols[1].Items = append(cols[1].Items, peer)
