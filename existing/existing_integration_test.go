@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -26,6 +25,7 @@ import (
 
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/fault"
+	"github.com/overlab/overlab/internal/clitest"
 	"github.com/overlab/overlab/internal/syncbuf"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/local/labtest"
@@ -189,33 +189,6 @@ func (u *userSwarm) assertNothingOfOverlab(t *testing.T) {
 	}
 }
 
-func cliBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "overlab")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "../cmd/overlab")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build overlab: %v\n%s", err, out)
-	}
-	return bin
-}
-
-func overlab(t *testing.T, bin string, args ...string) (int, string, string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.Env = append(os.Environ(), "TERM=dumb", "NO_COLOR=1")
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) {
-		t.Fatalf("overlab %s: %v", strings.Join(args, " "), err)
-	}
-	return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
-}
-
 func readDoc(t *testing.T, path string) *results.Document {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -245,12 +218,11 @@ func failedPairs(d *results.Document) []string {
 // overlab checks them read-only and leaves every one of them as it was.
 func TestCheckTheUsersOwnSwarm(t *testing.T) {
 	u := newUserSwarm(t)
-	bin := cliBinary(t)
 	before := u.snapshot(t)
 	dir := t.TempDir()
 	doc := filepath.Join(dir, "doc.json")
 	args := []string{"check", "-i", u.inv, "--networks", "backend,front,my_bridge", "--services", "api:8080", "--results", dir, "--json", doc}
-	code, stdout, stderr := overlab(t, bin, args...)
+	code, stdout, stderr := clitest.Run(t, args...)
 	if code != 0 {
 		t.Fatalf("check of the user's networks: exit %d\nstdout:\n%s\nstderr:\n%s\nfailed: %s", code, stdout, stderr, strings.Join(failedPairs(readDoc(t, doc)), "\n"))
 	}
@@ -281,7 +253,7 @@ func TestCheckTheUsersOwnSwarm(t *testing.T) {
 		}
 		t.Cleanup(func() { _, _ = fault.Heal(context.Background(), n3) })
 		faulty := filepath.Join(dir, "faulty.json")
-		code, stdout, _ := overlab(t, bin, "check", "-i", u.inv, "--networks", "backend", "--results", dir, "--json", faulty)
+		code, stdout, _ := clitest.Run(t, "check", "-i", u.inv, "--networks", "backend", "--results", dir, "--json", faulty)
 		if code != 1 {
 			t.Fatalf("exit %d with 4789/udp blocked on node3, want 1\n%s", code, stdout)
 		}
@@ -300,7 +272,7 @@ func TestCheckTheUsersOwnSwarm(t *testing.T) {
 		u.assertNothingOfOverlab(t)
 	})
 	t.Run("bad input names each problem and checks the rest", func(t *testing.T) {
-		code, stdout, stderr := overlab(t, bin, "check", "-i", u.inv, "--networks", "ghost,backend", "--services", "api:9999", "--results", dir)
+		code, stdout, stderr := clitest.Run(t, "check", "-i", u.inv, "--networks", "ghost,backend", "--services", "api:9999", "--results", dir)
 		if code != 2 {
 			t.Fatalf("exit %d, want 2\n%s\n%s", code, stdout, stderr)
 		}
@@ -317,7 +289,7 @@ func TestCheckTheUsersOwnSwarm(t *testing.T) {
 	t.Run("Ctrl-C leaves nothing of overlab's", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, bin, "check", "-i", u.inv, "--networks", "backend,my_bridge", "--results", dir)
+		cmd := exec.CommandContext(ctx, clitest.Binary(t), "check", "-i", u.inv, "--networks", "backend,my_bridge", "--results", dir)
 		var out syncbuf.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {
