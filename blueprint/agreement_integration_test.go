@@ -1,3 +1,5 @@
+//go:build linux
+
 package blueprint_test
 
 import (

@@ -4,14 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/agent"
 )
 
 // PassphraseError says that a key file needs a passphrase that overlab will
@@ -29,20 +26,17 @@ func (e *PassphraseError) Error() string {
 func signers(identityFile string, o *options) ([]ssh.Signer, func(), error) {
 	var agentSigners []ssh.Signer
 	closer := func() {}
-	sock := os.Getenv("SSH_AUTH_SOCK")
-	if o.agentSet {
-		sock = o.agentSocket
-	}
-	if sock != "" {
-		conn, err := net.DialTimeout("unix", sock, 2*time.Second)
+	// The agent is reached as the system offers it (agent_windows.go:
+	// OpenSSH's named pipe or Pageant; elsewhere SSH_AUTH_SOCK's socket).
+	sock, ag, closeAgent, err := openAgent(agentSocket(o), !o.agentSet)
+	switch {
+	case err != nil:
+		o.log.V(1).Infof("ssh-agent at %s not usable: %v", sock, err)
+	case ag != nil:
+		closer = closeAgent
+		agentSigners, err = ag.Signers()
 		if err != nil {
-			o.log.V(1).Infof("ssh-agent at %s not usable: %v", sock, err)
-		} else {
-			closer = func() { conn.Close() }
-			agentSigners, err = agent.NewClient(conn).Signers()
-			if err != nil {
-				o.log.Warnf("ssh-agent at %s: listing keys: %v", sock, err)
-			}
+			o.log.Warnf("ssh-agent at %s: listing keys: %v", sock, err)
 		}
 	}
 
@@ -88,6 +82,15 @@ func signers(identityFile string, o *options) ([]ssh.Signer, func(), error) {
 		return nil, nil, errors.New("no SSH key to offer: set identity_file in the inventory or load a key into ssh-agent (SSH_AUTH_SOCK)")
 	}
 	return out, closer, nil
+}
+
+// agentSocket is where the agent is: the option when set ("" disables
+// the agent), else SSH_AUTH_SOCK.
+func agentSocket(o *options) string {
+	if o.agentSet {
+		return o.agentSocket
+	}
+	return os.Getenv("SSH_AUTH_SOCK")
 }
 
 // agentHolds reports whether pub is among signers; with an unknown pub

@@ -31,7 +31,7 @@ func newDoctorCommand(g *Globals) *cobra.Command {
 		Long: "Tests for real, without a swarm, what Docker multi-host networking needs: 2377/tcp (to managers),\n" +
 			"7946/tcp+udp and 4789/udp between every ordered pair (reachable, refused or filtered), the path MTU,\n" +
 			"and per host the kernel features, engine, clock skew, lab address, FORWARD policy and free address space.\n" +
-			"It copies the overlab binary to /tmp on each host for the listeners and removes it afterwards.",
+			"It copies overlab's probe program (of each host's architecture) to /tmp on each host for the listeners and removes it afterwards.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDoctor(cmd, g, f)
@@ -41,7 +41,7 @@ func newDoctorCommand(g *Globals) *cobra.Command {
 	output.AddFormatFlag(c.Flags(), &f.format)
 	c.Flags().StringSliceVar(&f.hosts, "hosts", nil, "only these hosts and the pairs they are in")
 	c.Flags().StringSliceVar(&f.checks, "checks", nil, "only these checks: ports, firewall, path-mtu, kernel-features, engine, clock, lab-address, forward-policy, address-space")
-	c.Flags().StringVar(&f.probeBinary, "probe-binary", "", "overlab binary to copy to the hosts (default: this one; for hosts of another architecture)")
+	c.Flags().StringVar(&f.probeBinary, "probe-binary", "", "probe program to copy to the hosts, static, of their architecture (default: overlab's own probe for each host's architecture)")
 	return c
 }
 

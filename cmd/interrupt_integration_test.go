@@ -1,3 +1,5 @@
+//go:build linux
+
 package cmd
 
 import (
@@ -21,9 +23,6 @@ import (
 
 	"github.com/overlab/overlab/local/labtest"
 )
-
-// binDir holds the binary buildOverlab built; TestMain removes it.
-var binDir string
 
 // buildOverlab builds the overlab binary once per test run (static, so that
 // it also serves as the probe).

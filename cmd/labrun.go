@@ -59,7 +59,7 @@ func (f *labFlags) addLabUp(c *cobra.Command) {
 
 func (f *labFlags) addUp(c *cobra.Command) {
 	c.Flags().BoolVar(&f.force, "force", false, "make hosts that are in another swarm leave it")
-	c.Flags().StringVar(&f.probeBinary, "probe-binary", "", "overlab binary for the probe image (default: this one; for hosts of another architecture)")
+	c.Flags().StringVar(&f.probeBinary, "probe-binary", "", "probe program for the probe image, static, of the hosts' architecture (default: overlab's own probe for each host's architecture)")
 	c.Flags().DurationVar(&f.wait, "wait", 60*time.Second, "how long to wait for nodes, tasks and networks")
 	c.Flags().BoolVar(&f.doctor, "doctor", false, "first run overlab doctor's network checks (ports, firewall, path MTU, clocks) and stop on a problem")
 }

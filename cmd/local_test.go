@@ -1,3 +1,5 @@
+//go:build linux
+
 package cmd
 
 import (
@@ -5,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/overlab/overlab/provider"
 )
 
 // `local down` and `local status` validate the lab name as `local up` does:
@@ -38,5 +42,32 @@ func TestLocalRefusesNamesOutsideTheStateRoot(t *testing.T) {
 		if _, err := os.Stat(f); err != nil {
 			t.Fatalf("%s is gone: %v", f, err)
 		}
+	}
+}
+
+// fakeLocal is the local provider behind the same interface.
+func fakeLocal(f *fakeHosts, got *localFlags) deps {
+	d := defaultDeps()
+	d.local = func(_ *Globals, fl *localFlags) (provider.Hosts, error) {
+		*got = *fl
+		return f, nil
+	}
+	return d
+}
+
+func TestLocalCommandsWiring(t *testing.T) {
+	var fl localFlags
+	f := &fakeHosts{}
+	stdout, stderr, code := runWith(t, fakeLocal(f, &fl), "local", "up", "--hosts", "4", "--name", "x", "--subnet", "10.9.9.0/24")
+	if code != 0 || strings.TrimSpace(stdout) != "/lab/overlab.yaml" || fl.hosts != 4 || fl.name != "x" || fl.subnet != "10.9.9.0/24" {
+		t.Fatalf("local up: exit %d, stdout %q, flags %+v: %s", code, stdout, fl, stderr)
+	}
+	f = &fakeHosts{status: []provider.Host{{Name: "node1", Address: "10.9.9.11", State: "up", Detail: "engine 20.10.24, sshd up, 40 MiB", Up: true}}}
+	stdout, _, code = runWith(t, fakeLocal(f, &fl), "local", "status", "--name", "x")
+	if code != 0 || !strings.Contains(stdout, "node1  10.9.9.11  up     engine 20.10.24, sshd up, 40 MiB") {
+		t.Errorf("local status: exit %d\n%s", code, stdout)
+	}
+	if _, _, code := runWith(t, fakeLocal(f, &fl), "local", "down", "--name", "x"); code != 0 || f.calls[len(f.calls)-1] != "down" {
+		t.Errorf("local down: exit %d, calls %v", code, f.calls)
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"testing"
 )
 
+// binDir holds the binary buildOverlab built; TestMain removes it.
+var binDir string
+
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if binDir != "" {

@@ -106,6 +106,8 @@ func newRoot(s Streams, d deps) *cobra.Command {
 		newFaultCommand(g),
 		newDoctorCommand(g),
 		newExplainCommand(g),
+		newVersionCommand(),
+		newProbeProgramCommand(g),
 	)
 	addCompletions(root, g)
 	return root

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -75,7 +76,7 @@ func newVagrantUpCommand(g *Globals, f *vagrantFlags, newProvider newVagrantProv
 		},
 	}
 	c.Flags().IntVar(&f.nodes, "nodes", 3, "number of VMs (1-20)")
-	c.Flags().StringVar(&f.provider, "provider", "", "Vagrant provider: libvirt or virtualbox (default: Vagrant's)")
+	c.Flags().StringVar(&f.provider, "provider", "", "Vagrant provider: "+strings.Join(vagrant.Providers, ", ")+" (default: Vagrant's)")
 	c.Flags().StringVar(&f.box, "box", "", "box (default: the Vagrantfile's; overlab/debian12 with libvirt)")
 	c.Flags().StringVarP(&f.output, "output", "o", "", "inventory to write (default DIR/overlab.yaml)")
 	c.Flags().DurationVar(&f.upTimeout, "up-timeout", 45*time.Minute, "time allowed for vagrant up (box download, boot, provisioning)")

@@ -3,7 +3,6 @@ package doctor
 import (
 	"context"
 	"io"
-	"os"
 	"slices"
 	"sync"
 	"time"
@@ -42,8 +41,8 @@ type Option func(*config)
 // WithLogger injects the logger.
 func WithLogger(l log.Logger) Option { return func(c *config) { c.logger = l } }
 
-// WithBinary is the overlab binary copied to the hosts as the port listener
-// and prober (default: the running one).
+// WithBinary is the probe program copied to the hosts as the port listener
+// and prober (default: overlab's probe for each host's architecture).
 func WithBinary(path string) Option { return func(c *config) { c.binary = path } }
 
 // WithHosts limits doctor to these hosts: their own checks and every pair
@@ -161,11 +160,4 @@ func gatherFacts(ctx context.Context, cfg *config, ts []*target) []Result {
 		return nil
 	})
 	return out
-}
-
-func selfBinary(cfg *config) (string, error) {
-	if cfg.binary != "" {
-		return cfg.binary, nil
-	}
-	return os.Executable()
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,11 +53,7 @@ type netRun struct {
 func prepare(ctx context.Context, cfg *config, up []*target) *netRun {
 	n := &netRun{cfg: cfg, up: up, lis: map[string]map[port]listener{}}
 	start := time.Now()
-	bin, err := selfBinary(cfg)
-	if err == nil {
-		err = n.start(ctx, bin)
-	}
-	n.err = err
+	n.err = n.start(ctx, newPrograms(cfg))
 	cfg.logger.V(1).Infof("doctor: binary copied and listeners up in %v", time.Since(start).Round(time.Millisecond))
 	return n
 }
@@ -69,7 +64,7 @@ func (n *netRun) probe(ctx context.Context, all []*target) []Result {
 		var out []Result
 		for _, t := range n.up {
 			out = append(out, Result{Check: CheckPorts, Host: t.Name, Item: "listener", Status: Error, Detail: n.err.Error(),
-				Fix: "doctor copies the overlab binary to /tmp on each host: give it a static one of the hosts' architecture with --probe-binary"})
+				Fix: "doctor copies overlab's probe program for each host's architecture to /tmp there: give a static one of the hosts' architecture with --probe-binary"})
 		}
 		return out
 	}
@@ -124,11 +119,15 @@ func (n *netRun) cleanup() {
 // start copies the binary into a fresh directory under /tmp and runs one
 // probe listener per port on the host's lab address; a port the engine
 // already holds is marked in use.
-func (n *netRun) start(ctx context.Context, bin string) error {
+func (n *netRun) start(ctx context.Context, progs *programs) error {
 	var mu sync.Mutex
 	return fanout.Each(ctx, namesOf(n.up), func(ctx context.Context, i int) error {
 		t := n.up[i]
-		f, err := os.Open(bin)
+		prog, err := progs.forHost(ctx, t)
+		if err != nil {
+			return err
+		}
+		f, err := prog.Open()
 		if err != nil {
 			return err
 		}
@@ -139,7 +138,7 @@ func (n *netRun) start(ctx context.Context, bin string) error {
 			t.dir = d
 		}
 		if err != nil {
-			return fmt.Errorf("copying %s and starting the listeners: %w", bin, err)
+			return fmt.Errorf("copying %s and starting the listeners: %w", prog.Info.Path, err)
 		}
 		m := map[port]listener{}
 		for _, l := range lines[1:] {

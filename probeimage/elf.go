@@ -71,8 +71,9 @@ func (b BinaryInfo) CheckArch(hostArch string) error {
 	if want == "" || want == b.Arch {
 		return nil
 	}
-	return fmt.Errorf("the host is %s (%s) but the probe binary %s is %s: build a matching probe with "+
-		"`GOARCH=%s CGO_ENABLED=0 go build -o overlab-probe-%s ./cmd/overlab-probe` and pass it with --probe-binary overlab-probe-%s",
+	return fmt.Errorf("the host is %s (%s) but the probe binary %s is %s: leave --probe-binary out (overlab brings "+
+		"a probe for each host's architecture), or give one built with "+
+		"`GOARCH=%s CGO_ENABLED=0 go build -o overlab-probe-%s ./cmd/overlab-probe` (--probe-binary overlab-probe-%s)",
 		want, hostArch, b.Path, b.Arch, want, want, want)
 }
 

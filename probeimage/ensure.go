@@ -24,14 +24,9 @@ type ImageAPI interface {
 // engines, build the Image once with New and call its Ensure.
 func Ensure(ctx context.Context, api ImageAPI, opts ...Option) (ref string, loaded bool, err error) {
 	c := newConfig(opts)
-	img, err := newImage(c)
+	img, err := newImage(ctx, c, c.hostArch)
 	if err != nil {
 		return "", false, err
-	}
-	if c.hostArch != "" {
-		if err := img.Binary.CheckArch(c.hostArch); err != nil {
-			return "", false, err
-		}
 	}
 	loaded, err = img.Ensure(ctx, api)
 	return img.Ref, loaded, err

@@ -2,7 +2,7 @@ package probeimage
 
 import (
 	"archive/tar"
-	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"path"
-	"runtime"
 	"strings"
 	"time"
 
@@ -67,6 +66,8 @@ type config struct {
 	busyboxGiven bool
 	logger       log.Logger
 	hostArch     string
+	builder      Builder
+	self         func() (string, error) // the running overlab, when it can be a probe
 }
 
 // Option configures New and Ensure.
@@ -85,6 +86,10 @@ func WithBusybox(path string) Option {
 	return func(c *config) { c.busybox, c.busyboxGiven = path, true }
 }
 
+// WithBuilder builds the probe for an architecture that overlab neither
+// embeds nor runs as (default: GoBuilder, with the Go toolchain).
+func WithBuilder(b Builder) Option { return func(c *config) { c.builder = b } }
+
 // WithLogger reports what was left out and what was loaded.
 func WithLogger(l log.Logger) Option { return func(c *config) { c.logger = l } }
 
@@ -92,9 +97,12 @@ func WithLogger(l log.Logger) Option { return func(c *config) { c.logger = l } }
 func WithHostArch(arch string) Option { return func(c *config) { c.hostArch = arch } }
 
 func newConfig(opts []Option) config {
-	c := config{busybox: DefaultBusybox, logger: log.NoOp{}}
+	c := config{busybox: DefaultBusybox, logger: log.NoOp{}, self: runningProbe}
 	for _, o := range opts {
 		o(&c)
+	}
+	if c.builder == nil {
+		c.builder = DefaultBuilder(c.logger)
 	}
 	return c
 }
@@ -102,11 +110,13 @@ func newConfig(opts []Option) config {
 // New inspects and hashes the probe's content once; the Image can then be
 // ensured on any number of engines.
 func New(opts ...Option) (*Image, error) {
-	return newImage(newConfig(opts))
+	return newImage(context.Background(), newConfig(opts), "")
 }
 
-func newImage(c config) (*Image, error) {
-	img, err := probeBinary(c)
+// newImage is the image for hosts of goarch ("": overlab's own, or the
+// given binary's).
+func newImage(ctx context.Context, c config, goarch string) (*Image, error) {
+	img, err := probeBinary(ctx, c, goarch)
 	if err != nil {
 		return nil, err
 	}
@@ -118,6 +128,8 @@ func newImage(c config) (*Image, error) {
 			img.Busybox = bb
 		case c.busyboxGiven:
 			return nil, err
+		case errors.Is(err, errBusyboxArch):
+			c.logger.V(1).Infof("probe image for %s without busybox: %v", bin.Arch, err)
 		case !errors.Is(err, os.ErrNotExist):
 			c.logger.Warnf("probe image without busybox (no shell for docker exec): %v", err)
 		default:
@@ -133,28 +145,14 @@ func newImage(c config) (*Image, error) {
 	return img, nil
 }
 
-// probeBinary picks what runs in the probe containers: the binary given,
-// else the dedicated probe that `make build` embedded, else the running
-// overlab itself (any linking: a dynamic one brings its runtime along).
-func probeBinary(c config) (*Image, error) {
-	img := &Image{logger: c.logger}
-	var err error
-	switch data := embeddedProbe(runtime.GOARCH); {
-	case c.binary != "":
-		img.Binary, err = InspectBinary(c.binary)
-	case data != nil && !c.noEmbedded:
-		img.Binary, err = inspectELF(bytes.NewReader(data), "the embedded overlab-probe")
-		img.binData, img.Embedded = data, true
-	default:
-		exe, xerr := os.Executable()
-		if xerr != nil {
-			return nil, fmt.Errorf("find the running overlab binary: %w", xerr)
-		}
-		img.Binary, err = InspectBinary(exe)
-	}
+// probeBinary makes the image's program for goarch (see program) and
+// what a dynamically linked one needs beside it.
+func probeBinary(ctx context.Context, c config, goarch string) (*Image, error) {
+	prog, err := program(ctx, c, goarch)
 	if err != nil {
 		return nil, err
 	}
+	img := &Image{logger: c.logger, Binary: prog.Info, Embedded: prog.Origin == OriginEmbedded, binData: prog.data}
 	if img.Runtime, err = img.Binary.Runtime(); err != nil {
 		return nil, err
 	}
@@ -163,6 +161,10 @@ func probeBinary(c config) (*Image, error) {
 	}
 	return img, nil
 }
+
+// errBusyboxArch: this machine's busybox is not of the hosts' architecture
+// (an arm64 host's image from an amd64 machine): the image goes without.
+var errBusyboxArch = errors.New("no busybox of that architecture")
 
 func suitableBusybox(path string, bin BinaryInfo) (string, error) {
 	if _, err := os.Stat(path); err != nil {
@@ -176,7 +178,7 @@ func suitableBusybox(path string, bin BinaryInfo) (string, error) {
 		return "", fmt.Errorf("busybox %s is dynamically linked: install busybox-static", path)
 	}
 	if bb.Arch != bin.Arch {
-		return "", fmt.Errorf("busybox %s is %s but the probe binary is %s", path, bb.Arch, bin.Arch)
+		return "", fmt.Errorf("%w: busybox %s is %s but the probe binary is %s", errBusyboxArch, path, bb.Arch, bin.Arch)
 	}
 	return path, nil
 }

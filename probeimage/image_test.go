@@ -3,6 +3,7 @@ package probeimage
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"io"
 	"os"
 	"os/exec"
@@ -198,7 +199,7 @@ func TestBusyboxMustSuitBinary(t *testing.T) {
 		t.Errorf("arm64 binary with %s busybox: %v", "host", err)
 	}
 	// ... by default it is left out, and the image still builds.
-	img, err := newImage(config{binary: arm, busybox: bb, logger: newConfig(nil).logger})
+	img, err := newImage(context.Background(), config{binary: arm, busybox: bb, logger: newConfig(nil).logger}, "")
 	if err != nil || img.Busybox != "" || img.Binary.Arch != "arm64" {
 		t.Errorf("default busybox with an arm64 binary: %+v, %v; want an image without busybox", img, err)
 	}

@@ -29,7 +29,7 @@ const removeWait = 60 * time.Second
 // network at a time: a network whose probe cannot start (a full subnet, a
 // network the scheduler refuses) is a finding, and the others go on.
 func (r *Runner) deployProbes(ctx context.Context, e *existingRun, facts map[string]*cluster.Facts) ([]results.Finding, error) {
-	img, err := r.probeImage(e.lab)
+	img, err := r.probeImage(ctx, e.lab, facts)
 	if err != nil {
 		return nil, err
 	}

@@ -34,7 +34,7 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 		return u.res, hostsError("up needs every host of the inventory", down)
 	}
 	u.facts = facts
-	img, err := r.probeImage(l)
+	img, err := r.probeImage(ctx, l, facts)
 	if err != nil {
 		return u.res, err
 	}

@@ -31,6 +31,13 @@ if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *vm* ]]; then
 	extra[mkfs.ext4]=e2fsprogs
 fi
 
+# arm64 programs through qemu-user (the arm64 probe is run under emulation
+# in the tests): Debian's static qemu and its binfmt_misc registration.
+if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *arm64* ]]; then
+	extra[qemu-aarch64-static]=qemu-user-static
+	extra[update-binfmts]=binfmt-support
+fi
+
 missing=() missing_extra=()
 for cmd in "${!need[@]}"; do
 	command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
@@ -57,6 +64,15 @@ if ((${#missing[@]} + ${#missing_extra[@]})); then
 	if ((${#missing_extra[@]})); then
 		apt-get install -y -qq "${missing_extra[@]}" >/dev/null
 	fi
+fi
+
+# The handler needs binfmt_misc mounted, which a machine whose PID 1 is not
+# systemd may not have; F (fix binary) makes it work in namespaces and chroots.
+if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *arm64* ]] && ! grep -qs '^enabled' /proc/sys/fs/binfmt_misc/qemu-aarch64; then
+	if [[ ! -e /proc/sys/fs/binfmt_misc/register ]]; then
+		mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+	fi
+	update-binfmts --enable qemu-aarch64
 fi
 
 if ! command -v go >/dev/null 2>&1 && [[ ! -x /usr/local/go/bin/go ]]; then

@@ -12,7 +12,6 @@ import (
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
-	"github.com/overlab/overlab/local"
 	"github.com/overlab/overlab/log"
 	"github.com/overlab/overlab/runner"
 )
@@ -58,7 +57,7 @@ func Load(cfg Config) (*Session, error) {
 	inv, err := inventory.Load(s.path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && cfg.Inventory == "" {
-			return nil, fmt.Errorf("no inventory: %s does not exist and no local lab is up; pass -i FILE, write %s (see docs/inventory.md), or run `overlab local up`: %w", s.path, s.path, err)
+			return nil, fmt.Errorf("no inventory: %s does not exist and no local lab is up; pass -i FILE, write %s (see docs/inventory.md), or run %s: %w", s.path, s.path, makeHosts, err)
 		}
 		return nil, fmt.Errorf("loading inventory: %w", err)
 	}
@@ -220,9 +219,7 @@ func (s *Session) Close() {
 // a local lab (engines overlab itself started), the engine restarter.
 func (s *Session) Runner(opts ...runner.Option) *runner.Runner {
 	base := []runner.Option{runner.WithLogger(s.cfg.Logger), runner.WithParallel(s.cfg.Parallel), runner.WithFactsCache(FactsCacheDir(), runner.DefaultFactsTTL)}
-	if l, ok := local.OwnsInventory(s.path); ok {
-		base = append(base, runner.WithEngineRestarter(local.New(local.WithLogger(s.cfg.Logger)).Restarter(l)))
-	}
+	base = append(base, s.localRestarter()...) // Linux only: local_linux.go
 	return runner.New(append(base, opts...)...)
 }
 

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-multierror"
@@ -266,7 +265,7 @@ func (h *libvirtHost) stopDaemons(ctx context.Context, daemons map[string]int) e
 		if !ok || !isProcess(pid, bin) {
 			continue
 		}
-		if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		if err := terminate(pid); err != nil {
 			errs = multierror.Append(errs, fmt.Errorf("stopping %s (PID %d): %w", bin, pid, err))
 			continue
 		}

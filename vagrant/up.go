@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,6 +17,11 @@ import (
 
 // MaxNodes is the most VMs the Vagrantfile makes.
 const MaxNodes = 20
+
+// Providers are the Vagrant providers the Vagrantfile has settings for:
+// libvirt (run here), VirtualBox, and on Apple silicon VMware Desktop and
+// Parallels (validated only; see docs/vagrant.md).
+var Providers = []string{"libvirt", "virtualbox", "vmware_desktop", "parallels"}
 
 // Validate checks a cluster's parameters before anything is made.
 func (c Cluster) Validate() error {
@@ -28,10 +34,8 @@ func (c Cluster) Validate() error {
 	if _, err := os.Stat(filepath.Join(c.Dir, "Vagrantfile")); err != nil {
 		return fmt.Errorf("no Vagrantfile in %s; pass --dir with the directory of overlab's Vagrantfile", c.Dir)
 	}
-	switch c.Provider {
-	case "", "libvirt", "virtualbox":
-	default:
-		return fmt.Errorf("--provider %q: use libvirt or virtualbox", c.Provider)
+	if c.Provider != "" && !slices.Contains(Providers, c.Provider) {
+		return fmt.Errorf("--provider %q: use one of %s (or leave it out for Vagrant's choice)", c.Provider, strings.Join(Providers, ", "))
 	}
 	return checkOverwritable(c.InventoryPath())
 }
