@@ -66,7 +66,7 @@ func newLocalUpCommand(g *Globals, f *localFlags, newProvider newLocalProvider) 
 	c.Flags().DurationVar(&f.timeout, "wait", 60*time.Second, "how long to wait for every engine and sshd")
 	c.Flags().BoolVar(&f.keep, "keep-on-error", false, "leave a lab that failed to come up in place, for debugging")
 	c.Flags().StringVar(&f.engine, "engine", "", "Docker Engine generation of the hosts: "+strings.Join(local.EngineNames(), " or ")+
-		" (26.1 runs from a Debian 13 root filesystem, built once into "+local.DefaultRootfsCache+"); default: this machine's dockerd")
+		" (26.1 and 28.5 run from a Debian 13 or forky root filesystem, built once into "+local.DefaultRootfsCache+"); default: this machine's dockerd")
 	return c
 }
 
@@ -110,8 +110,19 @@ func newLocalRootfsCommand(g *Globals) *cobra.Command {
 			return nil
 		},
 	}
-	c.Flags().StringVar(&engine, "engine", engine, "engine generation whose root filesystem to build")
+	c.Flags().StringVar(&engine, "engine", engine, "engine generation whose root filesystem to build: "+strings.Join(chrootedEngines(), " or "))
 	return c
+}
+
+// chrootedEngines are the engines that run from a root filesystem.
+func chrootedEngines() []string {
+	var out []string
+	for _, n := range local.EngineNames() {
+		if e, _ := local.ParseEngine(n); e.Chrooted() {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func envOr(key, def string) string {

@@ -27,15 +27,25 @@ type Engine struct {
 // their own rather than from the machine's.
 func (e Engine) Chrooted() bool { return e.Rootfs != nil }
 
+// enginePackages are what a chrooted engine's root filesystem holds: the
+// engine and its CLI, what the host script and the facts need, sshd.
+var enginePackages = []string{"docker.io", "docker-cli", "iproute2", "iptables", "openssh-server", "busybox-static", "ca-certificates"}
+
 // engines are the generations `local up --engine` knows. 20.10 is Debian
-// 12's own docker.io; 26.1 is Debian 13's, which needs Debian 13's libc and
-// so runs from a Debian 13 root filesystem.
+// 12's own docker.io; 26.1 is Debian 13's and 28.5 Debian forky's, which
+// need a newer libc and so run from a root filesystem of their suite.
 var engines = map[string]Engine{
 	"20.10": {Name: "20.10", Version: "20.10"},
 	"26.1": {Name: "26.1", Version: "26.1", Rootfs: &RootfsSpec{
-		Suite:    "trixie",
-		Variant:  "minbase",
-		Packages: []string{"docker.io", "docker-cli", "iproute2", "iptables", "openssh-server", "busybox-static", "ca-certificates"},
+		Suite: "trixie", Variant: "minbase", Packages: enginePackages,
+	}},
+	// forky is Debian's testing suite: its Release file carries a
+	// Valid-Until date that mirrors and snapshots let pass, after which apt
+	// refuses it as expired. The packages are still signed; only the
+	// freshness check is off.
+	"28.5": {Name: "28.5", Version: "28.5", Rootfs: &RootfsSpec{
+		Suite: "forky", Variant: "minbase", Packages: enginePackages,
+		AptOptions: []string{`Acquire::Check-Valid-Until "false"`},
 	}},
 }
 

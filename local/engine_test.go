@@ -18,7 +18,8 @@ func TestParseEngine(t *testing.T) {
 		{"", false, ""},
 		{"20.10", false, ""},
 		{"26.1", true, ""},
-		{"26", false, `--engine "26": not a known engine; use one of 20.10, 26.1`},
+		{"28.5", true, ""},
+		{"26", false, `--engine "26": not a known engine; use one of 20.10, 26.1, 28.5`},
 		{"latest", false, "not a known engine"},
 	}
 	for _, tt := range tests {
@@ -39,6 +40,7 @@ func TestDockerdVersion(t *testing.T) {
 	for in, want := range map[string]string{
 		"Docker version 20.10.24+dfsg1, build 5d6db84\n": "20.10.24+dfsg1",
 		"Docker version 26.1.5+dfsg1, build 411e817":     "26.1.5+dfsg1",
+		"Docker version 28.5.2+dfsg4, build ecc6942":     "28.5.2+dfsg4",
 		"something else": "something else",
 	} {
 		if got := dockerdVersion(in); got != want {
@@ -59,9 +61,10 @@ func TestRootfsKey(t *testing.T) {
 		t.Error("the order of packages changes the key")
 	}
 	for name, other := range map[string]RootfsSpec{
-		"suite":    {Suite: "forky", Variant: "minbase", Packages: base.Packages},
-		"variant":  {Suite: "trixie", Variant: "apt", Packages: base.Packages},
-		"packages": {Suite: "trixie", Variant: "minbase", Packages: []string{"docker.io"}},
+		"suite":      {Suite: "forky", Variant: "minbase", Packages: base.Packages},
+		"variant":    {Suite: "trixie", Variant: "apt", Packages: base.Packages},
+		"packages":   {Suite: "trixie", Variant: "minbase", Packages: []string{"docker.io"}},
+		"apt option": {Suite: "trixie", Variant: "minbase", Packages: base.Packages, AptOptions: []string{`Acquire::Check-Valid-Until "false"`}},
 	} {
 		if other.Key() == k {
 			t.Errorf("a different %s keeps the key %s", name, k)
@@ -70,6 +73,37 @@ func TestRootfsKey(t *testing.T) {
 	args := strings.Join(base.mmdebstrapArgs("/c/x.build", "http://m/debian"), " ")
 	if args != "mmdebstrap --quiet --mode=root --format=directory --variant=minbase --include=docker.io,iproute2 trixie /c/x.build http://m/debian" {
 		t.Errorf("mmdebstrap args = %s", args)
+	}
+	forky := RootfsSpec{Suite: "forky", Variant: "minbase", Packages: []string{"docker.io"}, AptOptions: []string{`Acquire::Check-Valid-Until "false"`}}
+	got := forky.mmdebstrapArgs("/c/x.build", "http://m/debian")
+	want := []string{"mmdebstrap", "--quiet", "--mode=root", "--format=directory", "--variant=minbase",
+		`--aptopt=Acquire::Check-Valid-Until "false"`, "--include=docker.io", "forky", "/c/x.build", "http://m/debian"}
+	if strings.Join(got, "\x00") != strings.Join(want, "\x00") {
+		t.Errorf("forky mmdebstrap args = %q, want %q", got, want)
+	}
+}
+
+// TestEngineRootfsKeys pins the cache keys of the engines' trees: a key
+// that changes by accident rebuilds every machine's tree (1.5 min for
+// trixie); one that stays when the spec changes reuses a stale tree.
+func TestEngineRootfsKeys(t *testing.T) {
+	for name, want := range map[string]string{
+		"26.1": "trixie-3692bab6ac8e", // the key 26.1 had before 28.5 came: cached trees stay valid
+		"28.5": "forky-455e2ee629dc",
+	} {
+		e, err := ParseEngine(name)
+		if err != nil || e.Rootfs == nil {
+			t.Fatalf("%s: %+v, %v", name, e, err)
+		}
+		if k := e.Rootfs.Key(); k != want {
+			t.Errorf("%s: key %s, want %s (a change of the spec must change this test too)", name, k, want)
+		}
+	}
+	e, _ := ParseEngine("28.5")
+	noOpt := *e.Rootfs
+	noOpt.AptOptions = nil
+	if noOpt.Key() == e.Rootfs.Key() {
+		t.Error("28.5: the Valid-Until option does not change the key")
 	}
 }
 

@@ -32,6 +32,10 @@ type RootfsSpec struct {
 	Suite    string
 	Variant  string
 	Packages []string
+	// AptOptions are apt settings for the build (mmdebstrap --aptopt), such
+	// as forky's `Acquire::Check-Valid-Until "false"`: they change what apt
+	// accepts from the mirror, so they are part of the key.
+	AptOptions []string
 }
 
 // Key names the spec's cached tree: the suite, then a digest of everything
@@ -40,18 +44,26 @@ type RootfsSpec struct {
 func (s RootfsSpec) Key() string {
 	pkgs := append([]string(nil), s.Packages...)
 	sort.Strings(pkgs)
-	h := sha256.Sum256([]byte(strings.Join([]string{rootfsFormat, s.Suite, s.Variant, strings.Join(pkgs, ",")}, "\n")))
+	parts := []string{rootfsFormat, s.Suite, s.Variant, strings.Join(pkgs, ",")}
+	if len(s.AptOptions) > 0 { // absent for specs that had none, so their keys stay
+		opts := append([]string(nil), s.AptOptions...)
+		sort.Strings(opts)
+		parts = append(parts, "aptopt:"+strings.Join(opts, "\x00"))
+	}
+	h := sha256.Sum256([]byte(strings.Join(parts, "\n")))
 	return s.Suite + "-" + hex.EncodeToString(h[:])[:12]
 }
 
 // mmdebstrapArgs is the command that builds the spec into dir from mirror.
 func (s RootfsSpec) mmdebstrapArgs(dir, mirror string) []string {
-	return []string{
+	args := []string{
 		"mmdebstrap", "--quiet", "--mode=root", "--format=directory",
 		"--variant=" + s.Variant,
-		"--include=" + strings.Join(s.Packages, ","),
-		s.Suite, dir, mirror,
 	}
+	for _, o := range s.AptOptions {
+		args = append(args, "--aptopt="+o)
+	}
+	return append(args, "--include="+strings.Join(s.Packages, ","), s.Suite, dir, mirror)
 }
 
 // RootfsCache builds root filesystems once and hands out their paths.

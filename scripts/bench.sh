@@ -8,7 +8,7 @@
 #
 #   BENCH_RUNS=2 (runs per host count)  BENCH_STATE=/var/lib/overlab/bench
 #   BENCH_NET=192.168 (underlay N hosts: $BENCH_NET.(100+N).0/24)
-#   BENCH_ENGINE=26.1 (local up --engine; default: this machine's dockerd)
+#   BENCH_ENGINE=26.1 or 28.5 (local up --engine; default: this machine's dockerd)
 #   BENCH_LOGS=DIR (keep each command's progress output there, and each
 #   run's engine logs)
 set -euo pipefail
