@@ -22,6 +22,7 @@ type localFlags struct {
 	timeout   time.Duration
 	keep      bool
 	engine    string
+	logLevel  string
 }
 
 // newLocalProvider builds the provider for one command's flags; tests
@@ -67,6 +68,7 @@ func newLocalUpCommand(g *Globals, f *localFlags, newProvider newLocalProvider) 
 	c.Flags().BoolVar(&f.keep, "keep-on-error", false, "leave a lab that failed to come up in place, for debugging")
 	c.Flags().StringVar(&f.engine, "engine", "", "Docker Engine generation of the hosts: "+strings.Join(local.EngineNames(), " or ")+
 		" (26.1 and 28.5 run from a Debian 13 or forky root filesystem, built once into "+local.DefaultRootfsCache+"); default: this machine's dockerd")
+	c.Flags().StringVar(&f.logLevel, "engine-log-level", "", "each dockerd's --log-level (default warn); debug keeps the evidence of engine races in hosts/nodeI/dockerd.log")
 	return c
 }
 
@@ -84,7 +86,7 @@ func newLocalStatusCommand(g *Globals, f *localFlags, newProvider newLocalProvid
 // newLocalHosts is the real provider of local lab hosts.
 func newLocalHosts(g *Globals, f *localFlags) (provider.Hosts, error) {
 	return provider.Local(provider.LocalConfig{Name: f.name, Hosts: f.hosts, Subnet: f.subnet, StateRoot: f.stateRoot,
-		Engine: f.engine, Wait: f.timeout, Keep: f.keep, Logger: g.Logger()})
+		Engine: f.engine, EngineLogLevel: f.logLevel, Wait: f.timeout, Keep: f.keep, Logger: g.Logger()})
 }
 
 func newLocalRootfsCommand(g *Globals) *cobra.Command {

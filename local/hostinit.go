@@ -51,6 +51,10 @@ func (l Lab) sshdConfig(i int) string {
 // stay at Docker's defaults because /run is the host's own tmpfs.
 func (l Lab) dockerdArgs(dockerd string, i int) []string {
 	dir := l.HostDir(i)
+	level := l.EngineLogLevel
+	if level == "" {
+		level = "warn"
+	}
 	return []string{
 		dockerd,
 		"--data-root", filepath.Join(dir, "docker"),
@@ -59,7 +63,7 @@ func (l Lab) dockerdArgs(dockerd string, i int) []string {
 		"--host", "unix:///var/run/docker.sock",
 		"--cgroup-parent", l.CgroupParent(i),
 		"--exec-opt", "native.cgroupdriver=cgroupfs",
-		"--log-level", "warn",
+		"--log-level", level,
 		"--storage-driver", "overlay2",
 	}
 }

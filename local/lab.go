@@ -9,7 +9,9 @@ import (
 	"net/netip"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // Defaults of `overlab local up`.
@@ -35,7 +37,13 @@ type Lab struct {
 	Subnet    netip.Prefix
 	StateRoot string
 	Engine    Engine // the zero Engine is the machine's own dockerd
+	// EngineLogLevel is each dockerd's --log-level; "" is warn. debug keeps
+	// the evidence of engine races (NetworkDB's bulk syncs) in dockerd.log.
+	EngineLogLevel string
 }
+
+// engineLogLevels are the levels dockerd's --log-level takes.
+var engineLogLevels = []string{"debug", "info", "warn", "error", "fatal"}
 
 // ValidName checks a lab name wherever one arrives (up, down, status): every
 // path and kernel object name of the lab is derived from it, so a name such
@@ -60,6 +68,9 @@ func (l Lab) Validate() error {
 	}
 	if l.Subnet.Masked() != l.Subnet {
 		return fmt.Errorf("--subnet %s: not a network address; did you mean %s?", l.Subnet, l.Subnet.Masked())
+	}
+	if l.EngineLogLevel != "" && !slices.Contains(engineLogLevels, l.EngineLogLevel) {
+		return fmt.Errorf("--engine-log-level %q: use one of %s", l.EngineLogLevel, strings.Join(engineLogLevels, ", "))
 	}
 	size := 1 << (32 - l.Subnet.Bits())
 	if last := 10 + l.Hosts; last >= size-1 {

@@ -23,6 +23,8 @@ func TestValidate(t *testing.T) {
 		{"ipv6", func(l *Lab) { l.Subnet = netip.MustParsePrefix("fd00::/64") }, "IPv4"},
 		{"not network address", func(l *Lab) { l.Subnet = netip.MustParsePrefix("192.168.56.7/24") }, "did you mean 192.168.56.0/24"},
 		{"too small", func(l *Lab) { l.Subnet = netip.MustParsePrefix("192.168.56.0/28"); l.Hosts = 5 }, "too small"},
+		{"engine log level", func(l *Lab) { l.EngineLogLevel = "debug" }, ""},
+		{"bad engine log level", func(l *Lab) { l.EngineLogLevel = "verbose" }, `--engine-log-level "verbose": use one of debug, info, warn, error, fatal`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,9 +19,11 @@ type LocalConfig struct {
 	Subnet    string // a CIDR
 	StateRoot string
 	Engine    string // a generation of local.EngineNames, "" for this machine's
-	Wait      time.Duration
-	Keep      bool // leave a lab that failed to come up in place
-	Logger    log.Logger
+	// EngineLogLevel is each dockerd's --log-level, "" for warn.
+	EngineLogLevel string
+	Wait           time.Duration
+	Keep           bool // leave a lab that failed to come up in place
+	Logger         log.Logger
 }
 
 type localHosts struct{ c LocalConfig }
@@ -52,7 +54,7 @@ func (l *localHosts) Up(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	lab := local.Lab{Name: l.c.Name, Hosts: l.c.Hosts, Subnet: subnet, StateRoot: l.c.StateRoot, Engine: engine}
+	lab := local.Lab{Name: l.c.Name, Hosts: l.c.Hosts, Subnet: subnet, StateRoot: l.c.StateRoot, Engine: engine, EngineLogLevel: l.c.EngineLogLevel}
 	if _, err := l.provider().Up(ctx, lab); err != nil {
 		return "", err
 	}
