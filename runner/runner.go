@@ -131,7 +131,7 @@ func wanted(bp *blueprint.Blueprint) []overlay.Wanted {
 func WorkloadHosts(c *cluster.Cluster) []workload.Host {
 	out := make([]workload.Host, 0, len(c.Nodes))
 	for _, n := range c.Nodes {
-		out = append(out, workload.Host{Name: n.Name(), Role: n.Host.Role, API: n.Docker()})
+		out = append(out, workload.Host{Name: n.Name(), Role: n.Host.Role, API: n.Docker(), Debug: n})
 	}
 	return out
 }

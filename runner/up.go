@@ -18,6 +18,9 @@ import (
 // UpResult says what up did.
 type UpResult struct {
 	Actions []string
+	// Stalls are the hosts whose task NetworkDB's bulk-sync race held
+	// (workload/stall.go), each named within seconds of its start.
+	Stalls  []workload.Stall
 	Plan    *addrplan.Plan
 	Image   string
 	Elapsed time.Duration
@@ -163,7 +166,8 @@ func (r *Runner) upImage(_ context.Context, u *upRun) error {
 
 func (r *Runner) upWorkloads(ctx context.Context, u *upRun) error {
 	ph := r.progress.Start("workloads")
-	u.spec = workload.Spec{Blueprint: u.bp, Hosts: WorkloadHosts(u.c), Wait: r.wait, Logger: r.logger}
+	u.spec = workload.Spec{Blueprint: u.bp, Hosts: WorkloadHosts(u.c), Wait: r.wait, Logger: r.logger,
+		OnStall: func(st workload.Stall) { u.res.Stalls = append(u.res.Stalls, st) }}
 	if u.l.NeedsSwarm() && u.lead >= 0 {
 		u.spec.Manager = u.c.Nodes[u.lead].Docker()
 	}

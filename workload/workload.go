@@ -50,6 +50,9 @@ type Host struct {
 	Name string
 	Role string
 	API  ContainerAPI
+	// Debug reads the engine's goroutines to name NetworkDB's bulk-sync
+	// race while a task waits on it (stall.go); nil: not watched.
+	Debug EngineDebug
 }
 
 // Spec is a lab's workloads on a set of hosts.
@@ -64,6 +67,9 @@ type Spec struct {
 	Wait      time.Duration
 	// Logger hears of long waits; nil is silent.
 	Logger log.Logger
+	// OnStall hears of each host whose task NetworkDB's bulk-sync race
+	// holds (stall.go), as soon as it is named; the wait goes on.
+	OnStall func(Stall)
 }
 
 func (s Spec) lab() *lab.Lab { return s.Blueprint.Lab }
@@ -183,6 +189,7 @@ func (s Spec) waitServices(ctx context.Context, services []lab.Workload, until s
 		return err
 	}
 	start, reported := time.Now(), time.Now()
+	watch := newStallWatch(s.Hosts)
 	for {
 		var pending []string
 		var fatal *multierror.Error
@@ -197,8 +204,9 @@ func (s Spec) waitServices(ctx context.Context, services []lab.Workload, until s
 			if err != nil {
 				return fmt.Errorf("task list of %s: %w", w.Name, err)
 			}
+			s.stalls(watch.observe(ctx, w.Name, tasks, nodeHost))
 			p, f := s.pendingTasks(w, tasks, nodeHost, until)
-			pending = append(pending, p...)
+			pending = append(pending, explainStalls(p, watch)...)
 			fatal = multierror.Append(fatal, f...)
 		}
 		if err := fatal.ErrorOrNil(); err != nil {
