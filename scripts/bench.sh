@@ -11,6 +11,9 @@
 #   BENCH_ENGINE=26.1 or 28.5 (local up --engine; default: this machine's dockerd)
 #   BENCH_LOGS=DIR (keep each command's progress output there, and each
 #   run's engine logs)
+#   BENCH_FLOOR=1 (after each run, the engines' own floor for the same work
+#   on the same hosts: scripts/enginefloor, the same API calls with nothing
+#   of overlab in between, timed from the engines' event streams)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=./bin/overlab
@@ -19,12 +22,16 @@ NET=${BENCH_NET:-192.168}
 RUNS=${BENCH_RUNS:-2}
 ENGINE=${BENCH_ENGINE:-}
 LOGS=${BENCH_LOGS:-}
+FLOOR=${BENCH_FLOOR:-}
 [[ -z $LOGS ]] || mkdir -p "$LOGS"
 counts=("${@:-3 6 10}")
 read -r -a counts <<<"${counts[*]}"
 OUT=$(mktemp -d /tmp/overlab-bench.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 TIME=$(command -v /usr/bin/time || true)
+if [[ -n $FLOOR ]]; then
+	CGO_ENABLED=0 go build -o "$OUT/enginefloor" ./scripts/enginefloor
+fi
 
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
@@ -88,6 +95,19 @@ one() {
 	add "$n probe-rss" "$(probe_rss "$name")"
 	run "$n up-again" $BIN up -i "$inv" || return 1
 	run "$n down" $BIN down -i "$inv" || return 1
+	[[ -z $FLOOR ]] || floor "$n" "$inv"
+}
+
+# floor N INVENTORY: the engines' own floor on the same hosts, once overlab
+# is down ("floor hosts=3 swarm=0.81 ... down=2.9"), one value per key.
+floor() {
+	local line kv
+	if ! line=$(timeout 300 "$OUT/enginefloor" -i "$2" 2>"$OUT/err"); then
+		echo "bench: enginefloor failed:" >&2; cat "$OUT/err" >&2; return 1
+	fi
+	for kv in ${line#floor }; do
+		[[ ${kv%%=*} == hosts ]] || add "$1 floor/${kv%%=*}" "${kv#*=}"
+	done
 }
 
 # keep_engine_logs NAME: with BENCH_LOGS, each host's dockerd log of the
@@ -136,6 +156,9 @@ for cmd in local-up up check up-again down local-down; do
 	while read -r ph; do [[ -n $ph ]] && row "  $ph" "$cmd/$ph"; done < <(phases "$cmd")
 done
 row "up + check (same run)" up+check
+if [[ -n $FLOOR ]]; then
+	for k in swarm networks tasks up up+check remove leave down; do row "engine floor: $k" "floor/$k"; done
+fi
 row "memory per idle host (MiB, PSS)" mem
 row "overlab peak RSS during check (MiB)" rss
 row "largest probe container RSS (MiB)" probe-rss
