@@ -59,8 +59,13 @@ func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed 
 	var (
 		mu       sync.Mutex
 		lagging  []string
+		lost     bool // a host lacks a peer's attachment (settle_peers.go)
 		services = map[string]bool{}
+		addrs    = map[string]string{}
 	)
+	for _, n := range c.Nodes {
+		addrs[n.Host.Address] = n.Name()
+	}
 	err := c.Each(ctx, cluster.CollectAll, func(ctx context.Context, node *cluster.Node) error {
 		for name, w := range wants {
 			if !w.hosts[node.Name()] {
@@ -72,7 +77,7 @@ func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed 
 				if err != nil {
 					missing = err.Error()
 				} else if len(nw.Peers) < w.peers {
-					missing = fmt.Sprintf("knows %d of %d peers", len(nw.Peers), w.peers)
+					missing = peersLag(nw.Peers, w.hosts, addrs)
 					// Re-attaching the network's tasks makes the host join
 					// the network's gossip again.
 					for svc := range w.tasks {
@@ -94,6 +99,7 @@ func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed 
 				case <-ctx.Done():
 					mu.Lock()
 					lagging = append(lagging, fmt.Sprintf("%s on %s: %s", name, node.Name(), missing))
+					lost = lost || strings.HasPrefix(missing, "knows") && strings.Contains(missing, "peers")
 					for _, svc := range svcMissing {
 						services[svc] = true
 					}
@@ -112,7 +118,11 @@ func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed 
 	sort.Strings(lag)
 	if len(lagging) > 0 {
 		sort.Strings(lagging)
-		return lag, fmt.Errorf("overlay networks did not converge within %v (check ports 7946/tcp+udp and 4789/udp between the hosts):\n  %s", wait, strings.Join(lagging, "\n  "))
+		why := "check ports 7946/tcp+udp and 4789/udp between the hosts"
+		if lost {
+			why += "; with those open, " + lostAttachment
+		}
+		return lag, fmt.Errorf("overlay networks did not converge within %v (%s):\n  %s", wait, why, strings.Join(lagging, "\n  "))
 	}
 	return nil, err
 }

@@ -1,0 +1,49 @@
+package runner
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/docker/docker/api/types/network"
+)
+
+// A host whose view of an overlay lacks a peer did not learn, through
+// NetworkDB's gossip, that the peer attached the network: the attachment
+// travels only as a network event, relayed a bounded number of times, and
+// a host that misses it rejects every entry of that peer for the network
+// (its tasks' addresses, its VXLAN endpoint). Docker repairs it only by
+// memberlist's push/pull, one random peer every 30 s; moby/moby#53437
+// (carry network attachments in bulk syncs) is its fix, in no release yet.
+// docs/churn.md §2 has the evidence.
+const lostAttachment = "Docker's overlay control plane (NetworkDB) lost the gossip of a network attachment: the host rejects that peer's entries on the network until memberlist's push/pull repairs it (one random peer every 30 s; Docker's fix moby/moby#53437 is in no release yet)"
+
+// missingPeers names the hosts of want that a host's view of a network
+// lacks, by their advertise address (a peer's Name is its engine's
+// hostname, not always the inventory's); addrs maps addresses to hosts.
+func missingPeers(view []network.PeerInfo, want map[string]bool, addrs map[string]string) []string {
+	known := map[string]bool{}
+	for _, p := range view {
+		if h, ok := addrs[p.IP]; ok {
+			known[h] = true
+		}
+	}
+	var out []string
+	for h := range want {
+		if !known[h] {
+			out = append(out, h)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// peersLag says which peers a host's view lacks: "knows 7 of 8 peers, not
+// node3".
+func peersLag(view []network.PeerInfo, want map[string]bool, addrs map[string]string) string {
+	msg := fmt.Sprintf("knows %d of %d peers", len(view), len(want))
+	if miss := missingPeers(view, want, addrs); len(miss) > 0 {
+		msg += ", not " + strings.Join(miss, ", ")
+	}
+	return msg
+}
