@@ -70,6 +70,9 @@ type Spec struct {
 	// OnStall hears of each host whose task NetworkDB's bulk-sync race
 	// holds (stall.go), as soon as it is named; the wait goes on.
 	OnStall func(Stall)
+
+	// beforeCreate runs before each service is created (ingress.go).
+	beforeCreate func(context.Context)
 }
 
 func (s Spec) lab() *lab.Lab { return s.Blueprint.Lab }
@@ -77,6 +80,7 @@ func (s Spec) lab() *lab.Lab { return s.Blueprint.Lab }
 // Ensure creates missing or changed workloads and waits until every
 // instance runs. A task that fails is reported with the engine's message.
 func Ensure(ctx context.Context, s Spec) ([]string, error) {
+	s.beforeCreate = s.ingressOnce()
 	var actions []string
 	var services, created []lab.Workload
 	for _, bw := range s.Blueprint.Workloads {
@@ -144,6 +148,9 @@ func (s Spec) ensureService(ctx context.Context, bw blueprint.Workload) ([]strin
 		if err := s.waitTasksGone(ctx, w.Name); err != nil {
 			return nil, err
 		}
+	}
+	if s.beforeCreate != nil {
+		s.beforeCreate(ctx)
 	}
 	if _, err := s.Manager.ServiceCreate(ctx, spec, swarm.ServiceCreateOptions{QueryRegistry: false}); err != nil {
 		return nil, err
