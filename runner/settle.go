@@ -15,13 +15,13 @@ import (
 	"github.com/overlab/overlab/netdriver"
 )
 
-// settleOverlays returns, with its error, the services whose redeploy is the
-// repair for what did not converge. It waits until every host's view of each lab overlay network
+// settleOverlays returns, with its error, what did not converge: the
+// services whose redeploy is the repair, and the peers some host lacks. It waits until every host's view of each lab overlay network
 // knows every peer host and every task of the services on it. Tasks run
 // before the overlay's gossip (networkdb over 7946) has told every host
 // where the others' containers are; a check in that window finds pairs that
 // are not broken, only not converged yet.
-func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed map[string][]string, wait time.Duration) ([]string, error) {
+func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed map[string][]string, wait time.Duration) (settleLag, error) {
 	type want struct {
 		peers int
 		tasks map[string]int // service -> tasks expected on the network
@@ -52,7 +52,7 @@ func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed 
 		}
 	}
 	if len(wants) == 0 {
-		return nil, nil
+		return settleLag{}, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
@@ -62,6 +62,7 @@ func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed 
 		lost     bool // a host lacks a peer's attachment (settle_peers.go)
 		services = map[string]bool{}
 		addrs    = map[string]string{}
+		unseen   = map[string][]string{} // a peer -> the hosts that lack it
 	)
 	for _, n := range c.Nodes {
 		addrs[n.Host.Address] = n.Name()
@@ -71,13 +72,19 @@ func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed 
 			if !w.hosts[node.Name()] {
 				continue
 			}
+			var last lagSeen // what lagged at the previous look
 			for {
 				nw, err := node.Docker().NetworkInspect(ctx, name, network.InspectOptions{Verbose: true, Scope: "swarm"})
-				missing, svcMissing := "", []string(nil)
-				if err != nil {
+				missing, svcMissing, peers := "", []string(nil), []string(nil)
+				if err != nil && ctx.Err() != nil && last.missing != "" {
+					// The wait ended during this look: what lagged is
+					// what the previous look saw, not the cut request.
+					missing, svcMissing, peers = last.missing, last.services, last.peers
+				} else if err != nil {
 					missing = err.Error()
 				} else if len(nw.Peers) < w.peers {
 					missing = peersLag(nw.Peers, w.hosts, addrs)
+					peers = missingPeers(nw.Peers, w.hosts, addrs)
 					// Re-attaching the network's tasks makes the host join
 					// the network's gossip again.
 					for svc := range w.tasks {
@@ -88,6 +95,7 @@ func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed 
 						if got := len(nw.Services[svc].Tasks); got < n {
 							missing = fmt.Sprintf("knows %d of %d tasks of %s", got, n, svc)
 							svcMissing = []string{svc}
+							peers = missingTaskHosts(nw.Services[svc].Tasks, placed[svc], addrs)
 							break
 						}
 					}
@@ -95,6 +103,7 @@ func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed 
 				if missing == "" {
 					break
 				}
+				last = lagSeen{missing: missing, services: svcMissing, peers: peers}
 				select {
 				case <-ctx.Done():
 					mu.Lock()
@@ -102,6 +111,9 @@ func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed 
 					lost = lost || strings.HasPrefix(missing, "knows") && strings.Contains(missing, "peers")
 					for _, svc := range svcMissing {
 						services[svc] = true
+					}
+					for _, p := range peers {
+						unseen[p] = append(unseen[p], node.Name())
 					}
 					mu.Unlock()
 					return nil
@@ -111,11 +123,11 @@ func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed 
 		}
 		return nil
 	})
-	var lag []string
+	lag := settleLag{Unseen: unseen}
 	for svc := range services {
-		lag = append(lag, svc)
+		lag.Services = append(lag.Services, svc)
 	}
-	sort.Strings(lag)
+	sort.Strings(lag.Services)
 	if len(lagging) > 0 {
 		sort.Strings(lagging)
 		why := "check ports 7946/tcp+udp and 4789/udp between the hosts"
@@ -124,5 +136,5 @@ func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed 
 		}
 		return lag, fmt.Errorf("overlay networks did not converge within %v (%s):\n  %s", wait, why, strings.Join(lagging, "\n  "))
 	}
-	return nil, err
+	return settleLag{}, err
 }

@@ -47,3 +47,41 @@ func peersLag(view []network.PeerInfo, want map[string]bool, addrs map[string]st
 	}
 	return msg
 }
+
+// settleLag is what settleOverlays found lagging when its wait ended.
+type settleLag struct {
+	// Services are those whose redeploy is the blanket repair.
+	Services []string
+	// Unseen maps a peer to the hosts whose view lacks its attachment or
+	// its task: the peer whose re-announcement is the targeted repair.
+	Unseen map[string][]string
+}
+
+// missingTaskHosts names the placed hosts whose task a view lacks, from the
+// hosts of the tasks it knows (their overlay entry's "Host IP"); nothing
+// when a known task's host cannot be told, rather than a guess.
+func missingTaskHosts(tasks []network.Task, placed []string, addrs map[string]string) []string {
+	known := map[string]bool{}
+	for _, t := range tasks {
+		h, ok := addrs[t.Info["Host IP"]]
+		if !ok {
+			return nil
+		}
+		known[h] = true
+	}
+	var out []string
+	for _, h := range placed {
+		if !known[h] {
+			out = append(out, h)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// lagSeen is what one look at a host's view of a network found lagging.
+type lagSeen struct {
+	missing  string
+	services []string
+	peers    []string
+}

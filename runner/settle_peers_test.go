@@ -21,3 +21,17 @@ func TestPeersLagNamesTheMissingPeer(t *testing.T) {
 		t.Errorf("peersLag = %q", got)
 	}
 }
+
+func TestMissingTaskHosts(t *testing.T) {
+	addrs := map[string]string{"192.168.64.11": "node1", "192.168.64.12": "node2", "192.168.64.13": "node3"}
+	placed := []string{"node1", "node2", "node3"}
+	tasks := []network.Task{{Name: "overlab-probe.a.1", Info: map[string]string{"Host IP": "192.168.64.11"}}, {Name: "overlab-probe.c.3", Info: map[string]string{"Host IP": "192.168.64.13"}}}
+	if got := missingTaskHosts(tasks, placed, addrs); strings.Join(got, ",") != "node2" {
+		t.Errorf("missing = %v, want node2", got)
+	}
+	// A known task whose host cannot be told: no guess.
+	tasks[1].Info = nil
+	if got := missingTaskHosts(tasks, placed, addrs); got != nil {
+		t.Errorf("missing = %v, want nothing when a known task's host is unknown", got)
+	}
+}

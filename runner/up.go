@@ -191,8 +191,24 @@ func (r *Runner) upSettle(ctx context.Context, u *upRun) error {
 		return nil
 	}
 	ph.Infof("%v", err)
-	if len(lagging) > 0 && u.spec.Manager != nil {
-		acts, rerr := workload.Redeploy(ctx, u.spec, lagging)
+	if len(lagging.Unseen) > 0 && u.spec.Manager != nil {
+		// The peers some host lacks are known: they re-announce, one
+		// at a time, before anything is redeployed (settle_repair.go).
+		acts, rerr := reannounce(ctx, u.c, lagging, lagging.Services)
+		for _, a := range acts {
+			ph.Infof("%s", a)
+		}
+		u.res.Actions = append(u.res.Actions, acts...)
+		if rerr == nil {
+			if lagging, err = settleOverlays(ctx, u.c, u.l, u.bp.Placed, min(r.wait, 5*time.Second)); err == nil {
+				ph.End(nil)
+				return nil
+			}
+			ph.Infof("%v", err)
+		}
+	}
+	if len(lagging.Services) > 0 && u.spec.Manager != nil {
+		acts, rerr := workload.Redeploy(ctx, u.spec, lagging.Services)
 		for _, a := range acts {
 			ph.Infof("%s", a)
 		}
