@@ -7,7 +7,8 @@
 # as quiet as the machine). Each lab is created and removed here.
 #
 #   BENCH_RUNS=2 (runs per host count)  BENCH_STATE=/var/lib/overlab/bench
-#   BENCH_NET=192.168 (underlay N hosts: $BENCH_NET.(100+N).0/24)
+#   BENCH_NET=192.168 (underlay N hosts: $BENCH_NET.(100+N).0/24), or
+#   BENCH_SUBNET=CIDR (one underlay for every count: the runs are in turn)
 #   BENCH_ENGINE=26.1 or 28.5 (local up --engine; default: this machine's dockerd)
 #   BENCH_LOGS=DIR (keep each command's progress output there, and each
 #   run's engine logs)
@@ -81,7 +82,7 @@ load() { cut -d' ' -f1 /proc/loadavg; }
 # error is printed and counted), never the whole benchmark.
 one() {
 	local n=$1 name=$2 inv="$STATE/$2/inventory.yaml"
-	run "$n local-up" $BIN local up --state-dir "$STATE" --name "$name" --hosts "$n" --subnet "$NET.$((100 + n)).0/24" ${ENGINE:+--engine "$ENGINE"} || return 1
+	run "$n local-up" $BIN local up --state-dir "$STATE" --name "$name" --hosts "$n" --subnet "${BENCH_SUBNET:-$NET.$((100 + n)).0/24}" ${ENGINE:+--engine "$ENGINE"} || return 1
 	add "$n mem" "$($BIN local status --state-dir "$STATE" --name "$name" | awk 'NR>1 { for (i = 2; i <= NF; i++) if ($i == "MiB") sum += $(i-1) } END { printf "%.0f", sum / (NR-1) }')"
 	run "$n up" $BIN up -i "$inv" || return 1
 	local up=$LAST
