@@ -12,12 +12,13 @@
 #   BENCH_ENGINE=26.1 or 28.5 (local up --engine; default: this machine's dockerd)
 #   BENCH_LOGS=DIR (keep each command's progress output there, and each
 #   run's engine logs)
+#   BENCH_BIN=PATH (another overlab binary, to compare two builds)
 #   BENCH_FLOOR=1 (after each run, the engines' own floor for the same work
 #   on the same hosts: scripts/enginefloor, the same API calls with nothing
 #   of overlab in between, timed from the engines' event streams)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=./bin/overlab
+BIN=${BENCH_BIN:-./bin/overlab}
 STATE=${BENCH_STATE:-/var/lib/overlab/bench}
 NET=${BENCH_NET:-192.168}
 RUNS=${BENCH_RUNS:-2}
