@@ -92,7 +92,13 @@ func JUnit(w io.Writer, d *results.Document) error {
 			ID:        i,
 			Package:   "overlab." + lab,
 		}
-		for _, kv := range [][2]string{{"lab", d.Lab}, {"driver", m.Network.Driver}, {"scope", m.Network.Scope}, {"subnet", m.Network.Subnet}} {
+		props := [][2]string{{"lab", d.Lab}, {"driver", m.Network.Driver}, {"scope", m.Network.Scope}, {"subnet", m.Network.Subnet}}
+		// Which engine generation each host ran: a CI reader compares
+		// runs of the same lab across generations by these.
+		for _, h := range d.Hosts {
+			props = append(props, [2]string{"engine." + h.Name, h.EngineVersion})
+		}
+		for _, kv := range props {
 			if kv[1] != "" {
 				suite.Properties.Property = append(suite.Properties.Property, junitProperty{Name: kv[0], Value: kv[1]})
 			}
