@@ -7,7 +7,7 @@ BIN     := bin/overlab
 HOSTS   ?= 3
 export PATH := $(PATH):/usr/local/go/bin
 
-# The end-to-end packages, run a second time on the second engine generation.
+# The end-to-end packages, run again on each other engine generation.
 E2E_PKGS := ./local/... ./cluster/... ./probeimage/... ./runner/... ./cmd/... ./existing/... ./blueprint/...
 
 .PHONY: setup setup-test setup-engines build release cross test test-engine test-short test-vm test-fuzz vagrant-box demo bench down clean
@@ -57,7 +57,7 @@ vagrant-box:
 
 # Docker Engines 26.1 (Debian 13's docker.io) and 28.5 (Debian forky's)
 # run from a root filesystem of their suite, built once into
-# /var/cache/overlab/rootfs (about 90 s and 20 s).
+# /var/cache/overlab/rootfs (about 90 s and 40 s).
 CHROOT_ENGINES := 26.1 28.5
 setup-engines: setup build
 	for e in $(CHROOT_ENGINES); do ./$(BIN) local rootfs --engine $$e || exit 1; done
