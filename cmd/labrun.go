@@ -1,11 +1,11 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -19,6 +19,7 @@ import (
 	"github.com/overlab/overlab/results"
 	"github.com/overlab/overlab/runner"
 	"github.com/overlab/overlab/runs"
+	"github.com/overlab/overlab/safefile"
 	"github.com/overlab/overlab/session"
 )
 
@@ -220,21 +221,14 @@ func finishCheck(g *Globals, f *labFlags, doc *results.Document, out io.Writer) 
 	return nil
 }
 
+// writeDoc writes the results document to path without following a link
+// there (safefile).
 func writeDoc(path string, doc *results.Document) error {
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-	}
-	fh, err := os.Create(path)
-	if err != nil {
+	var buf bytes.Buffer
+	if err := doc.Encode(&buf); err != nil {
 		return err
 	}
-	if err := doc.Encode(fh); err != nil {
-		fh.Close()
-		return err
-	}
-	return fh.Close()
+	return safefile.WriteFile(path, buf.Bytes(), 0o644)
 }
 
 func newDownCommand(g *Globals) *cobra.Command {
