@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -362,9 +363,36 @@ expect:
 	}
 }
 
+// Small files that once stalled the decoder are refused at once, each with
+// its reason (scripts/hostile-fixtures.py writes them). The time is logged,
+// not asserted.
+func TestHostileFilesAreRefused(t *testing.T) {
+	for file, want := range map[string]string{
+		"attachment-aliases.yaml": "attachment-aliases.yaml:7: the document expands to more than 100000 YAML nodes",
+		"billion-laughs.yaml":     "expands to more than 100000 YAML nodes",
+		"deep.yaml":               "deep.yaml:2: nested deeper than 64 levels",
+	} {
+		start := time.Now()
+		_, err := Load(filepath.Join("testdata", "hostile", file))
+		t.Logf("%s refused in %v", file, time.Since(start).Round(time.Microsecond))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", file, err, want)
+		}
+	}
+	big := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(big, append([]byte("name: big\n"), bytes.Repeat([]byte("# padding\n"), 110_000)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(big); err == nil || !strings.Contains(err.Error(), "larger than 1024 KiB") {
+		t.Errorf("a file over the size limit: %v", err)
+	}
+}
+
 func FuzzLoad(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.yaml")
 	builtins, _ := filepath.Glob("builtin/*.yaml")
+	hostile, _ := filepath.Glob("testdata/hostile/*.yaml")
+	files = append(files, hostile...)
 	for _, p := range append(files, builtins...) {
 		if data, err := os.ReadFile(p); err == nil {
 			f.Add(data)
