@@ -9,7 +9,7 @@ import (
 	"sync"
 
 	"github.com/overlab/overlab/fanout"
-	"github.com/overlab/overlab/hostcmd"
+	"github.com/overlab/overlab/shellquote"
 )
 
 // vxlanOverhead is what VXLAN adds to every overlay packet.
@@ -65,7 +65,7 @@ func pmtuFrom(ctx context.Context, cfg *config, s *target, ts []*target, lis map
 				Detail: "not measured: no doctor UDP listener on " + t.Name + " (its ports are held)"})
 			continue
 		}
-		fmt.Fprintf(&b, "( echo %s $(%s/overlab probe pmtu --address %s:%d --max %d --wait 200ms) ) &\n", t.Name, hostcmd.Quote(s.dir), t.Address, p, max)
+		fmt.Fprintf(&b, "( echo %s $(%s/overlab probe pmtu --address %s:%d --max %d --wait 200ms) ) &\n", t.Name, shellquote.Quote(s.dir), t.Address, p, max)
 	}
 	if b.Len() == 0 {
 		return out

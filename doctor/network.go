@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/overlab/overlab/fanout"
-	"github.com/overlab/overlab/hostcmd"
 	"github.com/overlab/overlab/probe"
+	"github.com/overlab/overlab/shellquote"
 )
 
 // port is one port Docker multi-host networking needs between the hosts.
@@ -111,7 +111,7 @@ func (n *netRun) cleanup() {
 		if !strings.HasPrefix(d, "/tmp/overlab-doctor.") {
 			return nil
 		}
-		_, err := ts[i].node.Run(ctx, `for p in `+d+`/*.pid; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null; done; rm -rf `+hostcmd.Quote(d))
+		_, err := ts[i].node.Run(ctx, `for p in `+d+`/*.pid; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null; done; rm -rf `+shellquote.Quote(d))
 		return err
 	})
 }
@@ -253,7 +253,7 @@ func probeFrom(ctx context.Context, cfg *config, s *target, ts []*target, lis ma
 		return out
 	}
 	body, _ := json.Marshal(req)
-	raw, err := s.node.RunInput(ctx, hostcmd.Quote(s.dir+"/overlab")+" probe run", strings.NewReader(string(body)))
+	raw, err := s.node.RunInput(ctx, shellquote.Quote(s.dir+"/overlab")+" probe run", strings.NewReader(string(body)))
 	var rep probe.Report
 	if err == nil {
 		err = json.Unmarshal(raw, &rep)

@@ -111,8 +111,8 @@ func TestLoadInvalid(t *testing.T) {
 		{file: "invalid-syntax.toml", load: []string{"invalid-syntax.toml", "parsing toml"}},
 		{file: "invalid-empty.yaml", validate: []string{"testdata/invalid-empty.yaml: hosts: hosts: the list is empty"}, problems: 1},
 		{file: "invalid-no-manager.yaml", validate: []string{"invalid-no-manager.yaml: hosts: role: no host has role: manager"}, problems: 1},
-		{file: "invalid-many.yaml", problems: 17, validate: []string{
-			"invalid inventory, 17 problems",
+		{file: "invalid-many.yaml", problems: 18, validate: []string{
+			"invalid inventory, 18 problems",
 			"invalid-many.yaml: defaults: identity_file: cannot read /", "testdata/home/.ssh/missing_key: no such file",
 			"hosts[0] (node1): role: \"leader\" is not a role; use manager or worker",
 			"hosts[1] (node1): name: \"node1\" is also the name of hosts[0]",
@@ -129,6 +129,7 @@ func TestLoadInvalid(t *testing.T) {
 			"hosts[4] (node5): macvlan_parent: \"eth 1\" is not an interface name",
 			"hosts[5] (bad name!): name: \"bad name!\" is not a plain name",
 			"hosts[5] (bad name!): address: missing",
+			"hosts[6] (node6): macvlan_parent: \"a;id>pw1\" is not an interface name: use letters, digits",
 			"hosts: role: no host has role: manager",
 		}},
 	}

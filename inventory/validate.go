@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-multierror"
+
+	"github.com/overlab/overlab/validname"
 )
 
 // LookupFunc resolves a host name to addresses; net.Resolver.LookupHost by
@@ -42,8 +44,6 @@ var (
 	// Docker's advice for label keys: lower-case alphanumerics, dots and
 	// dashes, beginning and ending with a letter or digit.
 	labelKeyRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$`)
-	// Linux interface names: at most 15 bytes, no slash, no white space.
-	ifaceRe = regexp.MustCompile(`^[^/\s:]{1,15}$`)
 )
 
 // ValidName says whether s may be a host's name (it becomes container and
@@ -150,8 +150,10 @@ func (inv *Inventory) Validate(opts ...ValidateOption) error {
 				add(where, "identity_file", "%v; fix the path, or remove it to use defaults.identity_file, ssh-agent or ~/.ssh/config", err)
 			}
 		}
-		if h.MacvlanParent != "" && !ifaceRe.MatchString(h.MacvlanParent) {
-			add(where, "macvlan_parent", "%q is not an interface name (at most 15 characters, no '/', ':' or spaces); leave it out to detect it from the address", h.MacvlanParent)
+		if h.MacvlanParent != "" {
+			if err := validname.Interface(h.MacvlanParent); err != nil {
+				add(where, "macvlan_parent", "%v; leave it out to detect it from the address", err)
+			}
 		}
 		for _, k := range sortedLabelKeys(h.Labels) {
 			if !labelKeyRe.MatchString(k) {

@@ -132,6 +132,14 @@ func TestFixtures(t *testing.T) {
 			`testdata/invalid-networks.yaml:29: network "mv": hosts.node2.ip_range: needs a subnet (the range is carved from it)`,
 			`testdata/invalid-networks.yaml:30: network "mv": hosts.self: "self" is only meaningful in an expectation's to.host`,
 		},
+		"invalid-names.yaml": {
+			`testdata/invalid-names.yaml:6: network "mv": parent: "a;id>pw1" is not an interface name: use letters, digits, '_', '.' and '-', starting with a letter or digit (like eth0, ens3 or eth0.100)`,
+			`testdata/invalid-names.yaml:8: network "mv": hosts.node2.parent: "eth 1" is not an interface name: use letters, digits, '_', '.' and '-', starting with a letter or digit (like eth0, ens3 or eth0.100)`,
+			`testdata/invalid-names.yaml:12: network "mv2": parent: the VLAN sub-interface enp0s31f6-long.100 would be longer than Linux's 15 characters: use a shorter parent name`,
+			`testdata/invalid-names.yaml:16: workload "w": image: "nginx;id" is not an image reference (NAME[:TAG][@DIGEST], like nginx:1.27): invalid reference format`,
+			`testdata/invalid-names.yaml:19: workload "w": networks[0].aliases: "bad alias" is not a DNS name: each dot-separated part is 1 to 63 letters, digits, '-' or '_', not starting or ending with '-'`,
+			`testdata/invalid-names.yaml:22: expect #1: to.name: "x$(id)" is not a DNS name: each dot-separated part is 1 to 63 letters, digits, '-' or '_', not starting or ending with '-'`,
+		},
 		"invalid-workloads.yaml": {
 			`testdata/invalid-workloads.yaml:12: workload "a": kind: "pod": want service or container`,
 			`testdata/invalid-workloads.yaml:13: workload "a": networks[0]: unknown network "nowhere" (the lab defines: br, ov, host, bridge)`,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/overlab/overlab/feature"
 	"github.com/overlab/overlab/netdriver"
+	"github.com/overlab/overlab/validname"
 )
 
 var (
@@ -155,7 +156,25 @@ func (l *Lab) validateNetworks(ps *problems) {
 			c.add(p.Field, "%s", p.Message)
 		}
 		if c.drv.Traits().Underlay {
+			if c.n.Parent != "" {
+				c.parent("parent", c.n.Parent)
+			}
 			c.underlayHosts()
+		}
+	}
+}
+
+// parent checks a parent interface name (macvlan, ipvlan), and the name of
+// its VLAN sub-interface (PARENT.VLAN) when the network has one: it reaches
+// the kernel, and the commands lab show prints.
+func (c *netCheck) parent(field, p string) {
+	if err := validname.Interface(p); err != nil {
+		c.add(field, "%v", err)
+		return
+	}
+	if c.n.VLAN > 0 {
+		if sub := fmt.Sprintf("%s.%d", p, c.n.VLAN); len(sub) > validname.MaxInterface {
+			c.add(field, "the VLAN sub-interface %s would be longer than Linux's %d characters: use a shorter parent name", sub, validname.MaxInterface)
 		}
 	}
 }
@@ -282,6 +301,9 @@ func (c *netCheck) underlayHosts() {
 		if msg := checkHostRef(h); msg != "" {
 			c.add("hosts."+h, "%s", msg)
 		}
+		if o.Parent != "" {
+			c.parent("hosts."+h+".parent", o.Parent)
+		}
 		if o.IPRange == "" {
 			continue
 		}
@@ -356,6 +378,11 @@ func (l *Lab) validateWorkloads(ps *problems) {
 		}
 		c.name(seen)
 		c.kind()
+		if c.w.Image != "" {
+			if err := validname.ImageRef(c.w.Image); err != nil {
+				c.add("image", "image", "%v", err)
+			}
+		}
 		exclusive := c.networks()
 		c.ports(exclusive)
 		c.placement()
@@ -452,6 +479,11 @@ func (c *workloadCheck) networks() (exclusive string) {
 		}
 		if len(a.Aliases) > 0 && (n.Default || netdriver.Of(n.Driver).Traits().NoEndpoint) {
 			c.add(path+".aliases", field+".aliases", "network-scoped aliases exist only on user-defined networks (Docker's embedded DNS), not on %q", n.Name)
+		}
+		for k, al := range a.Aliases {
+			if err := validname.DNSName(al); err != nil {
+				c.add(fmt.Sprintf("%s.aliases[%d]", path, k), field+".aliases", "%v", err)
+			}
 		}
 	}
 	if exclusive != "" && len(w.Networks) > 1 {
@@ -653,6 +685,11 @@ func (c *expectCheck) to() (to *Workload, ok bool) {
 	if t.Address != "" {
 		if _, err := netip.ParseAddr(t.Address); err != nil {
 			c.add("to.address", "to.address", "%q is not an IP address (use name: for a DNS name)", t.Address)
+		}
+	}
+	if t.Name != "" {
+		if err := validname.DNSName(t.Name); err != nil {
+			c.add("to.name", "to.name", "%v", err)
 		}
 	}
 	if t.Host != "" {
