@@ -3,6 +3,7 @@ package blueprint
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/netip"
 	"sort"
 	"strings"
@@ -85,14 +86,15 @@ func (r *renderer) swarm() (Step, bool) {
 		return Step{}, false
 	}
 	m := r.manager()
-	s := Step{Title: "Create the swarm", Note: "The manager advertises its underlay address; the others join with a token (never paste it anywhere public)."}
-	s.Commands = append(s.Commands, Command{Host: m.Name, Line: "docker swarm init --advertise-addr " + m.Address})
+	s := Step{Title: "Create the swarm", Note: "The manager advertises its underlay address and listens only there (by default the swarm port 2377 would listen on every address of the host); the others join with a token (never paste it anywhere public)."}
+	listen := func(a string) string { return net.JoinHostPort(a, "2377") }
+	s.Commands = append(s.Commands, Command{Host: m.Name, Line: shellquote.Join("docker", "swarm", "init", "--advertise-addr", m.Address, "--listen-addr", listen(m.Address))})
 	s.Commands = append(s.Commands, Command{Host: m.Name, Line: "docker swarm join-token -q worker", Comment: "prints TOKEN"})
 	for _, h := range r.bp.Hosts {
 		if h.Name == m.Name {
 			continue
 		}
-		s.Commands = append(s.Commands, Command{Host: h.Name, Line: fmt.Sprintf("docker swarm join --advertise-addr %s --token TOKEN %s:2377", h.Address, m.Address)})
+		s.Commands = append(s.Commands, Command{Host: h.Name, Line: shellquote.Join("docker", "swarm", "join", "--advertise-addr", h.Address, "--listen-addr", listen(h.Address), "--token", "TOKEN", listen(m.Address))})
 	}
 	if r.constrained() {
 		s.Note += " Each node gets a label with its inventory name, which the services' placement constraints use (NODE: its name in docker node ls)."

@@ -2,6 +2,7 @@ package blueprint
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
 	"strings"
 
@@ -91,10 +92,23 @@ func runLine(name string, c Container) string {
 	for _, p := range ports {
 		target := strings.TrimSuffix(p, "/tcp")
 		for _, b := range c.HostConfig.PortBindings[nat.Port(p)] {
-			args = append(args, "-p", b.HostPort+":"+target)
+			spec := b.HostPort + ":" + target
+			if b.HostIP != "" {
+				// -p alone listens on every address of the host.
+				spec = hostIP(b.HostIP) + ":" + spec
+			}
+			args = append(args, "-p", spec)
 		}
 	}
 	return shellquote.Join(append(append(args, c.Config.Image), c.Config.Cmd...)...)
+}
+
+// hostIP writes an address as docker run -p takes it ([v6] in brackets).
+func hostIP(a string) string {
+	if ip, err := netip.ParseAddr(a); err == nil && ip.Is6() {
+		return "[" + a + "]"
+	}
+	return a
 }
 
 // connectLine is `docker network connect` for a container's other network.

@@ -5,12 +5,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/docker/go-connections/nat"
+	"github.com/hashicorp/go-multierror"
 
 	"github.com/overlab/overlab/lab"
 	swarmpkg "github.com/overlab/overlab/swarm"
@@ -186,7 +188,12 @@ func (bp *Blueprint) container(w *lab.Workload, host string) Container {
 	for _, p := range w.Ports {
 		port := nat.Port(fmt.Sprintf("%d/%s", p.Target, p.Protocol))
 		c.Config.ExposedPorts[port] = struct{}{}
-		c.HostConfig.PortBindings[port] = append(c.HostConfig.PortBindings[port], nat.PortBinding{HostPort: fmt.Sprint(p.Published)})
+		b := nat.PortBinding{HostPort: fmt.Sprint(p.Published)}
+		if p.Bind != lab.BindAll {
+			// Only on the lab address: Docker's default is every address.
+			b.HostIP = bp.labIP(host)
+		}
+		c.HostConfig.PortBindings[port] = append(c.HostConfig.PortBindings[port], b)
 	}
 	if w.Hardened {
 		hardenContainer(c.Config, c.HostConfig)
@@ -194,6 +201,38 @@ func (bp *Blueprint) container(w *lab.Workload, host string) Container {
 	c.Hash = specHash([]any{c.Config, c.HostConfig, c.Networking, w.Networks})
 	c.Config.Labels[SpecLabel] = c.Hash
 	return c
+}
+
+// labIP is the host's lab address as an IP (a port binds only an IP).
+func (bp *Blueprint) labIP(host string) string {
+	for _, h := range bp.Hosts {
+		if h.Name == host {
+			if ip, err := netip.ParseAddr(h.Address); err == nil {
+				return ip.String()
+			}
+			return h.Address
+		}
+	}
+	return ""
+}
+
+// bindErrors names each published port that would bind a lab address that
+// is not an IP (an inventory address given as a name).
+func (bp *Blueprint) bindErrors() error {
+	var errs *multierror.Error
+	for _, w := range bp.Lab.Workloads {
+		for _, p := range w.Ports {
+			if p.Bind == lab.BindAll || w.Kind == lab.KindService {
+				continue
+			}
+			for _, h := range bp.Placed[w.Name] {
+				if _, err := netip.ParseAddr(bp.labIP(h)); err != nil {
+					errs = multierror.Append(errs, fmt.Errorf("workload %q publishes %d on %s's lab address, which is %q, not an IP: write the host's IP in the inventory, or bind: all in the lab", w.Name, p.Published, h, bp.labIP(h)))
+				}
+			}
+		}
+	}
+	return errs.ErrorOrNil()
 }
 
 func endpoint(a lab.Attachment) *network.EndpointSettings {

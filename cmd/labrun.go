@@ -89,8 +89,14 @@ func (f *labFlags) runner(s *session.Session, p *progress.Progress) *runner.Runn
 	)
 }
 
+// maxTries bounds --tries: more tries only split a probe's deadline finer.
+const maxTries = 20
+
 // openLab opens the session on the lab the flags name (else the one up).
 func (f *labFlags) openLab(ctx context.Context, g *Globals, needAll bool) (*session.Session, error) {
+	if f.tries < 0 || f.tries > maxTries {
+		return nil, couldNotRunf("--tries %d: give 1 to %d tries per probe (each within --probe-timeout)", f.tries, maxTries)
+	}
 	opts := []session.OpenOption{session.WithLab(f.lab)}
 	if needAll {
 		opts = append(opts, session.RequireAll())

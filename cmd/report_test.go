@@ -3,6 +3,7 @@ package cmd
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/overlab/overlab/results"
@@ -40,6 +41,28 @@ func TestOutputFilesDoNotFollowLinks(t *testing.T) {
 	for _, p := range []string{report, doc} {
 		if st, err := os.Lstat(p); err != nil || !st.Mode().IsRegular() {
 			t.Errorf("%s: not a regular file: %v", p, err)
+		}
+	}
+}
+
+// Counts on the command line are capped with a clear error, before any host
+// is reached.
+func TestCountFlagsAreCapped(t *testing.T) {
+	inv := filepath.Join(t.TempDir(), "overlab.yaml")
+	if err := os.WriteFile(inv, []byte("hosts: [{name: n1, address: 192.0.2.1, role: manager}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"check", "-i", inv, "--lab", "swarm", "--tries", "1000"}, "--tries 1000: give 1 to 20 tries per probe"},
+		{[]string{"hosts", "-i", inv, "--parallel", "0"}, "--parallel 0: work on 1 to 256 hosts at once"},
+		{[]string{"hosts", "-i", inv, "--parallel", "100000"}, "--parallel 100000"},
+	} {
+		_, errOut, code := historyExec(t, tc.args...)
+		if code != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, %s; want 2 and %q", tc.args, code, errOut, tc.want)
 		}
 	}
 }

@@ -73,8 +73,8 @@ func newRoot(s Streams, d deps) *cobra.Command {
 	}
 	// --parallel bounds every fan-out below the command, through its context.
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		if g.Parallel < 1 {
-			return couldNotRunf("--parallel %d: use 1 or more", g.Parallel)
+		if g.Parallel < 1 || g.Parallel > maxParallel {
+			return couldNotRunf("--parallel %d: work on 1 to %d hosts at once", g.Parallel, maxParallel)
 		}
 		cmd.SetContext(fanout.WithLimit(cmdContext(cmd), g.Parallel))
 		g.flagChanged = func(name string) bool { return cmd.Flags().Changed(name) }

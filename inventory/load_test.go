@@ -3,6 +3,7 @@ package inventory
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -343,5 +344,16 @@ func TestValidateRefusesAddressesNoOtherHostCanReach(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "address") {
 			t.Errorf("address %s: got %v, want it refused as %s", addr, err, want)
 		}
+	}
+}
+
+func TestValidateCapsTheHostCount(t *testing.T) {
+	inv := &Inventory{}
+	for i := range MaxHosts + 1 {
+		inv.Hosts = append(inv.Hosts, Host{Name: fmt.Sprintf("n%d", i), Address: fmt.Sprintf("10.%d.%d.1", i/250, i%250), Role: RoleManager})
+	}
+	err := inv.Validate(WithLookup(offline))
+	if err == nil || !strings.Contains(err.Error(), "1001 hosts: overlab works on at most 1000") {
+		t.Errorf("1001 hosts: %v", err)
 	}
 }

@@ -54,6 +54,10 @@ func ValidName(s string) bool { return nameRe.MatchString(s) }
 // lower-case alphanumerics, dots and dashes).
 func ValidLabelKey(k string) bool { return labelKeyRe.MatchString(k) }
 
+// MaxHosts bounds an inventory: every host costs an SSH connection, and
+// every pair of hosts probes.
+const MaxHosts = 1000
+
 // Validate checks the inventory and reports every problem at once, each
 // naming the file, the host and the field, and saying how to fix it.
 func (inv *Inventory) Validate(opts ...ValidateOption) error {
@@ -92,6 +96,10 @@ func (inv *Inventory) Validate(opts ...ValidateOption) error {
 
 	if len(inv.Hosts) == 0 {
 		add("hosts", "hosts", "the list is empty; add at least one host with name, address and role: manager")
+		return finish(errs)
+	}
+	if len(inv.Hosts) > MaxHosts {
+		add("hosts", "hosts", "%d hosts: overlab works on at most %d", len(inv.Hosts), MaxHosts)
 		return finish(errs)
 	}
 

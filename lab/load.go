@@ -250,7 +250,7 @@ func (p *Port) UnmarshalYAML(n *yaml.Node) error {
 		}
 		return nil
 	}
-	if err := strictKeys(n, "a port", "published", "target", "protocol", "mode"); err != nil {
+	if err := strictKeys(n, "a port", "published", "target", "protocol", "mode", "bind"); err != nil {
 		return err
 	}
 	type plain Port
@@ -302,6 +302,9 @@ func (l *Lab) setDefaults() {
 			}
 			if p.Mode == "" {
 				p.Mode = PortModeHost
+			}
+			if p.Bind == "" {
+				p.Bind = BindLab
 			}
 		}
 	}

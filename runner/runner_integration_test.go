@@ -102,6 +102,7 @@ func TestSwarmLab(t *testing.T) {
 			t.Errorf("network %s: driver %s scope %s, want %s swarm", want.name, n.Driver, n.Scope, want.driver)
 		}
 	}
+	assertListensOnLabAddress(t, c, "2377")
 	for _, svc := range []string{"overlab-probe"} {
 		tasks, err := mgr.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", svc), filters.Arg("desired-state", "running"))})
 		if err != nil {
@@ -313,4 +314,53 @@ func assertAllOK(t *testing.T, d *results.Document) {
 		t.Fatalf("%d of %d probes not as expected", d.Summary.Failed, d.Summary.Total)
 	}
 	fmt.Fprintf(os.Stderr, "%d probes as expected\n", d.Summary.Total)
+}
+
+// assertListensOnLabAddress wants the swarm's manager port on each manager
+// bound to the host's lab address only, none to every address (0.0.0.0 or
+// ::), as the host's own socket table says (ss, through SSH). Workers do not
+// listen on it at all.
+func assertListensOnLabAddress(t *testing.T, c *cluster.Cluster, port string) {
+	t.Helper()
+	for _, n := range c.Nodes {
+		if n.Host.IsManager() {
+			assertNodeListensOnLabAddress(t, n, port)
+			continue
+		}
+		if locals := listeners(t, n, port); len(locals) > 0 {
+			t.Errorf("%s (a worker): port %s listens on %v", n.Name(), port, locals)
+		}
+	}
+}
+
+// listeners are the local addresses of the TCP sockets listening on port.
+func listeners(t *testing.T, n *cluster.Node, port string) []string {
+	t.Helper()
+	out, err := n.Run(context.Background(), "ss -Hltn 'sport = :"+port+"'")
+	if err != nil {
+		t.Errorf("%s: ss: %v", n.Name(), err)
+		return nil
+	}
+	var locals []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if f := strings.Fields(line); len(f) >= 4 {
+			locals = append(locals, f[3])
+		}
+	}
+	return locals
+}
+
+func assertNodeListensOnLabAddress(t *testing.T, n *cluster.Node, port string) {
+	t.Helper()
+	locals := listeners(t, n, port)
+	want := n.Host.Address + ":" + port
+	if len(locals) == 0 {
+		t.Errorf("%s: nothing listens on port %s", n.Name(), port)
+	}
+	for _, l := range locals {
+		if l != want {
+			t.Errorf("%s: port %s listens on %s, want only %s (the lab address)", n.Name(), port, l, want)
+		}
+	}
+	t.Logf("%s: port %s listens on %v", n.Name(), port, locals)
 }

@@ -220,7 +220,7 @@ func (e *ensure) initLeader(ctx context.Context) error {
 func (e *ensure) initSwarm(ctx context.Context) error {
 	leader := e.leader()
 	id, err := leader.API.SwarmInit(ctx, swarm.InitRequest{
-		ListenAddr:      "0.0.0.0:2377",
+		ListenAddr:      ListenAddr(leader.Host),
 		AdvertiseAddr:   leader.Host.Address,
 		DataPathAddr:    leader.Host.Address,
 		ForceNewCluster: false,
@@ -340,7 +340,7 @@ func (e *ensure) join(ctx context.Context, i int, m Member) error {
 		token = e.sw.JoinTokens.Manager
 	}
 	err := m.API.SwarmJoin(ctx, swarm.JoinRequest{
-		ListenAddr:    "0.0.0.0:2377",
+		ListenAddr:    ListenAddr(m.Host),
 		AdvertiseAddr: m.Host.Address,
 		DataPathAddr:  m.Host.Address,
 		RemoteAddrs:   []string{e.remote},
@@ -367,6 +367,11 @@ func (e *ensure) label(ctx context.Context) error {
 	e.res.Actions = append(e.res.Actions, labelled...)
 	return err
 }
+
+// ListenAddr is where a host's swarm manager port listens: its lab address
+// (the one it advertises), not every address (Docker's default 0.0.0.0:2377)
+// that would expose the swarm's control plane on the host's other networks.
+func ListenAddr(h inventory.Host) string { return net.JoinHostPort(h.Address, "2377") }
 
 func roleOf(h inventory.Host) string {
 	if h.IsManager() {
