@@ -227,17 +227,22 @@ func (r *renderer) probeLine(c lab.Check) string {
 	case lab.ProbeICMP:
 		return shellquote.Join("ping", "-c", "3", "-W", "1", addr)
 	case lab.ProbeTCP:
-		// busybox nc has no -z; a probe answers "overlab-probe <its name>".
+		// busybox nc has no -z; a probe started with --open answers
+		// "overlab-probe <its name>", one of overlab's nothing without
+		// the proof of a check's token: the connection is the evidence.
 		return shellquote.Join("sh", "-c", fmt.Sprintf("echo | nc -w 2 %s %d", q(addr), r.port(c, probeTCP)))
 	case lab.ProbeUDP:
-		// busybox nc has no UDP: the probe program inside the image does it.
+		// busybox nc has no UDP: the probe program inside the image does
+		// it. auth: in a probe that overlab started, the last check's token
+		// (valid for an hour) proves the datagram; elsewhere none is sent.
 		type t struct {
 			ID      string `json:"id"`
 			Kind    string `json:"kind"`
 			Address string `json:"address"`
 			Port    int    `json:"port"`
+			Auth    bool   `json:"auth"`
 		}
-		target, _ := json.Marshal([]t{{"udp", "udp", addr, r.port(c, probeUDP)}})
+		target, _ := json.Marshal([]t{{"udp", "udp", addr, r.port(c, probeUDP), true}})
 		return shellquote.Join("/overlab", "probe", "run", "--targets", string(target))
 	case lab.ProbeDNS:
 		return shellquote.Join("nslookup", r.dnsName(c))

@@ -6,15 +6,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"path"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/docker/go-connections/nat"
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/probe"
 	swarmpkg "github.com/overlab/overlab/swarm"
 )
 
@@ -96,6 +99,7 @@ func (bp *Blueprint) serviceSpec(w *lab.Workload) swarm.ServiceSpec {
 				Hostname:        "{{.Service.Name}}-{{.Node.Hostname}}",
 				StopGracePeriod: &grace,
 				Labels:          bp.labels(),
+				Mounts:          tokenMounts(w),
 			},
 			RestartPolicy: &swarm.RestartPolicy{Condition: swarm.RestartPolicyConditionAny},
 			Placement:     &swarm.Placement{Constraints: bp.constraints(w)},
@@ -168,7 +172,7 @@ func (bp *Blueprint) container(w *lab.Workload, host string) Container {
 	stop := 1
 	c := Container{Host: host,
 		Config:     &container.Config{Image: bp.image(w), Hostname: ContainerHostname(w.Name, host), Cmd: w.Command, Labels: bp.labels(), StopTimeout: &stop},
-		HostConfig: &container.HostConfig{NetworkMode: "none", PortBindings: nat.PortMap{}},
+		HostConfig: &container.HostConfig{NetworkMode: "none", PortBindings: nat.PortMap{}, Mounts: tokenMounts(w)},
 		Networking: &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{}},
 	}
 	if len(w.Networks) > 0 {
@@ -201,6 +205,17 @@ func (bp *Blueprint) container(w *lab.Workload, host string) Container {
 	c.Hash = specHash([]any{c.Config, c.HostConfig, c.Networking, w.Networks})
 	c.Config.Labels[SpecLabel] = c.Hash
 	return c
+}
+
+// tokenMounts give a probe a small tmpfs where each check installs its
+// token (probe.DefaultTokenDir): the token never touches the host's disk,
+// and docker inspect shows the mount, not what is in it. Mode 1777: a
+// hardened probe runs as nobody, and only it lives in its container.
+func tokenMounts(w *lab.Workload) []mount.Mount {
+	if w.Image != "" {
+		return nil // not a probe: no token to keep
+	}
+	return []mount.Mount{{Type: mount.TypeTmpfs, Target: path.Dir(probe.DefaultTokenDir), TmpfsOptions: &mount.TmpfsOptions{SizeBytes: 1 << 20, Mode: 0o1777}}}
 }
 
 // labIP is the host's lab address as an IP (a port binds only an IP).

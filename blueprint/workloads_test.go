@@ -80,6 +80,13 @@ func TestContainerConfig(t *testing.T) {
 	if line := runLine("c", c); !strings.Contains(line, " -p 192.168.56.11:5000:8080 ") || !strings.Contains(line, " -p 5001:8081 ") {
 		t.Errorf("docker run line %q", line)
 	}
+	// A probe keeps the check's token on a tmpfs; another image has none.
+	if m := hc.Mounts; len(m) != 1 || m[0].Type != "tmpfs" || m[0].Target != "/run/overlab" || m[0].TmpfsOptions.Mode != 0o1777 {
+		t.Errorf("probe mounts %+v, want a tmpfs on /run/overlab", m)
+	}
+	if other := s.container(&lab.Workload{Name: "n", Image: "nginx", Networks: []lab.Attachment{{Network: "ub"}}}, "node1"); len(other.HostConfig.Mounts) != 0 {
+		t.Errorf("a non-probe image got mounts %+v", other.HostConfig.Mounts)
+	}
 	// A lab address given as a name cannot be bound: refused, with the way out.
 	named := &lab.Lab{Name: "demo", Networks: l.Networks, Workloads: []lab.Workload{{Name: "c", Kind: lab.KindContainer, Networks: []lab.Attachment{{Network: "ub"}}, Ports: ports[:1]}}}
 	bp, err := Compile(named, []Host{{Name: "node1", Address: "node1.example", Role: "manager"}})
