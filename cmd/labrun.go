@@ -134,6 +134,7 @@ func newUpCommand(g *Globals) *cobra.Command {
 }
 
 func runUp(ctx context.Context, g *Globals, f *labFlags) error {
+	start := time.Now()
 	s, err := f.openLab(ctx, g, true)
 	if err != nil {
 		return err
@@ -143,7 +144,8 @@ func runUp(ctx context.Context, g *Globals, f *labFlags) error {
 	defer p.Close()
 	res, err := f.runner(s, p).Up(ctx, s.Cluster, s.Hosts, s.Lab)
 	if err != nil {
-		p.Summary("up failed after %v", res.Elapsed.Round(time.Millisecond))
+		// The time the person waited, connecting included.
+		p.Summary("up failed after %v", time.Since(start).Round(time.Millisecond))
 		return err
 	}
 	what := fmt.Sprintf("%d changes", len(res.Actions))

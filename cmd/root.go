@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/overlab/overlab/fanout"
+	"github.com/overlab/overlab/interrupt"
 	"github.com/overlab/overlab/log"
 )
 
@@ -119,7 +118,9 @@ func newRoot(s Streams, d deps) *cobra.Command {
 func Execute(args []string, s Streams) int { return execute(args, s, defaultDeps()) }
 
 func execute(args []string, s Streams, d deps) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first Ctrl-C ends the command's context; a step that must finish
+	// once begun may outlive it for a bound it announces, until a second.
+	ctx, stop := interrupt.NotifyContext(context.Background())
 	defer stop()
 	root := newRoot(s, d)
 	root.SetArgs(args)

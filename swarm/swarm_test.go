@@ -24,9 +24,15 @@ type fakeEngine struct {
 	nodes   []swarm.Node
 	tokens  swarm.JoinTokens
 	joinErr error
+	later   []system.Info
 }
 
-func (f *fakeEngine) Info(context.Context) (system.Info, error) { return f.info, nil }
+func (f *fakeEngine) Info(context.Context) (system.Info, error) {
+	if len(f.later) > 0 { // what the engine says next, then for ever
+		f.info, f.later = f.later[0], f.later[1:]
+	}
+	return f.info, nil
+}
 func (f *fakeEngine) SwarmInit(_ context.Context, req swarm.InitRequest) (string, error) {
 	f.inited = true
 	f.init = &req
