@@ -92,7 +92,7 @@ test-short:
 
 # The race detector over the unit tests (-short: no lab hosts) of the
 # packages that do things concurrently: 37 s of CPU, under 1 min on 2 idle cores.
-RACE_PKGS := ./fanout ./execx ./cluster ./swarm ./overlay ./workload ./check ./runner ./probe ./inventory/... ./lab ./cmd ./blueprint ./netdriver ./session ./existing
+RACE_PKGS := ./fanout ./interrupt ./execx ./cluster ./swarm ./overlay ./workload ./check ./runner ./probe ./inventory/... ./lab ./cmd ./blueprint ./netdriver ./session ./existing
 
 # Every fuzz target for a bounded time (their seeds also run in `go test`):
 # 9 x 10 s of fuzzing plus the instrumented builds: about 3 min on 2 idle cores

@@ -101,6 +101,9 @@ func (bp *Blueprint) Replan(facts map[string]*cluster.Facts) *Blueprint {
 	if err := out.sharedParents(); err != nil {
 		out.refused = multierror.Append(out.refused, err).ErrorOrNil()
 	}
+	if err := out.bindErrors(); err != nil {
+		out.refused = multierror.Append(out.refused, err).ErrorOrNil()
+	}
 	return &out
 }
 

@@ -66,7 +66,7 @@ name: ing
 networks:
   - {name: o, driver: overlay}
 workloads:
-  - {name: web, kind: service, mode: global, networks: [o], ports: [{published: 8080, target: 80, mode: ingress}]}
+  - {name: web, kind: service, mode: global, networks: [o], ports: [{published: 8080, target: 80, mode: ingress, bind: all}]}
 `, lacking: map[string][]feature.Name{"node1": noIPVS, "node2": noIPVS},
 			dnsrr: true, errs: []string{`workload "web" publishes 8080 in ingress mode, but node1, node2 have no IPVS`}, findings: []string{"node1, node2: no IPVS"}},
 	} {

@@ -3,6 +3,7 @@ package blueprint
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/netip"
 	"sort"
 	"strings"
@@ -85,14 +86,15 @@ func (r *renderer) swarm() (Step, bool) {
 		return Step{}, false
 	}
 	m := r.manager()
-	s := Step{Title: "Create the swarm", Note: "The manager advertises its underlay address; the others join with a token (never paste it anywhere public)."}
-	s.Commands = append(s.Commands, Command{Host: m.Name, Line: "docker swarm init --advertise-addr " + m.Address})
+	s := Step{Title: "Create the swarm", Note: "The manager advertises its underlay address and listens only there (by default the swarm port 2377 would listen on every address of the host); the others join with a token (never paste it anywhere public)."}
+	listen := func(a string) string { return net.JoinHostPort(a, "2377") }
+	s.Commands = append(s.Commands, Command{Host: m.Name, Line: shellquote.Join("docker", "swarm", "init", "--advertise-addr", m.Address, "--listen-addr", listen(m.Address))})
 	s.Commands = append(s.Commands, Command{Host: m.Name, Line: "docker swarm join-token -q worker", Comment: "prints TOKEN"})
 	for _, h := range r.bp.Hosts {
 		if h.Name == m.Name {
 			continue
 		}
-		s.Commands = append(s.Commands, Command{Host: h.Name, Line: fmt.Sprintf("docker swarm join --advertise-addr %s --token TOKEN %s:2377", h.Address, m.Address)})
+		s.Commands = append(s.Commands, Command{Host: h.Name, Line: shellquote.Join("docker", "swarm", "join", "--advertise-addr", h.Address, "--listen-addr", listen(h.Address), "--token", "TOKEN", listen(m.Address))})
 	}
 	if r.constrained() {
 		s.Note += " Each node gets a label with its inventory name, which the services' placement constraints use (NODE: its name in docker node ls)."
@@ -225,17 +227,22 @@ func (r *renderer) probeLine(c lab.Check) string {
 	case lab.ProbeICMP:
 		return shellquote.Join("ping", "-c", "3", "-W", "1", addr)
 	case lab.ProbeTCP:
-		// busybox nc has no -z; a probe answers "overlab-probe <its name>".
+		// busybox nc has no -z; a probe started with --open answers
+		// "overlab-probe <its name>", one of overlab's nothing without
+		// the proof of a check's token: the connection is the evidence.
 		return shellquote.Join("sh", "-c", fmt.Sprintf("echo | nc -w 2 %s %d", q(addr), r.port(c, probeTCP)))
 	case lab.ProbeUDP:
-		// busybox nc has no UDP: the probe program inside the image does it.
+		// busybox nc has no UDP: the probe program inside the image does
+		// it. auth: in a probe that overlab started, the last check's token
+		// (valid for an hour) proves the datagram; elsewhere none is sent.
 		type t struct {
 			ID      string `json:"id"`
 			Kind    string `json:"kind"`
 			Address string `json:"address"`
 			Port    int    `json:"port"`
+			Auth    bool   `json:"auth"`
 		}
-		target, _ := json.Marshal([]t{{"udp", "udp", addr, r.port(c, probeUDP)}})
+		target, _ := json.Marshal([]t{{"udp", "udp", addr, r.port(c, probeUDP), true}})
 		return shellquote.Join("/overlab", "probe", "run", "--targets", string(target))
 	case lab.ProbeDNS:
 		return shellquote.Join("nslookup", r.dnsName(c))

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/overlab/overlab/lab"
@@ -66,6 +67,78 @@ func TestProbeLinesQuoteEveryValue(t *testing.T) {
 		}
 		if _, err := os.Stat(filepath.Join(cmd.Dir, "pwned")); err == nil {
 			t.Errorf("%s ran a command substitution", line)
+		}
+	}
+}
+
+// Every value of a lab that reaches a printed command is quoted, whatever it
+// holds: the lab is decoded without validation (which refuses all of these),
+// each line of the walkthrough is split into words by sh without running it
+// (`set --`), and no value runs or splits (issue 22: "-o parent=a;id>pw1"
+// printed as it was would have run id in a student's root shell).
+func TestWalkthroughQuotesEveryValue(t *testing.T) {
+	dir := t.TempDir()
+	hostile := map[string]string{
+		"parent": "a;touch pwned-parent",
+		"image":  "img$(touch pwned-image)",
+		"name":   "x`touch pwned-name`",
+		"alias":  "al;touch pwned-alias",
+		"arg":    "'; touch pwned-arg; '",
+	}
+	doc := `name: q
+networks:
+  - {name: mv, driver: macvlan, subnet: 10.9.0.0/24, parent: "` + hostile["parent"] + `"}
+  - {name: mv2, driver: macvlan, subnet: 10.8.0.0/24}
+workloads:
+  - name: w
+    image: "` + hostile["image"] + `"
+    command: ["sh", "-c", "` + hostile["arg"] + `"]
+    networks: [{network: mv, aliases: ["` + hostile["alias"] + `"]}, mv2]
+expect:
+  - from: {workload: w}
+    to: {name: "` + hostile["name"] + `"}
+    network: mv
+    kinds: [icmp, tcp, udp, dns, http]
+    reachable: true
+`
+	l, err := lab.Decode([]byte(doc), "hostile.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts := ExampleHosts()
+	hosts[1].Parent = "p$(touch pwned-facts)"
+	bp, err := Compile(l, hosts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, s := range bp.Walkthrough() {
+		for _, c := range s.Commands {
+			lines = append(lines, c.Line)
+		}
+	}
+	for _, c := range bp.Checks {
+		lines = append(lines, bp.Reproduce(c, "10.9.0.5;touch pwned-addr").Line)
+	}
+	words := map[string]bool{}
+	for _, line := range lines {
+		cmd := exec.Command("sh", "-c", "set -- "+line+`; for a in "$@"; do printf '%s\0' "$a"; done`)
+		cmd.Dir = dir
+		out, err := cmd.Output()
+		if err != nil {
+			t.Errorf("sh cannot split %q: %v", line, err)
+			continue
+		}
+		for _, w := range strings.Split(string(out), "\x00") {
+			words[w] = true
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+		t.Errorf("a printed command ran something: %v\n%s", entries, strings.Join(lines, "\n"))
+	}
+	for what, v := range map[string]string{"parent": "parent=" + hostile["parent"], "image": hostile["image"], "alias": hostile["alias"], "arg": hostile["arg"], "name": hostile["name"], "host's parent": "parent=p$(touch pwned-facts)"} {
+		if !words[v] {
+			t.Errorf("the %s %q is not one word of any command", what, v)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package blueprint
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
 	"strings"
 
@@ -18,24 +19,37 @@ import (
 func (r *renderer) workloads() []Step {
 	var steps []Step
 	m := r.manager()
+	noted := false // the --open note goes with the first probe only
 	for _, w := range r.bp.Workloads {
 		s := Step{Title: fmt.Sprintf("Start the %s %q", w.Kind, w.Name)}
+		var open []string
+		if w.Image == "" {
+			// Started by hand, a probe has no check to give it a token;
+			// the one difference from what up makes.
+			open = []string{"--open"}
+		}
 		if w.Service != nil {
 			s.Note = serviceNote(w.Service)
 			s.Commands = append(s.Commands,
-				Command{Host: m.Name, Line: serviceLine(w.Service)},
+				Command{Host: m.Name, Line: serviceLine(w.Service, open...)},
 				Command{Host: m.Name, Line: "docker service ps " + shellquote.Quote(w.Name), Comment: "wait until every task is Running"})
 		}
 		for _, c := range w.Containers {
-			s.Commands = append(s.Commands, Command{Host: c.Host, Line: runLine(w.Name, c)})
+			s.Commands = append(s.Commands, Command{Host: c.Host, Line: runLine(w.Name, c, open...)})
 			for _, cn := range c.Connect {
 				s.Commands = append(s.Commands, Command{Host: c.Host, Line: connectLine(w.Name, cn)})
 			}
+		}
+		if open != nil && !noted {
+			s.Note, noted = strings.TrimSpace(s.Note+" "+openNote), true
 		}
 		steps = append(steps, s)
 	}
 	return steps
 }
+
+// openNote says why a probe started by hand gets --open.
+const openNote = "--open: a probe started by hand answers anyone (its UDP echo never with more bytes than it got); the probes overlab starts answer only the requests of its checks, proven with a token each check gives them."
 
 func serviceNote(spec *swarm.ServiceSpec) string {
 	if spec.EndpointSpec.Mode == swarm.ResolutionModeDNSRR {
@@ -44,8 +58,9 @@ func serviceNote(spec *swarm.ServiceSpec) string {
 	return "The default endpoint mode, a virtual IP balanced by IPVS (this lab needs it). --no-resolve-image: no registry is asked, each host uses its local image."
 }
 
-// serviceLine is `docker service create` for spec.
-func serviceLine(spec *swarm.ServiceSpec) string {
+// serviceLine is `docker service create` for spec, extra after its
+// arguments.
+func serviceLine(spec *swarm.ServiceSpec, extra ...string) string {
 	args := []string{"docker", "service", "create", "--name", spec.Name}
 	if spec.Mode.Replicated != nil {
 		args = append(args, "--replicas", fmt.Sprint(*spec.Mode.Replicated.Replicas))
@@ -70,11 +85,12 @@ func serviceLine(spec *swarm.ServiceSpec) string {
 	}
 	cs := spec.TaskTemplate.ContainerSpec
 	args = append(args, "--hostname", cs.Hostname, "--no-resolve-image", cs.Image)
-	return shellquote.Join(append(args, cs.Args...)...)
+	return shellquote.Join(append(append(args, extra...), cs.Args...)...)
 }
 
-// runLine is `docker run` for one container: its first network at create.
-func runLine(name string, c Container) string {
+// runLine is `docker run` for one container: its first network at create;
+// extra come right after the image.
+func runLine(name string, c Container, extra ...string) string {
 	args := []string{"docker", "run", "-d", "--name", name}
 	if c.Config.Hostname != "" {
 		args = append(args, "--hostname", c.Config.Hostname)
@@ -91,10 +107,23 @@ func runLine(name string, c Container) string {
 	for _, p := range ports {
 		target := strings.TrimSuffix(p, "/tcp")
 		for _, b := range c.HostConfig.PortBindings[nat.Port(p)] {
-			args = append(args, "-p", b.HostPort+":"+target)
+			spec := b.HostPort + ":" + target
+			if b.HostIP != "" {
+				// -p alone listens on every address of the host.
+				spec = hostIP(b.HostIP) + ":" + spec
+			}
+			args = append(args, "-p", spec)
 		}
 	}
-	return shellquote.Join(append(append(args, c.Config.Image), c.Config.Cmd...)...)
+	return shellquote.Join(append(append(append(args, c.Config.Image), extra...), c.Config.Cmd...)...)
+}
+
+// hostIP writes an address as docker run -p takes it ([v6] in brackets).
+func hostIP(a string) string {
+	if ip, err := netip.ParseAddr(a); err == nil && ip.Is6() {
+		return "[" + a + "]"
+	}
+	return a
 }
 
 // connectLine is `docker network connect` for a container's other network.

@@ -5,14 +5,19 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/netip"
+	"path"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/docker/go-connections/nat"
+	"github.com/hashicorp/go-multierror"
 
 	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/probe"
 	swarmpkg "github.com/overlab/overlab/swarm"
 )
 
@@ -94,6 +99,7 @@ func (bp *Blueprint) serviceSpec(w *lab.Workload) swarm.ServiceSpec {
 				Hostname:        "{{.Service.Name}}-{{.Node.Hostname}}",
 				StopGracePeriod: &grace,
 				Labels:          bp.labels(),
+				Mounts:          tokenMounts(w),
 			},
 			RestartPolicy: &swarm.RestartPolicy{Condition: swarm.RestartPolicyConditionAny},
 			Placement:     &swarm.Placement{Constraints: bp.constraints(w)},
@@ -166,7 +172,7 @@ func (bp *Blueprint) container(w *lab.Workload, host string) Container {
 	stop := 1
 	c := Container{Host: host,
 		Config:     &container.Config{Image: bp.image(w), Hostname: ContainerHostname(w.Name, host), Cmd: w.Command, Labels: bp.labels(), StopTimeout: &stop},
-		HostConfig: &container.HostConfig{NetworkMode: "none", PortBindings: nat.PortMap{}},
+		HostConfig: &container.HostConfig{NetworkMode: "none", PortBindings: nat.PortMap{}, Mounts: tokenMounts(w)},
 		Networking: &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{}},
 	}
 	if len(w.Networks) > 0 {
@@ -186,7 +192,12 @@ func (bp *Blueprint) container(w *lab.Workload, host string) Container {
 	for _, p := range w.Ports {
 		port := nat.Port(fmt.Sprintf("%d/%s", p.Target, p.Protocol))
 		c.Config.ExposedPorts[port] = struct{}{}
-		c.HostConfig.PortBindings[port] = append(c.HostConfig.PortBindings[port], nat.PortBinding{HostPort: fmt.Sprint(p.Published)})
+		b := nat.PortBinding{HostPort: fmt.Sprint(p.Published)}
+		if p.Bind != lab.BindAll {
+			// Only on the lab address: Docker's default is every address.
+			b.HostIP = bp.labIP(host)
+		}
+		c.HostConfig.PortBindings[port] = append(c.HostConfig.PortBindings[port], b)
 	}
 	if w.Hardened {
 		hardenContainer(c.Config, c.HostConfig)
@@ -194,6 +205,49 @@ func (bp *Blueprint) container(w *lab.Workload, host string) Container {
 	c.Hash = specHash([]any{c.Config, c.HostConfig, c.Networking, w.Networks})
 	c.Config.Labels[SpecLabel] = c.Hash
 	return c
+}
+
+// tokenMounts give a probe a small tmpfs where each check installs its
+// token (probe.DefaultTokenDir): the token never touches the host's disk,
+// and docker inspect shows the mount, not what is in it. Mode 1777: a
+// hardened probe runs as nobody, and only it lives in its container.
+func tokenMounts(w *lab.Workload) []mount.Mount {
+	if w.Image != "" {
+		return nil // not a probe: no token to keep
+	}
+	return []mount.Mount{{Type: mount.TypeTmpfs, Target: path.Dir(probe.DefaultTokenDir), TmpfsOptions: &mount.TmpfsOptions{SizeBytes: 1 << 20, Mode: 0o1777}}}
+}
+
+// labIP is the host's lab address as an IP (a port binds only an IP).
+func (bp *Blueprint) labIP(host string) string {
+	for _, h := range bp.Hosts {
+		if h.Name == host {
+			if ip, err := netip.ParseAddr(h.Address); err == nil {
+				return ip.String()
+			}
+			return h.Address
+		}
+	}
+	return ""
+}
+
+// bindErrors names each published port that would bind a lab address that
+// is not an IP (an inventory address given as a name).
+func (bp *Blueprint) bindErrors() error {
+	var errs *multierror.Error
+	for _, w := range bp.Lab.Workloads {
+		for _, p := range w.Ports {
+			if p.Bind == lab.BindAll || w.Kind == lab.KindService {
+				continue
+			}
+			for _, h := range bp.Placed[w.Name] {
+				if _, err := netip.ParseAddr(bp.labIP(h)); err != nil {
+					errs = multierror.Append(errs, fmt.Errorf("workload %q publishes %d on %s's lab address, which is %q, not an IP: write the host's IP in the inventory, or bind: all in the lab", w.Name, p.Published, h, bp.labIP(h)))
+				}
+			}
+		}
+	}
+	return errs.ErrorOrNil()
 }
 
 func endpoint(a lab.Attachment) *network.EndpointSettings {

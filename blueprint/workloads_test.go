@@ -2,6 +2,7 @@ package blueprint
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/docker/docker/api/types/swarm"
@@ -60,7 +61,8 @@ func TestContainerConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := s.container(&lab.Workload{Name: "c", Networks: []lab.Attachment{{Network: "ub", IP: "10.10.10.254"}}, Ports: []lab.Port{{Published: 5000, Target: 8080, Protocol: "tcp"}}}, "node1")
+	ports := []lab.Port{{Published: 5000, Target: 8080, Protocol: "tcp", Bind: lab.BindLab}, {Published: 5001, Target: 8081, Protocol: "tcp", Bind: lab.BindAll}}
+	c := s.container(&lab.Workload{Name: "c", Networks: []lab.Attachment{{Network: "ub", IP: "10.10.10.254"}}, Ports: ports}, "node1")
 	cfg, hc, nc := c.Config, c.HostConfig, c.Networking
 	if cfg.Hostname != "c-node1" || string(hc.NetworkMode) != "ub" {
 		t.Errorf("hostname %q network %q", cfg.Hostname, hc.NetworkMode)
@@ -68,8 +70,31 @@ func TestContainerConfig(t *testing.T) {
 	if ip := nc.EndpointsConfig["ub"].IPAMConfig.IPv4Address; ip != "10.10.10.254" {
 		t.Errorf("static address %q", ip)
 	}
-	if b := hc.PortBindings["8080/tcp"]; len(b) != 1 || b[0].HostPort != "5000" {
-		t.Errorf("port bindings %v", hc.PortBindings)
+	// bind: lab listens on the host's lab address only; bind: all everywhere.
+	if b := hc.PortBindings["8080/tcp"]; len(b) != 1 || b[0].HostPort != "5000" || b[0].HostIP != "192.168.56.11" {
+		t.Errorf("port bindings %v, want 192.168.56.11:5000", hc.PortBindings)
+	}
+	if b := hc.PortBindings["8081/tcp"]; len(b) != 1 || b[0].HostPort != "5001" || b[0].HostIP != "" {
+		t.Errorf("port bindings %v, want every address on 5001", hc.PortBindings)
+	}
+	if line := runLine("c", c); !strings.Contains(line, " -p 192.168.56.11:5000:8080 ") || !strings.Contains(line, " -p 5001:8081 ") {
+		t.Errorf("docker run line %q", line)
+	}
+	// A probe keeps the check's token on a tmpfs; another image has none.
+	if m := hc.Mounts; len(m) != 1 || m[0].Type != "tmpfs" || m[0].Target != "/run/overlab" || m[0].TmpfsOptions.Mode != 0o1777 {
+		t.Errorf("probe mounts %+v, want a tmpfs on /run/overlab", m)
+	}
+	if other := s.container(&lab.Workload{Name: "n", Image: "nginx", Networks: []lab.Attachment{{Network: "ub"}}}, "node1"); len(other.HostConfig.Mounts) != 0 {
+		t.Errorf("a non-probe image got mounts %+v", other.HostConfig.Mounts)
+	}
+	// A lab address given as a name cannot be bound: refused, with the way out.
+	named := &lab.Lab{Name: "demo", Networks: l.Networks, Workloads: []lab.Workload{{Name: "c", Kind: lab.KindContainer, Networks: []lab.Attachment{{Network: "ub"}}, Ports: ports[:1]}}}
+	bp, err := Compile(named, []Host{{Name: "node1", Address: "node1.example", Role: "manager"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bp.Err(); err == nil || !strings.Contains(err.Error(), `publishes 5000 on node1's lab address, which is "node1.example", not an IP`) {
+		t.Errorf("a lab address that is a name: %v", err)
 	}
 	c = s.container(&lab.Workload{Name: "h", Networks: []lab.Attachment{{Network: "host"}}}, "node1")
 	cfg, hc = c.Config, c.HostConfig

@@ -67,15 +67,26 @@ type planned struct {
 	err     string
 }
 
+// TokenTTL is how long the run's token stays valid in the probes: the
+// check's probes, and for an hour after them the "reproduce" lines a person
+// runs by hand in a probe container (`/overlab probe run` finds the token).
+const TokenTTL = time.Hour
+
 // Run performs every check of the lab and returns one result row per check.
-// Its steps: expand the lab's expectations into checks, plan a probe target
-// for each, run every source container's targets in one exec (sources
-// concurrently, at most Parallel at once), and judge each answer.
+// Its steps: expand the lab's expectations into checks, give every probe the
+// run's token, plan a probe target for each check, run every source
+// container's targets in one exec (sources concurrently, at most Parallel at
+// once), and judge each answer.
 func Run(ctx context.Context, s Spec) ([]results.Probe, error) {
 	checks := s.Blueprint.Checks
 	idx := indexInstances(s.Instances)
+	tok, err := probe.NewToken()
+	if err != nil {
+		return nil, err
+	}
+	idx.refused = s.authorize(ctx, tok, s.Instances)
 	plans, groups := s.planAll(checks, idx)
-	answers := s.probeAll(ctx, idx, plans, groups)
+	answers := s.probeAll(ctx, idx, plans, groups, tok.ID())
 	multi := multiWorkload(checks)
 	out := make([]results.Probe, len(checks))
 	for i, c := range checks {
@@ -89,6 +100,9 @@ func Run(ctx context.Context, s Spec) ([]results.Probe, error) {
 type instances struct {
 	at         map[key]lab.Instance
 	byWorkload map[string][]lab.Instance
+	// refused says why a probe has no token of this run (so it can
+	// neither prove its requests nor answer any).
+	refused map[key]string
 }
 
 func indexInstances(list []lab.Instance) instances {
@@ -106,7 +120,7 @@ func (s Spec) planAll(checks []lab.Check, idx instances) ([]planned, map[key][]i
 	plans := make([]planned, len(checks))
 	groups := map[key][]int{}
 	for i, c := range checks {
-		plans[i] = s.plan(c, idx.at, idx.byWorkload)
+		plans[i] = s.plan(c, idx)
 		plans[i].target.ID = strconv.Itoa(i)
 		if plans[i].err == "" {
 			k := key{c.FromWorkload, c.FromHost}
@@ -126,7 +140,7 @@ type answer struct {
 // probeAll runs each group's targets in its source container, all sources
 // at once within the Parallel bound: the expected-unreachable targets then
 // cost one deadline per check, not one per source.
-func (s Spec) probeAll(ctx context.Context, idx instances, plans []planned, groups map[key][]int) []answer {
+func (s Spec) probeAll(ctx context.Context, idx instances, plans []planned, groups map[key][]int, tokenID string) []answer {
 	answers := make([]answer, len(plans))
 	sources := make([]key, 0, len(groups))
 	names := make([]string, 0, len(groups))
@@ -142,7 +156,7 @@ func (s Spec) probeAll(ctx context.Context, idx instances, plans []planned, grou
 		for j, i := range members {
 			targets[j] = plans[i].target
 		}
-		rep, err := s.exec(ctx, idx.at[sources[n]], targets)
+		rep, err := s.exec(ctx, idx.at[sources[n]], targets, tokenID)
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
@@ -280,10 +294,16 @@ func toName(c lab.Check, multi bool) string {
 }
 
 // plan turns a check into a probe target.
-func (s Spec) plan(c lab.Check, inst map[key]lab.Instance, byWorkload map[string][]lab.Instance) planned {
+func (s Spec) plan(c lab.Check, idx instances) planned {
+	inst, byWorkload := idx.at, idx.byWorkload
 	p := planned{check: c}
-	if _, ok := inst[key{c.FromWorkload, c.FromHost}]; !ok {
+	src, ok := inst[key{c.FromWorkload, c.FromHost}]
+	if !ok {
 		p.err = s.missing(c.FromWorkload, c.FromHost)
+		return p
+	}
+	if why := idx.refused[key{src.Workload, src.Host}]; why != "" {
+		p.err = why
 		return p
 	}
 	t := probe.Target{Kind: c.Kind, Port: c.Port}
@@ -309,6 +329,10 @@ func (s Spec) plan(c lab.Check, inst map[key]lab.Instance, byWorkload map[string
 			p.err = s.missing(c.ToWorkload, c.ToHost)
 			return p
 		}
+		if why := idx.refused[key{dst.Workload, dst.Host}]; why != "" {
+			p.err = why
+			return p
+		}
 		ip := dst.IPs[c.Network]
 		if n := s.Blueprint.Network(c.Network); n != nil && n.Driver.Traits().HostStack {
 			ip = s.hostAddr(dst.Host)
@@ -324,6 +348,7 @@ func (s Spec) plan(c lab.Check, inst map[key]lab.Instance, byWorkload map[string
 		}
 		t.Address = ip
 		if isProbe(s.Blueprint.Lab, c.ToWorkload) {
+			t.Auth = true
 			p.peer = dst.Hostname
 			// Its banner is only on its own port of each kind; another port
 			// (a row's to.port) still must not answer as another probe.
@@ -334,6 +359,8 @@ func (s Spec) plan(c lab.Check, inst map[key]lab.Instance, byWorkload map[string
 		// A probe behind a host's address (host network, published port)
 		// answers with its hostname: whoever else answers is not the peer.
 		if c.TargetType == lab.TargetUnderlay && c.ToWorkload != "" && isProbe(s.Blueprint.Lab, c.ToWorkload) {
+			// Its own probe answers only this run's proven requests.
+			t.Auth = true
 			if dst, ok := inst[key{c.ToWorkload, c.ToHost}]; ok {
 				p.peer = dst.Hostname
 			}
@@ -377,45 +404,91 @@ func isProbe(l *lab.Lab, name string) bool {
 	return w != nil && w.Image == ""
 }
 
-// exec runs the probe program once in the source container with every
-// target of that container.
-func (s Spec) exec(ctx context.Context, src lab.Instance, targets []probe.Target) (*probe.Report, error) {
-	api := s.Engines[src.Host]
-	if api == nil {
-		if err := s.HostErrors[src.Host]; err != nil {
-			return nil, fmt.Errorf("%s cannot be reached: %v", src.Host, err)
+// engine is the Execer of host, or why there is none.
+func (s Spec) engine(host string) (Execer, error) {
+	if api := s.Engines[host]; api != nil {
+		return api, nil
+	}
+	if err := s.HostErrors[host]; err != nil {
+		return nil, fmt.Errorf("%s cannot be reached: %v", host, err)
+	}
+	return nil, fmt.Errorf("%s cannot be reached", host)
+}
+
+func (s Spec) binary() string {
+	if s.ProbeBinary == "" {
+		return "/overlab"
+	}
+	return s.ProbeBinary
+}
+
+// authorize installs the run's token in every probe container of the lab,
+// all at once: `probe auth` with the token on its stdin, never in an
+// argument (docker inspect and ps show arguments). It returns why each
+// probe that could not take it cannot take part.
+func (s Spec) authorize(ctx context.Context, tok probe.Token, list []lab.Instance) map[key]string {
+	var probes []lab.Instance
+	var names []string
+	for _, in := range list {
+		if isProbe(s.Blueprint.Lab, in.Workload) && in.ContainerID != "" {
+			probes = append(probes, in)
+			names = append(names, in.Workload+" on "+in.Host)
 		}
-		return nil, fmt.Errorf("%s cannot be reached", src.Host)
 	}
-	clean := targets
-	timeout := s.Timeout
-	if timeout <= 0 {
-		timeout = 2 * time.Second
-	}
-	req := probe.Request{Targets: clean, TimeoutMS: int(timeout / time.Millisecond), Tries: s.Tries}
-	body, err := json.Marshal(req)
+	refused := map[key]string{}
+	var mu sync.Mutex
+	_ = fanout.Each(ctx, names, func(ctx context.Context, i int) error {
+		in := probes[i]
+		err := s.install(ctx, in, tok)
+		if err != nil {
+			mu.Lock()
+			refused[key{in.Workload, in.Host}] = fmt.Sprintf("the probe %s on %s could not take this check's token (it answers only proven requests): %v", in.Workload, in.Host, err)
+			mu.Unlock()
+		}
+		return nil
+	}, fanout.MaxParallel(s.Parallel))
+	return refused
+}
+
+func (s Spec) install(ctx context.Context, in lab.Instance, tok probe.Token) error {
+	api, err := s.engine(in.Host)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	bin := s.ProbeBinary
-	if bin == "" {
-		bin = "/overlab"
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout*time.Duration(max(1, len(targets)))+30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	ex, err := api.ContainerExecCreate(ctx, src.ContainerID, container.ExecOptions{
-		Cmd:          []string{bin, "probe", "run", "--targets", string(body)},
+	_, stderr, code, err := runExec(ctx, api, in.ContainerID, []string{s.binary(), "probe", "auth"}, probe.InstallRequest(tok, TokenTTL))
+	if err == nil && code != 0 {
+		err = fmt.Errorf("probe auth exited %d: %s", code, strings.TrimSpace(stderr))
+	}
+	return err
+}
+
+// runExec runs cmd in a container, with stdin when given, and returns its
+// output and exit code.
+func runExec(ctx context.Context, api Execer, containerID string, cmd []string, stdin []byte) (string, string, int, error) {
+	ex, err := api.ContainerExecCreate(ctx, containerID, container.ExecOptions{
+		Cmd:          cmd,
+		AttachStdin:  stdin != nil,
 		AttachStdout: true,
 		AttachStderr: true,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("exec in %s on %s: %w", src.Workload, src.Host, err)
+		return "", "", 0, err
 	}
 	att, err := api.ContainerExecAttach(ctx, ex.ID, container.ExecAttachOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("exec in %s on %s: %w", src.Workload, src.Host, err)
+		return "", "", 0, err
 	}
 	defer att.Close()
+	if stdin != nil {
+		if _, err := att.Conn.Write(stdin); err != nil {
+			return "", "", 0, fmt.Errorf("writing to the exec: %w", err)
+		}
+		if err := att.CloseWrite(); err != nil {
+			return "", "", 0, fmt.Errorf("writing to the exec: %w", err)
+		}
+	}
 	var stdout, stderr bytes.Buffer
 	done := make(chan error, 1)
 	go func() {
@@ -425,19 +498,53 @@ func (s Spec) exec(ctx context.Context, src lab.Instance, targets []probe.Target
 	select {
 	case err = <-done:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("probes in %s on %s: %w", src.Workload, src.Host, ctx.Err())
+		return "", "", 0, ctx.Err()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading the probes' answer from %s on %s: %w", src.Workload, src.Host, err)
+		return "", "", 0, fmt.Errorf("reading the exec's output: %w", err)
 	}
-	if stdout.Len() == 0 { // only then is the exit code worth a round trip
-		if st, err := api.ContainerExecInspect(ctx, ex.ID); err == nil && st.ExitCode != 0 {
-			return nil, fmt.Errorf("probe program in %s on %s exited %d: %s", src.Workload, src.Host, st.ExitCode, strings.TrimSpace(stderr.String()))
+	code := 0
+	if stdout.Len() == 0 || stdin != nil { // only then is the exit code worth a round trip
+		if st, err := api.ContainerExecInspect(ctx, ex.ID); err == nil {
+			code = st.ExitCode
 		}
 	}
-	rep, err := probe.DecodeReport(stdout.Bytes())
+	return stdout.String(), stderr.String(), code, nil
+}
+
+// exec runs the probe program once in the source container with every
+// target of that container; tokenID names the run's token there.
+func (s Spec) exec(ctx context.Context, src lab.Instance, targets []probe.Target, tokenID string) (*probe.Report, error) {
+	api, err := s.engine(src.Host)
 	if err != nil {
-		return nil, fmt.Errorf("probe answer from %s on %s: %w (stderr: %s)", src.Workload, src.Host, err, strings.TrimSpace(stderr.String()))
+		return nil, err
+	}
+	timeout := s.Timeout
+	if timeout <= 0 {
+		timeout = 2 * time.Second
+	}
+	req := probe.Request{Targets: targets, TimeoutMS: int(timeout / time.Millisecond), Tries: s.Tries}
+	if isProbe(s.Blueprint.Lab, src.Workload) {
+		req.TokenID = tokenID
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout*time.Duration(max(1, len(targets)))+30*time.Second)
+	defer cancel()
+	stdout, stderr, code, err := runExec(ctx, api, src.ContainerID, []string{s.binary(), "probe", "run", "--targets", string(body)}, nil)
+	switch {
+	case ctx.Err() != nil:
+		return nil, fmt.Errorf("probes in %s on %s: %w", src.Workload, src.Host, ctx.Err())
+	case err != nil:
+		return nil, fmt.Errorf("exec in %s on %s: %w", src.Workload, src.Host, err)
+	case stdout == "" && code != 0:
+		return nil, fmt.Errorf("probe program in %s on %s exited %d: %s", src.Workload, src.Host, code, strings.TrimSpace(stderr))
+	}
+	rep, err := probe.DecodeReport([]byte(stdout))
+	if err != nil {
+		return nil, fmt.Errorf("probe answer from %s on %s: %w (stderr: %s)", src.Workload, src.Host, err, strings.TrimSpace(stderr))
 	}
 	return &rep, nil
 }

@@ -5,7 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -22,26 +26,37 @@ import (
 
 // fakeEngine answers `overlab probe run --targets JSON` execs the way the
 // probe program would, with answer deciding each target's result.
+// It installs `probe auth` tokens the way the probe program would, from the
+// exec's stdin into a directory per container, and remembers every exec's
+// command line.
 type fakeEngine struct {
-	answer func(src string, t probe.Target) (probe.Result, bool) // false: no result at all
-	mu     sync.Mutex
-	execs  map[string]execCall
+	answer   func(src string, t probe.Target) (probe.Result, bool) // false: no result at all
+	tokenDir string                                                // per container below it
+	mu       sync.Mutex
+	execs    map[string]execCall
+	cmds     []string
 }
 
 type execCall struct {
 	container string
 	req       probe.Request
+	auth      bool
 }
 
 func (f *fakeEngine) ContainerExecCreate(_ context.Context, id string, o container.ExecOptions) (container.ExecCreateResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cmds = append(f.cmds, strings.Join(o.Cmd, " "))
+	if f.execs == nil {
+		f.execs = map[string]execCall{}
+	}
+	if o.Cmd[len(o.Cmd)-1] == "auth" {
+		f.execs[id+"-auth"] = execCall{container: id, auth: true}
+		return container.ExecCreateResponse{ID: id + "-auth"}, nil
+	}
 	var req probe.Request
 	if err := json.Unmarshal([]byte(o.Cmd[len(o.Cmd)-1]), &req); err != nil {
 		return container.ExecCreateResponse{}, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.execs == nil {
-		f.execs = map[string]execCall{}
 	}
 	execID := id + "-exec"
 	f.execs[execID] = execCall{container: id, req: req}
@@ -52,6 +67,22 @@ func (f *fakeEngine) ContainerExecAttach(_ context.Context, execID string, _ con
 	f.mu.Lock()
 	call := f.execs[execID]
 	f.mu.Unlock()
+	if call.auth {
+		// `probe auth` reads the token on stdin and prints nothing.
+		// Its output ends when it exits, as a real exec's does.
+		a, b := net.Pipe()
+		outR, outW := io.Pipe()
+		go func() {
+			defer outW.Close()
+			defer b.Close()
+			var out, errb bytes.Buffer
+			code := probe.Main(context.Background(), []string{"auth", "--token-dir", filepath.Join(f.dir(), call.container)}, probe.Streams{In: b, Out: &out, Err: &errb})
+			if code != 0 || out.Len() > 0 {
+				panic(fmt.Sprintf("probe auth: exit %d, %s %s", code, out.String(), errb.String()))
+			}
+		}()
+		return types.HijackedResponse{Conn: halfCloser{a}, Reader: bufio.NewReader(outR)}, nil
+	}
 	rep := probe.Report{Hostname: call.container}
 	for _, t := range call.req.Targets {
 		if r, ok := f.answer(call.container, t); ok {
@@ -71,6 +102,14 @@ func (f *fakeEngine) ContainerExecInspect(context.Context, string) (container.Ex
 	return container.ExecInspect{ExitCode: 0}, nil
 }
 
+func (f *fakeEngine) dir() string { return f.tokenDir }
+
+// halfCloser ends the exec's stdin on CloseWrite, as a hijacked
+// connection to the engine does.
+type halfCloser struct{ net.Conn }
+
+func (h halfCloser) CloseWrite() error { return h.Conn.Close() }
+
 var hosts = []blueprint.Host{
 	{Name: "node1", Address: "192.168.56.11", Role: "manager"},
 	{Name: "node2", Address: "192.168.56.12", Role: "worker"},
@@ -87,7 +126,7 @@ func mustParse(t *testing.T, y string) *lab.Lab {
 
 func run(t *testing.T, l *lab.Lab, inst []lab.Instance, answer func(string, probe.Target) (probe.Result, bool)) []results.Probe {
 	t.Helper()
-	e := &fakeEngine{answer: answer}
+	e := &fakeEngine{answer: answer, tokenDir: t.TempDir()}
 	bp, err := blueprint.Compile(l, hosts)
 	if err != nil {
 		t.Fatal(err)
@@ -199,4 +238,99 @@ func TestUnderlayTargetBehindWorkload(t *testing.T) {
 			t.Errorf("answered by %s: ok %v (%s), want %v", tc.peer, got[0].OK, got[0].Error, tc.ok)
 		}
 	}
+}
+
+// Every probe of the lab gets this run's token through `probe auth` on its
+// stdin, never in a command line; the probes' requests name it by its ID
+// and prove themselves to probe targets (Auth).
+func TestEveryProbeGetsTheRunsTokenOnStdin(t *testing.T) {
+	l := mustParse(t, bridgeLab)
+	inst := []lab.Instance{
+		{Workload: "a", Host: "node1", ContainerID: "a1", Hostname: "a-node1", IPs: map[string]string{"bridge": "172.17.0.2"}},
+		{Workload: "far", Host: "node2", ContainerID: "far2", Hostname: "far-node2", IPs: map[string]string{"bridge": "172.17.0.3"}},
+	}
+	e := &fakeEngine{tokenDir: t.TempDir(), answer: func(_ string, tg probe.Target) (probe.Result, bool) {
+		if !tg.Auth {
+			t.Errorf("a target that is a probe of the lab without Auth: %+v", tg)
+		}
+		return probe.Result{}, true
+	}}
+	if _, err := Run(context.Background(), Spec{Blueprint: compile(t, l), Instances: inst, Engines: map[string]Execer{"node1": e, "node2": e}}); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	var secrets []string
+	for _, c := range []string{"a1", "far2"} {
+		entries, err := os.ReadDir(filepath.Join(e.tokenDir, c))
+		if err != nil || len(entries) != 1 {
+			t.Fatalf("%s: tokens %v %v, want one", c, entries, err)
+		}
+		ids[entries[0].Name()] = true
+		b, _ := os.ReadFile(filepath.Join(e.tokenDir, c, entries[0].Name()))
+		secret, _, _ := strings.Cut(string(b), " ")
+		secrets = append(secrets, secret)
+	}
+	if len(ids) != 1 || secrets[0] != secrets[1] || len(secrets[0]) != 64 {
+		t.Fatalf("the probes got different tokens: %v", ids)
+	}
+	for _, call := range e.execs {
+		if !call.auth && !ids[call.req.TokenID] {
+			t.Errorf("the request of %s names token %q, want the installed one %v", call.container, call.req.TokenID, ids)
+		}
+	}
+	for _, cmd := range e.cmds {
+		if strings.Contains(cmd, secrets[0]) {
+			t.Errorf("the token is in a command line: %s", cmd)
+		}
+	}
+	// A second run has a token of its own.
+	if _, err := Run(context.Background(), Spec{Blueprint: compile(t, l), Instances: inst, Engines: map[string]Execer{"node1": e, "node2": e}}); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(e.tokenDir, "a1")); len(entries) != 2 {
+		t.Errorf("after a second run a1 holds %d tokens, want 2 (one per run, each valid for %v)", len(entries), TokenTTL)
+	}
+}
+
+// refusingEngine cannot run `probe auth` in one container.
+type refusingEngine struct {
+	*fakeEngine
+	refuse string
+}
+
+func (r refusingEngine) ContainerExecCreate(ctx context.Context, id string, o container.ExecOptions) (container.ExecCreateResponse, error) {
+	if id == r.refuse && o.Cmd[len(o.Cmd)-1] == "auth" {
+		return container.ExecCreateResponse{}, fmt.Errorf("container %s is not running", id)
+	}
+	return r.fakeEngine.ContainerExecCreate(ctx, id, o)
+}
+
+// A probe that could not take the token can neither prove its requests nor
+// answer: its rows say why instead of failing for no visible reason.
+func TestAProbeWithoutTheTokenIsNamed(t *testing.T) {
+	l := mustParse(t, bridgeLab)
+	inst := []lab.Instance{
+		{Workload: "a", Host: "node1", ContainerID: "a1", Hostname: "a-node1", IPs: map[string]string{"bridge": "172.17.0.2"}},
+		{Workload: "far", Host: "node2", ContainerID: "far2", Hostname: "far-node2", IPs: map[string]string{"bridge": "172.17.0.3"}},
+	}
+	e := refusingEngine{&fakeEngine{tokenDir: t.TempDir(), answer: func(string, probe.Target) (probe.Result, bool) {
+		t.Error("a probe ran though its target has no token")
+		return probe.Result{}, true
+	}}, "a1"}
+	got, err := Run(context.Background(), Spec{Blueprint: compile(t, l), Instances: inst, Engines: map[string]Execer{"node1": e, "node2": e}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].OK || !strings.Contains(got[0].Error, "the probe a on node1 could not take this check's token") || !strings.Contains(got[0].Error, "container a1 is not running") {
+		t.Errorf("row to a probe without the token: ok %v, %q", got[0].OK, got[0].Error)
+	}
+}
+
+func compile(t *testing.T, l *lab.Lab) *blueprint.Blueprint {
+	t.Helper()
+	bp, err := blueprint.Compile(l, hosts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bp
 }

@@ -39,6 +39,9 @@ func runCheckExisting(ctx context.Context, g *Globals, f *labFlags, e *existingF
 	if f.lab != "" {
 		return couldNotRunf("--networks checks networks that exist already; --lab names a lab: give one of them")
 	}
+	if f.tries < 0 || f.tries > maxTries {
+		return couldNotRunf("--tries %d: give 1 to %d tries per probe (each within --probe-timeout)", f.tries, maxTries)
+	}
 	req, err := existing.ParseRequest(e.networks, e.services)
 	if err != nil {
 		return couldNotRun(err)

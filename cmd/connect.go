@@ -25,6 +25,10 @@ func (f *ConnectFlags) addFlags(pf *pflag.FlagSet) {
 	pf.BoolVar(&f.TrustNewHosts, "trust-new-hosts", false, "accept host keys that known_hosts lacks and record them in it (a changed key is always refused)")
 }
 
+// maxParallel bounds --parallel: each host at work holds an SSH connection
+// and a few sessions.
+const maxParallel = 256
+
 // sessionConfig is how this command reaches the inventory's hosts.
 func (g *Globals) sessionConfig() session.Config {
 	return session.Config{

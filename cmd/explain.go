@@ -1,9 +1,9 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"io"
-	"os"
 	"slices"
 	"sync"
 
@@ -14,6 +14,7 @@ import (
 	"github.com/overlab/overlab/fanout"
 	"github.com/overlab/overlab/output"
 	"github.com/overlab/overlab/report"
+	"github.com/overlab/overlab/safefile"
 	"github.com/overlab/overlab/session"
 )
 
@@ -96,13 +97,9 @@ func gatherExplain(ctx context.Context, c *cluster.Cluster, name string, peers m
 }
 
 func writeExplainHTML(path string, v explain.View) error {
-	f, err := os.Create(path)
-	if err != nil {
+	var buf bytes.Buffer
+	if err := report.ExplainHTML(&buf, v); err != nil {
 		return err
 	}
-	if err := report.ExplainHTML(f, v); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return safefile.WriteFile(path, buf.Bytes(), 0o644)
 }

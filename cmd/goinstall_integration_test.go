@@ -112,7 +112,8 @@ func answersThroughEmulation(t *testing.T, probe string) {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	cmd := exec.CommandContext(ctx, probe, "probe", "serve", "--listen", "127.0.0.1", "--tcp-port", strconv.Itoa(port), "--udp-port", "-1", "--http-port", "-1")
+	// --open: greet without a check's token, as a probe started by hand does.
+	cmd := exec.CommandContext(ctx, probe, "probe", "serve", "--open", "--listen", "127.0.0.1", "--tcp-port", strconv.Itoa(port), "--udp-port", "-1", "--http-port", "-1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	start := time.Now()

@@ -13,15 +13,25 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/swarm"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/overlab/overlab/cluster"
+	"github.com/overlab/overlab/interrupt"
+	"github.com/overlab/overlab/inventory"
+	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/local/labtest"
+	"github.com/overlab/overlab/runner"
 )
 
 // buildOverlab builds the overlab binary once per test run (static, so that
@@ -188,5 +198,141 @@ func TestInterruptedUpIsRepairedByTheNextUp(t *testing.T) {
 	}
 	if code, out := overlab("check", "--results", t.TempDir()); code != 0 {
 		t.Fatalf("check after the repairing up: exit %d\n%s", code, out)
+	}
+}
+
+// overlabEnv runs the overlab binary with args and extra environment, and
+// returns how long it took, its exit code and what it said.
+func overlabEnv(t *testing.T, env []string, args ...string) (time.Duration, int, string) {
+	t.Helper()
+	bin, err := buildOverlab()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	took := time.Since(start)
+	if ee, ok := err.(*exec.ExitError); ok {
+		return took, ee.ExitCode(), string(out)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return took, 0, string(out)
+}
+
+var failedAfter = regexp.MustCompile(`up failed after (\S+)`)
+
+// An up interrupted at any of its steps (interrupt.Point sends the Ctrl-C
+// there, once or twice) ends within the bound it prints; the next up, without
+// --force, completes the lab; down then leaves nothing. The swarm steps
+// finish what they began after one Ctrl-C; after two they stop at once,
+// leaving a host pending that the next up waits for (issue 22: the next up
+// used to refuse a pending first manager).
+func TestUpInterruptedAtEveryStep(t *testing.T) {
+	steps := append([]string{}, runner.UpSteps...)
+	steps = append(steps, "swarm.init:2", "swarm.join:2")
+	bin, err := buildOverlab()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range steps {
+		t.Run(step, func(t *testing.T) {
+			// Fresh hosts each time: swarms made and left in quick succession
+			// on one Engine 20.10 occasionally keep a broken gossip state
+			// (runner's TestBuiltinLabs says more).
+			l := labtest.Up(t, 3)
+			args := []string{"-i", l.Inventory, "--lab", "swarm"}
+			up := append([]string{"up", "--probe-binary", bin}, args...)
+			t.Cleanup(func() { overlabEnv(t, nil, append([]string{"down"}, args...)...) })
+
+			took, code, said := overlabEnv(t, []string{interrupt.PointEnv + "=" + step}, up...)
+			t.Logf("up interrupted at %s: ended after %v, exit %d", step, took.Round(time.Millisecond), code)
+			for _, line := range strings.Split(said, "\n") {
+				if strings.Contains(line, "finishing") || strings.Contains(line, "failed after") {
+					t.Logf("  %s", strings.TrimSpace(line))
+				}
+			}
+			if code != 2 || !strings.Contains(said, "interrupted") {
+				t.Errorf("interrupted at %s: exit %d, want 2 (interrupted):\n%s", step, code, said)
+			}
+			if took > 45*time.Second {
+				t.Errorf("interrupted at %s, up went on for %v (the swarm step's bound is 30 s)", step, took)
+			}
+			if step == "swarm.init" || step == "swarm.join" {
+				if !strings.Contains(said, "interrupted: finishing the swarm step that began") || !strings.Contains(said, "at most 30s; Ctrl-C again to stop now") {
+					t.Errorf("interrupted at %s: no word of finishing the swarm step within a bound:\n%s", step, said)
+				}
+			}
+			if m := failedAfter.FindStringSubmatch(said); m != nil {
+				if d, err := time.ParseDuration(m[1]); err != nil || d <= 0 || d > took {
+					t.Errorf("up said it failed after %s; it ran %v", m[1], took)
+				}
+			}
+
+			_, code, said = overlabEnv(t, nil, up...)
+			if code != 0 {
+				t.Fatalf("the next up (no --force) after an interruption at %s: exit %d\n%s", step, code, said)
+			}
+			for _, line := range strings.Split(said, "\n") {
+				if strings.Contains(line, "pending") {
+					t.Logf("the next up: %s", strings.TrimSpace(line))
+				}
+			}
+			if _, code, said := overlabEnv(t, nil, append([]string{"down"}, args...)...); code != 0 {
+				t.Fatalf("down: exit %d\n%s", code, said)
+			}
+			assertNothingLeft(t, l)
+		})
+	}
+}
+
+// assertNothingLeft wants no swarm membership, no overlab network, service
+// or container on any host of l, through each engine's API.
+func assertNothingLeft(t *testing.T, l *labtest.Lab) {
+	t.Helper()
+	inv, err := inventory.Load(l.Inventory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts, err := inv.Resolve(inventory.WithoutSSHConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	c, err := cluster.Connect(ctx, hosts, cluster.WithConnectTimeout(5*time.Second), cluster.WithOpTimeout(30*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, n := range c.Nodes {
+		api := n.Docker()
+		info, err := api.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Swarm.LocalNodeState != swarm.LocalNodeStateInactive {
+			t.Errorf("%s still in a swarm (%s)", n.Name(), info.Swarm.LocalNodeState)
+		}
+		nets, err := api.NetworkList(ctx, network.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, nw := range nets {
+			if strings.HasPrefix(nw.Name, "overlab-") {
+				t.Errorf("%s: network %s left", n.Name(), nw.Name)
+			}
+		}
+		cs, err := api.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", lab.Label))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ct := range cs {
+			t.Errorf("%s: container %v left", n.Name(), ct.Names)
+		}
 	}
 }

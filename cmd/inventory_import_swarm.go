@@ -11,6 +11,7 @@ import (
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/inventory/importer"
+	"github.com/overlab/overlab/safefile"
 )
 
 type importSwarmOptions struct {
@@ -90,7 +91,7 @@ func runImportSwarm(cmd *cobra.Command, g *Globals, o importSwarmOptions) error 
 		_, err = cmd.OutOrStdout().Write(data)
 		return err
 	}
-	if err := writeFileAtomic(o.output, data, 0o644); err != nil {
+	if err := safefile.WriteFile(o.output, data, 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "wrote inventory of %d hosts (swarm of %s) to %s\n", len(inv.Hosts), o.from, o.output)

@@ -1,11 +1,11 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -19,6 +19,7 @@ import (
 	"github.com/overlab/overlab/results"
 	"github.com/overlab/overlab/runner"
 	"github.com/overlab/overlab/runs"
+	"github.com/overlab/overlab/safefile"
 	"github.com/overlab/overlab/session"
 )
 
@@ -88,8 +89,14 @@ func (f *labFlags) runner(s *session.Session, p *progress.Progress) *runner.Runn
 	)
 }
 
+// maxTries bounds --tries: more tries only split a probe's deadline finer.
+const maxTries = 20
+
 // openLab opens the session on the lab the flags name (else the one up).
 func (f *labFlags) openLab(ctx context.Context, g *Globals, needAll bool) (*session.Session, error) {
+	if f.tries < 0 || f.tries > maxTries {
+		return nil, couldNotRunf("--tries %d: give 1 to %d tries per probe (each within --probe-timeout)", f.tries, maxTries)
+	}
 	opts := []session.OpenOption{session.WithLab(f.lab)}
 	if needAll {
 		opts = append(opts, session.RequireAll())
@@ -127,6 +134,7 @@ func newUpCommand(g *Globals) *cobra.Command {
 }
 
 func runUp(ctx context.Context, g *Globals, f *labFlags) error {
+	start := time.Now()
 	s, err := f.openLab(ctx, g, true)
 	if err != nil {
 		return err
@@ -136,7 +144,8 @@ func runUp(ctx context.Context, g *Globals, f *labFlags) error {
 	defer p.Close()
 	res, err := f.runner(s, p).Up(ctx, s.Cluster, s.Hosts, s.Lab)
 	if err != nil {
-		p.Summary("up failed after %v", res.Elapsed.Round(time.Millisecond))
+		// The time the person waited, connecting included.
+		p.Summary("up failed after %v", time.Since(start).Round(time.Millisecond))
 		return err
 	}
 	what := fmt.Sprintf("%d changes", len(res.Actions))
@@ -220,21 +229,14 @@ func finishCheck(g *Globals, f *labFlags, doc *results.Document, out io.Writer) 
 	return nil
 }
 
+// writeDoc writes the results document to path without following a link
+// there (safefile).
 func writeDoc(path string, doc *results.Document) error {
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-	}
-	fh, err := os.Create(path)
-	if err != nil {
+	var buf bytes.Buffer
+	if err := doc.Encode(&buf); err != nil {
 		return err
 	}
-	if err := doc.Encode(fh); err != nil {
-		fh.Close()
-		return err
-	}
-	return fh.Close()
+	return safefile.WriteFile(path, buf.Bytes(), 0o644)
 }
 
 func newDownCommand(g *Globals) *cobra.Command {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/overlab/overlab/report"
 	"github.com/overlab/overlab/results"
 	"github.com/overlab/overlab/runs"
+	"github.com/overlab/overlab/safefile"
 )
 
 var reportFormats = []string{output.Table, output.JSON, output.YAML, "html", "junit"}
@@ -89,7 +89,7 @@ func runReport(cmd *cobra.Command, g *Globals, o reportOptions, id string) error
 		return fmt.Errorf("report %s: %w", r.ID, err)
 	}
 	if o.out != "" {
-		if err := os.WriteFile(o.out, buf.Bytes(), 0o644); err != nil {
+		if err := safefile.WriteFile(o.out, buf.Bytes(), 0o644); err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
 		g.Logger().V(0).Infof("wrote %s of run %s to %s", o.format, r.ID, o.out)

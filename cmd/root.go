@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/overlab/overlab/fanout"
+	"github.com/overlab/overlab/interrupt"
 	"github.com/overlab/overlab/log"
 )
 
@@ -73,8 +72,8 @@ func newRoot(s Streams, d deps) *cobra.Command {
 	}
 	// --parallel bounds every fan-out below the command, through its context.
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		if g.Parallel < 1 {
-			return couldNotRunf("--parallel %d: use 1 or more", g.Parallel)
+		if g.Parallel < 1 || g.Parallel > maxParallel {
+			return couldNotRunf("--parallel %d: work on 1 to %d hosts at once", g.Parallel, maxParallel)
 		}
 		cmd.SetContext(fanout.WithLimit(cmdContext(cmd), g.Parallel))
 		g.flagChanged = func(name string) bool { return cmd.Flags().Changed(name) }
@@ -119,7 +118,9 @@ func newRoot(s Streams, d deps) *cobra.Command {
 func Execute(args []string, s Streams) int { return execute(args, s, defaultDeps()) }
 
 func execute(args []string, s Streams, d deps) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first Ctrl-C ends the command's context; a step that must finish
+	// once begun may outlive it for a bound it announces, until a second.
+	ctx, stop := interrupt.NotifyContext(context.Background())
 	defer stop()
 	root := newRoot(s, d)
 	root.SetArgs(args)

@@ -4,12 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/overlab/overlab/fanout"
-	"github.com/overlab/overlab/hostcmd"
+	"github.com/overlab/overlab/shellquote"
 )
 
 // vxlanOverhead is what VXLAN adds to every overlay packet.
@@ -32,14 +33,14 @@ func echoPort(lis map[port]listener) int {
 // pathMTUs measures each ordered pair's path MTU and compares it with the
 // source's lab interface MTU: a smaller path drops the larger packets,
 // VXLAN's first (an overlay packet is 50 bytes larger on the wire).
-func pathMTUs(ctx context.Context, cfg *config, ts []*target, lis map[string]map[port]listener) []Result {
+func pathMTUs(ctx context.Context, cfg *config, ts []*target, lis map[string]map[port]listener, tokenID string) []Result {
 	var (
 		mu  sync.Mutex
 		out []Result
 	)
 	_ = fanout.Each(ctx, namesOf(ts), func(ctx context.Context, i int) error {
 		s := ts[i]
-		res := pmtuFrom(ctx, cfg, s, ts, lis)
+		res := pmtuFrom(ctx, cfg, s, ts, lis, tokenID)
 		mu.Lock()
 		out = append(out, res...)
 		mu.Unlock()
@@ -48,7 +49,7 @@ func pathMTUs(ctx context.Context, cfg *config, ts []*target, lis map[string]map
 	return out
 }
 
-func pmtuFrom(ctx context.Context, cfg *config, s *target, ts []*target, lis map[string]map[port]listener) []Result {
+func pmtuFrom(ctx context.Context, cfg *config, s *target, ts []*target, lis map[string]map[port]listener, tokenID string) []Result {
 	if s.facts == nil || s.facts.UnderlayMTU == 0 {
 		return nil
 	}
@@ -65,7 +66,8 @@ func pmtuFrom(ctx context.Context, cfg *config, s *target, ts []*target, lis map
 				Detail: "not measured: no doctor UDP listener on " + t.Name + " (its ports are held)"})
 			continue
 		}
-		fmt.Fprintf(&b, "( echo %s $(%s/overlab probe pmtu --address %s:%d --max %d --wait 200ms) ) &\n", t.Name, hostcmd.Quote(s.dir), t.Address, p, max)
+		fmt.Fprintf(&b, "( echo %s $(%s/overlab probe pmtu --address %s --max %d --wait 200ms --token-dir %s --token-id %s) ) &\n",
+			shellquote.Quote(t.Name), shellquote.Quote(s.dir), shellquote.Quote(net.JoinHostPort(t.Address, strconv.Itoa(p))), max, shellquote.Quote(s.dir+"/tokens"), shellquote.Quote(tokenID))
 	}
 	if b.Len() == 0 {
 		return out

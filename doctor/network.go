@@ -1,17 +1,19 @@
 package doctor
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/overlab/overlab/fanout"
-	"github.com/overlab/overlab/hostcmd"
 	"github.com/overlab/overlab/probe"
+	"github.com/overlab/overlab/shellquote"
 )
 
 // port is one port Docker multi-host networking needs between the hosts.
@@ -46,14 +48,24 @@ type netRun struct {
 	up  []*target
 	lis map[string]map[port]listener
 	err error
+	// tok is this run's probe token: doctor's listeners answer only the
+	// requests it proves.
+	tok probe.Token
 }
+
+// tokenTTL bounds a doctor run's token; the listeners stop after 300 s.
+const tokenTTL = 10 * time.Minute
 
 // prepare copies the binary to each host and starts its listeners, in one
 // round trip per host.
 func prepare(ctx context.Context, cfg *config, up []*target) *netRun {
 	n := &netRun{cfg: cfg, up: up, lis: map[string]map[port]listener{}}
 	start := time.Now()
-	n.err = n.start(ctx, newPrograms(cfg))
+	var err error
+	if n.tok, err = probe.NewToken(); err == nil {
+		err = n.start(ctx, newPrograms(cfg))
+	}
+	n.err = err
 	cfg.logger.V(1).Infof("doctor: binary copied and listeners up in %v", time.Since(start).Round(time.Millisecond))
 	return n
 }
@@ -72,10 +84,10 @@ func (n *netRun) probe(ctx context.Context, all []*target) []Result {
 	var ports, mtus []Result
 	var wg sync.WaitGroup
 	if n.cfg.wants(CheckPorts) {
-		wg.Go(func() { ports = portMatrix(ctx, n.cfg, all, n.lis) })
+		wg.Go(func() { ports = portMatrix(ctx, n.cfg, all, n.lis, n.tok.ID()) })
 	}
 	if n.cfg.wants(CheckMTU) {
-		wg.Go(func() { mtus = pathMTUs(ctx, n.cfg, n.up, n.lis) })
+		wg.Go(func() { mtus = pathMTUs(ctx, n.cfg, n.up, n.lis, n.tok.ID()) })
 	}
 	wg.Wait()
 	n.cfg.logger.V(1).Infof("doctor: ports and path MTUs probed in %v", time.Since(start).Round(time.Millisecond))
@@ -111,7 +123,7 @@ func (n *netRun) cleanup() {
 		if !strings.HasPrefix(d, "/tmp/overlab-doctor.") {
 			return nil
 		}
-		_, err := ts[i].node.Run(ctx, `for p in `+d+`/*.pid; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null; done; rm -rf `+hostcmd.Quote(d))
+		_, err := ts[i].node.Run(ctx, `for p in `+d+`/*.pid; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null; done; rm -rf `+shellquote.Quote(d))
 		return err
 	})
 }
@@ -132,7 +144,10 @@ func (n *netRun) start(ctx context.Context, progs *programs) error {
 			return err
 		}
 		defer f.Close()
-		out, err := t.node.RunInput(ctx, listenScript(t.Address), f)
+		// The token's line first, then the binary: the token is never in
+		// the script, which ps on the host would show.
+		stdin := io.MultiReader(bytes.NewReader(append(probe.InstallRequest(n.tok, tokenTTL), '\n')), f)
+		out, err := t.node.RunInput(ctx, listenScript(t.Address), stdin)
 		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 		if d := lines[0]; strings.HasPrefix(d, "/tmp/overlab-doctor.") {
 			t.dir = d
@@ -166,8 +181,10 @@ func (n *netRun) start(ctx context.Context, progs *programs) error {
 
 func listenScript(addr string) string {
 	var b strings.Builder
-	b.WriteString(`d=$(mktemp -d /tmp/overlab-doctor.XXXXXX) && echo "$d" && cat > "$d/overlab" && chmod 700 "$d/overlab" && cd "$d" || exit 1
+	b.WriteString(`d=$(mktemp -d /tmp/overlab-doctor.XXXXXX) && echo "$d" && IFS= read -r tok && cat > "$d/overlab" && chmod 700 "$d/overlab" && cd "$d" || exit 1
 ./overlab probe --help >/dev/null || { echo "the overlab binary does not run here" >&2; exit 1; }
+printf '%s\n' "$tok" | ./overlab probe auth --token-dir "$d/tokens" || exit 1
+unset tok
 T=; command -v timeout >/dev/null && T='timeout 300'
 `)
 	for _, p := range ports {
@@ -177,12 +194,12 @@ T=; command -v timeout >/dev/null && T='timeout 300'
 		} else {
 			udp = p.num
 		}
-		fmt.Fprintf(&b, "$T ./overlab probe serve --listen %s --tcp-port %d --udp-port %d --http-port -1 </dev/null >l-%d-%s.log 2>&1 &\necho $! > l-%d-%s.pid\n",
-			addr, tcp, udp, p.num, p.proto, p.num, p.proto)
+		fmt.Fprintf(&b, "$T ./overlab probe serve --listen %s --tcp-port %d --udp-port %d --http-port -1 --token-dir \"$d/tokens\" </dev/null >l-%d-%s.log 2>&1 &\necho $! > l-%d-%s.pid\n",
+			shellquote.Quote(addr), tcp, udp, p.num, p.proto, p.num, p.proto)
 	}
 	// The path MTU needs a UDP echo even where the engine holds 7946 and
 	// 4789: one more on a port the kernel picks.
-	fmt.Fprintf(&b, "$T ./overlab probe serve --listen %s --tcp-port -1 --udp-port 0 --http-port -1 </dev/null >l-mtu.log 2>&1 &\necho $! > l-mtu.pid\n", addr)
+	fmt.Fprintf(&b, "$T ./overlab probe serve --listen %s --tcp-port -1 --udp-port 0 --http-port -1 --token-dir \"$d/tokens\" </dev/null >l-mtu.log 2>&1 &\necho $! > l-mtu.pid\n", shellquote.Quote(addr))
 	b.WriteString("sleep 0.5\n")
 	b.WriteString("echo \"mtu $(grep -o 'udp [0-9.]*:[0-9]*' l-mtu.log | head -n 1)\"\n")
 	for _, p := range ports {
@@ -192,7 +209,7 @@ T=; command -v timeout >/dev/null && T='timeout 300'
 }
 
 // portMatrix probes every port of every target from every other host.
-func portMatrix(ctx context.Context, cfg *config, all []*target, lis map[string]map[port]listener) []Result {
+func portMatrix(ctx context.Context, cfg *config, all []*target, lis map[string]map[port]listener, tokenID string) []Result {
 	var (
 		mu  sync.Mutex
 		out []Result
@@ -209,7 +226,7 @@ func portMatrix(ctx context.Context, cfg *config, all []*target, lis map[string]
 	}
 	up := upTargets(all)
 	_ = fanout.Each(ctx, namesOf(up), func(ctx context.Context, i int) error {
-		add(probeFrom(ctx, cfg, up[i], up, lis)...)
+		add(probeFrom(ctx, cfg, up[i], up, lis, tokenID)...)
 		return nil
 	})
 	return out
@@ -221,10 +238,10 @@ type planned struct {
 	l    listener
 }
 
-func probeFrom(ctx context.Context, cfg *config, s *target, ts []*target, lis map[string]map[port]listener) []Result {
+func probeFrom(ctx context.Context, cfg *config, s *target, ts []*target, lis map[string]map[port]listener, tokenID string) []Result {
 	var plans []planned
 	var out []Result
-	req := probe.Request{TimeoutMS: int(cfg.wait / time.Millisecond), Tries: 2}
+	req := probe.Request{TimeoutMS: int(cfg.wait / time.Millisecond), Tries: 2, TokenID: tokenID}
 	for _, t := range ts {
 		if t == s || !cfg.involves(s.Name, t.Name) {
 			continue
@@ -246,14 +263,16 @@ func probeFrom(ctx context.Context, cfg *config, s *target, ts []*target, lis ma
 				continue
 			}
 			plans = append(plans, planned{to: t, port: p, l: l})
-			req.Targets = append(req.Targets, probe.Target{ID: strconv.Itoa(len(plans) - 1), Kind: p.proto, Address: t.Address, Port: p.num, Probe: l.up})
+			// Doctor's own listener answers only this run's proven requests;
+			// a port the engine holds gets nothing but the handshake.
+			req.Targets = append(req.Targets, probe.Target{ID: strconv.Itoa(len(plans) - 1), Kind: p.proto, Address: t.Address, Port: p.num, Probe: l.up, Auth: l.up})
 		}
 	}
 	if len(plans) == 0 {
 		return out
 	}
 	body, _ := json.Marshal(req)
-	raw, err := s.node.RunInput(ctx, hostcmd.Quote(s.dir+"/overlab")+" probe run", strings.NewReader(string(body)))
+	raw, err := s.node.RunInput(ctx, shellquote.Quote(s.dir+"/overlab")+" probe run --token-dir "+shellquote.Quote(s.dir+"/tokens"), strings.NewReader(string(body)))
 	var rep probe.Report
 	if err == nil {
 		err = json.Unmarshal(raw, &rep)

@@ -2,10 +2,10 @@ package existing
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/parselimit"
 )
 
 // ProbeWorkload is how an expectations file names the probe on a network:
@@ -16,7 +16,7 @@ const ProbeWorkload = "probe"
 // LoadExpect reads a file of expectations in the lab format (only expect:
 // rows) for a check of existing networks.
 func LoadExpect(path string) (*lab.Lab, error) {
-	data, err := os.ReadFile(path)
+	data, err := parselimit.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read expectations: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/overlab/overlab/hostcmd"
 	"github.com/overlab/overlab/netdriver"
+	"github.com/overlab/overlab/shellquote"
 )
 
 // API is the part of a host's Docker engine explain reads.
@@ -124,7 +125,7 @@ func (g gatherer) bridgeName() string {
 }
 
 func (g gatherer) script() string {
-	q := hostcmd.Quote
+	q := shellquote.Quote
 	var b strings.Builder
 	b.WriteString("echo '@@@ host'; ip -o -d link show\n")
 	if g.objectKind() == netdriver.ObjectsOverlay {

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/overlab/overlab/hostcmd"
 	"github.com/overlab/overlab/netdriver"
+	"github.com/overlab/overlab/shellquote"
 )
 
 func (g gatherer) objects(s map[string]string) []Object {
@@ -119,7 +119,7 @@ func (g gatherer) members(s map[string]string, host []link) []Object {
 		}
 		o := Object{Kind: mine.Kind, Name: mine.Name, Where: "container " + m.name,
 			Detail:  fmt.Sprintf("%s, MAC %s, MTU %d", m.ip, m.mac, mine.MTU),
-			Command: fmt.Sprintf("nsenter -t $(docker inspect -f '{{.State.Pid}}' %s) -n ip -d link show %s", hostcmd.Quote(m.name), mine.Name)}
+			Command: fmt.Sprintf("nsenter -t $(docker inspect -f '{{.State.Pid}}' %s) -n ip -d link show %s", shellquote.Quote(m.name), shellquote.Quote(mine.Name))}
 		switch {
 		case mine.Kind == "macvlan" || mine.Kind == "ipvlan":
 			if p, ok := byIndex(host, mine.Peer); ok {

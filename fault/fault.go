@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/overlab/overlab/hostcmd"
+	"github.com/overlab/overlab/shellquote"
 )
 
 // Kinds of fault.
@@ -110,7 +111,7 @@ type LinkInfo struct {
 
 // Probe learns the host's lab interface and how overlab's SSH reaches it.
 func Probe(ctx context.Context, h hostcmd.Host, labAddr string) (LinkInfo, error) {
-	script := `a=` + hostcmd.Quote(labAddr) + `
+	script := `a=` + shellquote.Quote(labAddr) + `
 if=$(ip -o addr show | awk -v a="$a" '{split($4,p,"/"); if (p[1]==a) {print $2; exit}}')
 [ -n "$if" ] || { echo "no interface holds $a" >&2; exit 3; }
 # ip, not /sys: a host in a network namespace may see another namespace's sysfs.

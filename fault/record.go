@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/overlab/overlab/hostcmd"
+	"github.com/overlab/overlab/shellquote"
 )
 
 // A record line: id, kind, what, base64 of the undo script, tab-separated.
@@ -34,7 +35,7 @@ func parseRecord(host, s string) []Fault {
 }
 
 func record(ctx context.Context, h hostcmd.Host, f Fault) error {
-	_, err := hostcmd.RunRoot(ctx, h, "umask 077; printf '%s\\n' "+hostcmd.Quote(f.line())+" >> "+RecordPath)
+	_, err := hostcmd.RunRoot(ctx, h, "umask 077; printf '%s\\n' "+shellquote.Quote(f.line())+" >> "+RecordPath)
 	if err != nil {
 		return fmt.Errorf("%s: recording the fault in %s: %w", h.Name(), RecordPath, err)
 	}
@@ -74,7 +75,7 @@ func Heal(ctx context.Context, h hostcmd.Host) ([]Fault, error) {
 	}
 	rewrite := "rm -f " + RecordPath
 	if len(lines) > 0 {
-		rewrite = "umask 077; printf '%s\\n' " + hostcmd.Quote(strings.Join(lines, "\n")) + " > " + RecordPath
+		rewrite = "umask 077; printf '%s\\n' " + shellquote.Quote(strings.Join(lines, "\n")) + " > " + RecordPath
 	}
 	if _, err := hostcmd.RunRoot(ctx, h, rewrite); err != nil {
 		errs = multierror.Append(errs, fmt.Errorf("%s: rewriting %s: %w", h.Name(), RecordPath, err))

@@ -15,7 +15,7 @@ type Host interface {
 // Root wraps a POSIX sh script so that it runs as root: directly when the
 // SSH user is root, else through sudo without a password prompt.
 func Root(script string) string {
-	q := Quote(script)
+	q := shellquote.Quote(script)
 	return `if [ "$(id -u)" = 0 ]; then sh -c ` + q + `; else sudo -n sh -c ` + q + `; fi`
 }
 
@@ -24,6 +24,3 @@ func RunRoot(ctx context.Context, h Host, script string) (string, error) {
 	out, err := h.Run(ctx, Root(script))
 	return string(out), err
 }
-
-// Quote quotes s as one sh word.
-func Quote(s string) string { return shellquote.Quote(s) }

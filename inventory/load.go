@@ -5,16 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
 	"github.com/spf13/viper"
 	"gopkg.in/yaml.v3"
+
+	"github.com/overlab/overlab/parselimit"
 )
 
 // EnvPrefix prefixes the environment variables that override the defaults
@@ -27,7 +29,7 @@ const EnvPrefix = "OVERLAB_"
 // OVERLAB_KNOWN_HOSTS and OVERLAB_DOCKER_SOCKET override the defaults
 // section. Load does not validate: call Validate.
 func Load(path string) (*Inventory, error) {
-	data, err := os.ReadFile(path)
+	data, err := parselimit.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading inventory: %w", err)
 	}
@@ -84,20 +86,17 @@ func decode(data []byte, format string) (*Inventory, error) {
 	return &inv, nil
 }
 
-// parse returns the document's tree (nil for an empty document). YAML keeps
-// its line numbers; TOML is converted and has none.
+// parse returns the document's tree (nil for an empty document), bounded
+// by parselimit before anything walks it. YAML keeps its line numbers; TOML
+// is converted and has none (its syntax errors have the parser's own).
 func parse(data []byte, format string) (*yaml.Node, error) {
-	var doc yaml.Node
-	if format == "toml" {
-		var raw map[string]any
-		if err := toml.Unmarshal(data, &raw); err != nil {
-			return nil, fmt.Errorf("parsing toml: %w", err)
-		}
-		if err := doc.Encode(raw); err != nil {
-			return nil, fmt.Errorf("parsing toml: %w", err)
-		}
-		return &doc, nil
+	if len(data) > parselimit.MaxBytes {
+		return nil, parselimit.ErrTooLarge
 	}
+	if format == "toml" {
+		return parseTOML(data)
+	}
+	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
@@ -108,30 +107,125 @@ func parse(data []byte, format string) (*yaml.Node, error) {
 	if len(doc.Content) == 0 {
 		return nil, nil
 	}
+	if err := parselimit.CheckNode(doc.Content[0]); err != nil {
+		return nil, err
+	}
 	return doc.Content[0], nil
+}
+
+// parseTOML decodes TOML and builds the tree directly: yaml.Node.Encode
+// would print YAML text whose indentation grows with the square of the
+// nesting, then parse it.
+func parseTOML(data []byte) (*yaml.Node, error) {
+	if err := parselimit.CheckBrackets(data); err != nil {
+		return nil, fmt.Errorf("parsing toml: %w", err)
+	}
+	var raw map[string]any
+	if err := toml.Unmarshal(data, &raw); err != nil {
+		var de *toml.DecodeError
+		if errors.As(err, &de) {
+			row, col := de.Position()
+			return nil, fmt.Errorf("parsing toml: line %d, column %d: %s", row, col, de.Error())
+		}
+		return nil, fmt.Errorf("parsing toml: %w", err)
+	}
+	return tomlNode(raw, 0)
+}
+
+// tomlNode converts a decoded TOML value to a YAML node, as the decoder of
+// the Inventory type expects it.
+func tomlNode(v any, depth int) (*yaml.Node, error) {
+	if depth > parselimit.MaxDepth {
+		return nil, fmt.Errorf("parsing toml: nested deeper than %d levels", parselimit.MaxDepth)
+	}
+	scalar := func(tag, value string) (*yaml.Node, error) {
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value}, nil
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			c, err := tomlNode(x[k], depth+1)
+			if err != nil {
+				return nil, err
+			}
+			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, c)
+		}
+		return n, nil
+	case []any:
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		for _, e := range x {
+			c, err := tomlNode(e, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			n.Content = append(n.Content, c)
+		}
+		return n, nil
+	case string:
+		return scalar("!!str", x)
+	case bool:
+		return scalar("!!bool", strconv.FormatBool(x))
+	case int64:
+		return scalar("!!int", strconv.FormatInt(x, 10))
+	case float64:
+		return scalar("!!float", strconv.FormatFloat(x, 'g', -1, 64))
+	case nil:
+		return scalar("!!null", "")
+	default: // dates and times: text, which no inventory field takes
+		return scalar("!!str", fmt.Sprint(x))
+	}
 }
 
 // yamlLine is yaml.v3's "line N: message".
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// syntaxError names the line where the document stops parsing. yaml.v3 names
-// the line where the enclosing block starts (a list's first item, often
-// lines above the mistake): the first prefix of the document that fails
-// with the same message ends on the line at fault.
+// locateBudget bounds the bytes syntaxError re-parses to find the line at
+// fault: beyond it the parser's own line is given.
+const locateBudget = 2 << 20
+
+// syntaxError names the line where the document stops parsing. yaml.v3
+// names the line where the enclosing block starts (a list's first item,
+// often lines above the mistake); the line at fault is the end of the
+// shortest prefix that fails with the same message. Prefixes shorter than
+// it parse (or fail otherwise) and longer ones fail the same way, so a
+// binary search over the lines after the parser's finds it in a few
+// parses; a file too large for the budget gets the parser's line.
 func syntaxError(data []byte, err error) string {
 	m := yamlLine.FindStringSubmatch(err.Error())
 	if m == nil {
 		return strings.TrimPrefix(err.Error(), "yaml: ")
 	}
+	parserLine, _ := strconv.Atoi(m[1])
+	fallback := fmt.Sprintf("line %d: %s (in the block that starts there)", parserLine, m[2])
 	lines := bytes.SplitAfter(data, []byte("\n"))
-	for n := 1; n <= len(lines) && n <= 5000; n++ {
+	spent := 0
+	fails := func(n int) bool {
+		prefix := bytes.Join(lines[:n], nil)
+		spent += len(prefix)
 		var doc yaml.Node
-		perr := yaml.Unmarshal(bytes.Join(lines[:n], nil), &doc)
-		if pm := yamlLine.FindStringSubmatch(fmt.Sprint(perr)); pm != nil && pm[2] == m[2] {
-			return fmt.Sprintf("line %d: %s", n, m[2])
+		perr := yaml.Unmarshal(prefix, &doc)
+		pm := yamlLine.FindStringSubmatch(fmt.Sprint(perr))
+		return pm != nil && pm[2] == m[2]
+	}
+	lo, hi := max(parserLine, 1), len(lines) // fails(hi) holds
+	for lo < hi {
+		if spent > locateBudget {
+			return fallback
+		}
+		mid := (lo + hi) / 2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
 		}
 	}
-	return "line " + m[1] + ": " + m[2]
+	return fmt.Sprintf("line %d: %s", hi, m[2])
 }
 
 // check walks n against type t. path is where n sits (hosts[1].labels).

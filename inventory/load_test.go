@@ -3,6 +3,7 @@ package inventory
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -111,8 +112,8 @@ func TestLoadInvalid(t *testing.T) {
 		{file: "invalid-syntax.toml", load: []string{"invalid-syntax.toml", "parsing toml"}},
 		{file: "invalid-empty.yaml", validate: []string{"testdata/invalid-empty.yaml: hosts: hosts: the list is empty"}, problems: 1},
 		{file: "invalid-no-manager.yaml", validate: []string{"invalid-no-manager.yaml: hosts: role: no host has role: manager"}, problems: 1},
-		{file: "invalid-many.yaml", problems: 17, validate: []string{
-			"invalid inventory, 17 problems",
+		{file: "invalid-many.yaml", problems: 18, validate: []string{
+			"invalid inventory, 18 problems",
 			"invalid-many.yaml: defaults: identity_file: cannot read /", "testdata/home/.ssh/missing_key: no such file",
 			"hosts[0] (node1): role: \"leader\" is not a role; use manager or worker",
 			"hosts[1] (node1): name: \"node1\" is also the name of hosts[0]",
@@ -129,6 +130,7 @@ func TestLoadInvalid(t *testing.T) {
 			"hosts[4] (node5): macvlan_parent: \"eth 1\" is not an interface name",
 			"hosts[5] (bad name!): name: \"bad name!\" is not a plain name",
 			"hosts[5] (bad name!): address: missing",
+			"hosts[6] (node6): macvlan_parent: \"a;id>pw1\" is not an interface name: use letters, digits",
 			"hosts: role: no host has role: manager",
 		}},
 	}
@@ -342,5 +344,16 @@ func TestValidateRefusesAddressesNoOtherHostCanReach(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "address") {
 			t.Errorf("address %s: got %v, want it refused as %s", addr, err, want)
 		}
+	}
+}
+
+func TestValidateCapsTheHostCount(t *testing.T) {
+	inv := &Inventory{}
+	for i := range MaxHosts + 1 {
+		inv.Hosts = append(inv.Hosts, Host{Name: fmt.Sprintf("n%d", i), Address: fmt.Sprintf("10.%d.%d.1", i/250, i%250), Role: RoleManager})
+	}
+	err := inv.Validate(WithLookup(offline))
+	if err == nil || !strings.Contains(err.Error(), "1001 hosts: overlab works on at most 1000") {
+		t.Errorf("1001 hosts: %v", err)
 	}
 }

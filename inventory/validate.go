@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-multierror"
+
+	"github.com/overlab/overlab/validname"
 )
 
 // LookupFunc resolves a host name to addresses; net.Resolver.LookupHost by
@@ -42,8 +44,6 @@ var (
 	// Docker's advice for label keys: lower-case alphanumerics, dots and
 	// dashes, beginning and ending with a letter or digit.
 	labelKeyRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$`)
-	// Linux interface names: at most 15 bytes, no slash, no white space.
-	ifaceRe = regexp.MustCompile(`^[^/\s:]{1,15}$`)
 )
 
 // ValidName says whether s may be a host's name (it becomes container and
@@ -53,6 +53,10 @@ func ValidName(s string) bool { return nameRe.MatchString(s) }
 // ValidLabelKey says whether k may be a host label's key (Docker's advice:
 // lower-case alphanumerics, dots and dashes).
 func ValidLabelKey(k string) bool { return labelKeyRe.MatchString(k) }
+
+// MaxHosts bounds an inventory: every host costs an SSH connection, and
+// every pair of hosts probes.
+const MaxHosts = 1000
 
 // Validate checks the inventory and reports every problem at once, each
 // naming the file, the host and the field, and saying how to fix it.
@@ -92,6 +96,10 @@ func (inv *Inventory) Validate(opts ...ValidateOption) error {
 
 	if len(inv.Hosts) == 0 {
 		add("hosts", "hosts", "the list is empty; add at least one host with name, address and role: manager")
+		return finish(errs)
+	}
+	if len(inv.Hosts) > MaxHosts {
+		add("hosts", "hosts", "%d hosts: overlab works on at most %d", len(inv.Hosts), MaxHosts)
 		return finish(errs)
 	}
 
@@ -150,8 +158,10 @@ func (inv *Inventory) Validate(opts ...ValidateOption) error {
 				add(where, "identity_file", "%v; fix the path, or remove it to use defaults.identity_file, ssh-agent or ~/.ssh/config", err)
 			}
 		}
-		if h.MacvlanParent != "" && !ifaceRe.MatchString(h.MacvlanParent) {
-			add(where, "macvlan_parent", "%q is not an interface name (at most 15 characters, no '/', ':' or spaces); leave it out to detect it from the address", h.MacvlanParent)
+		if h.MacvlanParent != "" {
+			if err := validname.Interface(h.MacvlanParent); err != nil {
+				add(where, "macvlan_parent", "%v; leave it out to detect it from the address", err)
+			}
 		}
 		for _, k := range sortedLabelKeys(h.Labels) {
 			if !labelKeyRe.MatchString(k) {

@@ -184,6 +184,9 @@ func Expand(l *Lab, hosts []HostInfo) ([]Check, error) {
 					n++
 				}
 			}
+			if len(checks) > MaxChecks {
+				return nil, fmt.Errorf("%s: the lab expands to more than %d checks on these %d hosts (at %s): a lab is a lesson, not a load test; narrow the rows with from.host, to.host or fewer kinds", l.source(), MaxChecks, len(hosts), it)
+			}
 		}
 		if n == 0 && !failed {
 			ps.add(path, it, "", "yields no check on this inventory (hosts: %s): from %s on %s, the target selects nothing", strings.Join(hostNames(hosts), ", "), from.Name, strings.Join(fromHosts, ", "))

@@ -2,11 +2,13 @@ package lab
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -131,6 +133,14 @@ func TestFixtures(t *testing.T) {
 			`testdata/invalid-networks.yaml:29: network "mv": hosts.node2.ip_range: needs a subnet (the range is carved from it)`,
 			`testdata/invalid-networks.yaml:30: network "mv": hosts.self: "self" is only meaningful in an expectation's to.host`,
 		},
+		"invalid-names.yaml": {
+			`testdata/invalid-names.yaml:6: network "mv": parent: "a;id>pw1" is not an interface name: use letters, digits, '_', '.' and '-', starting with a letter or digit (like eth0, ens3 or eth0.100)`,
+			`testdata/invalid-names.yaml:8: network "mv": hosts.node2.parent: "eth 1" is not an interface name: use letters, digits, '_', '.' and '-', starting with a letter or digit (like eth0, ens3 or eth0.100)`,
+			`testdata/invalid-names.yaml:12: network "mv2": parent: the VLAN sub-interface enp0s31f6-long.100 would be longer than Linux's 15 characters: use a shorter parent name`,
+			`testdata/invalid-names.yaml:16: workload "w": image: "nginx;id" is not an image reference (NAME[:TAG][@DIGEST], like nginx:1.27): invalid reference format`,
+			`testdata/invalid-names.yaml:19: workload "w": networks[0].aliases: "bad alias" is not a DNS name: each dot-separated part is 1 to 63 letters, digits, '-' or '_', not starting or ending with '-'`,
+			`testdata/invalid-names.yaml:22: expect #1: to.name: "x$(id)" is not a DNS name: each dot-separated part is 1 to 63 letters, digits, '-' or '_', not starting or ending with '-'`,
+		},
 		"invalid-workloads.yaml": {
 			`testdata/invalid-workloads.yaml:12: workload "a": kind: "pod": want service or container`,
 			`testdata/invalid-workloads.yaml:13: workload "a": networks[0]: unknown network "nowhere" (the lab defines: br, ov, host, bridge)`,
@@ -143,6 +153,7 @@ func TestFixtures(t *testing.T) {
 			`testdata/invalid-workloads.yaml:27: workload "c": ports[0].target: 70000 is not a port (1-65535)`,
 			`testdata/invalid-workloads.yaml:27: workload "c": ports[0].protocol: "sctp": want tcp or udp`,
 			`testdata/invalid-workloads.yaml:27: workload "c": ports[0].mode: ingress publishing (the routing mesh) is for services; a container publishes on its own host`,
+			`testdata/invalid-workloads.yaml:27: workload "c": ports[0].bind: "anywhere": want lab (the host's lab address, the default) or all (every address of the host)`,
 			`testdata/invalid-workloads.yaml:27: workload "c": ports[0]: ports cannot be published from the host network (on host the container already uses the host's ports)`,
 			`testdata/invalid-workloads.yaml:33: workload "d": mode: only services have a mode; a container workload runs one container on each host it is placed on`,
 			`testdata/invalid-workloads.yaml:31: workload "d": networks[0].ip: static addresses work on user-defined networks only, not on Docker's "bridge"`,
@@ -348,7 +359,7 @@ expect:
 	if w.Networks[0].Network != "br" || w.Kind != KindContainer {
 		t.Errorf("workload %+v", w)
 	}
-	if w.Ports[0] != (Port{5000, 80, "tcp", PortModeHost}) || w.Ports[1] != (Port{53, 53, "udp", PortModeHost}) {
+	if w.Ports[0] != (Port{5000, 80, "tcp", PortModeHost, BindLab}) || w.Ports[1] != (Port{53, 53, "udp", PortModeHost, BindLab}) {
 		t.Errorf("ports %+v", w.Ports)
 	}
 	if got := strings.Join(l.Expect[0].Kinds, ","); got != "icmp,tcp" || l.Expect[0].Kind != "" {
@@ -362,9 +373,93 @@ expect:
 	}
 }
 
+// A container's published port binds the lab address unless the lab says
+// all; a service's port listens everywhere, so the lab must say so.
+func TestPortBind(t *testing.T) {
+	doc := func(kind, bind string) string {
+		return "name: b\nnetworks: [{name: ov, driver: overlay}]\nworkloads:\n  - {name: w, kind: " + kind + ", networks: [ov], ports: [{published: 80, target: 80" + bind + "}]}\n"
+	}
+	l, err := Parse([]byte(doc("container", "")), "b.yaml")
+	if err != nil || l.Workloads[0].Ports[0].Bind != BindLab {
+		t.Errorf("a container's port: %v %+v, want bind lab", err, l)
+	}
+	if l, err := Parse([]byte(doc("service", ", bind: all")), "b.yaml"); err != nil || l.Workloads[0].Ports[0].Bind != BindAll {
+		t.Errorf("a service's port with bind all: %v", err)
+	}
+	_, err = Parse([]byte(doc("service", "")), "b.yaml")
+	if err == nil || !strings.Contains(err.Error(), "b.yaml:4: workload \"w\": ports[0].bind: a service's published port listens on every address") {
+		t.Errorf("a service's port without bind: %v", err)
+	}
+	_, err = Parse([]byte(doc("service", ", bind: lab")), "b.yaml")
+	if err == nil || !strings.Contains(err.Error(), "write bind: all") {
+		t.Errorf("a service's port with bind lab: %v", err)
+	}
+}
+
+// Counts are capped with a clear error: a typo (an extra zero) must not
+// make up create a thousand tasks or check a million probes.
+func TestCountsAreCapped(t *testing.T) {
+	_, err := Parse([]byte("name: r\nnetworks: [{name: ov, driver: overlay}]\nworkloads:\n  - {name: w, kind: service, replicas: 1000, networks: [ov]}\n"), "r.yaml")
+	if err == nil || !strings.Contains(err.Error(), `r.yaml:4: workload "w": replicas: 1000: a replicated service has 1 to 100 replicas`) {
+		t.Errorf("1000 replicas: %v", err)
+	}
+	var doc strings.Builder
+	doc.WriteString("name: x\nnetworks: [{name: br, driver: bridge}]\nworkloads: [{name: w, networks: [br]}]\nexpect:\n")
+	for range 20 {
+		doc.WriteString("  - {from: {workload: w}, to: {workload: w}, kinds: [icmp, tcp, udp, dns, http], reachable: true}\n")
+	}
+	l, err := Parse([]byte(doc.String()), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hosts []HostInfo
+	for i := range 64 {
+		hosts = append(hosts, HostInfo{Name: fmt.Sprintf("h%d", i), Address: fmt.Sprintf("10.0.0.%d", i+1)})
+	}
+	if _, err := Expand(l, hosts); err == nil || !strings.Contains(err.Error(), "more than 100000 checks on these 64 hosts") {
+		t.Errorf("20 rows of 64 x 63 x 5 probes: %v", err)
+	}
+	doc.Reset()
+	doc.WriteString("name: y\nnetworks: [{name: br, driver: bridge}]\nworkloads: [{name: w, networks: [{network: br, aliases: [")
+	for i := range 40 {
+		fmt.Fprintf(&doc, "a%d, ", i)
+	}
+	doc.WriteString("z]}]}]\n")
+	if _, err := Parse([]byte(doc.String()), "y.yaml"); err == nil || !strings.Contains(err.Error(), "41 aliases: an attachment has at most 32") {
+		t.Errorf("41 aliases: %v", err)
+	}
+}
+
+// Small files that once stalled the decoder are refused at once, each with
+// its reason (scripts/hostile-fixtures.py writes them). The time is logged,
+// not asserted.
+func TestHostileFilesAreRefused(t *testing.T) {
+	for file, want := range map[string]string{
+		"attachment-aliases.yaml": "attachment-aliases.yaml:7: the document expands to more than 100000 YAML nodes",
+		"billion-laughs.yaml":     "expands to more than 100000 YAML nodes",
+		"deep.yaml":               "deep.yaml:2: nested deeper than 64 levels",
+	} {
+		start := time.Now()
+		_, err := Load(filepath.Join("testdata", "hostile", file))
+		t.Logf("%s refused in %v", file, time.Since(start).Round(time.Microsecond))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", file, err, want)
+		}
+	}
+	big := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(big, append([]byte("name: big\n"), bytes.Repeat([]byte("# padding\n"), 110_000)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(big); err == nil || !strings.Contains(err.Error(), "larger than 1024 KiB") {
+		t.Errorf("a file over the size limit: %v", err)
+	}
+}
+
 func FuzzLoad(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.yaml")
 	builtins, _ := filepath.Glob("builtin/*.yaml")
+	hostile, _ := filepath.Glob("testdata/hostile/*.yaml")
+	files = append(files, hostile...)
 	for _, p := range append(files, builtins...) {
 		if data, err := os.ReadFile(p); err == nil {
 			f.Add(data)

@@ -16,14 +16,30 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/overlab/overlab/netdriver"
+	"github.com/overlab/overlab/parselimit"
 )
 
 //go:embed builtin/*.yaml
 var builtinFS embed.FS
 
 // Decode strictly decodes a lab file (unknown keys are errors) and applies
-// defaults; it does not validate. source names the file in errors.
+// defaults; it does not validate. source names the file in errors. The
+// document is bounded first (parselimit: size, depth, nodes through
+// aliases), because the custom unmarshalers below decode with fresh
+// decoders that yaml.v3's own alias guard does not follow.
 func Decode(data []byte, source string) (*Lab, error) {
+	if len(data) > parselimit.MaxBytes {
+		return nil, &Error{Source: source, Problems: []Problem{{Message: parselimit.ErrTooLarge.Error()}}}
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, decodeError(source, err)
+	}
+	if err := parselimit.CheckNode(&root); err != nil {
+		var le *parselimit.Error
+		errors.As(err, &le)
+		return nil, &Error{Source: source, Problems: []Problem{{Line: le.Line, Message: le.Msg}}}
+	}
 	l := &Lab{Source: source}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -37,11 +53,8 @@ func Decode(data []byte, source string) (*Lab, error) {
 	if err := dec.Decode(&extra); err == nil {
 		return nil, &Error{Source: source, Problems: []Problem{{Line: extra.Line, Message: "more than one YAML document: a lab file holds one lab"}}}
 	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err == nil {
-		l.pos = map[string]int{}
-		positions(&root, "", l.pos)
-	}
+	l.pos = map[string]int{}
+	positions(&root, "", l.pos)
 	l.setDefaults()
 	return l, nil
 }
@@ -60,7 +73,7 @@ func Parse(data []byte, source string) (*Lab, error) {
 
 // Load reads, decodes and validates the lab file at path.
 func Load(path string) (*Lab, error) {
-	data, err := os.ReadFile(path)
+	data, err := parselimit.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read lab file: %w", err)
 	}
@@ -237,7 +250,7 @@ func (p *Port) UnmarshalYAML(n *yaml.Node) error {
 		}
 		return nil
 	}
-	if err := strictKeys(n, "a port", "published", "target", "protocol", "mode"); err != nil {
+	if err := strictKeys(n, "a port", "published", "target", "protocol", "mode", "bind"); err != nil {
 		return err
 	}
 	type plain Port
@@ -289,6 +302,9 @@ func (l *Lab) setDefaults() {
 			}
 			if p.Mode == "" {
 				p.Mode = PortModeHost
+			}
+			if p.Bind == "" {
+				p.Bind = BindLab
 			}
 		}
 	}

@@ -27,6 +27,12 @@ const (
 	PortModeIngress = "ingress"
 )
 
+// Where a published port listens on its host (Port.Bind).
+const (
+	BindLab = "lab" // the host's lab address (its inventory address): the default
+	BindAll = "all" // every address of the host, as docker run -p does by default
+)
+
 // Probe kinds an expectation may ask for (the same names as results.Kind*).
 const (
 	ProbeICMP = "icmp"
@@ -121,6 +127,11 @@ type Port struct {
 	// Mode is host (default: works without IPVS) or ingress (the routing
 	// mesh; services only).
 	Mode string `yaml:"mode,omitempty" json:"mode,omitempty"`
+	// Bind is where the port listens: lab (default), the host's lab address
+	// only, or all, every address of the host. A service's port listens on
+	// every address whatever is asked (swarm has no bind address), so a
+	// service must say all.
+	Bind string `yaml:"bind,omitempty" json:"bind,omitempty"`
 }
 
 // Placement restricts a workload to hosts by reference or by swarm role.

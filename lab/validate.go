@@ -10,12 +10,27 @@ import (
 
 	"github.com/overlab/overlab/feature"
 	"github.com/overlab/overlab/netdriver"
+	"github.com/overlab/overlab/validname"
 )
 
 var (
 	labName    = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
 	dockerName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 	probeKinds = []string{ProbeICMP, ProbeTCP, ProbeUDP, ProbeDNS, ProbeHTTP}
+)
+
+// Bounds of a lab: generous for any lesson, small enough that a typo (an
+// extra zero) or a hostile file cannot make up create thousands of tasks or
+// check create millions of probes.
+const (
+	MaxNetworks  = 64
+	MaxWorkloads = 100
+	MaxReplicas  = 100
+	MaxPorts     = 100 // per workload
+	MaxAliases   = 32  // per attachment
+	MaxCommand   = 256 // arguments of a workload's command
+	MaxExpect    = 1000
+	MaxChecks    = 100_000 // probes of one check, after expansion on the hosts
 )
 
 func oneOf(s string, set []string) bool {
@@ -104,10 +119,23 @@ func (l *Lab) Validate() error {
 			ps.add(fmt.Sprintf("requires[%d]", i), "", fmt.Sprintf("requires[%d]", i), "unknown kernel feature %q (known: %s)", r, strings.Join(feature.Names(), ", "))
 		}
 	}
+	l.validateCounts(ps)
 	l.validateNetworks(ps)
 	l.validateWorkloads(ps)
 	l.validateExpect(ps)
 	return ps.err()
+}
+
+// validateCounts bounds the lists of the lab (see MaxNetworks and the rest).
+func (l *Lab) validateCounts(ps *problems) {
+	for _, c := range []struct {
+		field  string
+		n, max int
+	}{{"networks", len(l.Networks), MaxNetworks}, {"workloads", len(l.Workloads), MaxWorkloads}, {"expect", len(l.Expect), MaxExpect}} {
+		if c.n > c.max {
+			ps.add(c.field, "", c.field, "%d entries: a lab has at most %d", c.n, c.max)
+		}
+	}
 }
 
 func netItem(i int, n *Network) string {
@@ -155,7 +183,25 @@ func (l *Lab) validateNetworks(ps *problems) {
 			c.add(p.Field, "%s", p.Message)
 		}
 		if c.drv.Traits().Underlay {
+			if c.n.Parent != "" {
+				c.parent("parent", c.n.Parent)
+			}
 			c.underlayHosts()
+		}
+	}
+}
+
+// parent checks a parent interface name (macvlan, ipvlan), and the name of
+// its VLAN sub-interface (PARENT.VLAN) when the network has one: it reaches
+// the kernel, and the commands lab show prints.
+func (c *netCheck) parent(field, p string) {
+	if err := validname.Interface(p); err != nil {
+		c.add(field, "%v", err)
+		return
+	}
+	if c.n.VLAN > 0 {
+		if sub := fmt.Sprintf("%s.%d", p, c.n.VLAN); len(sub) > validname.MaxInterface {
+			c.add(field, "the VLAN sub-interface %s would be longer than Linux's %d characters: use a shorter parent name", sub, validname.MaxInterface)
 		}
 	}
 }
@@ -282,6 +328,9 @@ func (c *netCheck) underlayHosts() {
 		if msg := checkHostRef(h); msg != "" {
 			c.add("hosts."+h, "%s", msg)
 		}
+		if o.Parent != "" {
+			c.parent("hosts."+h+".parent", o.Parent)
+		}
 		if o.IPRange == "" {
 			continue
 		}
@@ -356,6 +405,11 @@ func (l *Lab) validateWorkloads(ps *problems) {
 		}
 		c.name(seen)
 		c.kind()
+		if c.w.Image != "" {
+			if err := validname.ImageRef(c.w.Image); err != nil {
+				c.add("image", "image", "%v", err)
+			}
+		}
 		exclusive := c.networks()
 		c.ports(exclusive)
 		c.placement()
@@ -407,8 +461,8 @@ func (c *workloadCheck) kind() {
 				c.add("replicas", "replicas", "a global service runs one task per host; replicas needs mode: replicated")
 			}
 		case ModeReplicate:
-			if w.Replicas < 1 {
-				c.add("replicas", "replicas", "a replicated service needs replicas >= 1")
+			if w.Replicas < 1 || w.Replicas > MaxReplicas {
+				c.add("replicas", "replicas", "%d: a replicated service has 1 to %d replicas", w.Replicas, MaxReplicas)
 			}
 		default:
 			c.add("mode", "mode", "%q: want global or replicated", w.Mode)
@@ -453,6 +507,14 @@ func (c *workloadCheck) networks() (exclusive string) {
 		if len(a.Aliases) > 0 && (n.Default || netdriver.Of(n.Driver).Traits().NoEndpoint) {
 			c.add(path+".aliases", field+".aliases", "network-scoped aliases exist only on user-defined networks (Docker's embedded DNS), not on %q", n.Name)
 		}
+		if len(a.Aliases) > MaxAliases {
+			c.add(path+".aliases", field+".aliases", "%d aliases: an attachment has at most %d", len(a.Aliases), MaxAliases)
+		}
+		for k, al := range a.Aliases {
+			if err := validname.DNSName(al); err != nil {
+				c.add(fmt.Sprintf("%s.aliases[%d]", path, k), field+".aliases", "%v", err)
+			}
+		}
 	}
 	if exclusive != "" && len(w.Networks) > 1 {
 		c.add("networks", "networks", "a workload on the %s network cannot join other networks", exclusive)
@@ -461,6 +523,12 @@ func (c *workloadCheck) networks() (exclusive string) {
 }
 
 func (c *workloadCheck) ports(exclusive string) {
+	if n := len(c.w.Ports); n > MaxPorts {
+		c.add("ports", "ports", "%d published ports: a workload has at most %d", n, MaxPorts)
+	}
+	if n := len(c.w.Command); n > MaxCommand {
+		c.add("command", "command", "%d arguments: a command has at most %d", n, MaxCommand)
+	}
 	seen := map[string]bool{}
 	for j, p := range c.w.Ports {
 		path, field := fmt.Sprintf("ports[%d]", j), fmt.Sprintf("ports[%d]", j)
@@ -481,6 +549,12 @@ func (c *workloadCheck) ports(exclusive string) {
 			}
 		default:
 			c.add(path, field+".mode", "%q: want host or ingress", p.Mode)
+		}
+		switch {
+		case p.Bind != BindLab && p.Bind != BindAll:
+			c.add(path, field+".bind", "%q: want lab (the host's lab address, the default) or all (every address of the host)", p.Bind)
+		case c.w.Kind == KindService && p.Bind != BindAll:
+			c.add(path, field+".bind", "a service's published port listens on every address of its nodes (swarm cannot bind it to one): write bind: all to accept that, or publish from a container workload, which binds the lab address")
 		}
 		key := fmt.Sprintf("%d/%s", p.Published, p.Protocol)
 		if seen[key] {
@@ -653,6 +727,11 @@ func (c *expectCheck) to() (to *Workload, ok bool) {
 	if t.Address != "" {
 		if _, err := netip.ParseAddr(t.Address); err != nil {
 			c.add("to.address", "to.address", "%q is not an IP address (use name: for a DNS name)", t.Address)
+		}
+	}
+	if t.Name != "" {
+		if err := validname.DNSName(t.Name); err != nil {
+			c.add("to.name", "to.name", "%v", err)
 		}
 	}
 	if t.Host != "" {

@@ -22,17 +22,22 @@ type Streams struct {
 
 // Usage of the probe program: `overlab probe ...` and the dedicated
 // overlab-probe binary take the same arguments.
-const usage = `usage: probe serve [--tcp-port N] [--udp-port N] [--http-port N,...] [--listen ADDR] [-v]
-       probe run [--targets JSON] [--timeout D] [--tries N] [--concurrency N] [--indent] [-v]
-       probe pmtu --address HOST:PORT [--max N] [--tries N] [--wait D]
+const usage = `usage: probe serve [--tcp-port N] [--udp-port N] [--http-port N,...] [--listen ADDR] [--token-dir DIR] [--open] [-v]
+       probe run [--targets JSON] [--timeout D] [--tries N] [--concurrency N] [--token-dir DIR] [--indent] [-v]
+       probe pmtu --address HOST:PORT [--max N] [--tries N] [--wait D] [--token-dir DIR] [--token-id ID]
+       probe auth [--token-dir DIR]
 
-serve  answers on TCP (banner, echo), UDP and HTTP until SIGTERM
+serve  answers on TCP (banner, echo), UDP and HTTP until SIGTERM, only the
+       requests proven with a token installed in --token-dir (--open: anyone)
 run    reaches the targets given as JSON on stdin (or --targets):
-       {"targets": [...], "timeout_ms": 2000, "tries": 3} or a bare array of
-       targets, each {"id", "kind": "icmp|tcp|udp|dns|http", "address", "port",
-       "name", "url", "probe"}; prints one JSON report with a result per target
+       {"targets": [...], "timeout_ms": 2000, "tries": 3, "token_id": ID} or a
+       bare array of targets, each {"id", "kind": "icmp|tcp|udp|dns|http",
+       "address", "port", "name", "url", "probe", "auth"}; prints one JSON
+       report with a result per target
 pmtu   largest don't-fragment UDP packet that reaches a probe's UDP echo;
        prints {"mtu": N} (and "error" when even the smallest got no reply)
+auth   installs a run's token, read as {"token": HEX, "ttl_ms": N} on stdin
+       (never an argument), in --token-dir; prints nothing
 `
 
 // Main runs the probe program with args (after "probe") and returns its
@@ -53,8 +58,10 @@ func Main(ctx context.Context, args []string, s Streams) int {
 		err = mainRun(ctx, args[1:], s)
 	case "pmtu":
 		err = mainPMTU(ctx, args[1:], s)
+	case "auth":
+		err = mainAuth(args[1:], s)
 	default:
-		err = usageError(fmt.Errorf("unknown command %q: want serve, run or pmtu", args[0]))
+		err = usageError(fmt.Errorf("unknown command %q: want serve, run, pmtu or auth", args[0]))
 	}
 	var ue *usageErr
 	switch {
@@ -90,6 +97,8 @@ func mainServe(ctx context.Context, args []string, s Streams) error {
 	fs.IntVar(&cfg.UDPPort, "udp-port", DefaultUDPPort, "UDP port: answers every datagram with \"overlab-probe <hostname>\" (-1: off)")
 	fs.IntSliceVar(&cfg.HTTPPorts, "http-port", []int{DefaultHTTPPort}, "HTTP port(s), repeatable or comma-separated (-1: off)")
 	fs.StringVar(&cfg.ListenAddress, "listen", "", "address to listen on (default: every address)")
+	fs.StringVar(&cfg.TokenDir, "token-dir", DefaultTokenDir, "directory of the installed tokens whose proofs are answered")
+	fs.BoolVar(&cfg.Open, "open", false, "also answer requests without a proof (a probe started by hand); UDP replies stay no larger than the request")
 	verbose := fs.CountP("verbose", "v", "more detail")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -105,6 +114,7 @@ func mainRun(ctx context.Context, args []string, s Streams) error {
 	tries := fs.Int("tries", 0, "tries per target (default 3, or the request's tries)")
 	concurrency := fs.Int("concurrency", 0, "targets in flight at once (default 64)")
 	indent := fs.Bool("indent", false, "indent the JSON for people")
+	tokenDir := fs.String("token-dir", DefaultTokenDir, "directory of the installed tokens (the request's token_id, else the last installed)")
 	verbose := fs.CountP("verbose", "v", "more detail")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -117,9 +127,13 @@ func mainRun(ctx context.Context, args []string, s Streams) error {
 	if err != nil {
 		return usageError(err)
 	}
+	tok, err := LoadToken(*tokenDir, req.TokenID)
+	if err != nil {
+		return err
+	}
 	// Flags win over the request, so that a person can re-run a check's
 	// request by hand with a longer deadline.
-	rep := Execute(ctx, req, WithTimeout(*timeout), WithTries(*tries), WithConcurrency(*concurrency))
+	rep := Execute(ctx, req, WithTimeout(*timeout), WithTries(*tries), WithConcurrency(*concurrency), WithToken(tok))
 	enc := json.NewEncoder(s.Out)
 	if *indent {
 		enc.SetIndent("", "  ")
@@ -137,15 +151,37 @@ func mainPMTU(ctx context.Context, args []string, s Streams) error {
 	max := fs.Int("max", 1500, "largest packet to try (the local interface's MTU)")
 	tries := fs.Int("tries", 2, "datagrams per size")
 	wait := fs.Duration("wait", 300*time.Millisecond, "wait for each reply")
+	tokenDir := fs.String("token-dir", DefaultTokenDir, "directory of the installed tokens")
+	tokenID := fs.String("token-id", "", "the token that proves the datagrams (default: the last installed)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	mtu, err := PathMTU(ctx, *addr, *max, *tries, *wait)
+	tok, err := LoadToken(*tokenDir, *tokenID)
+	if err != nil {
+		return err
+	}
+	mtu, err := PathMTU(ctx, *addr, *max, *tries, *wait, tok)
 	out := map[string]any{"mtu": mtu}
 	if err != nil {
 		out["error"] = err.Error()
 	}
 	return json.NewEncoder(s.Out).Encode(out)
+}
+
+// mainAuth installs the token on stdin: a check runs it in each probe
+// container before probing, so the token is in no argument, environment
+// or label (docker inspect shows none of it).
+func mainAuth(args []string, s Streams) error {
+	fs := flagSet("auth", s)
+	dir := fs.String("token-dir", DefaultTokenDir, "directory of the installed tokens")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	tok, ttl, err := readInstallRequest(s.In)
+	if err != nil {
+		return usageError(err)
+	}
+	return InstallToken(*dir, tok, ttl)
 }
 
 func parse(fs *pflag.FlagSet, args []string) error {

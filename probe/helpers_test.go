@@ -14,15 +14,46 @@ import (
 	"github.com/overlab/overlab/log"
 )
 
-// startServe runs Serve on free loopback ports until the test ends.
-func startServe(t testing.TB) Addrs {
+// testToken is the run's token of the tests: startServe's probes accept it.
+var testToken = func() Token {
+	t, err := NewToken()
+	if err != nil {
+		panic(err)
+	}
+	return t
+}()
+
+// testServer is a server that accepts testToken, for tests that drive its
+// handlers over their own listeners.
+func testServer(t testing.TB, host string) *server {
 	t.Helper()
+	dir := t.TempDir()
+	if err := InstallToken(dir, testToken, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	return &server{host: host, banner: Banner + " " + host, keys: newKeyring(dir), logger: nopLogger()}
+}
+
+// served is a running Serve: its addresses and its token directory.
+type served struct {
+	Addrs
+	Dir string
+}
+
+// startServe runs Serve on free loopback ports until the test ends, with
+// testToken installed; open also answers unproven requests.
+func startServe(t testing.TB, open ...bool) served {
+	t.Helper()
+	dir := t.TempDir()
+	if err := InstallToken(dir, testToken, time.Hour); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan Addrs, 1)
 	done := make(chan error, 1)
 	go func() {
 		done <- Serve(ctx, ServeConfig{ListenAddress: "127.0.0.1", HTTPPorts: []int{0, 0}, Hostname: "probe-test",
-			NoSignals: true, Ready: func(a Addrs) { ready <- a }})
+			TokenDir: dir, Open: len(open) > 0 && open[0], NoSignals: true, Ready: func(a Addrs) { ready <- a }})
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -37,13 +68,13 @@ func startServe(t testing.TB) Addrs {
 	})
 	select {
 	case a := <-ready:
-		return a
+		return served{Addrs: a, Dir: dir}
 	case err := <-done:
 		t.Fatalf("Serve: %v", err)
 	case <-time.After(5 * time.Second):
 		t.Fatal("Serve not ready after 5s")
 	}
-	return Addrs{}
+	return served{}
 }
 
 func port(a net.Addr) int {

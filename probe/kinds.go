@@ -19,7 +19,10 @@ import (
 // greeting (sshd sends one, web servers do not); it is evidence only.
 const bannerPeek = 100 * time.Millisecond
 
-func tryTCP(ctx context.Context, t Target) (outcome, error) {
+// tryTCP connects; with a token it proves the request first, as a probe of
+// the run answers nothing else. A probe target must then greet with its
+// banner (and, with a token, its proof), and echo.
+func tryTCP(ctx context.Context, t Target, tok *Token) (outcome, error) {
 	start := time.Now()
 	conn, err := dialer.DialContext(ctx, "tcp", t.String())
 	if err != nil {
@@ -28,34 +31,44 @@ func tryTCP(ctx context.Context, t Target) (outcome, error) {
 	rtt := time.Since(start)
 	defer conn.Close()
 	dl, _ := ctx.Deadline()
+	var nonce string
+	if tok != nil {
+		var line string
+		line, nonce = tok.authLine("tcp")
+		conn.SetWriteDeadline(dl)
+		if _, err := io.WriteString(conn, line+"\n"); err != nil {
+			return outcome{}, fmt.Errorf("connected, but sending the proof failed: %s", shortErr(err))
+		}
+	}
 	r := bufio.NewReaderSize(io.LimitReader(conn, 512+EchoSize), 2*EchoSize)
 	if !t.Probe {
 		conn.SetReadDeadline(earliest(dl, time.Now().Add(bannerPeek)))
 		line, _ := r.ReadString('\n')
-		return outcome{rtt: rtt, via: ViaConnect, output: strings.TrimSpace(line), peer: peerOf(line)}, nil
+		peer, _ := answeredBy(tok, "tcp", nonce, line)
+		return outcome{rtt: rtt, via: ViaConnect, output: strings.TrimSpace(line), peer: peer}, nil
 	}
 	conn.SetDeadline(dl)
 	line, err := r.ReadString('\n')
 	if err != nil {
 		return outcome{}, fmt.Errorf("connected, but no %s banner: %s", Banner, shortErr(err))
 	}
-	peer := peerOf(line)
-	if peer == "" {
-		return outcome{}, fmt.Errorf("connected, but the banner is %q, not %s", strings.TrimSpace(line), Banner)
+	peer, err := answeredBy(tok, "tcp", nonce, line)
+	if err != nil {
+		return outcome{}, err
 	}
 	// The echo proves the stream carries data both ways, not just a greeting.
-	nonce := echoLine(start.UnixNano())
-	if _, err := io.WriteString(conn, nonce); err != nil {
+	echo := echoLine(start.UnixNano())
+	if _, err := io.WriteString(conn, echo); err != nil {
 		return outcome{}, fmt.Errorf("banner received, echo failed: %s", shortErr(err))
 	}
 	back, err := r.ReadString('\n')
-	if err != nil || back != nonce {
+	if err != nil || back != echo {
 		return outcome{}, fmt.Errorf("banner received, the %d-byte echo failed (a path MTU too small for the network's?): %s", EchoSize, orString(err, fmt.Sprintf("got %d other bytes", len(back))))
 	}
 	return outcome{rtt: rtt, via: ViaBanner, output: strings.TrimSpace(line), peer: peer}, nil
 }
 
-func tryUDP(ctx context.Context, t Target, try int) (outcome, error) {
+func tryUDP(ctx context.Context, t Target, try int, tok *Token) (outcome, error) {
 	conn, err := dialer.DialContext(ctx, "udp", t.String())
 	if err != nil {
 		return outcome{}, err
@@ -64,7 +77,8 @@ func tryUDP(ctx context.Context, t Target, try int) (outcome, error) {
 	dl, _ := ctx.Deadline()
 	conn.SetDeadline(dl)
 	start := time.Now()
-	if _, err := io.WriteString(conn, udpDatagram(try)); err != nil {
+	datagram, nonce := udpDatagram(try, tok, "udp", EchoSize)
+	if _, err := io.WriteString(conn, datagram); err != nil {
 		return outcome{}, err
 	}
 	buf := make([]byte, 512)
@@ -77,9 +91,9 @@ func tryUDP(ctx context.Context, t Target, try int) (outcome, error) {
 	}
 	rtt := time.Since(start)
 	reply := string(buf[:n])
-	peer := peerOf(reply)
-	if t.Probe && peer == "" {
-		return outcome{}, fmt.Errorf("a reply came, but it is %q, not %s", clip(reply), Banner)
+	peer, perr := answeredBy(tok, "udp", nonce, reply)
+	if t.Probe && perr != nil {
+		return outcome{}, perr
 	}
 	via := ViaReply
 	if peer != "" {
@@ -115,10 +129,16 @@ var httpClient = &http.Client{
 	},
 }
 
-func tryHTTP(ctx context.Context, t Target) (outcome, error) {
+func tryHTTP(ctx context.Context, t Target, tok *Token) (outcome, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.url(), nil)
 	if err != nil {
 		return outcome{}, err
+	}
+	var nonce string
+	if tok != nil {
+		var line string
+		line, nonce = tok.authLine("http")
+		req.Header.Set(authHeader, line)
 	}
 	start := time.Now()
 	resp, err := httpClient.Do(req)
@@ -129,16 +149,34 @@ func tryHTTP(ctx context.Context, t Target) (outcome, error) {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	first, _, _ := strings.Cut(string(body), "\n")
-	peer := peerOf(first)
+	peer, perr := answeredBy(tok, "http", nonce, first)
 	out := outcome{rtt: rtt, via: ViaStatus, status: resp.StatusCode, peer: peer,
 		output: strings.TrimSpace("HTTP " + resp.Status + " " + strings.TrimSpace(first))}
 	if t.Probe {
-		if resp.StatusCode != http.StatusOK || peer == "" {
-			return outcome{}, fmt.Errorf("HTTP %s, but not from %s: %q", resp.Status, Banner, clip(first))
+		if resp.StatusCode != http.StatusOK || perr != nil {
+			return outcome{}, fmt.Errorf("HTTP %s, but not from %s: %s", resp.Status, Banner, orString(perr, fmt.Sprintf("%q", clip(first))))
 		}
 		out.via = ViaBanner
 	}
 	return out, nil
+}
+
+// answeredBy reads a probe's banner line: the host that answered, and an
+// error when the line is no banner or, for a proven request (tok set), its
+// proof does not match: then it is not a probe of this run, and its host
+// name is not taken as the peer.
+func answeredBy(tok *Token, kind, nonce, line string) (string, error) {
+	host := peerOf(line)
+	switch {
+	case host == "":
+		return "", fmt.Errorf("an answer came, but the banner is %q, not %s", clip(strings.TrimSpace(line)), Banner)
+	case tok == nil:
+		return host, nil
+	}
+	if _, ok := tok.verifyReply(kind, nonce, strings.TrimSpace(line)); !ok {
+		return "", fmt.Errorf("%s %s answered, but without this run's proof: not a probe of this run", Banner, host)
+	}
+	return host, nil
 }
 
 // peerOf returns the hostname in an "overlab-probe <hostname>" line, or "".

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"syscall"
 	"time"
@@ -19,7 +20,13 @@ const udpIPHeaders = 28
 // overlab probe's UDP port) with the don't-fragment bit set: ping -M do
 // without a raw socket. It searches from max down to MinMTU; each size gets
 // tries datagrams within wait. 0 and an error mean even MinMTU got no reply.
-func PathMTU(ctx context.Context, addr string, max, tries int, wait time.Duration) (int, error) {
+// With a token each datagram is proven (kind mtu): a probe answers nothing
+// else (the zero Token sends unproven datagrams, for a probe run --open).
+func PathMTU(ctx context.Context, addr string, max, tries int, wait time.Duration, tok Token) (int, error) {
+	var prover *Token
+	if !tok.IsZero() {
+		prover = &tok
+	}
 	conn, err := dialer.DialContext(ctx, "udp4", addr)
 	if err != nil {
 		return 0, err
@@ -29,11 +36,10 @@ func PathMTU(ctx context.Context, addr string, max, tries int, wait time.Duratio
 		return 0, err
 	}
 	passes := func(size int) (bool, error) {
-		buf := make([]byte, size-udpIPHeaders)
-		copy(buf, Banner+" mtu")
 		reply := make([]byte, 512)
 		for i := 0; i < tries; i++ {
-			if _, err := conn.Write(buf); err != nil {
+			buf, _ := udpDatagram(i, prover, "mtu", size)
+			if _, err := io.WriteString(conn, buf); err != nil {
 				if errors.Is(err, syscall.EMSGSIZE) {
 					return false, nil // larger than the local interface
 				}

@@ -24,6 +24,7 @@ type runConfig struct {
 	timeout     time.Duration
 	concurrency int
 	icmp        *pinger
+	token       Token
 }
 
 // RunOption configures Run.
@@ -55,6 +56,10 @@ func WithConcurrency(n int) RunOption {
 		}
 	}
 }
+
+// WithToken proves the requests of the targets that ask for it (Auth) with
+// the run's token, and checks the probes' proofs of their answers.
+func WithToken(t Token) RunOption { return func(c *runConfig) { c.token = t } }
 
 // withPinger replaces the ICMP socket choice (tests).
 func withPinger(p *pinger) RunOption { return func(c *runConfig) { c.icmp = p } }
@@ -114,13 +119,13 @@ func runOne(ctx context.Context, t Target, cfg *runConfig) Result {
 	case KindICMP:
 		try = func(ctx context.Context, n int) (outcome, error) { return cfg.icmp.ping(ctx, t.Address, n) }
 	case KindTCP:
-		try = func(ctx context.Context, n int) (outcome, error) { return tryTCP(ctx, t) }
+		try = func(ctx context.Context, n int) (outcome, error) { return tryTCP(ctx, t, cfg.prover(t)) }
 	case KindUDP:
-		try = func(ctx context.Context, n int) (outcome, error) { return tryUDP(ctx, t, n) }
+		try = func(ctx context.Context, n int) (outcome, error) { return tryUDP(ctx, t, n, cfg.prover(t)) }
 	case KindDNS:
 		try = func(ctx context.Context, n int) (outcome, error) { return tryDNS(ctx, t) }
 	case KindHTTP:
-		try = func(ctx context.Context, n int) (outcome, error) { return tryHTTP(ctx, t) }
+		try = func(ctx context.Context, n int) (outcome, error) { return tryHTTP(ctx, t, cfg.prover(t)) }
 	}
 
 	timeout := cfg.timeout
@@ -142,6 +147,15 @@ func runOne(ctx context.Context, t Target, cfg *runConfig) Result {
 		res.Error = "not tried"
 	}
 	return res
+}
+
+// prover is the token that proves t's requests, or nil when t asks for
+// none or the run has none.
+func (c *runConfig) prover(t Target) *Token {
+	if !t.Auth || c.token.IsZero() {
+		return nil
+	}
+	return &c.token
 }
 
 // answer is the outcome of try n, and how many tries had started by then.

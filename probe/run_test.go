@@ -19,13 +19,13 @@ func TestRunEveryKindAgainstServe(t *testing.T) {
 	dnsIP, dnsPort := splitHostPort(t, dns.addr)
 	targets := []Target{
 		{ID: "icmp", Kind: KindICMP, Address: "127.0.0.1"},
-		{ID: "tcp", Kind: KindTCP, Address: "127.0.0.1", Port: port(a.TCP), Probe: true},
-		{ID: "udp", Kind: KindUDP, Address: "127.0.0.1", Port: port(a.UDP), Probe: true},
-		{ID: "http", Kind: KindHTTP, Address: "127.0.0.1", Port: port(a.HTTP[0]), Probe: true},
-		{ID: "http2", Kind: KindHTTP, URL: fmt.Sprintf("http://127.0.0.1:%d/anything", port(a.HTTP[1]))},
+		{ID: "tcp", Kind: KindTCP, Address: "127.0.0.1", Port: port(a.TCP), Probe: true, Auth: true},
+		{ID: "udp", Kind: KindUDP, Address: "127.0.0.1", Port: port(a.UDP), Probe: true, Auth: true},
+		{ID: "http", Kind: KindHTTP, Address: "127.0.0.1", Port: port(a.HTTP[0]), Probe: true, Auth: true},
+		{ID: "http2", Kind: KindHTTP, URL: fmt.Sprintf("http://127.0.0.1:%d/anything", port(a.HTTP[1])), Auth: true},
 		{ID: "dns", Kind: KindDNS, Name: "peer.overlab.test", Address: dnsIP, Port: dnsPort},
 	}
-	results := Run(context.Background(), targets)
+	results := Run(context.Background(), targets, WithToken(testToken))
 	if len(results) != len(targets) {
 		t.Fatalf("got %d results for %d targets", len(results), len(targets))
 	}
@@ -177,6 +177,7 @@ func TestRunCountsRetries(t *testing.T) {
 	}
 	defer ln.Close()
 	var accepted atomic.Int32
+	flaky := testServer(t, "flaky")
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -187,7 +188,7 @@ func TestRunCountsRetries(t *testing.T) {
 				c.Close()
 				continue
 			}
-			go (&server{banner: Banner + " flaky", logger: nopLogger()}).echo(c)
+			go flaky.echo(c)
 		}
 	}()
 	// DNS: the first two queries are lost.
@@ -196,9 +197,9 @@ func TestRunCountsRetries(t *testing.T) {
 
 	results := Run(context.Background(), []Target{
 		{ID: "udp", Kind: KindUDP, Address: "127.0.0.1", Port: port(pc.LocalAddr()), Probe: true},
-		{ID: "tcp", Kind: KindTCP, Address: "127.0.0.1", Port: port(ln.Addr()), Probe: true},
+		{ID: "tcp", Kind: KindTCP, Address: "127.0.0.1", Port: port(ln.Addr()), Probe: true, Auth: true},
 		{ID: "dns", Kind: KindDNS, Name: "late.overlab.test", Address: dnsIP, Port: dnsPort},
-	}, WithTimeout(1500*time.Millisecond))
+	}, WithTimeout(1500*time.Millisecond), WithToken(testToken))
 	for _, want := range []struct {
 		id    string
 		tries int
@@ -299,17 +300,17 @@ func BenchmarkRun50Loopback(b *testing.B) {
 	for i := range 50 {
 		switch i % 4 {
 		case 0:
-			targets = append(targets, Target{Kind: KindTCP, Address: "127.0.0.1", Port: port(a.TCP), Probe: true})
+			targets = append(targets, Target{Kind: KindTCP, Address: "127.0.0.1", Port: port(a.TCP), Probe: true, Auth: true})
 		case 1:
-			targets = append(targets, Target{Kind: KindUDP, Address: "127.0.0.1", Port: port(a.UDP), Probe: true})
+			targets = append(targets, Target{Kind: KindUDP, Address: "127.0.0.1", Port: port(a.UDP), Probe: true, Auth: true})
 		case 2:
-			targets = append(targets, Target{Kind: KindHTTP, Address: "127.0.0.1", Port: port(a.HTTP[0]), Probe: true})
+			targets = append(targets, Target{Kind: KindHTTP, Address: "127.0.0.1", Port: port(a.HTTP[0]), Probe: true, Auth: true})
 		case 3:
 			targets = append(targets, Target{Kind: KindICMP, Address: "127.0.0.1"})
 		}
 	}
 	for b.Loop() {
-		for _, r := range Run(context.Background(), targets) {
+		for _, r := range Run(context.Background(), targets, WithToken(testToken)) {
 			if !r.Reachable {
 				b.Fatalf("%s %s: %s", r.Kind, r.Target, r.Error)
 			}
@@ -388,6 +389,7 @@ func TestSlowPeerIsReachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
+	slow := testServer(t, "slow-tcp")
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -396,15 +398,15 @@ func TestSlowPeerIsReachable(t *testing.T) {
 			}
 			go func() {
 				time.Sleep(delay)
-				(&server{banner: Banner + " slow-tcp", logger: nopLogger()}).echo(c)
+				slow.echo(c)
 			}()
 		}
 	}()
 	// 3 tries in 600 ms: one try's share (200 ms) is shorter than the delay.
 	results := Run(context.Background(), []Target{
 		{ID: "udp", Kind: KindUDP, Address: "127.0.0.1", Port: port(pc.LocalAddr()), Probe: true, TimeoutMS: 600},
-		{ID: "tcp", Kind: KindTCP, Address: "127.0.0.1", Port: port(ln.Addr()), Probe: true, TimeoutMS: 600},
-	}, WithTries(3))
+		{ID: "tcp", Kind: KindTCP, Address: "127.0.0.1", Port: port(ln.Addr()), Probe: true, Auth: true, TimeoutMS: 600},
+	}, WithTries(3), WithToken(testToken))
 	for _, r := range results {
 		if !r.Reachable || (r.Kind == KindUDP && r.RTTMS < float64(delay.Milliseconds())-50) {
 			t.Errorf("%s: reachable=%v rtt=%.1fms tries=%d error=%q, want reachable after about %v", r.ID, r.Reachable, r.RTTMS, r.Tries, r.Error, delay)

@@ -1,6 +1,8 @@
 package probe
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -30,7 +33,14 @@ type ServeConfig struct {
 	HTTPPorts     []int
 	ListenAddress string // "" is every address
 	Hostname      string // "" is os.Hostname()
-	Logger        log.Logger
+	// TokenDir holds the tokens whose proofs the server accepts ("" is
+	// DefaultTokenDir). Without a valid proof it answers nothing.
+	TokenDir string
+	// Open also answers requests without a proof, as a probe a person
+	// starts by hand must (lab show --commands): the plain banner, and on
+	// UDP never more bytes than the request had.
+	Open   bool
+	Logger log.Logger
 	// Ready, if set, is called once every listener is bound.
 	Ready func(Addrs)
 	// NoSignals leaves SIGTERM/SIGINT alone (the caller handles them).
@@ -77,7 +87,11 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		}()
 	}
 
-	s := &server{banner: Banner + " " + host, logger: logger, conns: map[net.Conn]struct{}{}}
+	dir := cfg.TokenDir
+	if dir == "" {
+		dir = DefaultTokenDir
+	}
+	s := &server{host: host, banner: Banner + " " + host, logger: logger, conns: map[net.Conn]struct{}{}, keys: newKeyring(dir), open: cfg.Open}
 	var addrs Addrs
 	var closers []func()
 	closeAll := func() {
@@ -120,7 +134,11 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		closers = append(closers, func() { srv.Close() })
 		wg.Go(func() { srv.Serve(ln) })
 	}
-	logger.V(0).Infof("%s answering on tcp %v, udp %v, http %v", s.banner, addrs.TCP, addrs.UDP, addrs.HTTP)
+	who := "the requests proven with a token of " + dir
+	if cfg.Open {
+		who = "anyone (--open)"
+	}
+	logger.V(0).Infof("%s answering %s on tcp %v, udp %v, http %v", s.banner, who, addrs.TCP, addrs.UDP, addrs.HTTP)
 	if cfg.Ready != nil {
 		cfg.Ready(addrs)
 	}
@@ -132,7 +150,10 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 }
 
 type server struct {
+	host   string
 	banner string
+	keys   *keyring
+	open   bool
 	logger log.Logger
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -160,16 +181,37 @@ func (s *server) acceptTCP(ln net.Listener) {
 	}
 }
 
-// echo greets with the banner line, then echoes until the peer is idle.
+// echo waits for the client's proof, greets with the banner line and its
+// own proof, then echoes until the peer is idle. Without a proof it closes
+// the connection having sent nothing (with --open: it greets with the plain
+// banner and echoes what came).
 func (s *server) echo(c net.Conn) {
 	s.logger.V(1).Infof("tcp from %s", c.RemoteAddr())
+	wait := authWait
+	if s.open {
+		wait = openWait
+	}
+	c.SetDeadline(time.Now().Add(wait))
+	r := bufio.NewReaderSize(c, 2*maxAuthLine)
+	line, err := r.ReadSlice('\n')
+	first := append([]byte(nil), line...)
+	greeting := s.greeting("tcp", string(line))
+	if greeting == "" {
+		var ne net.Error
+		if !s.open || err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
+			return
+		}
+		greeting = s.banner
+	} else {
+		first = nil // the proof is not echoed
+	}
 	c.SetDeadline(time.Now().Add(idleTimeout))
-	if _, err := fmt.Fprintf(c, "%s\n", s.banner); err != nil {
+	if _, err := fmt.Fprintf(c, "%s\n%s", greeting, first); err != nil {
 		return
 	}
 	buf := make([]byte, 4096)
 	for {
-		n, err := c.Read(buf)
+		n, err := r.Read(buf)
 		if n > 0 {
 			if _, werr := c.Write(buf[:n]); werr != nil {
 				return
@@ -182,26 +224,62 @@ func (s *server) echo(c net.Conn) {
 	}
 }
 
+// greeting is the banner with the server's proof when line proves a request
+// of kind (or of the kinds given), else "".
+func (s *server) greeting(kind, line string, more ...string) string {
+	tok, k, nonce, ok := s.keys.verify(strings.TrimSpace(line), append([]string{kind}, more...)...)
+	if !ok {
+		return ""
+	}
+	return s.banner + " " + tok.replyProof(k, nonce, s.host)
+}
+
+// serveUDP answers a datagram that starts with a proof (kind udp, or mtu
+// for the path MTU search) with the banner and its own proof. It never sends
+// more bytes than the datagram had: a forged source address gets no
+// amplification, and without a proof (and --open) no answer at all.
 func (s *server) serveUDP(pc net.PacketConn) {
 	buf := make([]byte, 2048)
-	reply := []byte(s.banner)
 	for {
-		_, from, err := pc.ReadFrom(buf)
+		n, from, err := pc.ReadFrom(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
 			continue
 		}
+		line, _, _ := bytes.Cut(buf[:min(n, maxAuthLine)], []byte("\n"))
+		reply := s.greeting("udp", string(line), "mtu")
+		if reply == "" && s.open {
+			reply = s.banner
+		}
+		if reply == "" {
+			s.logger.V(2).Infof("udp from %s: no proof, no answer", from)
+			continue
+		}
 		s.logger.V(1).Infof("udp from %s", from)
-		pc.WriteTo(reply, from)
+		pc.WriteTo([]byte(reply)[:min(len(reply), n)], from)
 	}
 }
 
+// authHeader carries an HTTP request's proof: "OLP1 http NONCE PROOF".
+const authHeader = "X-Overlab-Probe"
+
+// ServeHTTP answers a request with a proof with the banner and its own
+// proof; anything else gets 403 and an empty body (with --open, the plain
+// banner).
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.logger.V(1).Infof("http %s %s from %s", r.Method, r.URL.Path, r.RemoteAddr)
+	body := s.greeting("http", r.Header.Get(authHeader))
+	if body == "" && s.open {
+		body = s.banner
+	}
+	if body == "" {
+		w.WriteHeader(http.StatusForbidden)
+		return
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintf(w, "%s\n", s.banner)
+	fmt.Fprintf(w, "%s\n", body)
 }
 
 func (s *server) track(c net.Conn) bool {

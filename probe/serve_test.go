@@ -18,7 +18,7 @@ const helperEnv = "OVERLAB_PROBE_SERVE_HELPER"
 // TestMain lets the test binary play the probe process for the signal tests.
 func TestMain(m *testing.M) {
 	if os.Getenv(helperEnv) == "1" {
-		err := Serve(context.Background(), ServeConfig{ListenAddress: "127.0.0.1", HTTPPorts: []int{0}, Hostname: "helper",
+		err := Serve(context.Background(), ServeConfig{ListenAddress: "127.0.0.1", HTTPPorts: []int{0}, Hostname: "helper", Open: true, TokenDir: os.DevNull,
 			Ready: func(a Addrs) { fmt.Printf("READY %d %d %d\n", port(a.TCP), port(a.UDP), port(a.HTTP[0])) }})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)

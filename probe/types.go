@@ -55,6 +55,10 @@ type Target struct {
 	// as reachable only when its banner answers, so that a stray service at
 	// the same address is not taken for the peer.
 	Probe bool `json:"probe,omitempty"`
+	// Auth proves the request with the run's token (tcp, udp, http): set it
+	// when the target is, or may forward to, one of the run's probes, which
+	// answer nothing else. A foreign service gets nothing extra.
+	Auth bool `json:"auth,omitempty"`
 	// TimeoutMS overrides the request's deadline for this target (a target
 	// expected unreachable needs less time to prove it on a LAN).
 	TimeoutMS int `json:"timeout_ms,omitempty"`
@@ -115,6 +119,9 @@ func (t Target) Validate() error {
 		errs = append(errs, errors.New("kind is required (icmp, tcp, udp, dns or http)"))
 	default:
 		errs = append(errs, fmt.Errorf("kind %q is not one of icmp, tcp, udp, dns, http", t.Kind))
+	}
+	if t.TimeoutMS < 0 || t.TimeoutMS > MaxTimeoutMS {
+		errs = append(errs, fmt.Errorf("timeout_ms %d: 0 to %d", t.TimeoutMS, MaxTimeoutMS))
 	}
 	if len(errs) == 1 {
 		return errs[0] // reads as one sentence, not a list of one

@@ -20,7 +20,18 @@ type Request struct {
 	TimeoutMS   int      `json:"timeout_ms,omitempty"`  // per target, across its tries
 	Tries       int      `json:"tries,omitempty"`       // per target
 	Concurrency int      `json:"concurrency,omitempty"` // targets in flight
+	// TokenID names the installed token (Token.ID, never the token) that
+	// proves the targets' requests; empty: the last one installed, if any.
+	TokenID string `json:"token_id,omitempty"`
 }
+
+// Bounds of a request: a check sends a few hundred targets at most.
+const (
+	MaxTargets     = 10000
+	MaxTries       = 20
+	MaxTimeoutMS   = 10 * 60 * 1000
+	MaxConcurrency = 1024
+)
 
 // Report is what `overlab probe run` writes on stdout: one document with a
 // Result per target, in the order of the request.
@@ -56,6 +67,17 @@ func (req Request) Validate() error {
 	var errs []error
 	if req.TimeoutMS < 0 || req.Tries < 0 || req.Concurrency < 0 {
 		errs = append(errs, errors.New("timeout_ms, tries and concurrency must not be negative"))
+	}
+	for _, c := range []struct {
+		name   string
+		n, max int
+	}{{"targets", len(req.Targets), MaxTargets}, {"tries", req.Tries, MaxTries}, {"timeout_ms", req.TimeoutMS, MaxTimeoutMS}, {"concurrency", req.Concurrency, MaxConcurrency}} {
+		if c.n > c.max {
+			errs = append(errs, fmt.Errorf("%s %d: at most %d", c.name, c.n, c.max))
+		}
+	}
+	if len(req.Targets) > MaxTargets {
+		return multierror.Append(nil, errs...).ErrorOrNil()
 	}
 	seen := map[string]int{}
 	for i, t := range req.Targets {

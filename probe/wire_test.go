@@ -75,8 +75,8 @@ func TestRequestOptions(t *testing.T) {
 
 func TestExecuteReportRoundTrip(t *testing.T) {
 	a := startServe(t)
-	req := Request{Targets: []Target{{ID: "tcp", Kind: KindTCP, Address: "127.0.0.1", Port: port(a.TCP), Probe: true}}}
-	rep := Execute(context.Background(), req)
+	req := Request{Targets: []Target{{ID: "tcp", Kind: KindTCP, Address: "127.0.0.1", Port: port(a.TCP), Probe: true, Auth: true}}}
+	rep := Execute(context.Background(), req, WithToken(testToken))
 	data, err := json.Marshal(rep)
 	if err != nil {
 		t.Fatal(err)

@@ -73,8 +73,19 @@ func TestArm64ProbeImageInContainers(t *testing.T) {
 	a2 := runProbe(ctx, t, cli, arm.Ref, "arm-b")
 	x := runProbe(ctx, t, cli, amd.Ref, "amd-c")
 	t.Logf("FIGURE three probe containers (two emulated) started in %v", time.Since(start).Round(time.Millisecond))
+	// A check gives every probe its token on stdin (`probe auth`), as
+	// check.Run does; the probes answer nothing else.
+	tok, err := probe.NewToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{a1, a2, x} {
+		if out, code := execInput(ctx, t, cli, id, probe.InstallRequest(tok, time.Minute), "overlab", "probe", "auth"); code != 0 {
+			t.Fatalf("probe auth: exit %d, %s", code, out)
+		}
+	}
 	for _, tc := range []struct{ from, to, peer string }{{a1, a2, "arm-b"}, {a1, x, "amd-c"}, {x, a1, "arm-a"}} {
-		rep := probeAll(ctx, t, cli, tc.from, ipOf(ctx, t, cli, tc.to))
+		rep := probeAll(ctx, t, cli, tc.from, ipOf(ctx, t, cli, tc.to), tok.ID())
 		for _, r := range rep.Results {
 			if !r.Reachable || (r.Kind != probe.KindICMP && r.Peer != tc.peer) {
 				t.Errorf("%s -> %s %s: %+v", rep.Hostname, tc.peer, r.ID, r)
@@ -98,13 +109,13 @@ func TestArm64ProbeImageInContainers(t *testing.T) {
 
 // probeAll runs one `probe run` in container from with every kind towards ip,
 // retrying briefly while the peer's listeners start under emulation.
-func probeAll(ctx context.Context, t *testing.T, cli *client.Client, from, ip string) probe.Report {
+func probeAll(ctx context.Context, t *testing.T, cli *client.Client, from, ip, tokenID string) probe.Report {
 	t.Helper()
-	req := probe.Request{Targets: []probe.Target{
+	req := probe.Request{TokenID: tokenID, Targets: []probe.Target{
 		{ID: "icmp", Kind: probe.KindICMP, Address: ip},
-		{ID: "tcp", Kind: probe.KindTCP, Address: ip, Port: probe.DefaultTCPPort, Probe: true},
-		{ID: "udp", Kind: probe.KindUDP, Address: ip, Port: probe.DefaultUDPPort, Probe: true},
-		{ID: "http", Kind: probe.KindHTTP, Address: ip, Port: probe.DefaultHTTPPort, Probe: true},
+		{ID: "tcp", Kind: probe.KindTCP, Address: ip, Port: probe.DefaultTCPPort, Probe: true, Auth: true},
+		{ID: "udp", Kind: probe.KindUDP, Address: ip, Port: probe.DefaultUDPPort, Probe: true, Auth: true},
+		{ID: "http", Kind: probe.KindHTTP, Address: ip, Port: probe.DefaultHTTPPort, Probe: true, Auth: true},
 	}}
 	js, _ := json.Marshal(req)
 	deadline := time.Now().Add(30 * time.Second)

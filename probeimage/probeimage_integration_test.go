@@ -88,13 +88,23 @@ func TestProbeImageOnLocalHost(t *testing.T) {
 	a := runProbe(ctx, t, cli, img.Ref, "probe-a")
 	b := runProbe(ctx, t, cli, img.Ref, "probe-b")
 	bIP := ipOf(ctx, t, cli, b)
+	// A check gives both its token on stdin (`probe auth`), as check.Run does.
+	tok, err := probe.NewToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{a, b} {
+		if out, code := execInput(ctx, t, cli, id, probe.InstallRequest(tok, time.Minute), "overlab", "probe", "auth"); code != 0 || out != "" {
+			t.Fatalf("probe auth: exit %d, said %q", code, out)
+		}
+	}
 
-	req := probe.Request{Targets: []probe.Target{
+	req := probe.Request{TokenID: tok.ID(), Targets: []probe.Target{
 		{ID: "icmp", Kind: probe.KindICMP, Address: bIP},
-		{ID: "tcp", Kind: probe.KindTCP, Address: bIP, Port: probe.DefaultTCPPort, Probe: true},
-		{ID: "udp", Kind: probe.KindUDP, Address: bIP, Port: probe.DefaultUDPPort, Probe: true},
-		{ID: "http", Kind: probe.KindHTTP, Address: bIP, Port: probe.DefaultHTTPPort, Probe: true},
-		{ID: "closed", Kind: probe.KindTCP, Address: bIP, Port: 7999, Probe: true},
+		{ID: "tcp", Kind: probe.KindTCP, Address: bIP, Port: probe.DefaultTCPPort, Probe: true, Auth: true},
+		{ID: "udp", Kind: probe.KindUDP, Address: bIP, Port: probe.DefaultUDPPort, Probe: true, Auth: true},
+		{ID: "http", Kind: probe.KindHTTP, Address: bIP, Port: probe.DefaultHTTPPort, Probe: true, Auth: true},
+		{ID: "closed", Kind: probe.KindTCP, Address: bIP, Port: 7999, Probe: true, Auth: true},
 	}}
 	js, _ := json.Marshal(req)
 	var rep probe.Report
@@ -130,14 +140,67 @@ func TestProbeImageOnLocalHost(t *testing.T) {
 	t.Logf("FIGURE one docker exec of probe run (%d targets, one refused) in %v; inside the container %.1f ms",
 		len(req.Targets), execTime.Round(time.Millisecond), rep.DurationMS)
 
-	// A person can repeat a check by hand with busybox.
-	out, code := execIn(ctx, t, cli, a, "sh", "-c", fmt.Sprintf("ping -c 1 -W 2 %s >/dev/null && wget -q -O - http://%s:8080/ && echo hi | nc -w 2 %s 7000", bIP, bIP, bIP))
-	if code != 0 || !strings.Contains(out, "overlab-probe probe-b") {
-		t.Errorf("busybox ping/wget/nc in the probe: exit %d: %s", code, out)
+	// Without this run's proof the probe answers nothing: not busybox's nc,
+	// wget or a datagram (run from a, which holds the token but does not
+	// send it), nor another run's token.
+	out, code := execIn(ctx, t, cli, a, "sh", "-c", fmt.Sprintf("echo hi | nc -w 2 %s 7000; echo nc=$?; wget -q -O - http://%s:8080/ 2>&1; echo wget=$?", bIP, bIP))
+	if strings.Contains(out, "overlab-probe") || !strings.Contains(out, "403 Forbidden") || !strings.Contains(out, "nc=0") {
+		t.Errorf("busybox nc and wget without a proof: %s, want a connection with no banner and 403", out)
+	}
+	other, _ := probe.NewToken()
+	if out, code := execInput(ctx, t, cli, a, probe.InstallRequest(other, time.Minute), "overlab", "probe", "auth", "--token-dir", "/tmp/other-run"); code != 0 {
+		t.Fatalf("probe auth of another run: exit %d, %s", code, out)
+	}
+	for dir, id := range map[string]string{"/nonexistent": "", "/tmp/other-run": other.ID()} {
+		unproven, _ := json.Marshal(probe.Request{TokenID: id, Targets: []probe.Target{
+			{ID: "udp", Kind: probe.KindUDP, Address: bIP, Port: probe.DefaultUDPPort, Probe: true, Auth: true},
+			{ID: "tcp", Kind: probe.KindTCP, Address: bIP, Port: probe.DefaultTCPPort, Probe: true, Auth: true},
+			{ID: "http", Kind: probe.KindHTTP, Address: bIP, Port: probe.DefaultHTTPPort, Probe: true, Auth: true},
+		}, TimeoutMS: 500})
+		out, code = execIn(ctx, t, cli, a, "overlab", "probe", "run", "--token-dir", dir, "--targets", string(unproven))
+		rep, err := probe.DecodeReport([]byte(out))
+		if code != 0 || err != nil || len(rep.Results) != 3 {
+			t.Fatalf("probe run with the tokens of %s: exit %d, %s", dir, code, out)
+		}
+		for _, r := range rep.Results {
+			if r.Reachable || r.Peer != "" {
+				t.Errorf("with the tokens of %s, %s got an answer: %+v", dir, r.ID, r)
+			}
+		}
+	}
+	// A probe started by hand (lab show --commands: --open) answers
+	// busybox, as a person repeating a check expects.
+	o := runProbe(ctx, t, cli, img.Ref, "probe-open", "--open")
+	oIP := ipOf(ctx, t, cli, o)
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		out, code = execIn(ctx, t, cli, a, "sh", "-c", fmt.Sprintf("ping -c 1 -W 2 %s >/dev/null && wget -q -O - http://%s:8080/ && echo hi | nc -w 2 %s 7000", oIP, oIP, oIP))
+		if code == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if code != 0 || !strings.Contains(out, "overlab-probe probe-open") {
+		t.Errorf("busybox ping/wget/nc to a probe started with --open: exit %d: %s", code, out)
+	}
+	// What docker inspect shows of a probe holds no token: none is in its
+	// arguments, environment or labels.
+	for _, id := range []string{a, b} {
+		_, raw, err := cli.ContainerInspectWithRaw(ctx, id, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret, code := execIn(ctx, t, cli, id, "sh", "-c", "cut -d' ' -f1 /run/overlab/tokens/"+tok.ID())
+		if code != 0 || len(strings.TrimSpace(secret)) != 64 {
+			t.Fatalf("the installed token: exit %d %q", code, secret)
+		}
+		if bytes.Contains(raw, []byte(strings.TrimSpace(secret))) {
+			t.Errorf("docker inspect of %s shows the token", id)
+		}
 	}
 
 	// docker stop: the probe is PID 1 and must exit on SIGTERM at once.
-	for _, id := range []string{a, b} {
+	for _, id := range []string{a, b, o} {
 		start := time.Now()
 		if err := cli.ContainerStop(ctx, id, container.StopOptions{}); err != nil {
 			t.Fatal(err)
@@ -181,9 +244,9 @@ func buildStatic(t *testing.T) string {
 	return out
 }
 
-func runProbe(ctx context.Context, t *testing.T, cli *client.Client, ref, name string) string {
+func runProbe(ctx context.Context, t *testing.T, cli *client.Client, ref, name string, args ...string) string {
 	t.Helper()
-	c, err := cli.ContainerCreate(ctx, &container.Config{Image: ref, Hostname: name}, nil, nil, nil, name)
+	c, err := cli.ContainerCreate(ctx, &container.Config{Image: ref, Hostname: name, Cmd: args}, nil, nil, nil, name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,9 +281,15 @@ func ipOf(ctx context.Context, t *testing.T, cli *client.Client, id string) stri
 // execIn runs cmd in the container and returns its output and exit code.
 func execIn(ctx context.Context, t *testing.T, cli *client.Client, id string, cmd ...string) (string, int) {
 	t.Helper()
+	return execInput(ctx, t, cli, id, nil, cmd...)
+}
+
+// execInput is execIn with stdin (none when nil).
+func execInput(ctx context.Context, t *testing.T, cli *client.Client, id string, stdin []byte, cmd ...string) (string, int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	ex, err := cli.ContainerExecCreate(ctx, id, container.ExecOptions{Cmd: cmd, AttachStdout: true, AttachStderr: true})
+	ex, err := cli.ContainerExecCreate(ctx, id, container.ExecOptions{Cmd: cmd, AttachStdin: stdin != nil, AttachStdout: true, AttachStderr: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,6 +298,14 @@ func execIn(ctx context.Context, t *testing.T, cli *client.Client, id string, cm
 		t.Fatal(err)
 	}
 	defer hj.Close()
+	if stdin != nil {
+		if _, err := hj.Conn.Write(stdin); err != nil {
+			t.Fatal(err)
+		}
+		if err := hj.CloseWrite(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var stdout, stderr bytes.Buffer
 	if _, err := stdcopy.StdCopy(&stdout, &stderr, hj.Reader); err != nil {
 		t.Fatal(err)

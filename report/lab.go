@@ -78,7 +78,11 @@ func workloadLine(wl lab.Workload) string {
 	}
 	line := fmt.Sprintf("  %-20s %s on %s; networks: %s", wl.Name, kind, where, strings.Join(nets, ", "))
 	for _, p := range wl.Ports {
-		line += fmt.Sprintf("; publishes %d->%d/%s", p.Published, p.Target, p.Protocol)
+		on := "on each host's lab address"
+		if p.Bind == lab.BindAll {
+			on = "on every address of each host"
+		}
+		line += fmt.Sprintf("; publishes %d->%d/%s %s", p.Published, p.Target, p.Protocol, on)
 	}
 	return line
 }

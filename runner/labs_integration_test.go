@@ -64,9 +64,11 @@ var labAsserts = map[string]func(t *testing.T, c *cluster.Cluster, doc *results.
 		if err != nil {
 			t.Fatal(err)
 		}
-		if b := ci.HostConfig.PortBindings["8080/tcp"]; len(b) != 1 || b[0].HostPort != "5000" {
-			t.Errorf("overlab-web port bindings %v, want 5000 -> 8080/tcp", ci.HostConfig.PortBindings)
+		// Published on the lab address only (bind: lab, the default).
+		if b := ci.HostConfig.PortBindings["8080/tcp"]; len(b) != 1 || b[0].HostPort != "5000" || b[0].HostIP != c.Nodes[0].Host.Address {
+			t.Errorf("overlab-web port bindings %v, want %s:5000 -> 8080/tcp", ci.HostConfig.PortBindings, c.Nodes[0].Host.Address)
 		}
+		assertNodeListensOnLabAddress(t, c.Nodes[0], "5000")
 	},
 	"host": func(t *testing.T, c *cluster.Cluster, doc *results.Document) {
 		ci, err := c.Nodes[0].Docker().ContainerInspect(context.Background(), "overlab-hostnet")

@@ -12,9 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
+	"github.com/docker/docker/pkg/stdcopy"
 
 	"github.com/overlab/overlab/blueprint"
 	"github.com/overlab/overlab/cluster"
@@ -102,6 +104,7 @@ func TestSwarmLab(t *testing.T) {
 			t.Errorf("network %s: driver %s scope %s, want %s swarm", want.name, n.Driver, n.Scope, want.driver)
 		}
 	}
+	assertListensOnLabAddress(t, c, "2377")
 	for _, svc := range []string{"overlab-probe"} {
 		tasks, err := mgr.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", svc), filters.Arg("desired-state", "running"))})
 		if err != nil {
@@ -146,6 +149,7 @@ func TestSwarmLab(t *testing.T) {
 			t.Errorf("a swarm join token appears in overlab's output or results")
 		}
 	}
+	assertProbeTokenHidden(t, c, said.String())
 	pairs := map[string]map[string]bool{}
 	for _, p := range doc.Probes {
 		if p.Expect == results.ExpectReachable && p.From != p.To && (p.Kind == "icmp") {
@@ -313,4 +317,102 @@ func assertAllOK(t *testing.T, d *results.Document) {
 		t.Fatalf("%d of %d probes not as expected", d.Summary.Failed, d.Summary.Total)
 	}
 	fmt.Fprintf(os.Stderr, "%d probes as expected\n", d.Summary.Total)
+}
+
+// assertListensOnLabAddress wants the swarm's manager port on each manager
+// bound to the host's lab address only, none to every address (0.0.0.0 or
+// ::), as the host's own socket table says (ss, through SSH). Workers do not
+// listen on it at all.
+func assertListensOnLabAddress(t *testing.T, c *cluster.Cluster, port string) {
+	t.Helper()
+	for _, n := range c.Nodes {
+		if n.Host.IsManager() {
+			assertNodeListensOnLabAddress(t, n, port)
+			continue
+		}
+		if locals := listeners(t, n, port); len(locals) > 0 {
+			t.Errorf("%s (a worker): port %s listens on %v", n.Name(), port, locals)
+		}
+	}
+}
+
+// listeners are the local addresses of the TCP sockets listening on port.
+func listeners(t *testing.T, n *cluster.Node, port string) []string {
+	t.Helper()
+	out, err := n.Run(context.Background(), "ss -Hltn 'sport = :"+port+"'")
+	if err != nil {
+		t.Errorf("%s: ss: %v", n.Name(), err)
+		return nil
+	}
+	var locals []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if f := strings.Fields(line); len(f) >= 4 {
+			locals = append(locals, f[3])
+		}
+	}
+	return locals
+}
+
+func assertNodeListensOnLabAddress(t *testing.T, n *cluster.Node, port string) {
+	t.Helper()
+	locals := listeners(t, n, port)
+	want := n.Host.Address + ":" + port
+	if len(locals) == 0 {
+		t.Errorf("%s: nothing listens on port %s", n.Name(), port)
+	}
+	for _, l := range locals {
+		if l != want {
+			t.Errorf("%s: port %s listens on %s, want only %s (the lab address)", n.Name(), port, l, want)
+		}
+	}
+	t.Logf("%s: port %s listens on %v", n.Name(), port, locals)
+}
+
+// assertProbeTokenHidden reads the check's probe token where it lives, in a
+// probe container's tmpfs, and wants it nowhere else: not in what overlab
+// said or wrote, not in docker inspect of the probe's service or containers.
+func assertProbeTokenHidden(t *testing.T, c *cluster.Cluster, said string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, n := range c.Nodes {
+		api := n.Docker()
+		list, err := api.ContainerList(ctx, container.ListOptions{Filters: filters.NewArgs(filters.Arg("label", "com.docker.swarm.service.name=overlab-probe"))})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("%s: probe containers %v %v", n.Name(), list, err)
+		}
+		ex, err := api.ContainerExecCreate(ctx, list[0].ID, container.ExecOptions{Cmd: []string{"sh", "-c", "cut -d' ' -f1 /run/overlab/tokens/*"}, AttachStdout: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		att, err := api.ContainerExecAttach(ctx, ex.ID, container.ExecAttachOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out, errOut bytes.Buffer
+		_, _ = stdcopy.StdCopy(&out, &errOut, att.Reader)
+		att.Close()
+		secrets := strings.Fields(out.String())
+		if len(secrets) == 0 || len(secrets[0]) != 64 {
+			t.Fatalf("%s: the probe holds no token after a check: %q %q", n.Name(), out.String(), errOut.String())
+		}
+		_, raw, err := api.ContainerInspectWithRaw(ctx, list[0].ID, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc, svcRaw, err := c.Nodes[0].Docker().ServiceInspectWithRaw(ctx, "overlab-probe", swarm.ServiceInspectOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, secret := range secrets {
+			if strings.Contains(said, secret) {
+				t.Errorf("%s: the probe token appears in overlab's output or results", n.Name())
+			}
+			if bytes.Contains(raw, []byte(secret)) || bytes.Contains(svcRaw, []byte(secret)) {
+				t.Errorf("%s: docker inspect shows the probe token", n.Name())
+			}
+		}
+		if m := svc.Spec.TaskTemplate.ContainerSpec.Mounts; len(m) != 1 || m[0].Type != "tmpfs" || m[0].Target != "/run/overlab" {
+			t.Errorf("the probe service's mounts %+v, want the token tmpfs on /run/overlab", m)
+		}
+	}
 }

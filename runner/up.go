@@ -7,6 +7,7 @@ import (
 	"github.com/overlab/overlab/addrplan"
 	"github.com/overlab/overlab/blueprint"
 	"github.com/overlab/overlab/cluster"
+	"github.com/overlab/overlab/interrupt"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/overlay"
@@ -29,9 +30,11 @@ type UpResult struct {
 // Up brings the lab up on every host of the inventory, changing only what
 // differs from what is wanted: facts, prerequisites, preflight, plan, then
 // the steps of upSteps while the probe image loads in the background.
-func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host, l *lab.Lab) (UpResult, error) {
+func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host, l *lab.Lab) (res UpResult, err error) {
 	u := &upRun{start: time.Now(), c: c, hosts: hosts, l: l}
-	var err error
+	// Every way out says how long it took (a failure once said 0s).
+	defer func() { res.Elapsed = time.Since(u.start) }()
+	interrupt.Point("up.facts")
 	facts, down := r.gather(ctx, c, hosts)
 	if len(down) > 0 {
 		return u.res, hostsError("up needs every host of the inventory", down)
@@ -52,9 +55,9 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 		return u.res, nil
 	}
 	if err := r.runPreflight(ctx, c, hosts); err != nil {
-		u.res.Elapsed = time.Since(u.start)
 		return u.res, err
 	}
+	interrupt.Point("up.plan")
 	if err := r.planUp(u); err != nil {
 		return u.res, err
 	}
@@ -67,7 +70,8 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 	defer func() { cancelImg(); u.img.wait() }()
 	u.lead = leader(c)
 	for _, step := range upSteps {
-		if err := step(r, ctx, u); err != nil {
+		interrupt.Point("up." + step.name)
+		if err := step.run(r, ctx, u); err != nil {
 			return u.res, err
 		}
 	}
@@ -75,14 +79,21 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 }
 
 // upSteps are the phases of Up after the plan, in order; each stops it on
-// error.
-var upSteps = []func(*Runner, context.Context, *upRun) error{
-	(*Runner).upSwarm,
-	(*Runner).upNetworks,
-	(*Runner).upImage,
-	(*Runner).upWorkloads,
-	(*Runner).upSettle,
+// error. Their names are test hooks' too (interrupt.Point "up.NAME").
+var upSteps = []struct {
+	name string
+	run  func(*Runner, context.Context, *upRun) error
+}{
+	{"swarm", (*Runner).upSwarm},
+	{"networks", (*Runner).upNetworks},
+	{"image", (*Runner).upImage},
+	{"workloads", (*Runner).upWorkloads},
+	{"settle", (*Runner).upSettle},
 }
+
+// UpSteps names the points of Up where a test may interrupt it
+// (interrupt.PointEnv): its phases, and the swarm's own steps.
+var UpSteps = []string{"up.facts", "up.plan", "up.swarm", "swarm.init", "swarm.join", "swarm.labels", "up.networks", "up.image", "up.workloads", "up.settle"}
 
 // upRun is what the steps of Up share.
 type upRun struct {
@@ -172,10 +183,7 @@ func (r *Runner) upWorkloads(ctx context.Context, u *upRun) error {
 		u.spec.Manager = u.c.Nodes[u.lead].Docker()
 	}
 	acts, err := workload.Ensure(ctx, u.spec)
-	if err = u.phaseActions(ph, acts, err); err != nil {
-		u.res.Elapsed = time.Since(u.start)
-	}
-	return err
+	return u.phaseActions(ph, acts, err)
 }
 
 // upSettle waits until every host sees its peers' tasks. Convergence takes
@@ -184,7 +192,6 @@ func (r *Runner) upWorkloads(ctx context.Context, u *upRun) error {
 // redeployed, then a full wait.
 func (r *Runner) upSettle(ctx context.Context, u *upRun) error {
 	ph := r.progress.Start("settle")
-	defer func() { u.res.Elapsed = time.Since(u.start) }()
 	lagging, err := settleOverlays(ctx, u.c, u.l, u.bp.Placed, min(r.wait, 5*time.Second))
 	if err == nil {
 		ph.End(nil)

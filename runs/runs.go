@@ -19,6 +19,7 @@ import (
 
 	"github.com/overlab/overlab/report"
 	"github.com/overlab/overlab/results"
+	"github.com/overlab/overlab/safefile"
 )
 
 // Where the history lives unless the user says otherwise.
@@ -99,19 +100,24 @@ func newID(d *results.Document) (string, error) {
 
 // Store writes d as a new run under dir: results.json, junit.xml,
 // report.html and evidence/<network>_<from>_<to>_<kind>.txt for each failed
-// probe. The check calls it after every run.
+// probe. The check calls it after every run. Every file is created
+// exclusively in a directory held open and renamed into place (package
+// safefile), and a results directory that another user can change is
+// refused: overlab often runs as root, and a link planted there would
+// otherwise redirect root's writes.
 func Store(dir string, d *results.Document) (Run, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return Run{}, fmt.Errorf("results directory: %w", err)
+	top, err := openResultsDir(dir)
+	if err != nil {
+		return Run{}, err
 	}
-	var id, runDir string
+	defer top.Close()
+	var id string
+	var runDir *safefile.Dir
 	for i := 0; ; i++ {
-		var err error
 		if id, err = newID(d); err != nil {
 			return Run{}, err
 		}
-		runDir = filepath.Join(dir, id)
-		err = os.Mkdir(runDir, 0o755)
+		runDir, err = top.Mkdir(id, 0o755)
 		if err == nil {
 			break
 		}
@@ -119,6 +125,8 @@ func Store(dir string, d *results.Document) (Run, error) {
 			return Run{}, fmt.Errorf("store run: %w", err)
 		}
 	}
+	defer runDir.Close()
+	afterRunDir(filepath.Join(dir, id))
 	files := []struct {
 		name   string
 		render func(io.Writer, *results.Document) error
@@ -136,11 +144,29 @@ func Store(dir string, d *results.Document) (Run, error) {
 		if err := f.render(&buf, d); err != nil {
 			return Run{}, fmt.Errorf("store run %s: %s: %w", id, f.name, err)
 		}
-		if err := writeFile(filepath.Join(runDir, f.name), buf.Bytes()); err != nil {
+		if err := runDir.WriteFile(f.name, buf.Bytes(), 0o644); err != nil {
 			return Run{}, fmt.Errorf("store run %s: %w", id, err)
 		}
 	}
-	return newRun(id, runDir, d), nil
+	return newRun(id, filepath.Join(dir, id), d), nil
+}
+
+// afterRunDir is called once a run's directory exists (tests stand in for
+// another user there).
+var afterRunDir = func(string) {}
+
+// openResultsDir creates and opens the results directory, refusing one that
+// is a link or that another user could change under overlab's feet.
+func openResultsDir(dir string) (*safefile.Dir, error) {
+	top, err := safefile.MkdirAll(dir, 0o755)
+	if err != nil {
+		return nil, fmt.Errorf("results directory: %w (pick another with --results or $%s)", err, EnvDir)
+	}
+	if who := top.OthersCanWrite(); who != "" {
+		top.Close()
+		return nil, fmt.Errorf("results directory %s: %s, so another user could swap what overlab writes there: pick a directory of your own with --results (or $%s)", dir, who, EnvDir)
+	}
+	return top, nil
 }
 
 // StoreRun stores d under the results directory the flag, the environment or
@@ -149,16 +175,19 @@ func StoreRun(dirFlag string, d *results.Document) (Run, error) {
 	return Store(ResolveDir(dirFlag), d)
 }
 
-func writeEvidence(runDir string, d *results.Document) error {
+func writeEvidence(runDir *safefile.Dir, d *results.Document) error {
 	used := map[string]int{}
+	var ev *safefile.Dir
 	for _, p := range d.Probes {
 		if p.OK {
 			continue
 		}
-		if len(used) == 0 {
-			if err := os.Mkdir(filepath.Join(runDir, EvidenceDir), 0o755); err != nil {
+		if ev == nil {
+			var err error
+			if ev, err = runDir.Mkdir(EvidenceDir, 0o755); err != nil {
 				return fmt.Errorf("store evidence: %w", err)
 			}
+			defer ev.Close()
 		}
 		name := EvidenceName(p)
 		used[name]++
@@ -166,7 +195,7 @@ func writeEvidence(runDir string, d *results.Document) error {
 			// Two probes of one kind to one peer (two targets): keep both.
 			name = strings.TrimSuffix(name, ".txt") + fmt.Sprintf("-%d.txt", n)
 		}
-		if err := writeFile(filepath.Join(runDir, EvidenceDir, name), []byte(report.ProbeDetails(p))); err != nil {
+		if err := ev.WriteFile(name, []byte(report.ProbeDetails(p)), 0o644); err != nil {
 			return fmt.Errorf("store evidence: %w", err)
 		}
 	}
@@ -176,15 +205,6 @@ func writeEvidence(runDir string, d *results.Document) error {
 // EvidenceName is the evidence file of a failed probe.
 func EvidenceName(p results.Probe) string {
 	return safeName(p.Network) + "_" + safeName(p.From) + "_" + safeName(p.To) + "_" + safeName(p.Kind) + ".txt"
-}
-
-// writeFile writes through a temporary file so a reader never sees half a file.
-func writeFile(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // List returns the runs stored under dir, oldest first. Directories without

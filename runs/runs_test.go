@@ -187,3 +187,82 @@ func TestRunIDSortsByTime(t *testing.T) {
 		t.Errorf("unsafe id %q", odd)
 	}
 }
+
+// A results directory that is a link, or that another user can change, is
+// refused with a way out; nothing is written where the link points.
+func TestStoreRefusesAResultsDirOthersControl(t *testing.T) {
+	elsewhere := t.TempDir()
+	link := filepath.Join(t.TempDir(), "overlab-results")
+	if err := os.Symlink(elsewhere, link); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Store(link, fixture(t, "pass"))
+	if err == nil || !strings.Contains(err.Error(), "--results") {
+		t.Errorf("a linked results directory: %v", err)
+	}
+	if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 {
+		t.Errorf("the run was written through the link: %v", entries)
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("giving a directory to another user needs root (CI runs as root)")
+	}
+	shared := filepath.Join(t.TempDir(), "overlab-results")
+	if err := os.Mkdir(shared, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(shared, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(shared, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Store(shared, fixture(t, "pass"))
+	if err == nil || !strings.Contains(err.Error(), "--results") || !strings.Contains(err.Error(), "every user can write it") {
+		t.Errorf("a results directory every user can write: %v", err)
+	}
+	if entries, _ := os.ReadDir(shared); len(entries) != 0 {
+		t.Errorf("a run was stored there: %v", entries)
+	}
+}
+
+// The attack of issue 22: another user swaps the new run directory for a
+// link to a directory of root's, with results.json.tmp pointing at a file
+// of root's. The run is still written where it was created, and root's file
+// is untouched.
+func TestStoreIgnoresARunDirSwappedForALink(t *testing.T) {
+	dir := t.TempDir()
+	rootsDir := t.TempDir()
+	rootsFile := filepath.Join(rootsDir, "shadow")
+	if err := os.WriteFile(rootsFile, []byte("precious\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{ResultsFile, JUnitFile, HTMLFile} {
+		if err := os.Symlink(rootsFile, filepath.Join(rootsDir, name+".tmp")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var moved string
+	afterRunDir = func(runDir string) {
+		moved = runDir + ".moved"
+		if err := os.Rename(runDir, moved); err != nil {
+			t.Error(err)
+		}
+		if err := os.Symlink(rootsDir, runDir); err != nil {
+			t.Error(err)
+		}
+	}
+	defer func() { afterRunDir = func(string) {} }()
+	if _, err := Store(dir, fixture(t, "cut")); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(rootsFile); err != nil || string(b) != "precious\n" {
+		t.Errorf("root's file was overwritten (%d bytes now): %v", len(b), err)
+	}
+	entries, _ := os.ReadDir(rootsDir)
+	if len(entries) != 4 {
+		t.Errorf("something was written in root's directory: %v", entries)
+	}
+	if _, err := results.ReadFile(filepath.Join(moved, ResultsFile)); err != nil {
+		t.Errorf("the run is not where it was created: %v", err)
+	}
+}

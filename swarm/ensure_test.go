@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/docker/docker/api/types/system"
@@ -85,5 +86,40 @@ func TestInitLeader(t *testing.T) {
 		if tc.inits && !e.infos[0].Swarm.ControlAvailable {
 			t.Errorf("%s: the leader's info was not read again after init", tc.name)
 		}
+	}
+}
+
+// A host that an interrupted up left pending (its engine went on with the
+// init or join) is waited for and taken as it turns out: the next up goes
+// on without --force.
+func TestSettlePending(t *testing.T) {
+	pending := system.Info{Swarm: swarm.Info{LocalNodeState: swarm.LocalNodeStatePending}}
+	leads := system.Info{Swarm: swarm.Info{LocalNodeState: swarm.LocalNodeStateActive, ControlAvailable: true, NodeID: "n1"}}
+	joined := system.Info{Swarm: swarm.Info{LocalNodeState: swarm.LocalNodeStateActive, NodeID: "n2"}}
+	lead := &fakeEngine{info: pending, later: []system.Info{pending, pending, leads}}
+	worker := &fakeEngine{info: pending, later: []system.Info{pending, joined}}
+	idle := &fakeEngine{info: system.Info{Swarm: swarm.Info{LocalNodeState: swarm.LocalNodeStateInactive}}}
+	ms := members(lead, worker, idle)
+	e := &ensure{o: newOptions(nil), members: ms, lead: 0, joined: map[string]bool{}, pending: map[string]bool{}}
+	if err := e.readInfos(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.settlePending(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if e.infos[0].Swarm.NodeID != "n1" || e.infos[1].Swarm.NodeID != "n2" || !e.pending["node1"] || !e.pending["node2"] || e.pending["node3"] {
+		t.Errorf("infos %+v %+v, pending %v", e.infos[0].Swarm, e.infos[1].Swarm, e.pending)
+	}
+	// The leader now leads: initLeader keeps that swarm, no --force needed.
+	if err := e.initLeader(context.Background()); err != nil || lead.inited || lead.left {
+		t.Errorf("initLeader after a pending init: %v (inited %v, left %v)", err, lead.inited, lead.left)
+	}
+
+	// A host that stays pending is named, with the ways out.
+	stuck := &fakeEngine{info: pending}
+	e = &ensure{o: newOptions([]Option{func(o *options) { o.pendingWait = 300 * time.Millisecond }}), members: members(stuck), lead: 0, pending: map[string]bool{}}
+	_ = e.readInfos(context.Background())
+	if err := e.settlePending(context.Background()); err == nil || !strings.Contains(err.Error(), "node1") || !strings.Contains(err.Error(), "still pending") || !strings.Contains(err.Error(), "--force") {
+		t.Errorf("a host stuck pending: %v", err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/fanout"
+	"github.com/overlab/overlab/interrupt"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/log"
 )
@@ -87,10 +88,12 @@ func Controller(ctx context.Context, members []Member) int {
 }
 
 type options struct {
-	logger    log.Logger
-	force     bool
-	readyWait time.Duration
-	restarter EngineRestarter
+	logger      log.Logger
+	force       bool
+	readyWait   time.Duration
+	restarter   EngineRestarter
+	finishBound time.Duration
+	pendingWait time.Duration
 }
 
 // Option configures Ensure and Leave.
@@ -105,12 +108,16 @@ func WithForce(f bool) Option { return func(o *options) { o.force = f } }
 // WithReadyTimeout bounds the wait for every node to be Ready.
 func WithReadyTimeout(d time.Duration) Option { return func(o *options) { o.readyWait = d } }
 
+// WithFinishBound bounds how long Ensure goes on after the first Ctrl-C
+// to finish what it began (default 30 s; see Ensure).
+func WithFinishBound(d time.Duration) Option { return func(o *options) { o.finishBound = d } }
+
 // WithEngineRestarter lets Ensure and Leave restart the engine of a host
 // that kept its gossip port after leaving a swarm (see StaleGossipError).
 func WithEngineRestarter(r EngineRestarter) Option { return func(o *options) { o.restarter = r } }
 
 func newOptions(opts []Option) options {
-	o := options{logger: log.NoOp{}, readyWait: 60 * time.Second}
+	o := options{logger: log.NoOp{}, readyWait: 60 * time.Second, finishBound: 30 * time.Second, pendingWait: 30 * time.Second}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -129,23 +136,46 @@ type Result struct {
 // Ensure makes every member part of one swarm led from the first manager.
 // Hosts already in this swarm are left alone; a host in another swarm is an
 // error unless WithForce. It runs the steps of ensureSteps in order.
+//
+// Once it begins to change the swarm (the init), it finishes what it began
+// (joins, node labels) even after a first Ctrl-C, within a bound it
+// announces; a second Ctrl-C stops it at once. An engine goes on with an
+// init or a join whose client went away, so stopping half-way would leave a
+// host "pending" in a swarm without overlab's labels; and a host that an
+// earlier, hard-stopped run left pending is waited for and taken as it
+// turns out (settlePending), so the next up carries on without --force.
 func Ensure(ctx context.Context, members []Member, opts ...Option) (Result, error) {
-	e := &ensure{o: newOptions(opts), members: members, lead: firstManager(members), joined: map[string]bool{}}
+	e := &ensure{o: newOptions(opts), members: members, lead: firstManager(members), joined: map[string]bool{}, pending: map[string]bool{}}
 	if e.lead < 0 {
 		return e.res, errors.New("no manager among the reachable hosts: give one host role: manager in the inventory")
 	}
 	e.res.Leader = members[e.lead].Host.Name
-	for _, step := range ensureSteps {
-		if err := step(e, ctx); err != nil {
+	stepCtx := ctx
+	for i, step := range ensureSteps {
+		if i == firstChange {
+			if err := ctx.Err(); err != nil {
+				return e.res, err // nothing begun: nothing to finish
+			}
+			fctx, cancel := interrupt.Finish(ctx, e.o.finishBound, e.announceFinish)
+			defer cancel()
+			stepCtx = fctx
+		}
+		if err := step(e, stepCtx); err != nil {
 			return e.res, err
 		}
 	}
 	return e.res, nil
 }
 
+func (e *ensure) announceFinish(bound time.Duration) {
+	e.o.logger.V(0).Infof("interrupted: finishing the swarm step that began (init on %s, joins, node labels), at most %v; Ctrl-C again to stop now", e.leader().Host.Name, bound)
+}
+
 // ensureSteps are the phases of Ensure, in order; each stops it on error.
+// From firstChange on they change the swarm, and finish once begun.
 var ensureSteps = []func(*ensure, context.Context) error{
 	(*ensure).readInfos,
+	(*ensure).settlePending,
 	(*ensure).releaseStale,
 	(*ensure).initLeader,
 	(*ensure).inspect,
@@ -153,6 +183,9 @@ var ensureSteps = []func(*ensure, context.Context) error{
 	(*ensure).waitReady,
 	(*ensure).label,
 }
+
+// firstChange is the index in ensureSteps of initLeader.
+const firstChange = 3
 
 // ensure is what the steps of Ensure share.
 type ensure struct {
@@ -164,6 +197,7 @@ type ensure struct {
 	inSwarm map[string]bool
 	remote  string          // the address the others join at
 	joined  map[string]bool // hosts overlab made join (or init)
+	pending map[string]bool // hosts found pending: an interrupted init or join
 	res     Result
 }
 
@@ -185,6 +219,46 @@ func (e *ensure) readInfos(ctx context.Context) error {
 		info, err := m.API.Info(ctx)
 		e.infos[i] = info
 		return err
+	})
+}
+
+// settlePending waits for every member found pending: an init or join that
+// an interrupted up began and its engine went on with (or a join that
+// cannot reach its manager). Each settles as active (in this swarm or not:
+// the steps after decide) or inactive, within pendingWait.
+func (e *ensure) settlePending(ctx context.Context) error {
+	var idx []int
+	for i := range e.members {
+		if e.infos[i].Swarm.LocalNodeState == swarm.LocalNodeStatePending {
+			idx = append(idx, i)
+		}
+	}
+	var mu sync.Mutex
+	return eachOf(ctx, e.members, idx, func(ctx context.Context, i int, m Member) error {
+		start := time.Now()
+		deadline := start.Add(e.o.pendingWait)
+		for {
+			info, err := m.API.Info(ctx)
+			if err != nil {
+				return err
+			}
+			if st := info.Swarm.LocalNodeState; st != swarm.LocalNodeStatePending {
+				e.infos[i] = info
+				e.o.logger.V(0).Infof("%s: was pending in a swarm (an init or join that an interrupted up began?); now %s after %v", m.Host.Name, st, time.Since(start).Round(10*time.Millisecond))
+				mu.Lock()
+				e.pending[m.Host.Name] = true
+				mu.Unlock()
+				return nil
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("still pending in a swarm after %v (a join whose manager it cannot reach?): run `overlab up --force` to make it leave, or `docker swarm leave --force` on it", e.o.pendingWait)
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
 	})
 }
 
@@ -219,8 +293,9 @@ func (e *ensure) initLeader(ctx context.Context) error {
 
 func (e *ensure) initSwarm(ctx context.Context) error {
 	leader := e.leader()
+	interrupt.Point("swarm.init")
 	id, err := leader.API.SwarmInit(ctx, swarm.InitRequest{
-		ListenAddr:      "0.0.0.0:2377",
+		ListenAddr:      ListenAddr(leader.Host),
 		AdvertiseAddr:   leader.Host.Address,
 		DataPathAddr:    leader.Host.Address,
 		ForceNewCluster: false,
@@ -293,6 +368,7 @@ func (e *ensure) joinAll(ctx context.Context) error {
 		}
 	}
 	managers, workers := joinOrder(e.members, e.lead)
+	interrupt.Point("swarm.join")
 	for _, i := range managers {
 		if err := e.join(ctx, i, e.members[i]); err != nil {
 			return multierror.Prefix(err, e.members[i].Host.Name+":")
@@ -340,7 +416,7 @@ func (e *ensure) join(ctx context.Context, i int, m Member) error {
 		token = e.sw.JoinTokens.Manager
 	}
 	err := m.API.SwarmJoin(ctx, swarm.JoinRequest{
-		ListenAddr:    "0.0.0.0:2377",
+		ListenAddr:    ListenAddr(m.Host),
 		AdvertiseAddr: m.Host.Address,
 		DataPathAddr:  m.Host.Address,
 		RemoteAddrs:   []string{e.remote},
@@ -363,10 +439,25 @@ func (e *ensure) waitReady(ctx context.Context) error {
 }
 
 func (e *ensure) label(ctx context.Context) error {
+	// In a swarm overlab made, every lab host is one it made join; a host
+	// found pending that is now in this swarm was joined by an interrupted
+	// up. Both get the label an interruption may have kept them from.
+	created := e.sw.Spec.Labels[CreatedLabel] == "true"
+	for _, m := range e.members {
+		if created || e.pending[m.Host.Name] {
+			e.joined[m.Host.Name] = true
+		}
+	}
+	interrupt.Point("swarm.labels")
 	labelled, err := applyLabels(ctx, e.leader().API, e.members, e.res.NodeIDs, e.joined)
 	e.res.Actions = append(e.res.Actions, labelled...)
 	return err
 }
+
+// ListenAddr is where a host's swarm manager port listens: its lab address
+// (the one it advertises), not every address (Docker's default 0.0.0.0:2377)
+// that would expose the swarm's control plane on the host's other networks.
+func ListenAddr(h inventory.Host) string { return net.JoinHostPort(h.Address, "2377") }
 
 func roleOf(h inventory.Host) string {
 	if h.IsManager() {

@@ -18,16 +18,24 @@ type fakeEngine struct {
 	API
 	info    system.Info
 	joined  *swarm.JoinRequest
+	init    *swarm.InitRequest
 	inited  bool
 	left    bool
 	nodes   []swarm.Node
 	tokens  swarm.JoinTokens
 	joinErr error
+	later   []system.Info
 }
 
-func (f *fakeEngine) Info(context.Context) (system.Info, error) { return f.info, nil }
+func (f *fakeEngine) Info(context.Context) (system.Info, error) {
+	if len(f.later) > 0 { // what the engine says next, then for ever
+		f.info, f.later = f.later[0], f.later[1:]
+	}
+	return f.info, nil
+}
 func (f *fakeEngine) SwarmInit(_ context.Context, req swarm.InitRequest) (string, error) {
 	f.inited = true
+	f.init = &req
 	f.info.Swarm = swarm.Info{LocalNodeState: swarm.LocalNodeStateActive, ControlAvailable: true, NodeID: "n-lead"}
 	return "n-lead", nil
 }
@@ -124,5 +132,23 @@ func TestControllerIsTheManagerWithTheQuorum(t *testing.T) {
 		if got := Controller(context.Background(), members(tc.engines...)); got != tc.want {
 			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
 		}
+	}
+}
+
+// The swarm listens on each host's lab address, the one it advertises, not
+// on every address.
+func TestEnsureListensOnTheLabAddress(t *testing.T) {
+	lead := &fakeEngine{tokens: swarm.JoinTokens{Worker: workerToken, Manager: managerToken}}
+	worker := &fakeEngine{info: system.Info{Swarm: swarm.Info{LocalNodeState: swarm.LocalNodeStateInactive}}}
+	ms := members(lead, worker)
+	_, _ = Ensure(context.Background(), ms, WithReadyTimeout(0))
+	if lead.init == nil || lead.init.ListenAddr != "192.168.56.11:2377" || lead.init.AdvertiseAddr != "192.168.56.11" {
+		t.Errorf("swarm init: %+v, want it to listen on 192.168.56.11:2377", lead.init)
+	}
+	if worker.joined == nil || worker.joined.ListenAddr != "192.168.56.12:2377" {
+		t.Errorf("swarm join: %+v, want it to listen on 192.168.56.12:2377", worker.joined)
+	}
+	if got := ListenAddr(inventory.Host{Address: "fd00::2"}); got != "[fd00::2]:2377" {
+		t.Errorf("IPv6 listen address %s", got)
 	}
 }

@@ -3,12 +3,14 @@ package importer
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docker/docker/api/types/swarm"
 
@@ -47,6 +49,7 @@ func FuzzAnsibleINI(f *testing.F) {
 
 func FuzzAnsibleYAML(f *testing.F) {
 	addFixtures(f, "*-ansible*.yaml")
+	addFixtures(f, "hostile/ansible-*.yaml")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, _ = AnsibleYAML(bytes.NewReader(data), AnsibleOptions{})
 	})
@@ -113,4 +116,27 @@ func FuzzFromSwarm(f *testing.F) {
 			}
 		}
 	})
+}
+
+// An inventory whose hosts share one alias of thousands of variables is
+// refused at once (scripts/hostile-fixtures.py writes it); so is a file
+// over the size limit. The time is logged, not asserted.
+func TestHostileFilesAreRefused(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "hostile", "ansible-aliases.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = AnsibleYAML(bytes.NewReader(data), AnsibleOptions{})
+	t.Logf("ansible-aliases.yaml refused in %v", time.Since(start).Round(time.Microsecond))
+	if err == nil || !strings.Contains(err.Error(), "expands to more than 100000 YAML nodes") {
+		t.Errorf("ansible-aliases.yaml: %v", err)
+	}
+	huge := io.MultiReader(strings.NewReader("[all]\n"), strings.NewReader(strings.Repeat("# padding\n", 110_000)))
+	if _, err := AnsibleINI(huge, AnsibleOptions{}); err == nil || !strings.Contains(err.Error(), "larger than 1024 KiB") {
+		t.Errorf("an INI inventory over the size limit: %v", err)
+	}
+	if _, err := ParseVagrantSSHConfig(strings.NewReader(strings.Repeat("# padding\n", 110_000))); err == nil || !strings.Contains(err.Error(), "larger than 1024 KiB") {
+		t.Errorf("ssh-config output over the size limit: %v", err)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/overlab/overlab/inventory"
+	"github.com/overlab/overlab/parselimit"
 )
 
 // maxRangeHosts bounds what one host pattern such as node[1:99999] may
@@ -18,7 +19,7 @@ const maxRangeHosts = 1000
 // [group], [group:vars] and [group:children] sections, [all:vars], and host
 // ranges such as node[1:3] or db-[a:c].
 func AnsibleINI(r io.Reader, opts AnsibleOptions) (*inventory.Inventory, error) {
-	a, err := parseAnsibleINI(r)
+	a, err := parseAnsibleINI(parselimit.NewReader(r))
 	if err != nil {
 		return nil, err
 	}

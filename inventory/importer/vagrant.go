@@ -11,6 +11,7 @@ import (
 	"github.com/kevinburke/ssh_config"
 
 	"github.com/overlab/overlab/inventory"
+	"github.com/overlab/overlab/parselimit"
 )
 
 // VagrantMachine is one Host block of `vagrant ssh-config`.
@@ -27,7 +28,7 @@ type VagrantMachine struct {
 // (StrictHostKeyChecking, UserKnownHostsFile /dev/null, LogLevel, ...) are
 // dropped on purpose: overlab verifies host keys with a lab known_hosts file.
 func ParseVagrantSSHConfig(r io.Reader) ([]VagrantMachine, error) {
-	cfg, err := ssh_config.Decode(r)
+	cfg, err := ssh_config.Decode(parselimit.NewReader(r))
 	if err != nil {
 		return nil, fmt.Errorf("parsing vagrant ssh-config output: %w", err)
 	}

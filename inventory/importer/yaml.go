@@ -8,6 +8,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/overlab/overlab/inventory"
+	"github.com/overlab/overlab/parselimit"
 )
 
 // AnsibleYAML maps an Ansible YAML inventory: groups (usually all) with
@@ -29,10 +30,14 @@ const maxGroupVisits = 10000
 
 func parseAnsibleYAML(r io.Reader) (*ansibleInventory, error) {
 	var doc yaml.Node
-	if err := yaml.NewDecoder(r).Decode(&doc); err != nil {
+	if err := yaml.NewDecoder(parselimit.NewReader(r)).Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("the inventory is empty")
 		}
+		return nil, fmt.Errorf("parsing YAML inventory: %w", err)
+	}
+	// Host variables may be aliases too: bound what the walk below can cost.
+	if err := parselimit.CheckNode(&doc); err != nil {
 		return nil, fmt.Errorf("parsing YAML inventory: %w", err)
 	}
 	a := newAnsibleInventory()
