@@ -16,15 +16,16 @@ func (Overlay) Check(n *Network) []Problem {
 	if n.Scope == ScopeLocal {
 		out = append(out, Problem{"scope", "an overlay network is always swarm-scoped"})
 	}
-	return append(out, takes{encrypted: true, attachable: always}.check(n)...)
+	return append(out, takes{encrypted: true, attachable: always, ipv6: true}.check(n)...)
 }
 
 func (Overlay) Needs(n *Network) []Need {
 	var out []Need
 	if n.Encrypted {
-		out = append(out, Need{feature.ESP, "network %q is encrypted, but %s have no ESP (xfrm) support: encrypted overlay traffic cannot pass; drop encrypted: true"})
+		out = append(out, Need{Feature: feature.ESP, Message: "network %q is encrypted, but %s have no ESP (xfrm) support: encrypted overlay traffic cannot pass; drop encrypted: true"})
 	}
-	return append(out, Need{feature.VXLAN, "network %q is an overlay, but %s have no VXLAN"})
+	out = append(out, ipv6Needs(n)...)
+	return append(out, Need{Feature: feature.VXLAN, Message: "network %q is an overlay, but %s have no VXLAN"})
 }
 
 // Creates makes the network once, through the swarm.
