@@ -107,6 +107,9 @@ func (l *Lab) Validate() error {
 	l.validateNetworks(ps)
 	l.validateWorkloads(ps)
 	l.validateExpect(ps)
+	l.validateEngines(ps)
+	l.validateRoutes(ps)
+	l.validateNotes(ps)
 	return ps.err()
 }
 
@@ -150,6 +153,7 @@ func (l *Lab) validateNetworks(ps *problems) {
 		}
 		c.reserved()
 		c.addressing()
+		c.addressingIPv6()
 		c.scope()
 		for _, p := range c.drv.Check(c.n) {
 			c.add(p.Field, "%s", p.Message)
@@ -585,6 +589,7 @@ func (l *Lab) validateExpect(ps *problems) {
 		from := c.from()
 		to, targetOK := c.to()
 		c.kinds()
+		c.families()
 		if from == nil || !targetOK {
 			continue
 		}
@@ -728,7 +733,7 @@ func (c *expectCheck) network(from, to *Workload) {
 	if to != nil && !t.Underlay && !to.Attached(netName) {
 		c.add("network", "network", "target workload %q is not on network %q, so it has no address there", to.Name, netName)
 	}
-	if !from.Attached(netName) && c.e.Reachable {
+	if !from.Attached(netName) && c.e.Reachable && !c.l.routesTo(netName) {
 		c.add("network", "network", "workload %q is not on network %q: from outside a network a row can only expect unreachable (isolation)", from.Name, netName)
 	}
 }
