@@ -15,13 +15,16 @@ import (
 )
 
 // startServe runs Serve on free loopback ports until the test ends.
-func startServe(t testing.TB) Addrs {
+func startServe(t testing.TB) Addrs { return startServeOn(t, "127.0.0.1") }
+
+// startServeOn runs Serve on free ports of the address listen.
+func startServeOn(t testing.TB, listen string) Addrs {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan Addrs, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- Serve(ctx, ServeConfig{ListenAddress: "127.0.0.1", HTTPPorts: []int{0, 0}, Hostname: "probe-test",
+		done <- Serve(ctx, ServeConfig{ListenAddress: listen, HTTPPorts: []int{0, 0}, Hostname: "probe-test",
 			NoSignals: true, Ready: func(a Addrs) { ready <- a }})
 	}()
 	t.Cleanup(func() {
@@ -69,7 +72,7 @@ func freePort(t testing.TB) int {
 	return p
 }
 
-// fakeDNS answers A queries on loopback from a fixed table and NXDOMAIN
+// fakeDNS answers A and AAAA queries on loopback from a fixed table and NXDOMAIN
 // otherwise; it ignores the first `drop` queries to exercise retries.
 type fakeDNS struct {
 	addr    string
@@ -115,11 +118,17 @@ func startDNS(t testing.TB, table map[string][]string, drop int32) *fakeDNS {
 			b.StartQuestions()
 			b.Question(q)
 			b.StartAnswers()
-			if q.Type == dnsmessage.TypeA {
-				for _, ip := range ips {
+			for _, ip := range ips {
+				v4 := net.ParseIP(ip).To4()
+				switch {
+				case q.Type == dnsmessage.TypeA && v4 != nil:
 					var a [4]byte
-					copy(a[:], net.ParseIP(ip).To4())
+					copy(a[:], v4)
 					b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 1}, dnsmessage.AResource{A: a})
+				case q.Type == dnsmessage.TypeAAAA && v4 == nil:
+					var a [16]byte
+					copy(a[:], net.ParseIP(ip))
+					b.AAAAResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 1}, dnsmessage.AAAAResource{AAAA: a})
 				}
 			}
 			msg, err := b.Finish()
