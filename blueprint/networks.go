@@ -22,7 +22,10 @@ func (bp *Blueprint) networks() []Network {
 			continue
 		}
 		bn.Subnet = bp.Plan.Subnets[n.Name]
-		bn.Creates = bn.Driver.Creates(n, bp.site(n, bn.Subnet))
+		bn.SubnetIPv6 = bp.Plan.SubnetsIPv6[n.Name]
+		site := bp.site(n, bn.Subnet)
+		site.SubnetIPv6 = bn.SubnetIPv6
+		bn.Creates = bn.Driver.Creates(n, site)
 		out = append(out, bn)
 	}
 	return out

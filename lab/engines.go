@@ -95,24 +95,11 @@ func engineExcluded(w *Workload, host string, eng map[string]string) bool {
 
 // absentByEngine says why w runs on no host of this inventory because of
 // its placement.engines; "" when it runs somewhere or for another reason.
-func absentByEngine(w *Workload, placed map[string][]string, hosts []HostInfo) string {
+func absentByEngine(w *Workload, placed map[string][]string) string {
 	if w == nil || w.Placement.Engines == "" || len(placed[w.Name]) > 0 {
 		return ""
 	}
-	return fmt.Sprintf("workload %s runs on engines %s only, and no host here has one (%s)", w.Name, w.Placement.Engines, engineList(hosts))
-}
-
-// engineList names each host's engine: "node1 20.10.24, node2 20.10.24".
-func engineList(hosts []HostInfo) string {
-	var parts []string
-	for _, h := range hosts {
-		v := h.Engine
-		if v == "" {
-			v = "unknown"
-		}
-		parts = append(parts, h.Name+" "+v)
-	}
-	return strings.Join(parts, ", ")
+	return fmt.Sprintf("workload %s runs on engines %s only, which no host here runs", w.Name, w.Placement.Engines)
 }
 
 // byEngine keeps the checks of row e whose hosts (the source's, and the

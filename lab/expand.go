@@ -249,7 +249,7 @@ func (x *expander) row(i int) {
 func (x *expander) absent(e *Expectation, from *Workload) string {
 	to := x.l.Workload(e.To.Workload)
 	for _, w := range []*Workload{from, to} {
-		if why := absentByEngine(w, x.placed, x.hosts); why != "" {
+		if why := absentByEngine(w, x.placed); why != "" {
 			return why
 		}
 	}

@@ -81,6 +81,7 @@ var upSteps = []func(*Runner, context.Context, *upRun) error{
 	(*Runner).upNetworks,
 	(*Runner).upImage,
 	(*Runner).upWorkloads,
+	(*Runner).upRoutes,
 	(*Runner).upSettle,
 }
 

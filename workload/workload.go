@@ -471,7 +471,7 @@ func (s Spec) fillTaskAddresses(ctx context.Context, out []lab.Instance) {
 	var fill []int
 	for i, in := range out {
 		w := s.lab().Workload(in.Workload)
-		if w != nil && in.ContainerID != "" && apis[in.Host] != nil && len(in.IPs) < len(w.Networks) {
+		if w != nil && in.ContainerID != "" && apis[in.Host] != nil && (len(in.IPs) < len(w.Networks) || len(in.IPv6s) < s.ipv6Networks(w)) {
 			fill = append(fill, i)
 		}
 	}
@@ -495,6 +495,19 @@ func (s Spec) fillTaskAddresses(ctx context.Context, out []lab.Instance) {
 		}
 		return nil
 	})
+}
+
+// ipv6Networks counts w's networks that have IPv6: a task's attachment
+// lists only its IPv4 address on some engines (20.10), so its IPv6 ones
+// come from its own engine.
+func (s Spec) ipv6Networks(w *lab.Workload) int {
+	n := 0
+	for _, a := range w.Networks {
+		if bn := s.Blueprint.Network(a.Network); bn != nil && bn.IPv6 {
+			n++
+		}
+	}
+	return n
 }
 
 // containerInstances are the lab's containers on every reachable host.
