@@ -25,7 +25,12 @@ func (bp *Blueprint) networks() []Network {
 		bn.SubnetIPv6 = bp.Plan.SubnetsIPv6[n.Name]
 		site := bp.site(n, bn.Subnet)
 		site.SubnetIPv6 = bn.SubnetIPv6
-		bn.Creates = bn.Driver.Creates(n, site)
+		if len(site.Used) > 0 || !bp.engineLimited(n.Name) {
+			// A network whose every workload is kept off these hosts'
+			// engines (placement.engines) is not made: it may be what those
+			// engines cannot do (an IPv6 overlay from 28.0).
+			bn.Creates = bn.Driver.Creates(n, site)
+		}
 		out = append(out, bn)
 	}
 	return out

@@ -733,7 +733,7 @@ func (c *expectCheck) network(from, to *Workload) {
 	if to != nil && !t.Underlay && !to.Attached(netName) {
 		c.add("network", "network", "target workload %q is not on network %q, so it has no address there", to.Name, netName)
 	}
-	if !from.Attached(netName) && c.e.Reachable && !c.l.routesTo(netName) {
+	if !from.Attached(netName) && c.e.Reachable && !c.l.routesTo(netName) && c.e.Engines == "" {
 		c.add("network", "network", "workload %q is not on network %q: from outside a network a row can only expect unreachable (isolation)", from.Name, netName)
 	}
 }

@@ -25,11 +25,11 @@ func familyAttrs(n lab.Network) []string {
 	return out
 }
 
-// familiesText names a row's address families when it has IPv6 in them
-// (a row over IPv4 only reads as it always did).
+// familiesText names a row's address families when it says them or has
+// IPv6 in them (a row over IPv4 only reads as it always did).
 func familiesText(l *lab.Lab, e *lab.Expectation) string {
 	fs := l.RowFamilies(e)
-	if len(fs) == 1 && fs[0] == lab.FamilyIPv4 {
+	if len(e.Families) == 0 && len(fs) == 1 && fs[0] == lab.FamilyIPv4 {
 		return ""
 	}
 	return " over " + strings.ReplaceAll(strings.Join(fs, ", "), "ipv", "IPv")
