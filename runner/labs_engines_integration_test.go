@@ -149,3 +149,17 @@ func rowSkipped(doc *results.Document, row int) bool {
 	}
 	return false
 }
+
+// engineVersions are the hosts' engine versions, by host name.
+func engineVersions(t *testing.T, c *cluster.Cluster) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, n := range c.Nodes {
+		v, err := n.Docker().ServerVersion(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[n.Name()] = v.Version
+	}
+	return out
+}

@@ -282,7 +282,8 @@ func runLab(t *testing.T, r *runner.Runner, c *cluster.Cluster, hosts []inventor
 // what up made, network by network, on every host.
 func assertCommandsAgree(t *testing.T, c *cluster.Cluster, hosts []inventory.Host, l *lab.Lab) {
 	t.Helper()
-	bp, err := blueprint.Compile(l, blueprint.FromInventory(hosts))
+	// As lab show --commands --engine prints them for these hosts' engines.
+	bp, err := blueprint.Compile(l, blueprint.FromInventory(hosts), blueprint.WithEngines(engineVersions(t, c)))
 	if err != nil {
 		t.Fatal(err)
 	}
