@@ -10,9 +10,11 @@ import (
 )
 
 type options struct {
-	pools []netip.Prefix
-	bits  int
-	hint  string
+	pools  []netip.Prefix
+	bits   int
+	hint   string
+	pools6 []netip.Prefix
+	bits6  int
 }
 
 // Option configures Compute.
@@ -39,7 +41,7 @@ type planner struct {
 // Compute makes the address plan. It never fails: what cannot be done is a
 // Conflict (see Plan.Err).
 func Compute(in Input, opts ...Option) *Plan {
-	o := options{pools: DefaultPools, bits: DefaultPoolBits, hint: DefaultHint}
+	o := options{pools: DefaultPools, bits: DefaultPoolBits, hint: DefaultHint, pools6: DefaultPoolsIPv6, bits6: DefaultPoolBitsIPv6}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -47,11 +49,14 @@ func Compute(in Input, opts ...Option) *Plan {
 		Subnets:       map[string]netip.Prefix{},
 		Chosen:        map[string]bool{},
 		MacvlanRanges: map[string]map[string]netip.Prefix{},
+		SubnetsIPv6:   map[string]netip.Prefix{},
+		ChosenIPv6:    map[string]bool{},
 	}}
 	p.collect()
 	p.hostFindings()
 	p.placeFixed()
 	p.choose()
+	p.placeIPv6()
 	p.macvlanRanges()
 	return p.plan
 }
@@ -211,12 +216,17 @@ func (p *planner) existingUnderlay(name string) bool {
 }
 
 func (p *planner) conflict(r Request, pfx netip.Prefix, with Subnet) {
+	p.conflictHint(r, pfx, with, p.o.hint)
+}
+
+// conflictHint is conflict with the message's end given.
+func (p *planner) conflictHint(r Request, pfx netip.Prefix, with Subnet, hint string) {
 	suggest := p.free(pfx.Bits(), pfx.Addr().Is4(), p.blockers(r))
 	msg := fmt.Sprintf("lab network %q subnet %s overlaps %s", r.Name, pfx, with.Owner())
 	if suggest.IsValid() {
-		msg += fmt.Sprintf("; pick a free one such as %s %s", suggest, p.o.hint)
+		msg += fmt.Sprintf("; pick a free one such as %s %s", suggest, hint)
 	} else {
-		msg += "; pick a free subnet " + p.o.hint
+		msg += "; pick a free subnet " + hint
 	}
 	p.plan.Conflicts = append(p.plan.Conflicts, Conflict{Network: r.Name, With: with, Message: msg})
 	p.finding(SeverityError, oneHost(with), "%s", msg)
@@ -238,6 +248,9 @@ func (p *planner) place(r Request, pfx netip.Prefix, chosen bool) {
 // overlaps, before any free subnet is chosen around them.
 func (p *planner) placeFixed() {
 	for _, r := range p.in.Networks {
+		if r.NoIPv4 {
+			continue // IPv6 only: placeIPv6 places it
+		}
 		pfx := r.Subnet
 		switch {
 		case pfx.IsValid():
@@ -248,12 +261,12 @@ func (p *planner) placeFixed() {
 				continue
 			}
 		default:
-			if e, ok := p.existing(r.Name); ok {
+			if e, ok := p.existing(r.Name, true); ok {
 				p.place(r, e, false)
 			}
 			continue
 		}
-		if e, ok := p.existing(r.Name); ok && e != pfx {
+		if e, ok := p.existing(r.Name, pfx.Addr().Is4()); ok && e != pfx {
 			p.plan.Conflicts = append(p.plan.Conflicts, Conflict{Network: r.Name, With: Subnet{Prefix: e, Kind: KindExisting, Name: r.Name},
 				Message: fmt.Sprintf("lab network %q wants subnet %s but a network of that name already exists with %s; remove it first (overlab down, or docker network rm %s)", r.Name, pfx, e, r.Name)})
 			p.finding(SeverityError, "", "%s", p.plan.Conflicts[len(p.plan.Conflicts)-1].Message)
@@ -268,9 +281,11 @@ func (p *planner) placeFixed() {
 	}
 }
 
-func (p *planner) existing(name string) (netip.Prefix, bool) {
+// existing is the subnet of family IPv4 (v4) or IPv6 of the existing
+// network called name.
+func (p *planner) existing(name string, v4 bool) (netip.Prefix, bool) {
 	for _, e := range p.in.Existing {
-		if e.Name == name && e.Prefix.IsValid() {
+		if e.Name == name && e.Prefix.IsValid() && e.Prefix.Addr().Is4() == v4 {
 			return e.Prefix.Masked(), true
 		}
 	}
@@ -310,7 +325,7 @@ func (p *planner) commonUnderlay(r Request) (netip.Prefix, bool) {
 // choose picks free subnets for the networks that have none yet.
 func (p *planner) choose() {
 	for _, r := range p.in.Networks {
-		if _, done := p.plan.Subnets[r.Name]; done || r.Subnet.IsValid() || r.Underlay {
+		if _, done := p.plan.Subnets[r.Name]; done || r.Subnet.IsValid() || r.Underlay || r.NoIPv4 {
 			continue
 		}
 		pfx := p.free(p.o.bits, true, p.blockers(r))
@@ -331,7 +346,7 @@ func (p *planner) choose() {
 // free returns the first prefix of that length in the pools that overlaps
 // none of used; zero when there is none.
 func (p *planner) free(bits int, v4 bool, used []Subnet) netip.Prefix {
-	for _, pool := range p.o.pools {
+	for _, pool := range append(append([]netip.Prefix(nil), p.o.pools...), p.o.pools6...) {
 		if pool.Addr().Is4() != v4 || bits < pool.Bits() || bits > pool.Addr().BitLen() {
 			continue
 		}

@@ -79,6 +79,11 @@ type Request struct {
 	// Own names existing Docker networks that are this network itself (from a
 	// previous run, or its per-host config-only parts): they are no conflict.
 	Own []string
+	// IPv6 asks for an IPv6 subnet too: SubnetIPv6, or one the plan
+	// chooses; NoIPv4 leaves IPv4 out (an IPv6-only network).
+	IPv6       bool
+	SubnetIPv6 netip.Prefix
+	NoIPv4     bool
 }
 
 // Input is every subnet in play.
@@ -162,6 +167,10 @@ type Plan struct {
 	Chosen map[string]bool
 	// MacvlanRanges has, per macvlan network, each host's range.
 	MacvlanRanges map[string]map[string]netip.Prefix
+	// SubnetsIPv6 has every IPv6 network's IPv6 subnet, given, reused or
+	// chosen (ChosenIPv6).
+	SubnetsIPv6 map[string]netip.Prefix
+	ChosenIPv6  map[string]bool
 	// Conflicts forbid going on; Findings holds them too (severity error)
 	// along with the other facts.
 	Conflicts []Conflict

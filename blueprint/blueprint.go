@@ -26,6 +26,12 @@ type Blueprint struct {
 	Workloads []Workload
 	// Checks are every probe the lab's expectations ask for.
 	Checks []lab.Check
+	// Skipped are the rows, or parts of rows, that the hosts' engines
+	// leave out (engines.go); Notes are the lab's notes for these hosts.
+	Skipped []lab.Skip
+	Notes   []lab.SaidNote
+	// Routes are the routes the lab adds on the hosts after up (routes.go).
+	Routes []Route
 	// DNSRR: services resolve to their tasks' addresses instead of a
 	// virtual IP (some host has no IPVS, or none is assumed).
 	DNSRR bool
@@ -37,23 +43,27 @@ type Blueprint struct {
 	// Image is the probe image's reference.
 	Image string
 
-	given   []Host // the hosts as the inventory gave them, before facts
-	refused error  // what the hosts cannot do, and address conflicts
+	given   []Host             // the hosts as the inventory gave them, before facts
+	refused error              // what the hosts cannot do, and address conflicts
+	planned []lab.PlannedRoute // the lab's routes on these hosts
 }
 
 // Network is one lab network and the Docker networks that make it.
 type Network struct {
 	*lab.Network
 	Driver netdriver.Driver
-	// Subnet is the lab's or the plan's choice; zero for Docker's own.
-	Subnet netip.Prefix
+	// Subnet is the lab's or the plan's choice; zero for Docker's own (or
+	// an IPv6-only network); SubnetIPv6 the IPv6 one of an IPv6 network.
+	Subnet     netip.Prefix
+	SubnetIPv6 netip.Prefix
 	// Creates are empty for Docker's own networks.
 	Creates []netdriver.Create
 }
 
 type config struct {
-	facts map[string]*cluster.Facts
-	image string
+	facts   map[string]*cluster.Facts
+	image   string
+	engines map[string]string
 }
 
 // Option configures Compile.
@@ -77,29 +87,39 @@ func Compile(l *lab.Lab, hosts []Host, opts ...Option) (*Blueprint, error) {
 	for _, o := range opts {
 		o(&c)
 	}
+	hosts = withEngines(hosts, c.engines, c.facts)
 	bp := &Blueprint{Lab: l, Hosts: hosts, Image: c.image, given: hosts}
 	var err error
 	if bp.Placed, err = lab.Placements(l, infos(hosts)); err != nil {
 		return nil, err
 	}
-	if bp.Checks, err = lab.Expand(l, infos(hosts)); err != nil {
+	if bp.Checks, bp.Skipped, err = lab.ExpandAll(l, infos(hosts)); err != nil {
 		return nil, err
 	}
+	if bp.planned, err = l.PlanRoutes(infos(hosts)); err != nil {
+		return nil, err
+	}
+	bp.Notes = l.NotesFor(infos(hosts))
 	return bp.Replan(c.facts), nil
 }
 
 // Replan returns the blueprint planned with the hosts' facts (nil: Docker's
 // defaults assumed): what check does once the facts it gathered while
-// probing are in. Placements and probes do not depend on them.
+// probing are in. Placements and probes do not depend on them: they depend
+// on the engines' versions, which Compile takes (WithEngines, WithFacts).
 func (bp *Blueprint) Replan(facts map[string]*cluster.Facts) *Blueprint {
 	out := *bp
 	out.Hosts = withParents(bp.given, facts)
-	out.Plan = addrplan.Compute(planInput(bp.Lab, infos(out.Hosts), facts))
+	in := planInput(bp.Lab, infos(out.Hosts), facts)
+	bp.ownRoutes(&in, facts)
+	out.Plan = addrplan.Compute(in)
 	out.capabilities(facts)
 	out.Networks = out.networks()
 	out.Workloads = out.workloads()
-	if err := out.sharedParents(); err != nil {
-		out.refused = multierror.Append(out.refused, err).ErrorOrNil()
+	for _, err := range []error{out.sharedParents(), out.engineNeeds(), out.routes()} {
+		if err != nil {
+			out.refused = multierror.Append(out.refused, err).ErrorOrNil()
+		}
 	}
 	if err := out.bindErrors(); err != nil {
 		out.refused = multierror.Append(out.refused, err).ErrorOrNil()

@@ -14,6 +14,8 @@ type Host struct {
 	// Parent is the interface underlay networks (macvlan) hang from: the
 	// inventory's macvlan_parent, else the one that holds Address.
 	Parent string `json:"parent,omitempty"`
+	// Engine is the host's engine version, when known (engines.go).
+	Engine string `json:"engine,omitempty"`
 }
 
 // FromInventory converts the inventory's hosts, once for every command:
@@ -44,7 +46,7 @@ func ExampleHosts() []Host {
 func infos(hosts []Host) []lab.HostInfo {
 	out := make([]lab.HostInfo, len(hosts))
 	for i, h := range hosts {
-		out[i] = lab.HostInfo{Name: h.Name, Address: h.Address, Role: h.Role}
+		out[i] = lab.HostInfo{Name: h.Name, Address: h.Address, Role: h.Role, Engine: h.Engine}
 	}
 	return out
 }

@@ -22,7 +22,15 @@ func (bp *Blueprint) networks() []Network {
 			continue
 		}
 		bn.Subnet = bp.Plan.Subnets[n.Name]
-		bn.Creates = bn.Driver.Creates(n, bp.site(n, bn.Subnet))
+		bn.SubnetIPv6 = bp.Plan.SubnetsIPv6[n.Name]
+		site := bp.site(n, bn.Subnet)
+		site.SubnetIPv6 = bn.SubnetIPv6
+		if len(site.Used) > 0 || !bp.engineLimited(n.Name) {
+			// A network whose every workload is kept off these hosts'
+			// engines (placement.engines) is not made: it may be what those
+			// engines cannot do (an IPv6 overlay from 28.0).
+			bn.Creates = bn.Driver.Creates(n, site)
+		}
 		out = append(out, bn)
 	}
 	return out

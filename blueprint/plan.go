@@ -65,10 +65,17 @@ func hostFacts(h *addrplan.Host, f *cluster.Facts) {
 		return m == h.Underlay.Masked() || m == h.Docker0.Masked() || m == h.GWBridge.Masked() || dockerNet[m]
 	}
 	for _, p := range f.Routes {
-		if p.Bits() > 0 && p.Addr().Is4() && !own(p) {
+		if p.Bits() > 0 && hostScoped(p) && !own(p) {
 			h.Routes = append(h.Routes, p)
 		}
 	}
+}
+
+// hostScoped: a route that says something of the host's networks; every
+// IPv6 interface has link-local, loopback and multicast routes.
+func hostScoped(p netip.Prefix) bool {
+	a := p.Addr()
+	return a.Is4() || !(a.IsLinkLocalUnicast() || a.IsLoopback() || a.IsMulticast())
 }
 
 // existingNetworks adds the host's Docker networks (a swarm-scoped one
@@ -86,19 +93,35 @@ func existingNetworks(in *addrplan.Input, host string, f *cluster.Facts, seen ma
 			}
 			continue
 		}
-		p, err := firstSubnet(n.Subnets)
-		if err != nil {
-			continue
-		}
-		e := addrplan.Existing{Name: n.Name, Driver: n.Driver, Underlay: netdriver.Of(n.Driver).Traits().Underlay, Prefix: p, Host: host}
 		if n.Scope == "swarm" {
 			if seen[n.Name] {
 				continue
 			}
-			seen[n.Name], e.Host = true, ""
+			seen[n.Name] = true
 		}
-		in.Existing = append(in.Existing, e)
+		for _, p := range subnetsByFamily(n.Subnets) {
+			e := addrplan.Existing{Name: n.Name, Driver: n.Driver, Underlay: netdriver.Of(n.Driver).Traits().Underlay, Prefix: p, Host: host}
+			if n.Scope == "swarm" {
+				e.Host = ""
+			}
+			in.Existing = append(in.Existing, e)
+		}
 	}
+}
+
+// subnetsByFamily is a network's first IPv4 subnet and first IPv6 one,
+// those it has.
+func subnetsByFamily(subnets []string) []netip.Prefix {
+	var out []netip.Prefix
+	if p, err := firstSubnet(subnets); err == nil {
+		out = append(out, p)
+	}
+	for _, s := range subnets {
+		if p, err := netip.ParsePrefix(s); err == nil && p.Addr().Is6() {
+			return append(out, p)
+		}
+	}
+	return out
 }
 
 func firstSubnet(subnets []string) (netip.Prefix, error) {

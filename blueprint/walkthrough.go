@@ -56,6 +56,9 @@ func (bp *Blueprint) Walkthrough() []Step {
 	}
 	steps = append(steps, r.networks()...)
 	steps = append(steps, r.workloads()...)
+	if s, ok := r.routes(); ok {
+		steps = append(steps, s)
+	}
 	steps = append(steps, r.checks(bp.Checks)...)
 	if s, ok := r.cleanup(); ok {
 		steps = append(steps, s)
@@ -127,12 +130,23 @@ func (r *renderer) networks() []Step {
 		}
 		if len(s.Commands) == 0 {
 			s.Note = "No container of the lab uses it, so no host needs it."
-		} else if n.Subnet.IsValid() {
-			s.Commands = append(s.Commands, Command{Host: s.Commands[len(s.Commands)-1].Host, Line: fmt.Sprintf("docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}' %s", n.Name), Comment: "shows " + n.Subnet.String()})
+		} else if shows := subnetsOf(n); shows != "" {
+			s.Commands = append(s.Commands, Command{Host: s.Commands[len(s.Commands)-1].Host, Line: fmt.Sprintf("docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}' %s", n.Name), Comment: "shows " + shows})
 		}
 		steps = append(steps, s)
 	}
 	return steps
+}
+
+// subnetsOf are a network's subnets as docker network inspect shows them.
+func subnetsOf(n Network) string {
+	var out []string
+	for _, p := range []netip.Prefix{n.Subnet, n.SubnetIPv6} {
+		if p.IsValid() {
+			out = append(out, p.String())
+		}
+	}
+	return strings.Join(out, " and ")
 }
 
 // container is how to name a workload's container on its host in a command.
@@ -178,6 +192,9 @@ func (r *renderer) addrOf(c lab.Check) string {
 			return c.ToWorkload
 		}
 		v := "IP_" + varName(c.ToWorkload)
+		if c.Family == lab.FamilyIPv6 {
+			v = "IP6_" + varName(c.ToWorkload)
+		}
 		if w := r.l.Workload(c.ToWorkload); w != nil && len(w.Networks) > 1 {
 			v += "_" + varName(c.Network) // one address per network
 		}
@@ -217,7 +234,7 @@ func (r *renderer) probeLine(c lab.Check) string {
 	addr := r.addrOf(c)
 	hostPort := func(def int) string {
 		a := addr
-		if ip, err := netip.ParseAddr(a); err == nil && ip.Is6() {
+		if ip, err := netip.ParseAddr(a); (err == nil && ip.Is6()) || (err != nil && c.Family == lab.FamilyIPv6) {
 			a = "[" + a + "]"
 		}
 		return fmt.Sprintf("%s:%d", a, r.port(c, def))
@@ -245,6 +262,9 @@ func (r *renderer) probeLine(c lab.Check) string {
 		target, _ := json.Marshal([]t{{"udp", "udp", addr, r.port(c, probeUDP), true}})
 		return shellquote.Join("/overlab", "probe", "run", "--targets", string(target))
 	case lab.ProbeDNS:
+		if c.Family == lab.FamilyIPv6 {
+			return shellquote.Join("nslookup", "-type=AAAA", r.dnsName(c))
+		}
 		return shellquote.Join("nslookup", r.dnsName(c))
 	case lab.ProbeHTTP:
 		// busybox wget has no -T; busybox timeout bounds it.
@@ -277,16 +297,23 @@ func (r *renderer) checks(checks []lab.Check) []Step {
 		seen := map[string]bool{}
 		for _, c := range cs {
 			a := r.addrOf(c)
-			if c.TargetType != lab.TargetWorkload || !strings.HasPrefix(a, "IP_") || seen[a] || c.Kind == lab.ProbeDNS {
+			if c.TargetType != lab.TargetWorkload || !strings.HasPrefix(a, "IP") || seen[a] || c.Kind == lab.ProbeDNS {
 				continue
 			}
 			seen[a] = true
+			field := "IPAddress"
+			if c.Family == lab.FamilyIPv6 {
+				field = "GlobalIPv6Address"
+			}
 			s.Commands = append(s.Commands, Command{Host: c.ToHost,
-				Line:    fmt.Sprintf("docker inspect -f '{{(index .NetworkSettings.Networks \"%s\").IPAddress}}' %s", c.Network, r.container(c.ToWorkload)),
+				Line:    fmt.Sprintf("docker inspect -f '{{(index .NetworkSettings.Networks \"%s\").%s}}' %s", c.Network, field, r.container(c.ToWorkload)),
 				Comment: "prints " + a})
 		}
 		for _, c := range cs {
 			comment := "expect: " + exp
+			if c.Engines != "" {
+				comment += " on engines " + c.Engines
+			}
 			if c.Kind == lab.ProbeDNS && c.TargetType == lab.TargetWorkload && c.ToHost != "" {
 				comment += fmt.Sprintf(" (the answer includes %s's address on %s)", c.ToWorkload, c.ToHost)
 			}
@@ -310,8 +337,24 @@ func (r *renderer) cleanup() (Step, bool) {
 			}
 		}
 	}
+	for _, rt := range r.bp.Routes {
+		s.Commands = append(s.Commands, Command{Host: rt.Host, Line: "ip route del " + rt.String(), Comment: "as root"})
+	}
 	for _, n := range r.bp.Networks {
 		s.Commands = append(s.Commands, r.removals(n.Creates)...)
+	}
+	return s, len(s.Commands) > 0
+}
+
+// routes are the lab's routes, typed on each host's own shell.
+func (r *renderer) routes() (Step, bool) {
+	s := Step{Title: "Add the routes", Note: "A route is no Docker object: on the host's own shell, as root. It sends the host's packets for a network's containers to the host that holds them."}
+	for _, rt := range r.bp.Routes {
+		c := Command{Host: rt.Host, Line: "ip route add " + rt.String(), Comment: fmt.Sprintf("%s's containers on %s", rt.Network, rt.Via)}
+		if rt.Note != "" {
+			c.Comment += ": " + rt.Note
+		}
+		s.Commands = append(s.Commands, c)
 	}
 	return s, len(s.Commands) > 0
 }

@@ -55,12 +55,16 @@ type Connect struct {
 	Endpoint *network.EndpointSettings
 }
 
-// workloads are the lab's workloads with their specs.
+// workloads are the lab's workloads with their specs, those that run on
+// some host of these.
 func (bp *Blueprint) workloads() []Workload {
 	out := make([]Workload, 0, len(bp.Lab.Workloads))
 	for i := range bp.Lab.Workloads {
 		w := &bp.Lab.Workloads[i]
 		bw := Workload{Workload: w, Hosts: bp.Placed[w.Name]}
+		if len(bw.Hosts) == 0 {
+			continue // its placement.engines keep it off every host here
+		}
 		if w.Kind == lab.KindService {
 			spec := bp.serviceSpec(w)
 			bw.Service = &spec

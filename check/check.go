@@ -187,6 +187,8 @@ func (s Spec) judge(c lab.Check, pl planned, a answer, multi bool) results.Probe
 		Kind:    c.Kind,
 		Expect:  results.ExpectReachable,
 		Note:    c.Note,
+		Family:  results.FamilyOf(c.Family),
+		Engines: c.Engines,
 	}
 	if p.Target == "" {
 		p.Target = pl.target.Name
@@ -306,7 +308,7 @@ func (s Spec) plan(c lab.Check, idx instances) planned {
 		p.err = why
 		return p
 	}
-	t := probe.Target{Kind: c.Kind, Port: c.Port}
+	t := probe.Target{Kind: c.Kind, Port: c.Port, Family: c.Family}
 	if !c.Reachable && s.UnreachableTimeout > 0 {
 		// Silence is the expected answer: on a LAN it is proven sooner.
 		t.TimeoutMS = int(s.UnreachableTimeout / time.Millisecond)
@@ -333,12 +335,12 @@ func (s Spec) plan(c lab.Check, idx instances) planned {
 			p.err = why
 			return p
 		}
-		ip := dst.IPs[c.Network]
+		ip := dst.Addr(c.Network, c.Family)
 		if n := s.Blueprint.Network(c.Network); n != nil && n.Driver.Traits().HostStack {
 			ip = s.hostAddr(dst.Host)
 		}
 		if ip == "" {
-			p.err = fmt.Sprintf("%s on %s has no address on network %s", c.ToWorkload, orAny(c.ToHost), c.Network)
+			p.err = fmt.Sprintf("%s on %s has no %saddress on network %s", c.ToWorkload, orAny(c.ToHost), familyWord(c.Family), c.Network)
 			return p
 		}
 		if c.Kind == lab.ProbeDNS {
@@ -374,6 +376,15 @@ func (s Spec) plan(c lab.Check, idx instances) planned {
 	}
 	p.target = t
 	return p
+}
+
+// familyWord names an IPv6 address in messages ("IPv6 address"); IPv4 is
+// what an address is unless said.
+func familyWord(f string) string {
+	if f == lab.FamilyIPv6 {
+		return "IPv6 "
+	}
+	return ""
 }
 
 func orAny(h string) string {

@@ -176,11 +176,13 @@ func newFaultListCommand(g *Globals) *cobra.Command {
 func newFaultHealCommand(g *Globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "heal [NODE]",
-		Short: "Undo every recorded fault (of NODE only, when given)",
+		Short: "Undo every recorded fault (of NODE only, when given); a lab's routes stay, for its down",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			healed, err := g.eachFault(ctx, args, func(ctx context.Context, n *cluster.Node) ([]fault.Fault, error) { return fault.Heal(ctx, n) })
+			healed, err := g.eachFault(ctx, args, func(ctx context.Context, n *cluster.Node) ([]fault.Fault, error) {
+				return fault.HealWhere(ctx, n, fault.IsFault)
+			})
 			for _, f := range healed {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: healed fault %s: %s\n", f.Host, f.ID, f.What)
 			}

@@ -7,6 +7,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/overlab/overlab/blueprint"
+	"github.com/overlab/overlab/engines"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/output"
 	"github.com/overlab/overlab/report"
@@ -16,6 +17,7 @@ type labShowOptions struct {
 	format   string
 	commands bool
 	image    string
+	engine   string
 }
 
 func newLabShowCommand(g *Globals) *cobra.Command {
@@ -34,6 +36,7 @@ func newLabShowCommand(g *Globals) *cobra.Command {
 	output.AddFormatFlag(c.Flags(), &o.format)
 	c.Flags().BoolVar(&o.commands, "commands", false, "print the docker commands that build and check the lab by hand")
 	c.Flags().StringVar(&o.image, "probe-image", "overlab-probe:latest", "probe image named in --commands")
+	c.Flags().StringVar(&o.engine, "engine", "", "with --commands, the hosts' engine version (28.5, 20.10): the rows, workloads and routes for that generation (default: every row, each with its range)")
 	return c
 }
 
@@ -63,7 +66,11 @@ func runLabShow(cmd *cobra.Command, g *Globals, o labShowOptions, name string) e
 	if err != nil {
 		return couldNotRun(err)
 	}
-	bp, err := blueprint.Compile(l, hosts, blueprint.WithImage(o.image))
+	opts, err := engineOption(o.engine, hosts)
+	if err != nil {
+		return couldNotRun(err)
+	}
+	bp, err := blueprint.Compile(l, hosts, append(opts, blueprint.WithImage(o.image))...)
 	if err != nil {
 		return couldNotRun(err)
 	}
@@ -98,6 +105,21 @@ func runLabShow(cmd *cobra.Command, g *Globals, o labShowOptions, name string) e
 	}
 	fmt.Fprintln(out)
 	return report.Walkthrough(out, steps)
+}
+
+// engineOption gives every host the engine version --engine names.
+func engineOption(version string, hosts []blueprint.Host) ([]blueprint.Option, error) {
+	if version == "" {
+		return nil, nil
+	}
+	if _, err := engines.ParseVersion(version); err != nil {
+		return nil, fmt.Errorf("--engine: %w", err)
+	}
+	m := map[string]string{}
+	for _, h := range hosts {
+		m[h.Name] = version
+	}
+	return []blueprint.Option{blueprint.WithEngines(m)}, nil
 }
 
 // labHosts is the inventory's hosts when -i is given, else the example hosts.

@@ -51,23 +51,36 @@ func List(ctx context.Context, h hostcmd.Host) ([]Fault, error) {
 	return parseRecord(h.Name(), out), nil
 }
 
-// Heal undoes every fault recorded on h, newest first, and returns them.
-// A fault whose undo fails stays recorded, so that heal can be repeated.
-func Heal(ctx context.Context, h hostcmd.Host) ([]Fault, error) {
-	have, err := List(ctx, h)
-	if err != nil || len(have) == 0 {
+// Heal undoes every record on h, faults and routes alike, newest first,
+// and returns them. A fault whose undo fails stays recorded, so that heal
+// can be repeated.
+func Heal(ctx context.Context, h hostcmd.Host) ([]Fault, error) { return HealWhere(ctx, h, nil) }
+
+// HealWhere undoes the records on h that match (every one when match is
+// nil), newest first, and returns them; the others stay recorded, as does
+// one whose undo fails.
+func HealWhere(ctx context.Context, h hostcmd.Host, match func(Fault) bool) ([]Fault, error) {
+	all, err := List(ctx, h)
+	if err != nil || len(all) == 0 {
 		return nil, err
 	}
 	var healed, kept []Fault
 	var errs *multierror.Error
-	for i := len(have) - 1; i >= 0; i-- {
-		f := have[i]
+	for i := len(all) - 1; i >= 0; i-- {
+		f := all[i]
+		if match != nil && !match(f) {
+			kept = append([]Fault{f}, kept...)
+			continue
+		}
 		if _, err := hostcmd.RunRoot(ctx, h, f.Undo); err != nil {
-			errs = multierror.Append(errs, fmt.Errorf("%s: undoing fault %s (%s): %w", h.Name(), f.ID, f.What, err))
+			errs = multierror.Append(errs, fmt.Errorf("%s: undoing %s %s (%s): %w", h.Name(), recordNoun(f), f.ID, f.What, err))
 			kept = append([]Fault{f}, kept...)
 			continue
 		}
 		healed = append(healed, f)
+	}
+	if len(healed) == 0 {
+		return nil, errs.ErrorOrNil() // nothing changed: the record stays as it is
 	}
 	var lines []string
 	for _, f := range kept {

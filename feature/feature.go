@@ -15,6 +15,7 @@ const (
 	ESP     Name = "esp"
 	VLAN    Name = "8021q"
 	IPVLAN  Name = "ipvlan"
+	IPv6    Name = "ipv6"
 )
 
 // Feature is one kernel feature and the evidence that shows it.
@@ -42,6 +43,8 @@ var All = []Feature{
 		"no VLAN sub-interfaces (eth0.10) as macvlan parents; a plain parent works"},
 	{IPVLAN, "ipvlan", "ipvlan", "CONFIG_IPVLAN", "ipvlan_link_new", "",
 		"ipvlan networks cannot be created: use macvlan, or hosts whose kernel has the ipvlan module"},
+	{IPv6, "IPv6", "ipv6", "CONFIG_IPV6", "ipv6_rcv", "if_inet6",
+		"containers get no IPv6 addresses: IPv6 networks cannot be created"},
 }
 
 // Get returns the feature called n; it panics on a name not in All (a

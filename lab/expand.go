@@ -74,7 +74,24 @@ func HostsOf(w *Workload, hosts []HostInfo) ([]string, error) {
 	if len(out) == 0 {
 		return nil, fmt.Errorf("placement selects no host of the inventory (hosts: %s)", strings.Join(hostNames(hosts), ", "))
 	}
-	return out, nil
+	return byPlacementEngines(w, out, hosts), nil
+}
+
+// byPlacementEngines keeps the hosts whose engine is in w's
+// placement.engines. None may be left: the workload then is not made on
+// this inventory, and the rows about it are not probed (a Skip says so).
+func byPlacementEngines(w *Workload, hs []string, hosts []HostInfo) []string {
+	if w.Placement.Engines == "" {
+		return hs
+	}
+	eng := engineOf(hosts)
+	out := []string{}
+	for _, h := range hs {
+		if !engineExcluded(w, h, eng) {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // Placements maps every workload to the hosts it runs on (see HostsOf).
@@ -129,73 +146,151 @@ func (l *Lab) placements(hosts []HostInfo, ps *problems) map[string][]string {
 //     With to.workload, only the hosts running that workload.
 //   - A replicated service target has no fixed host: one check, ToHost empty.
 func Expand(l *Lab, hosts []HostInfo) ([]Check, error) {
+	checks, _, err := ExpandAll(l, hosts)
+	return checks, err
+}
+
+// ExpandAll is Expand that also says which rows, or parts of rows, the
+// hosts' engines leave out (engines.go): a row for other engines, a row
+// about a workload that no host's engine may run. Each check is one
+// address family of its row (families.go), innermost in the order.
+func ExpandAll(l *Lab, hosts []HostInfo) ([]Check, []Skip, error) {
 	if len(hosts) == 0 {
-		return nil, fmt.Errorf("%s: expand: no hosts", l.source())
-	}
-	addr := map[string]string{}
-	for _, h := range hosts {
-		addr[h.Name] = h.Address
+		return nil, nil, fmt.Errorf("%s: expand: no hosts", l.source())
 	}
 	ps := &problems{l: l}
 	placed := l.placements(hosts, ps)
 	if len(ps.out) > 0 {
-		return nil, ps.err()
+		return nil, nil, ps.err()
 	}
-	var checks []Check
+	x := expander{l: l, hosts: hosts, placed: placed, ps: ps, addr: map[string]string{}, eng: engineOf(hosts)}
+	for _, h := range hosts {
+		x.addr[h.Name] = h.Address
+	}
 	for i := range l.Expect {
-		e := &l.Expect[i]
-		it := fmt.Sprintf("expect #%d", i+1)
-		path := fmt.Sprintf("expect[%d]", i)
-		from := l.Workload(e.From.Workload)
-		if from == nil {
-			ps.add(path+".from.workload", it, "from.workload", "unknown workload %q", e.From.Workload)
-			continue
-		}
-		fromHosts := placed[from.Name]
-		if h := e.From.Host; h != "" && h != HostAll {
-			name, err := ResolveHost(h, hosts)
-			if err != nil {
-				ps.add(path+".from.host", it, "from.host", "%v", err)
-				continue
-			}
-			if !oneOf(name, fromHosts) {
-				ps.add(path+".from.host", it, "from.host", "workload %q does not run on %s (it runs on %s)", from.Name, name, strings.Join(fromHosts, ", "))
-				continue
-			}
-			fromHosts = []string{name}
-		}
-		network := l.ExpectNetwork(e)
-		base := Check{Network: network, FromWorkload: from.Name, Reachable: e.Reachable, Note: e.Note, Row: i + 1, Line: l.line(path), Port: e.To.Port}
-		n, failed := 0, false
-		for _, fh := range fromHosts {
-			targets, err := l.targets(e, fh, placed, hosts, addr)
-			if err != nil {
-				ps.add(path+".to", it, "to", "%v", err)
-				failed = true
-				break
-			}
-			for _, t := range targets {
-				for _, k := range e.Kinds {
-					c := base
-					c.FromHost = fh
-					c.ToWorkload, c.ToHost, c.Target, c.TargetType = t.workload, t.host, t.target, t.typ
-					c.Kind = k
-					checks = append(checks, c)
-					n++
-				}
-			}
-			if len(checks) > MaxChecks {
-				return nil, fmt.Errorf("%s: the lab expands to more than %d checks on these %d hosts (at %s): a lab is a lesson, not a load test; narrow the rows with from.host, to.host or fewer kinds", l.source(), MaxChecks, len(hosts), it)
-			}
-		}
-		if n == 0 && !failed {
-			ps.add(path, it, "", "yields no check on this inventory (hosts: %s): from %s on %s, the target selects nothing", strings.Join(hostNames(hosts), ", "), from.Name, strings.Join(fromHosts, ", "))
+		if x.row(i); x.tooMany != nil {
+			return nil, nil, x.tooMany
 		}
 	}
 	if err := ps.err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return checks, nil
+	return x.checks, x.skips, nil
+}
+
+// expander expands one row after the other.
+type expander struct {
+	l      *Lab
+	hosts  []HostInfo
+	placed map[string][]string
+	ps     *problems
+	addr   map[string]string // host name -> inventory address
+	eng    map[string]string // host name -> engine version
+	checks []Check
+	skips  []Skip
+	// tooMany ends the expansion: past MaxChecks the rest is not worth reading.
+	tooMany error
+}
+
+func (x *expander) row(i int) {
+	l, e := x.l, &x.l.Expect[i]
+	it, path := fmt.Sprintf("expect #%d", i+1), fmt.Sprintf("expect[%d]", i)
+	from := l.Workload(e.From.Workload)
+	if from == nil {
+		x.ps.add(path+".from.workload", it, "from.workload", "unknown workload %q", e.From.Workload)
+		return
+	}
+	if why := x.absent(e, from); why != "" {
+		x.skips = append(x.skips, Skip{Row: i + 1, Line: l.line(path), Reason: why})
+		return
+	}
+	fromHosts := x.placed[from.Name]
+	if h := e.From.Host; h != "" && h != HostAll {
+		name, err := ResolveHost(h, x.hosts)
+		if err != nil {
+			x.ps.add(path+".from.host", it, "from.host", "%v", err)
+			return
+		}
+		if !oneOf(name, fromHosts) {
+			x.ps.add(path+".from.host", it, "from.host", "workload %q does not run on %s (it runs on %s)", from.Name, name, strings.Join(fromHosts, ", "))
+			return
+		}
+		fromHosts = []string{name}
+	}
+	base := Check{Network: l.ExpectNetwork(e), FromWorkload: from.Name, Reachable: e.Reachable, Note: e.Note, Row: i + 1, Line: l.line(path), Port: e.To.Port, Engines: e.Engines}
+	var row []Check
+	for _, fh := range fromHosts {
+		targets, err := l.targets(e, fh, x.placed, x.hosts, x.addr)
+		if err != nil {
+			x.ps.add(path+".to", it, "to", "%v", err)
+			return
+		}
+		for _, t := range targets {
+			for _, k := range e.Kinds {
+				for _, f := range x.families(e, t) {
+					c := base
+					c.FromHost = fh
+					c.ToWorkload, c.ToHost, c.Target, c.TargetType = t.workload, t.host, t.target, t.typ
+					c.Kind, c.Family = k, f
+					row = append(row, c)
+				}
+			}
+			if len(x.checks)+len(row) > MaxChecks {
+				x.tooMany = fmt.Errorf("%s: the lab expands to more than %d checks on these %d hosts (at %s): a lab is a lesson, not a load test; narrow the rows with from.host, to.host or fewer kinds", l.source(), MaxChecks, len(x.hosts), it)
+				return
+			}
+		}
+	}
+	kept, sk := byEngine(e, i+1, base.Line, row, x.hosts)
+	if sk != nil {
+		x.skips = append(x.skips, *sk)
+	}
+	if len(row) == 0 {
+		x.ps.add(path, it, "", "yields no check on this inventory (hosts: %s): from %s on %s, the target selects nothing", strings.Join(hostNames(x.hosts), ", "), from.Name, strings.Join(fromHosts, ", "))
+	}
+	x.checks = append(x.checks, kept...)
+}
+
+// absent says why row e cannot be probed on these hosts' engines: its
+// source or target workload runs on engines none of them has, or on none
+// of the hosts the row names.
+func (x *expander) absent(e *Expectation, from *Workload) string {
+	to := x.l.Workload(e.To.Workload)
+	for _, w := range []*Workload{from, to} {
+		if why := absentByEngine(w, x.placed); why != "" {
+			return why
+		}
+	}
+	named := []struct {
+		w   *Workload
+		ref string
+	}{{from, e.From.Host}, {to, e.To.Host}}
+	for _, n := range named {
+		if n.w == nil || n.ref == "" || n.ref == HostAll || n.ref == HostSelf || n.ref == HostOthers {
+			continue
+		}
+		if name, err := ResolveHost(n.ref, x.hosts); err == nil && engineExcluded(n.w, name, x.eng) {
+			return fmt.Sprintf("workload %s runs on engines %s only, and %s runs %s", n.w.Name, n.w.Placement.Engines, name, orUnknown(x.eng[name]))
+		}
+	}
+	return ""
+}
+
+func orUnknown(v string) string {
+	if v == "" {
+		return "an unknown engine"
+	}
+	return v
+}
+
+// families are the address families a check of row e to target t probes:
+// an underlay or address target's own, else the row's.
+func (x *expander) families(e *Expectation, t target) []string {
+	switch t.typ {
+	case TargetUnderlay, TargetAddress:
+		return []string{addrFamily(t.target)}
+	}
+	return x.l.RowFamilies(e)
 }
 
 type target struct{ workload, host, target, typ string }
@@ -285,7 +380,8 @@ func selectHosts(sel, fh string, cands []string, hosts []HostInfo, what string) 
 }
 
 // String renders a check on one line, e.g.
-// "#1 overlab-overlay icmp overlab-probe@node1 -> overlab-probe@node2 reachable".
+// "#1 overlab-overlay icmp overlab-probe@node1 -> overlab-probe@node2 reachable"
+// (kind icmp/ipv6 over IPv6, and the row's engine range at the end).
 func (c Check) String() string {
 	var to string
 	switch c.TargetType {
@@ -306,5 +402,13 @@ func (c Check) String() string {
 	if !c.Reachable {
 		exp = "unreachable"
 	}
-	return fmt.Sprintf("#%d %s %s %s@%s -> %s %s", c.Row, c.Network, c.Kind, c.FromWorkload, c.FromHost, to, exp)
+	kind := c.Kind
+	if c.Family == FamilyIPv6 {
+		kind += "/ipv6"
+	}
+	s := fmt.Sprintf("#%d %s %s %s@%s -> %s %s", c.Row, c.Network, kind, c.FromWorkload, c.FromHost, to, exp)
+	if c.Engines != "" {
+		s += " (engines " + c.Engines + ")"
+	}
+	return s
 }

@@ -24,7 +24,7 @@ var threeHosts = []HostInfo{
 
 func TestBuiltinLabsValidateAndExpand(t *testing.T) {
 	names := Names()
-	want := []string{"host", "bridge", "user-bridge", "publish", "none", "overlay", "macvlan", "swarm", "vip", "ingress", "encrypted", "macvlan-vlan"}
+	want := []string{"host", "bridge", "user-bridge", "publish", "direct-routing", "none", "overlay", "macvlan", "swarm", "ipv6", "vip", "ingress", "encrypted", "macvlan-vlan", "ipvlan"}
 	if strings.Join(names, ",") != strings.Join(want, ",") {
 		t.Fatalf("built-in labs %v, want %v", names, want)
 	}

@@ -118,7 +118,7 @@ func Names() []string {
 
 // teachingOrder follows the walkthrough: one host first, then several.
 // then the labs that need a real kernel (IPVS, ESP, 802.1q).
-var teachingOrder = []string{"host", "bridge", "user-bridge", "publish", "none", "overlay", "macvlan", "swarm", "vip", "ingress", "encrypted", "macvlan-vlan"}
+var teachingOrder = []string{"host", "bridge", "user-bridge", "publish", "direct-routing", "none", "overlay", "macvlan", "swarm", "ipv6", "vip", "ingress", "encrypted", "macvlan-vlan", "ipvlan"}
 
 // DefaultLab is the lab of a plain `overlab up`.
 const DefaultLab = "swarm"
@@ -176,8 +176,8 @@ func decodeError(source string, err error) error {
 
 var (
 	notFound   = regexp.MustCompile(`^field (\S+) not found in type (?:lab|netdriver)\.(\w+)$`)
-	typeNames  = strings.NewReplacer("lab.Lab", "lab", "lab.Network", "network", "netdriver.Network", "network", "netdriver.HostOptions", "host options", "map[string]netdriver.", "map of ", "lab.Workload", "workload", "lab.Expectation", "expectation", "lab.Endpoint", "from", "lab.Target", "to", "lab.Port", "port", "lab.Attachment", "network attachment", "lab.Placement", "placement", "lab.HostOptions", "host options", "[]lab.", "list of ", "map[string]lab.", "map of ")
-	structName = map[string]string{"Lab": "the lab", "Network": "a network", "Workload": "a workload", "Expectation": "an expectation", "Endpoint": "from", "Target": "to", "Port": "a port", "Attachment": "a network attachment", "Placement": "placement", "HostOptions": "host options"}
+	typeNames  = strings.NewReplacer("lab.Lab", "lab", "lab.Network", "network", "netdriver.Network", "network", "netdriver.HostOptions", "host options", "map[string]netdriver.", "map of ", "lab.Workload", "workload", "lab.Expectation", "expectation", "lab.Endpoint", "from", "lab.Target", "to", "lab.Port", "port", "lab.Attachment", "network attachment", "lab.Placement", "placement", "lab.HostOptions", "host options", "lab.Route", "route", "lab.Note", "note", "[]lab.", "list of ", "map[string]lab.", "map of ")
+	structName = map[string]string{"Lab": "the lab", "Network": "a network", "Workload": "a workload", "Expectation": "an expectation", "Endpoint": "from", "Target": "to", "Port": "a port", "Attachment": "a network attachment", "Placement": "placement", "HostOptions": "host options", "Route": "a route", "Note": "a note"}
 )
 
 func friendlyYAML(m string) string {
@@ -325,6 +325,10 @@ func (l *Lab) setDefaults() {
 		if e.Kind != "" {
 			e.Kinds = append([]string{e.Kind}, e.Kinds...)
 			e.Kind = ""
+		}
+		if e.Family != "" {
+			e.Families = append([]string{e.Family}, e.Families...)
+			e.Family = ""
 		}
 	}
 }

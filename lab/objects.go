@@ -21,4 +21,13 @@ type Instance struct {
 	Name        string            // container name, resolvable on user-defined networks
 	Hostname    string            // what the probe inside answers with
 	IPs         map[string]string // network name -> IPv4 address
+	IPv6s       map[string]string // network name -> IPv6 address
+}
+
+// Addr is the instance's address of family on network ("" when none).
+func (in Instance) Addr(network, family string) string {
+	if family == FamilyIPv6 {
+		return in.IPv6s[network]
+	}
+	return in.IPs[network]
 }

@@ -45,6 +45,8 @@ func PlanInput(l *Lab, hosts []HostInfo) addrplan.Input {
 		r.Subnet, _ = netip.ParsePrefix(n.Subnet)
 		r.Gateway, _ = netip.ParseAddr(n.Gateway)
 		r.IPRange, _ = netip.ParsePrefix(n.IPRange)
+		r.IPv6, r.NoIPv4 = n.IPv6, !n.HasIPv4()
+		r.SubnetIPv6, _ = netip.ParsePrefix(n.SubnetIPv6)
 		for ref, o := range n.Hosts {
 			name, err := ResolveHost(ref, hosts)
 			if err != nil || o.IPRange == "" {

@@ -61,6 +61,10 @@ type Lab struct {
 	Networks  []Network      `yaml:"networks,omitempty" json:"networks,omitempty"`
 	Workloads []Workload     `yaml:"workloads,omitempty" json:"workloads,omitempty"`
 	Expect    []Expectation  `yaml:"expect,omitempty" json:"expect,omitempty"`
+	// Routes are routes the lab adds on hosts after up (routes.go); Notes
+	// are what it says beside its rows, some for some engines (notes.go).
+	Routes []Route `yaml:"routes,omitempty" json:"routes,omitempty"`
+	Notes  []Note  `yaml:"notes,omitempty" json:"notes,omitempty"`
 
 	// Source is the file the lab came from ("builtin:NAME" for built-in labs);
 	// set by the loader, not decoded.
@@ -138,10 +142,13 @@ type Port struct {
 type Placement struct {
 	Hosts []string `yaml:"hosts,omitempty" json:"hosts,omitempty"`
 	Roles []string `yaml:"roles,omitempty" json:"roles,omitempty"`
+	// Engines keeps the workload to hosts whose engine version is in the
+	// range (">= 28.0"): a feature only some generations have.
+	Engines string `yaml:"engines,omitempty" json:"engines,omitempty"`
 }
 
 // IsZero lets yaml omit an empty placement.
-func (p Placement) IsZero() bool { return len(p.Hosts) == 0 && len(p.Roles) == 0 }
+func (p Placement) IsZero() bool { return len(p.Hosts) == 0 && len(p.Roles) == 0 && p.Engines == "" }
 
 // Expectation is one row of what the lab teaches: from a workload's
 // containers, reach a target, by some kinds of probe, on a network.
@@ -154,6 +161,13 @@ type Expectation struct {
 	Kinds     []string `yaml:"kinds,omitempty" json:"kinds,omitempty"`
 	Reachable bool     `yaml:"reachable" json:"reachable"`
 	Note      string   `yaml:"note,omitempty" json:"note,omitempty"`
+	// Engines limits the row to engine versions (">= 28.0"): what the
+	// engines of another generation do is another row (engines.go).
+	Engines string `yaml:"engines,omitempty" json:"engines,omitempty"`
+	// Family is shorthand for a single entry of Families, merged on load;
+	// Families are the address families probed (families.go).
+	Family   string   `yaml:"family,omitempty" json:"-"`
+	Families []string `yaml:"families,omitempty" json:"families,omitempty"`
 }
 
 // Endpoint is where probes start: a workload's container on some hosts.
@@ -217,6 +231,9 @@ type HostInfo struct {
 	Name    string `json:"name"`
 	Address string `json:"address"`
 	Role    string `json:"role,omitempty"`
+	// Engine is the host's engine version ("28.5.2+dfsg4"); empty when
+	// unknown, which every engine range allows.
+	Engine string `json:"engine,omitempty"`
 }
 
 // Target types of a Check.
@@ -244,6 +261,10 @@ type Check struct {
 	Port      int    `json:"port,omitempty"`
 	Reachable bool   `json:"reachable"`
 	Note      string `json:"note,omitempty"`
+	// Family is the address family probed: ipv4 or ipv6.
+	Family string `json:"family"`
+	// Engines is the row's engine range, when it has one.
+	Engines string `json:"engines,omitempty"`
 	// Row is the expectation's 1-based index in the lab; Line its line in
 	// the lab file (0 when unknown). They name the row when a check fails.
 	Row  int `json:"row"`

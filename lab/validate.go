@@ -123,6 +123,9 @@ func (l *Lab) Validate() error {
 	l.validateNetworks(ps)
 	l.validateWorkloads(ps)
 	l.validateExpect(ps)
+	l.validateEngines(ps)
+	l.validateRoutes(ps)
+	l.validateNotes(ps)
 	return ps.err()
 }
 
@@ -178,6 +181,7 @@ func (l *Lab) validateNetworks(ps *problems) {
 		}
 		c.reserved()
 		c.addressing()
+		c.addressingIPv6()
 		c.scope()
 		for _, p := range c.drv.Check(c.n) {
 			c.add(p.Field, "%s", p.Message)
@@ -659,6 +663,7 @@ func (l *Lab) validateExpect(ps *problems) {
 		from := c.from()
 		to, targetOK := c.to()
 		c.kinds()
+		c.families()
 		if from == nil || !targetOK {
 			continue
 		}
@@ -807,7 +812,7 @@ func (c *expectCheck) network(from, to *Workload) {
 	if to != nil && !t.Underlay && !to.Attached(netName) {
 		c.add("network", "network", "target workload %q is not on network %q, so it has no address there", to.Name, netName)
 	}
-	if !from.Attached(netName) && c.e.Reachable {
+	if !from.Attached(netName) && c.e.Reachable && !c.l.routesTo(netName) && c.e.Engines == "" {
 		c.add("network", "network", "workload %q is not on network %q: from outside a network a row can only expect unreachable (isolation)", from.Name, netName)
 	}
 }

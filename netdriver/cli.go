@@ -27,6 +27,8 @@ func CommandLine(c Create) string {
 	flag(o.ConfigOnly, "--config-only")
 	flag(o.Attachable, "--attachable")
 	flag(o.Internal, "--internal")
+	flag(o.EnableIPv6 != nil && *o.EnableIPv6, "--ipv6")
+	flag(o.EnableIPv4 != nil && !*o.EnableIPv4, "--ipv4=false")
 	if o.IPAM != nil {
 		for _, ic := range o.IPAM.Config {
 			args = appendNonEmpty(args, "--subnet", ic.Subnet)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/docker/docker/api/types/network"
 
+	"github.com/overlab/overlab/engines"
 	"github.com/overlab/overlab/feature"
 )
 
@@ -82,11 +83,13 @@ type Problem struct {
 	Message string
 }
 
-// Need is a kernel feature a network needs, with the error that says why
-// when a host lacks it: a format of two verbs, the network's name (%q) and
-// the hosts that lack it (%s).
+// Need is a kernel feature a network needs, or a range of engine versions
+// (Engines set, Feature empty): a feature or behaviour Docker has only
+// there. Message says why when a host lacks it: a format of two verbs, the
+// network's name (%q) and the hosts that lack it (%s).
 type Need struct {
 	Feature feature.Name
+	Engines engines.Range
 	Message string
 }
 
@@ -97,8 +100,10 @@ type Site struct {
 	// Used are the hosts where a container of the lab attaches to the
 	// network, in inventory order: a local network exists only there.
 	Used []string
-	// Subnet is the network's subnet (the lab's, else the plan's choice).
-	Subnet netip.Prefix
+	// Subnet is the network's subnet (the lab's, else the plan's choice);
+	// SubnetIPv6 its IPv6 one, zero when it has none.
+	Subnet     netip.Prefix
+	SubnetIPv6 netip.Prefix
 	// HostRange is the range a host allocates from on an underlay network.
 	HostRange func(host string) netip.Prefix
 	// Options are the lab's per-host options for a host.

@@ -14,6 +14,9 @@ type takes struct {
 	attachable func(n *Network) bool // nil: never
 	parent     bool                  // parent, vlan and per-host options
 	modes      []string              // the modes it takes; none: no mode
+	ipv6       bool                  // ipv6 (dual stack)
+	ipv6Only   bool                  // ipv4: false
+	gateways   bool                  // gateway_mode_ipv4 and _ipv6
 }
 
 // check lists the fields n sets that its driver does not take, in the
@@ -38,6 +41,7 @@ func (t takes) check(n *Network) []Problem {
 	if !t.parent && len(n.Hosts) > 0 {
 		add("hosts", "per-host options apply to macvlan and ipvlan networks only")
 	}
+	out = append(out, t.checkFamilies(n)...)
 	if n.Mode != "" && !slices.Contains(t.modes, n.Mode) {
 		if len(t.modes) == 0 {
 			add("mode", "only ipvlan networks have a mode (l2, l3 or l3s)")
@@ -68,6 +72,7 @@ func options(n *Network, s Site) network.CreateOptions {
 	if s.Subnet.IsValid() {
 		o.IPAM = &network.IPAM{Driver: "default", Config: []network.IPAMConfig{{Subnet: s.Subnet.String(), Gateway: n.Gateway, IPRange: n.IPRange}}}
 	}
+	families(&o, n, s)
 	return o
 }
 

@@ -21,3 +21,13 @@ func (Ipvlan) Traits() Traits {
 func (Ipvlan) Path() string {
 	return "container ipvlan child (the parent's MAC) → parent interface → the lab network (l2: switched; l3: routed by the parent), bypassing the host's iptables"
 }
+
+// RouteScope: in l3 and l3s modes the parent routes for its children, so
+// another host reaches them through a route to this host's range via this
+// host; in l2 mode they are on the LAN already.
+func (Ipvlan) RouteScope(n *Network) RouteScope {
+	if orDefault(n.Mode, "l2") == "l2" {
+		return RouteNone
+	}
+	return RouteHostRange
+}

@@ -32,6 +32,19 @@ type Network struct {
 	Mode string `yaml:"mode,omitempty" json:"mode,omitempty"`
 	// Hosts holds per-host options, keyed by host reference (name or $N).
 	Hosts map[string]HostOptions `yaml:"hosts,omitempty" json:"hosts,omitempty"`
+	// IPv6 gives the network an IPv6 subnet beside its IPv4 one (dual
+	// stack); IPv4, when false, leaves IPv4 out (an IPv6-only network).
+	// SubnetIPv6 and GatewayIPv6 are the IPv6 IPAM; an unset subnet is
+	// chosen by the address plan (ipv6.go).
+	IPv6        bool   `yaml:"ipv6,omitempty" json:"ipv6,omitempty"`
+	IPv4        *bool  `yaml:"ipv4,omitempty" json:"ipv4,omitempty"`
+	SubnetIPv6  string `yaml:"subnet_ipv6,omitempty" json:"subnet_ipv6,omitempty"`
+	GatewayIPv6 string `yaml:"gateway_ipv6,omitempty" json:"gateway_ipv6,omitempty"`
+	// GatewayModeIPv4 and GatewayModeIPv6 are a bridge network's gateway
+	// modes (nat, nat-unprotected, routed, isolated): Docker's options
+	// com.docker.network.bridge.gateway_mode_ipv4 and _ipv6.
+	GatewayModeIPv4 string `yaml:"gateway_mode_ipv4,omitempty" json:"gateway_mode_ipv4,omitempty"`
+	GatewayModeIPv6 string `yaml:"gateway_mode_ipv6,omitempty" json:"gateway_mode_ipv6,omitempty"`
 	// Default marks Docker's own network (bridge = docker0, host, none): used,
 	// never created nor removed.
 	Default bool `yaml:"default,omitempty" json:"default,omitempty"`

@@ -41,10 +41,10 @@ func (d underlay) Check(n *Network) []Problem {
 }
 
 func (d underlay) Needs(n *Network) []Need {
-	out := []Need{{d.feature, "network %q is " + d.name + ", but %s have no " + d.name + " driver"}}
+	out := []Need{{Feature: d.feature, Message: "network %q is " + d.name + ", but %s have no " + d.name + " driver"}}
 	if strings.Contains(n.Parent, ".") || n.VLAN > 0 {
 		parent := strings.ReplaceAll(n.Parent, "%", "%%")
-		out = append(out, Need{feature.VLAN, "network %q uses VLAN parent " + parent + ", but %s have no 802.1q support: use a plain parent interface"})
+		out = append(out, Need{Feature: feature.VLAN, Message: "network %q uses VLAN parent " + parent + ", but %s have no 802.1q support: use a plain parent interface"})
 	}
 	return out
 }

@@ -44,6 +44,12 @@ type served struct {
 // testToken installed; open also answers unproven requests.
 func startServe(t testing.TB, open ...bool) served {
 	t.Helper()
+	return startServeOn(t, "127.0.0.1", len(open) > 0 && open[0])
+}
+
+// startServeOn is startServe on free ports of the address listen.
+func startServeOn(t testing.TB, listen string, open bool) served {
+	t.Helper()
 	dir := t.TempDir()
 	if err := InstallToken(dir, testToken, time.Hour); err != nil {
 		t.Fatal(err)
@@ -52,8 +58,8 @@ func startServe(t testing.TB, open ...bool) served {
 	ready := make(chan Addrs, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- Serve(ctx, ServeConfig{ListenAddress: "127.0.0.1", HTTPPorts: []int{0, 0}, Hostname: "probe-test",
-			TokenDir: dir, Open: len(open) > 0 && open[0], NoSignals: true, Ready: func(a Addrs) { ready <- a }})
+		done <- Serve(ctx, ServeConfig{ListenAddress: listen, HTTPPorts: []int{0, 0}, Hostname: "probe-test",
+			TokenDir: dir, Open: open, NoSignals: true, Ready: func(a Addrs) { ready <- a }})
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -100,7 +106,7 @@ func freePort(t testing.TB) int {
 	return p
 }
 
-// fakeDNS answers A queries on loopback from a fixed table and NXDOMAIN
+// fakeDNS answers A and AAAA queries on loopback from a fixed table and NXDOMAIN
 // otherwise; it ignores the first `drop` queries to exercise retries.
 type fakeDNS struct {
 	addr    string
@@ -146,11 +152,17 @@ func startDNS(t testing.TB, table map[string][]string, drop int32) *fakeDNS {
 			b.StartQuestions()
 			b.Question(q)
 			b.StartAnswers()
-			if q.Type == dnsmessage.TypeA {
-				for _, ip := range ips {
+			for _, ip := range ips {
+				v4 := net.ParseIP(ip).To4()
+				switch {
+				case q.Type == dnsmessage.TypeA && v4 != nil:
 					var a [4]byte
-					copy(a[:], net.ParseIP(ip).To4())
+					copy(a[:], v4)
 					b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 1}, dnsmessage.AResource{A: a})
+				case q.Type == dnsmessage.TypeAAAA && v4 == nil:
+					var a [16]byte
+					copy(a[:], net.ParseIP(ip))
+					b.AAAAResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 1}, dnsmessage.AAAAResource{AAAA: a})
 				}
 			}
 			msg, err := b.Finish()

@@ -24,7 +24,7 @@ const bannerPeek = 100 * time.Millisecond
 // banner (and, with a token, its proof), and echo.
 func tryTCP(ctx context.Context, t Target, tok *Token) (outcome, error) {
 	start := time.Now()
-	conn, err := dialer.DialContext(ctx, "tcp", t.String())
+	conn, err := dialer.DialContext(ctx, t.network("tcp"), t.String())
 	if err != nil {
 		return outcome{}, err
 	}
@@ -69,7 +69,7 @@ func tryTCP(ctx context.Context, t Target, tok *Token) (outcome, error) {
 }
 
 func tryUDP(ctx context.Context, t Target, try int, tok *Token) (outcome, error) {
-	conn, err := dialer.DialContext(ctx, "udp", t.String())
+	conn, err := dialer.DialContext(ctx, t.network("udp"), t.String())
 	if err != nil {
 		return outcome{}, err
 	}
@@ -111,13 +111,29 @@ func tryDNS(ctx context.Context, t Target) (outcome, error) {
 		}}
 	}
 	start := time.Now()
-	addrs, err := res.LookupHost(ctx, t.Name)
+	addrs, err := lookup(ctx, res, t.Name, t.Family)
 	if err != nil {
 		return outcome{}, err
 	}
 	slices.Sort(addrs)
 	return outcome{rtt: time.Since(start), via: ViaResolve, addrs: addrs,
 		output: t.Name + " -> " + strings.Join(addrs, ", ")}, nil
+}
+
+// lookup resolves name: its A and AAAA records, or one family's only.
+func lookup(ctx context.Context, res *net.Resolver, name, family string) ([]string, error) {
+	if family == "" {
+		return res.LookupHost(ctx, name)
+	}
+	ips, err := res.LookupIP(ctx, map[string]string{FamilyIPv4: "ip4", FamilyIPv6: "ip6"}[family], name)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(ips))
+	for i, ip := range ips {
+		out[i] = ip.String()
+	}
+	return out, nil
 }
 
 // httpClient ignores proxy settings on purpose: a probe must reach the
@@ -127,6 +143,15 @@ var httpClient = &http.Client{
 	CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	},
+}
+
+// familyClient is httpClient dialing over one family only.
+func familyClient(network string) *http.Client {
+	c := *httpClient
+	c.Transport = &http.Transport{Proxy: nil, DisableKeepAlives: true, DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
+		return dialer.DialContext(ctx, network, addr)
+	}}
+	return &c
 }
 
 func tryHTTP(ctx context.Context, t Target, tok *Token) (outcome, error) {
@@ -140,8 +165,12 @@ func tryHTTP(ctx context.Context, t Target, tok *Token) (outcome, error) {
 		line, nonce = tok.authLine("http")
 		req.Header.Set(authHeader, line)
 	}
+	client := httpClient
+	if t.Family != "" {
+		client = familyClient(t.network("tcp"))
+	}
 	start := time.Now()
-	resp, err := httpClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return outcome{}, unwrapURLError(err)
 	}

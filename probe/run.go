@@ -117,7 +117,7 @@ func runOne(ctx context.Context, t Target, cfg *runConfig) Result {
 	var try tryFunc
 	switch t.Kind {
 	case KindICMP:
-		try = func(ctx context.Context, n int) (outcome, error) { return cfg.icmp.ping(ctx, t.Address, n) }
+		try = func(ctx context.Context, n int) (outcome, error) { return cfg.icmp.ping(ctx, t.Address, t.Family, n) }
 	case KindTCP:
 		try = func(ctx context.Context, n int) (outcome, error) { return tryTCP(ctx, t, cfg.prover(t)) }
 	case KindUDP:

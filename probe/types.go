@@ -19,6 +19,12 @@ const (
 	KindHTTP = "http"
 )
 
+// Address families of a target (Target.Family).
+const (
+	FamilyIPv4 = "ipv4"
+	FamilyIPv6 = "ipv6"
+)
+
 // Banner starts every answer of Serve: the TCP greeting line, the UDP reply
 // and the HTTP body are "overlab-probe <hostname>".
 const Banner = "overlab-probe"
@@ -62,6 +68,10 @@ type Target struct {
 	// TimeoutMS overrides the request's deadline for this target (a target
 	// expected unreachable needs less time to prove it on a LAN).
 	TimeoutMS int `json:"timeout_ms,omitempty"`
+	// Family keeps the probe to one address family, ipv4 or ipv6: a name
+	// resolves to its A or its AAAA records only, and is reached over that
+	// family. Empty: any (an address literal has its own).
+	Family string `json:"family,omitempty"`
 }
 
 // Result is the evidence for one Target.
@@ -123,10 +133,24 @@ func (t Target) Validate() error {
 	if t.TimeoutMS < 0 || t.TimeoutMS > MaxTimeoutMS {
 		errs = append(errs, fmt.Errorf("timeout_ms %d: 0 to %d", t.TimeoutMS, MaxTimeoutMS))
 	}
+	if t.Family != "" && t.Family != FamilyIPv4 && t.Family != FamilyIPv6 {
+		errs = append(errs, fmt.Errorf("family %q is not ipv4 or ipv6", t.Family))
+	}
 	if len(errs) == 1 {
 		return errs[0] // reads as one sentence, not a list of one
 	}
 	return multierror.Append(nil, errs...).ErrorOrNil()
+}
+
+// network is the dial network of kind (tcp, udp) in the target's family.
+func (t Target) network(kind string) string {
+	switch t.Family {
+	case FamilyIPv4:
+		return kind + "4"
+	case FamilyIPv6:
+		return kind + "6"
+	}
+	return kind
 }
 
 // String is the target as written in Result.Target.

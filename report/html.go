@@ -49,6 +49,7 @@ type htmlView struct {
 	Duration string
 	Hosts    []results.Host
 	Summary  results.Summary
+	NotRun   string // why there is no probe (verdict.go)
 	Networks []svgMatrix
 	Failures []htmlFailure
 	// FailureGroups are the failures per network, in matrix order.
@@ -153,6 +154,7 @@ func HTML(w io.Writer, d *results.Document) error {
 		Duration:  formatDuration(d.DurationMS),
 		Hosts:     d.Hosts,
 		Summary:   summarize(d.Probes),
+		NotRun:    notRun(d),
 		Findings:  sortedFindings(d.Findings),
 		Diagnoses: d.Diagnoses,
 	}
@@ -174,7 +176,7 @@ func HTML(w io.Writer, d *results.Document) error {
 		var g failureGroup
 		g.Network = n.Network.Name
 		for _, f := range v.Failures {
-			if f.Network == g.Network {
+			if netLabel(f.Probe) == g.Network {
 				g.Probes = append(g.Probes, f)
 			}
 		}

@@ -27,10 +27,12 @@ func Lab(w io.Writer, l *lab.Lab) error {
 	for _, wl := range l.Workloads {
 		b.WriteString(workloadLine(wl) + "\n")
 	}
+	writeRoutes(&b, l)
 	b.WriteString("\nExpectations:\n")
 	for i, e := range l.Expect {
 		writeExpectation(&b, l, i, e)
 	}
+	writeNotes(&b, l)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -46,6 +48,8 @@ func networkAttrs(n lab.Network) []string {
 		}
 	}
 	switch {
+	case !n.HasIPv4():
+		attrs = append(attrs, "no IPv4")
 	case n.Subnet != "":
 		attrs = append(attrs, "subnet "+n.Subnet)
 	case netdriver.Of(n.Driver).Traits().Underlay:
@@ -53,7 +57,7 @@ func networkAttrs(n lab.Network) []string {
 	case !n.Default:
 		attrs = append(attrs, "subnet: chosen free")
 	}
-	return attrs
+	return append(attrs, familyAttrs(n)...)
 }
 
 func workloadLine(wl lab.Workload) string {
@@ -65,8 +69,11 @@ func workloadLine(wl lab.Workload) string {
 		}
 	}
 	where := "every host"
-	if !wl.Placement.IsZero() {
+	if len(wl.Placement.Hosts)+len(wl.Placement.Roles) > 0 {
 		where = strings.Join(append(append([]string{}, wl.Placement.Hosts...), wl.Placement.Roles...), ", ")
+	}
+	if wl.Placement.Engines != "" {
+		where += " with engines " + wl.Placement.Engines
 	}
 	var nets []string
 	for _, a := range wl.Networks {
@@ -96,7 +103,7 @@ func writeExpectation(b *strings.Builder, l *lab.Lab, i int, e lab.Expectation) 
 	if e.From.Host != "" {
 		from += "@" + e.From.Host
 	}
-	fmt.Fprintf(b, "  #%d %s -> %s on %s by %s: %s\n", i+1, from, e.To.String(), l.ExpectNetwork(&e), strings.Join(e.Kinds, ", "), exp)
+	fmt.Fprintf(b, "  #%d %s -> %s on %s by %s%s: %s%s\n", i+1, from, e.To.String(), l.ExpectNetwork(&e), strings.Join(e.Kinds, ", "), familiesText(l, &e), exp, enginesText(e.Engines))
 	for _, line := range Wrap(e.Note, 72) {
 		b.WriteString("       " + line + "\n")
 	}

@@ -143,8 +143,9 @@ func probeError(p results.Probe) string {
 	return "unreachable, expected " + p.Expect
 }
 
-// matrices builds one matrix per network: the document's networks in order,
-// then networks that only appear in probes.
+// matrices builds one matrix per network and address family: the
+// document's networks in order (each one's IPv6 matrix after its IPv4
+// one), then networks that only appear in probes.
 func matrices(d *results.Document) []*matrix {
 	var out []*matrix
 	byName := map[string]*matrix{}
@@ -154,15 +155,17 @@ func matrices(d *results.Document) []*matrix {
 		out = append(out, m)
 		return m
 	}
-	for _, n := range d.Networks {
-		if byName[n.Name] == nil {
-			add(n)
+	for _, dn := range d.Networks {
+		for _, n := range familyNetworks(dn) {
+			if byName[n.Name] == nil {
+				add(n)
+			}
 		}
 	}
 	for _, p := range d.Probes {
-		m := byName[p.Network]
+		m := byName[netLabel(p)]
 		if m == nil {
-			m = add(results.Network{Name: p.Network})
+			m = add(results.Network{Name: netLabel(p)})
 		}
 		m.Probes = append(m.Probes, p)
 	}

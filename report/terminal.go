@@ -109,12 +109,7 @@ func (t *termWriter) render(d *results.Document) {
 	} else {
 		t.hosts(d.Hosts)
 	}
-	s := summarize(d.Probes)
-	if s.Failed == 0 {
-		t.printf("%s\n", t.paint(ansiGreen+ansiBold, fmt.Sprintf("✓ all %d probes as expected", s.Total)))
-	} else {
-		t.printf("%s\n", t.paint(ansiRed+ansiBold, fmt.Sprintf("✗ %d of %d probes not as expected (%d passed)", s.Failed, s.Total, s.Passed)))
-	}
+	t.verdict(d)
 }
 
 // networks draws each network's matrix, or its summary when the matrix
@@ -174,7 +169,7 @@ func (t *termWriter) failures(d *results.Document) {
 		if tg := paren(p.Target, p.To); len(g) == 1 && tg != "" {
 			what += " " + tg
 		}
-		t.printf("  %s %s %s %s: %s\n", t.paint(ansiRed+ansiBold, "✗"), p.Network, pairLabel(p), what, failureText(p))
+		t.printf("  %s %s %s %s: %s\n", t.paint(ansiRed+ansiBold, "✗"), netLabel(p), pairLabel(p), what, failureText(p))
 		if p.Note != "" {
 			t.printf("      note: %s\n", p.Note)
 		}
@@ -373,7 +368,7 @@ func groupFailures(fs []results.Probe) [][]results.Probe {
 	var out [][]results.Probe
 	idx := map[key]int{}
 	for _, p := range fs {
-		k := key{p.Network, p.From, p.To, p.Expect, probeError(p), p.Note, p.Tries}
+		k := key{netLabel(p), p.From, p.To, p.Expect, probeError(p), p.Note, p.Tries}
 		i, ok := idx[k]
 		if !ok {
 			i = len(out)
@@ -470,7 +465,7 @@ func (t *termWriter) noteProbes(ps []results.Probe) {
 		for _, q := range g {
 			kinds = append(kinds, q.Kind)
 		}
-		t.printf("      %s %s %s %s (expected %s)\n", t.paint(ansiRed, "✗"), p.Network, pairLabel(p), strings.Join(kinds, ","), p.Expect)
+		t.printf("      %s %s %s %s (expected %s)\n", t.paint(ansiRed, "✗"), netLabel(p), pairLabel(p), strings.Join(kinds, ","), p.Expect)
 	}
 }
 

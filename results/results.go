@@ -46,7 +46,10 @@ type Document struct {
 	// Diagnoses name the pattern behind the failed probes and its likely
 	// cause (added in schema 1; absent in older documents).
 	Diagnoses []Diagnosis `json:"diagnoses,omitempty"`
-	Summary   Summary     `json:"summary"`
+	// NotRun says why the lab set up and probed nothing on these hosts (a
+	// kernel feature they lack); absent when it ran.
+	NotRun  string  `json:"not_run,omitempty"`
+	Summary Summary `json:"summary"`
 }
 
 // Host is what the check learnt of one inventory host.
@@ -66,6 +69,8 @@ type Network struct {
 	Driver string `json:"driver"`
 	Scope  string `json:"scope"`
 	Subnet string `json:"subnet"`
+	// SubnetIPv6 is an IPv6 network's IPv6 subnet.
+	SubnetIPv6 string `json:"subnet_ipv6,omitempty"`
 }
 
 // Probe is one observation: from the probe on From, reach To (Target) by Kind.
@@ -88,6 +93,12 @@ type Probe struct {
 	// Reproduce is the command that does this probe by hand on the source
 	// host ("node1$ docker exec ... ping -c 3 -W 1 10.200.0.10").
 	Reproduce string `json:"reproduce,omitempty"`
+	// Family is "ipv6" for a probe over IPv6, absent for IPv4 (as in every
+	// document written before IPv6 probes were).
+	Family string `json:"family,omitempty"`
+	// Engines is the engine range of the lab row the probe comes from,
+	// when the row has one (">= 28.0").
+	Engines string `json:"engines,omitempty"`
 }
 
 // Finding is a fact about the hosts worth telling (address conflicts, missing

@@ -32,13 +32,14 @@ var ErrNoSwarm = errors.New("no swarm")
 func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host, l *lab.Lab) (*results.Document, error) {
 	start := time.Now()
 	doc := newDocument(l, start)
-	bp, err := blueprint.Compile(l, blueprint.FromInventory(hosts))
+	bp, err := blueprint.Compile(l, blueprint.FromInventory(hosts), r.engineOptions(ctx, c, l)...)
 	if err != nil {
 		return doc, err
 	}
 	if len(l.Requires) > 0 && r.requirementsUnmet(ctx, c, hosts, bp, doc) {
 		return doc, nil
 	}
+	doc.Findings = append(doc.Findings, bp.EngineFindings()...)
 	// Facts are for the report (hosts, findings); the probes need only the
 	// manager and the tasks, so both run at once.
 	factsDone := r.gatherAsync(ctx, c, hosts)
@@ -68,12 +69,14 @@ func newDocument(l *lab.Lab, start time.Time) *results.Document {
 // requirementsUnmet records the lab's unmet requirements as the document's
 // findings, summarised, and says whether there were any.
 func (r *Runner) requirementsUnmet(ctx context.Context, c *cluster.Cluster, hosts []inventory.Host, bp *blueprint.Blueprint, doc *results.Document) bool {
-	facts, _ := r.gather(ctx, c, hosts)
+	facts, down := r.gather(ctx, c, hosts)
 	missing := bp.Replan(facts).Unmet
 	if len(missing) == 0 {
 		return false
 	}
+	addHosts(doc, hosts, facts, down)
 	doc.Findings = append(doc.Findings, missing...)
+	doc.NotRun = notRunReason(missing)
 	doc.Summarize()
 	return true
 }
@@ -134,6 +137,9 @@ func addPlan(doc *results.Document, bp *blueprint.Blueprint) {
 			rn.Subnet = n.Subnet.String()
 		} else if n.Default && n.Driver.Traits().Builtin == "bridge" && len(doc.Hosts) > 0 {
 			rn.Subnet = doc.Hosts[0].Docker0Subnet
+		}
+		if n.SubnetIPv6.IsValid() {
+			rn.SubnetIPv6 = n.SubnetIPv6.String()
 		}
 		doc.Networks = append(doc.Networks, rn)
 	}

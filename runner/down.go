@@ -36,7 +36,7 @@ func (r *Runner) Down(ctx context.Context, c *cluster.Cluster, l *lab.Lab, image
 	}
 	// Faults first: a blocked gossip port or a cut link would slow or
 	// break the rest of the teardown.
-	d.add(healFaults(ctx, c, r.progress))
+	d.add(healFaults(ctx, c, r.progress, fault.ForLab(l.Name)))
 	d.lead = leader(c)
 	d.add(r.downWorkloads(ctx, d))
 	// Labs share the swarm: the last one down takes it. Leaving first takes
@@ -129,17 +129,22 @@ func (r *Runner) downImages(ctx context.Context, d *downRun) ([]string, error) {
 	return actions, err
 }
 
-// healFaults undoes every fault `overlab fault` recorded on the hosts.
-func healFaults(ctx context.Context, c *cluster.Cluster, p *progress.Progress) ([]string, error) {
+// healFaults undoes every fault `overlab fault` recorded on the hosts, and
+// the lab's routes: the records that match.
+func healFaults(ctx context.Context, c *cluster.Cluster, p *progress.Progress, match func(fault.Fault) bool) ([]string, error) {
 	ph := p.Start("faults")
 	var (
 		mu      sync.Mutex
 		actions []string
 	)
 	err := c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
-		healed, err := fault.Heal(ctx, n)
+		healed, err := fault.HealWhere(ctx, n, match)
 		mu.Lock()
 		for _, f := range healed {
+			if f.Kind == fault.Route {
+				actions = append(actions, fmt.Sprintf("%s: removed %s", n.Name(), f.What))
+				continue
+			}
 			actions = append(actions, fmt.Sprintf("%s: healed fault %s (%s)", n.Name(), f.ID, f.What))
 		}
 		mu.Unlock()

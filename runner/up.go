@@ -88,12 +88,13 @@ var upSteps = []struct {
 	{"networks", (*Runner).upNetworks},
 	{"image", (*Runner).upImage},
 	{"workloads", (*Runner).upWorkloads},
+	{"routes", (*Runner).upRoutes},
 	{"settle", (*Runner).upSettle},
 }
 
 // UpSteps names the points of Up where a test may interrupt it
 // (interrupt.PointEnv): its phases, and the swarm's own steps.
-var UpSteps = []string{"up.facts", "up.plan", "up.swarm", "swarm.init", "swarm.join", "swarm.labels", "up.networks", "up.image", "up.workloads", "up.settle"}
+var UpSteps = []string{"up.facts", "up.plan", "up.swarm", "swarm.init", "swarm.join", "swarm.labels", "up.networks", "up.image", "up.workloads", "up.routes", "up.settle"}
 
 // upRun is what the steps of Up share.
 type upRun struct {

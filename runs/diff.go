@@ -13,10 +13,17 @@ type Key struct {
 	To      string `json:"to"`
 	Target  string `json:"target"`
 	Kind    string `json:"kind"`
+	// Family is "ipv6" for a probe over IPv6 (a name probed over both
+	// families is two observations), empty for IPv4.
+	Family string `json:"family,omitempty"`
 }
 
 func (k Key) String() string {
-	s := fmt.Sprintf("%s %s → %s %s", k.Network, k.From, k.To, k.Kind)
+	kind := k.Kind
+	if k.Family != "" {
+		kind += "/" + k.Family
+	}
+	s := fmt.Sprintf("%s %s → %s %s", k.Network, k.From, k.To, kind)
 	if k.Target != "" && k.Target != k.To {
 		s += " (" + k.Target + ")"
 	}
@@ -110,7 +117,7 @@ func outcomes(d *results.Document) ([]Key, map[Key]*Outcome) {
 		return keys, m
 	}
 	for _, p := range d.Probes {
-		k := Key{Network: p.Network, From: p.From, To: p.To, Target: p.Target, Kind: p.Kind}
+		k := Key{Network: p.Network, From: p.From, To: p.To, Target: p.Target, Kind: p.Kind, Family: p.Family}
 		o := m[k]
 		if o == nil {
 			m[k] = &Outcome{OK: p.OK, Reachable: p.Reachable, Expect: p.Expect, Error: p.Error}

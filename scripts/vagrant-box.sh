@@ -21,7 +21,7 @@ cache_root=${OVERLAB_BOX_CACHE:-/var/cache/overlab/vagrant-box}
 mirror=${OVERLAB_BOX_MIRROR:-$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)}
 mirror=${mirror:-http://deb.debian.org/debian}
 packages=systemd-sysv,udev,kmod,dbus,iproute2,iputils-ping,openssh-server,sudo,docker.io,apparmor,linux-image-cloud-amd64,iptables,procps,ca-certificates,bridge-utils,vlan,ipvsadm,netcat-openbsd,ethtool,tcpdump
-modules="ip_vs ip_vs_rr xt_ipvs esp4 xfrm_user 8021q vxlan macvlan br_netfilter overlay"
+modules="ip_vs ip_vs_rr xt_ipvs esp4 xfrm_user 8021q vxlan macvlan ipvlan br_netfilter overlay"
 
 # The cache key covers everything that shapes the box: this script (the
 # package list, the modules, the files it writes) and the mirror.

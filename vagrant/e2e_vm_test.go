@@ -105,8 +105,9 @@ func TestVagrantLibvirtEndToEnd(t *testing.T) {
 		}
 	}
 
-	// The labs that need a real kernel, each up, checked and down.
-	for _, name := range []string{"vip", "ingress", "encrypted", "macvlan-vlan"} {
+	// The labs that need a real kernel, each up, checked and down, and the
+	// labs that teach per engine generation (this box's: Debian 12, 20.10).
+	for _, name := range []string{"vip", "ingress", "encrypted", "macvlan-vlan", "ipvlan", "direct-routing", "ipv6"} {
 		t.Run(name, func(t *testing.T) {
 			t0 := time.Now()
 			defer func() { // also after a failed up: it may have made part of the lab
@@ -132,6 +133,11 @@ func TestVagrantLibvirtEndToEnd(t *testing.T) {
 					t.Errorf("overlab-vip-web endpoint: %q, want mode vip with a virtual IP", out)
 				}
 			}
+			labAssertsVM(t, vms, name, doc)
+			if out, code := ov("down", "-i", inv, "--lab", name); code != 0 {
+				t.Errorf("down: exit %d\n%s", code, out)
+			}
+			labGoneVM(t, vms, name)
 			t.Logf("lab %s: %d probes as expected in %s", name, doc.Summary.Total, since(t0))
 		})
 	}

@@ -439,7 +439,7 @@ func (s Spec) taskInstances(ctx context.Context) ([]lab.Instance, error) {
 }
 
 func taskInstance(w lab.Workload, t swarm.Task, node swarmpkg.NodeInfo) lab.Instance {
-	in := lab.Instance{Workload: w.Name, Host: node.Host, Hostname: w.Name + "-" + node.Hostname, IPs: map[string]string{}}
+	in := lab.Instance{Workload: w.Name, Host: node.Host, Hostname: w.Name + "-" + node.Hostname, IPs: map[string]string{}, IPv6s: map[string]string{}}
 	if t.Status.ContainerStatus != nil {
 		in.ContainerID = t.Status.ContainerStatus.ContainerID
 	}
@@ -451,6 +451,8 @@ func taskInstance(w lab.Workload, t swarm.Task, node swarmpkg.NodeInfo) lab.Inst
 		for _, a := range na.Addresses {
 			if p, err := netip.ParsePrefix(a); err == nil && p.Addr().Is4() {
 				in.IPs[na.Network.Spec.Name] = p.Addr().String()
+			} else if err == nil {
+				in.IPv6s[na.Network.Spec.Name] = p.Addr().String()
 			}
 		}
 	}
@@ -469,7 +471,7 @@ func (s Spec) fillTaskAddresses(ctx context.Context, out []lab.Instance) {
 	var fill []int
 	for i, in := range out {
 		w := s.lab().Workload(in.Workload)
-		if w != nil && in.ContainerID != "" && apis[in.Host] != nil && len(in.IPs) < len(w.Networks) {
+		if w != nil && in.ContainerID != "" && apis[in.Host] != nil && (len(in.IPs) < len(w.Networks) || len(in.IPv6s) < s.ipv6Networks(w)) {
 			fill = append(fill, i)
 		}
 	}
@@ -487,9 +489,25 @@ func (s Spec) fillTaskAddresses(ctx context.Context, out []lab.Instance) {
 			if es != nil && es.IPAddress != "" && in.IPs[name] == "" {
 				in.IPs[name] = es.IPAddress
 			}
+			if es != nil && es.GlobalIPv6Address != "" && in.IPv6s[name] == "" {
+				in.IPv6s[name] = es.GlobalIPv6Address
+			}
 		}
 		return nil
 	})
+}
+
+// ipv6Networks counts w's networks that have IPv6: a task's attachment
+// lists only its IPv4 address on some engines (20.10), so its IPv6 ones
+// come from its own engine.
+func (s Spec) ipv6Networks(w *lab.Workload) int {
+	n := 0
+	for _, a := range w.Networks {
+		if bn := s.Blueprint.Network(a.Network); bn != nil && bn.IPv6 {
+			n++
+		}
+	}
+	return n
 }
 
 // containerInstances are the lab's containers on every reachable host.
@@ -520,7 +538,7 @@ func (s Spec) containerInstances(ctx context.Context) ([]lab.Instance, error) {
 }
 
 func containerInstance(ctx context.Context, h Host, w lab.Workload, c container.Summary) lab.Instance {
-	in := lab.Instance{Workload: w.Name, Host: h.Name, ContainerID: c.ID, Name: w.Name, Hostname: blueprint.ContainerHostname(w.Name, h.Name), IPs: map[string]string{}}
+	in := lab.Instance{Workload: w.Name, Host: h.Name, ContainerID: c.ID, Name: w.Name, Hostname: blueprint.ContainerHostname(w.Name, h.Name), IPs: map[string]string{}, IPv6s: map[string]string{}}
 	if c.HostConfig.NetworkMode == "host" {
 		// It answers with the host's own name, which Docker copies into
 		// the container's configuration.
@@ -533,6 +551,9 @@ func containerInstance(ctx context.Context, h Host, w lab.Workload, c container.
 		for name, es := range c.NetworkSettings.Networks {
 			if es != nil && es.IPAddress != "" {
 				in.IPs[name] = es.IPAddress
+			}
+			if es != nil && es.GlobalIPv6Address != "" {
+				in.IPv6s[name] = es.GlobalIPv6Address
 			}
 		}
 	}

@@ -69,18 +69,68 @@ func Differences(flags []string, nw network.Inspect) []string {
 	if want["-config-from"] != "" {
 		return out // addresses and options are the config network's, compared on its own line
 	}
-	if len(nw.IPAM.Config) > 0 {
-		ic := nw.IPAM.Config[0]
-		check("subnet", want["-subnet"], ic.Subnet)
-		if want["-gateway"] != "" {
-			check("gateway", want["-gateway"], ic.Gateway)
-		}
-		check("ip-range", want["-ip-range"], ic.IPRange)
-	} else if want["-subnet"] != "" {
-		out = append(out, "no subnet (the command says "+want["-subnet"]+")")
+	check("ipv6", want["--ipv6"], boolText(nw.EnableIPv6))
+	if want["--ipv4"] == "false" {
+		check("ipv4", "false", fmt.Sprint(nw.EnableIPv4))
 	}
+	out = append(out, subnetDifferences(subnetsOf(flags), nw.IPAM.Config)...)
 	for k, v := range opts {
 		check("option "+k, v, nw.Options[k])
+	}
+	return out
+}
+
+// subnetFlags are one --subnet of a create line with the --gateway and
+// --ip-range that follow it.
+type subnetFlags struct{ subnet, gateway, ipRange string }
+
+func subnetsOf(flags []string) []subnetFlags {
+	var out []subnetFlags
+	for i := 0; i+1 < len(flags); i++ {
+		switch flags[i] {
+		case "--subnet":
+			out = append(out, subnetFlags{subnet: flags[i+1]})
+		case "--gateway":
+			if len(out) > 0 {
+				out[len(out)-1].gateway = flags[i+1]
+			}
+		case "--ip-range":
+			if len(out) > 0 {
+				out[len(out)-1].ipRange = flags[i+1]
+			}
+		}
+	}
+	return out
+}
+
+// subnetDifferences compares each --subnet (IPv4 and IPv6 alike) with the
+// engine's IPAM config of that subnet.
+func subnetDifferences(want []subnetFlags, have []network.IPAMConfig) []string {
+	var out []string
+	if len(want) != len(have) {
+		var got []string
+		for _, ic := range have {
+			got = append(got, ic.Subnet)
+		}
+		out = append(out, fmt.Sprintf("subnets %v (the command gives %d)", got, len(want)))
+	}
+	for _, w := range want {
+		found := false
+		for _, ic := range have {
+			if ic.Subnet != w.subnet {
+				continue
+			}
+			found = true
+			if w.gateway != "" && ic.Gateway != w.gateway {
+				out = append(out, fmt.Sprintf("gateway %q of %s (the command says %q)", ic.Gateway, w.subnet, w.gateway))
+			}
+			if ic.IPRange != w.ipRange {
+				out = append(out, fmt.Sprintf("ip-range %q of %s (the command says %q)", ic.IPRange, w.subnet, w.ipRange))
+			}
+		}
+		if !found {
+			out = append(out, "no subnet "+w.subnet+" (the command says it)")
+		}
 	}
 	return out
 }
@@ -90,10 +140,13 @@ func parseFlags(flags []string) (map[string]string, map[string]string) {
 	want := map[string]string{"driver": "bridge", "scope": "local"}
 	opts := map[string]string{}
 	for i := 0; i < len(flags); i++ {
-		switch f := flags[i]; f {
-		case "--config-only", "--attachable", "--internal":
+		switch f := flags[i]; {
+		case f == "--config-only" || f == "--attachable" || f == "--internal" || f == "--ipv6":
 			want[f] = "true"
-		case "-o":
+		case strings.Contains(f, "="): // --ipv4=false
+			k, v, _ := strings.Cut(f, "=")
+			want[k] = v
+		case f == "-o":
 			k, v, _ := strings.Cut(flags[i+1], "=")
 			opts[k] = v
 			i++
