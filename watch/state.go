@@ -1,0 +1,258 @@
+package watch
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/overlab/overlab/results"
+)
+
+// HostStatus is one host as the watch sees it: up when its SSH connection
+// and its engine answer.
+type HostStatus struct {
+	Name  string
+	Up    bool
+	Cause string // why it is down
+}
+
+// Snapshot is the watch's state after a round. It is never changed once
+// published: the HTTP side reads it without locks.
+type Snapshot struct {
+	Target   string
+	Interval time.Duration
+	// Round counts the rounds so far; Probed those that ran the probes
+	// (overlab_checks_total).
+	Round  int
+	Probed int
+	// Doc is the last round's document (nil before the first), with the
+	// probes that could not run this round kept as failed, with the cause.
+	Doc     *results.Document
+	Err     string // why the last round could not probe
+	Checked time.Time
+	Took    time.Duration
+	Hosts   []HostStatus
+	// Events are the latest transitions (at most maxEvents), oldest first.
+	Events []results.Event
+}
+
+// maxEvents bounds the transitions kept in memory for the page.
+const maxEvents = 1000
+
+// State is the watch's state between rounds: the last outcome of every
+// probe, the transitions and the published snapshot.
+type State struct {
+	mu      sync.Mutex
+	snap    *Snapshot
+	changed chan struct{}
+	last    map[probeKey]results.Probe
+	events  []results.Event
+}
+
+// NewState is the state of a watch of target before its first round.
+func NewState(target string, interval time.Duration, hosts []HostStatus) *State {
+	return &State{
+		snap:    &Snapshot{Target: target, Interval: interval, Hosts: slices.Clone(hosts)},
+		changed: make(chan struct{}),
+	}
+}
+
+// Current is the latest snapshot, and a channel closed when a newer one is
+// published.
+func (s *State) Current() (*Snapshot, <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.snap, s.changed
+}
+
+// RoundResult is what one round found.
+type RoundResult struct {
+	At   time.Time // when it ended
+	Took time.Duration
+	Doc  *results.Document
+	Err  error // the round could not probe
+	// Hosts are every host's state after the round; HostEvents the hosts
+	// lost or back before it.
+	Hosts      []HostStatus
+	HostEvents []results.Event
+}
+
+// Record publishes a round and returns its transitions: the hosts lost or
+// back, then every probe that changed outcome, each with the diagnoses of
+// that moment that concern it.
+func (s *State) Record(r RoundResult) []results.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := *s.snap
+	next.Round++
+	next.Checked, next.Took, next.Hosts, next.Err = r.At, r.Took, slices.Clone(r.Hosts), ""
+	if r.Err != nil {
+		next.Err = r.Err.Error()
+	}
+	doc := completed(r.Doc, r.Err, s.last, r.Hosts, next.Target)
+	if r.Err == nil {
+		next.Probed++
+	}
+	var evs []results.Event
+	for _, ev := range r.HostEvents {
+		ev.Round = next.Round
+		ev.Diagnoses = concerning(doc.Diagnoses, "", ev.Host)
+		evs = append(evs, ev)
+	}
+	if s.last != nil {
+		evs = append(evs, transitions(s.last, doc, next.Round, r.At)...)
+	}
+	s.last = map[probeKey]results.Probe{}
+	for _, p := range doc.Probes {
+		s.last[keyOf(p)] = p
+	}
+	s.events = append(s.events, evs...)
+	if n := len(s.events); n > maxEvents {
+		s.events = slices.Clone(s.events[n-maxEvents:])
+	}
+	next.Doc, next.Events = doc, slices.Clone(s.events)
+	s.snap = &next
+	close(s.changed)
+	s.changed = make(chan struct{})
+	return evs
+}
+
+// probeKey names one probe across rounds.
+type probeKey struct{ network, from, to, kind, target string }
+
+func keyOf(p results.Probe) probeKey { return probeKey{p.Network, p.From, p.To, p.Kind, p.Target} }
+
+// completed is the round's document with what it could not probe kept:
+// after a round that could not probe at all, every probe of the last round
+// as failed with the round's error; otherwise the last round's probes of a
+// host that is down now, as failed with the host's cause. Anything else
+// that is gone is gone (a task that ended, a service scaled down).
+func completed(d *results.Document, err error, last map[probeKey]results.Probe, hosts []HostStatus, target string) *results.Document {
+	doc := &results.Document{SchemaVersion: results.SchemaVersion, Lab: target, StartedAt: time.Now().UTC(), Hosts: []results.Host{}, Networks: []results.Network{}, Findings: []results.Finding{}}
+	if d != nil {
+		c := *d
+		doc = &c
+	}
+	doc.Probes = slices.Clone(doc.Probes)
+	seen := map[probeKey]bool{}
+	for _, p := range doc.Probes {
+		seen[keyOf(p)] = true
+	}
+	down := map[string]string{}
+	for _, h := range hosts {
+		if !h.Up {
+			down[h.Name] = h.Cause
+		}
+	}
+	none := d == nil || len(d.Probes) == 0
+	var kept []results.Probe
+	for k, p := range last {
+		if seen[k] {
+			continue
+		}
+		cause := ""
+		switch {
+		case err != nil && none:
+			cause = "not probed this round: " + err.Error()
+		case down[hostOf(p.From)] != "":
+			cause = hostOf(p.From) + " is down: " + down[hostOf(p.From)]
+		case down[hostOf(p.To)] != "":
+			cause = hostOf(p.To) + " is down: " + down[hostOf(p.To)]
+		default:
+			continue
+		}
+		p.Reachable, p.OK, p.RTTMS, p.Tries, p.Evidence, p.Error = false, false, 0, 0, "", cause
+		kept = append(kept, p)
+	}
+	slices.SortFunc(kept, func(a, b results.Probe) int { return strings.Compare(sortKey(a), sortKey(b)) })
+	doc.Probes = append(doc.Probes, kept...)
+	doc.Summarize()
+	return doc
+}
+
+func sortKey(p results.Probe) string {
+	return strings.Join([]string{p.Network, p.From, p.To, p.Kind, p.Target}, "\x00")
+}
+
+// hostOf is the host of a row's endpoint: "node2", "probe@node2" and
+// "api@node2" are on node2.
+func hostOf(endpoint string) string {
+	if i := strings.LastIndex(endpoint, "@"); i >= 0 {
+		return endpoint[i+1:]
+	}
+	return endpoint
+}
+
+// transitions are the probes whose outcome changed since the last round,
+// in the document's order, then those no longer probed.
+func transitions(last map[probeKey]results.Probe, doc *results.Document, round int, at time.Time) []results.Event {
+	var out []results.Event
+	seen := map[probeKey]bool{}
+	for _, p := range doc.Probes {
+		k := keyOf(p)
+		seen[k] = true
+		was := results.OutcomeAbsent
+		if lp, ok := last[k]; ok {
+			was = outcome(lp)
+		}
+		if now := outcome(p); now != was {
+			out = append(out, probeEvent(p, was, now, round, at, doc.Diagnoses))
+		}
+	}
+	var gone []results.Probe
+	for k, p := range last {
+		if !seen[k] {
+			gone = append(gone, p)
+		}
+	}
+	slices.SortFunc(gone, func(a, b results.Probe) int { return strings.Compare(sortKey(a), sortKey(b)) })
+	for _, p := range gone {
+		ev := probeEvent(p, outcome(p), results.OutcomeAbsent, round, at, nil)
+		ev.Cause, ev.Reachable = "no longer probed", false
+		out = append(out, ev)
+	}
+	return out
+}
+
+func outcome(p results.Probe) string {
+	if p.OK {
+		return results.OutcomeOK
+	}
+	return results.OutcomeFailed
+}
+
+func probeEvent(p results.Probe, was, now string, round int, at time.Time, diags []results.Diagnosis) results.Event {
+	ev := results.Event{Time: at.UTC(), Round: round, Type: results.EventProbe, Network: p.Network, From: p.From, To: p.To,
+		Kind: p.Kind, Target: p.Target, Expect: p.Expect, Was: was, Now: now, Reachable: p.Reachable}
+	if now == results.OutcomeFailed {
+		ev.Cause = p.Error
+		if ev.Cause == "" {
+			ev.Cause = "unreachable, expected " + p.Expect
+			if p.Reachable {
+				ev.Cause = "reachable, expected " + p.Expect
+			}
+		}
+		ev.Diagnoses = concerning(diags, p.Network, hostOf(p.From), hostOf(p.To))
+	}
+	return ev
+}
+
+// concerning are the diagnoses about network (any when "") that name one
+// of hosts, or name no host.
+func concerning(diags []results.Diagnosis, network string, hosts ...string) []results.Diagnosis {
+	var out []results.Diagnosis
+	for _, d := range diags {
+		if network != "" && len(d.Networks) > 0 && !slices.Contains(d.Networks, network) {
+			continue
+		}
+		hit := len(d.Hosts) == 0 && network != ""
+		for _, h := range hosts {
+			hit = hit || slices.Contains(d.Hosts, h)
+		}
+		if hit {
+			out = append(out, d)
+		}
+	}
+	return out
+}
