@@ -50,3 +50,18 @@ func TestWatchBadInput(t *testing.T) {
 		}
 	}
 }
+
+// Listening on anything but loopback is said at start, with what the
+// endpoint shows and whether TLS and authentication are on.
+func TestWatchSaysANonLoopbackListen(t *testing.T) {
+	inv := filepath.Join(t.TempDir(), "none.yaml")
+	var out, errOut bytes.Buffer
+	code := Execute([]string{"watch", "-i", inv, "--listen", "0.0.0.0:0"}, Streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	said := errOut.String()
+	if code != 2 || !strings.Contains(said, "which is not loopback: whoever reaches it sees your networks' topology (no TLS, no authentication: give them with --web-config FILE)") {
+		t.Errorf("exit %d, stderr:\n%s", code, said)
+	}
+	if i, j := strings.Index(said, "not loopback"), strings.Index(said, "inventory"); i < 0 || j < i {
+		t.Errorf("the listen address is not said first:\n%s", said)
+	}
+}
