@@ -18,6 +18,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"gopkg.in/yaml.v3"
 
+	"github.com/overlab/overlab/internal/syncbuf"
 	"github.com/overlab/overlab/internal/testenv"
 	"github.com/overlab/overlab/log"
 )
@@ -153,6 +154,39 @@ func TestPrometheusScrapesTheWatch(t *testing.T) {
 	srv.Serve(s, log.NoOp{})
 	defer srv.Close()
 
+	query := startPrometheus(t, prom, dir, srv.Addr().String())
+	// Three scrapes at least: rate() needs two samples.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		n, err := query(`count_over_time(overlab_checks_total{job="overlab"}[1m]) >= 3`)
+		if err == nil && n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			up, _ := query(`up{job="overlab"} == 1`)
+			t.Fatalf("Prometheus did not scrape the watch (up: %d series, %v)", up, err)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	for _, q := range dashboardQueries(t) {
+		if n, err := query(q); err != nil || n == 0 {
+			t.Errorf("dashboard query %q: %d series, %v", q, n, err)
+		}
+	}
+	firing := map[string]bool{"OverlabPairsNotAsExpected": true, "OverlabProbeNotAsExpected": true, "OverlabHostDown": true}
+	for name, q := range alertQueries(t) {
+		n, err := query(q)
+		if err != nil || (n > 0) != firing[name] {
+			t.Errorf("alert %s (%q): %d series, %v", name, q, n, err)
+		}
+	}
+}
+
+// startPrometheus runs a Prometheus that scrapes target every second over
+// TLS (dir's w.crt) with basic auth, until t ends, and returns a function
+// that runs an instant query on it and counts the series.
+func startPrometheus(t *testing.T, prom, dir, target string) func(q string) (int, error) {
+	t.Helper()
 	promAddr := freeAddr(t)
 	cfg := fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 1s}
 scrape_configs:
@@ -161,20 +195,25 @@ scrape_configs:
     tls_config: {ca_file: %s}
     basic_auth: {username: prometheus, password: s3cret}
     static_configs: [{targets: ['%s']}]
-`, filepath.Join(dir, "w.crt"), srv.Addr())
+`, filepath.Join(dir, "w.crt"), target)
 	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(prom, "--config.file="+filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+promAddr, "--log.level=error")
-	var out strings.Builder
+	var out syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-
-	query := func(q string) (int, error) {
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("prometheus said:\n%s", out.String())
+		}
+	})
+	return func(q string) (int, error) {
 		resp, err := (&http.Client{Timeout: 5 * time.Second}).Get("http://" + promAddr + "/api/v1/query?query=" + url.QueryEscape(q))
 		if err != nil {
 			return 0, err
@@ -194,31 +233,6 @@ scrape_configs:
 			return 0, fmt.Errorf("%s: %s", r.Status, r.Error)
 		}
 		return len(r.Data.Result), nil
-	}
-	// Three scrapes at least: rate() needs two samples.
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		n, err := query(`count_over_time(overlab_checks_total{job="overlab"}[1m]) >= 3`)
-		if err == nil && n == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			up, _ := query(`up{job="overlab"} == 1`)
-			t.Fatalf("Prometheus did not scrape the watch (up: %d series, %v); it said:\n%s", up, err, out.String())
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
-	for _, q := range dashboardQueries(t) {
-		if n, err := query(q); err != nil || n == 0 {
-			t.Errorf("dashboard query %q: %d series, %v", q, n, err)
-		}
-	}
-	firing := map[string]bool{"OverlabPairsNotAsExpected": true, "OverlabProbeNotAsExpected": true, "OverlabHostDown": true}
-	for name, q := range alertQueries(t) {
-		n, err := query(q)
-		if err != nil || (n > 0) != firing[name] {
-			t.Errorf("alert %s (%q): %d series, %v", name, q, n, err)
-		}
 	}
 }
 
