@@ -44,6 +44,7 @@ cleanup() {
 	[[ -d $CG ]] && rmdir "$CG" 2>/dev/null || true
 }
 trap cleanup EXIT
+trap "exit 2" INT TERM
 
 $BIN local up --state-dir "$STATE" --name "$NAME" --hosts "$HOSTS" --subnet "$SUBNET" >"$OUT/local-up.log" 2>&1
 $BIN up -i "$INV" >"$OUT/up.log" 2>&1
@@ -79,8 +80,9 @@ idle_rate=$(awk -v u="$((u1 - u0))" -v t="$(secs "$t0" "$t1")" 'BEGIN { print u 
 echo "watch: ${MINUTES} min every $INTERVAL"
 $BIN watch -i "$INV" --interval "$INTERVAL" --listen "127.0.0.1:$PORT" --results "$OUT/results" --events "$OUT/events.jsonl" >"$OUT/watch.out" 2>"$OUT/watch.err" &
 WPID=$!
-until curl -sf "127.0.0.1:$PORT/metrics" | grep -q '^overlab_checks_total [1-9]'; do sleep 0.5; done
-u2=$(usage); t2=$(now); c2=$(curl -s "127.0.0.1:$PORT/metrics" | awk '$1 == "overlab_checks_total" { print $2 }')
+metric() { curl -s "127.0.0.1:$PORT/metrics" | awk -v s="$1" '$1 == s { v = $2 } END { print v }'; }
+until [[ $(metric overlab_checks_total) -ge 1 ]] 2>/dev/null; do sleep 0.5; done
+u2=$(usage); t2=$(now); c2=$(metric overlab_checks_total)
 cpu0=$(awk '{ print $14 + $15 }' "/proc/$WPID/stat")
 echo "minute rss_mib rounds" >"$OUT/rss.txt"
 for s in $(seq 1 $((MINUTES * 2))); do
@@ -89,7 +91,7 @@ for s in $(seq 1 $((MINUTES * 2))); do
 		$1 == "process_resident_memory_bytes" { rss = $2 } $1 == "overlab_checks_total" { n = $2 }
 		END { printf "%s %.1f %d\n", m, rss / 1048576, n }' >>"$OUT/rss.txt"
 done
-u3=$(usage); t3=$(now); c3=$(curl -s "127.0.0.1:$PORT/metrics" | awk '$1 == "overlab_checks_total" { print $2 }')
+u3=$(usage); t3=$(now); c3=$(metric overlab_checks_total)
 cpu1=$(awk '{ print $14 + $15 }' "/proc/$WPID/stat")
 hz=$(getconf CLK_TCK)
 rounds=$((c3 - c2))
@@ -106,7 +108,7 @@ awk 'NR > 1 { printf "%s ", $2 } END { print "" }' "$OUT/rss.txt" | tee -a "$OUT
 
 echo "fault to metric, $FAULTS times (4789/udp blocked on node$HOSTS)" | tee -a "$OUT/summary.txt"
 series="overlab_probe_up{from=\"node1\",kind=\"udp\",network=\"overlab-overlay\",to=\"node$HOSTS\"}"
-value() { curl -s "127.0.0.1:$PORT/metrics" | awk -v s="$series" '$1 == s { print $2 }'; }
+value() { metric "$series"; }
 for f in $(seq 1 "$FAULTS"); do
 	sleep "$(awk -v r="$RANDOM" -v iv="$ival" 'BEGIN { printf "%.2f", r % (iv * 100) / 100 }')"
 	$BIN fault block "node$HOSTS" 4789/udp -i "$INV" -q >/dev/null

@@ -147,7 +147,9 @@ func (s *Server) Err() <-chan error { return s.served }
 
 type promLogger struct{ l log.Logger }
 
-func (p promLogger) Println(v ...any) { p.l.Warnf("metrics: %s", fmt.Sprint(v...)) }
+// Println: a scrape's write fails when its client went away; that is the
+// client's business, said only with -v.
+func (p promLogger) Println(v ...any) { p.l.V(1).Infof("metrics: %s", fmt.Sprint(v...)) }
 
 // securityHeaders keep the page to itself: its own script only, nothing
 // fetched from elsewhere, never framed.
