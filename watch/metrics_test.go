@@ -1,7 +1,6 @@
 package watch
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/overlab/overlab/internal/golden"
 	"github.com/overlab/overlab/internal/testenv"
+	"github.com/overlab/overlab/results"
 )
 
 // scrape is what Prometheus gets from the watch's registry.
@@ -99,27 +99,38 @@ func TestMetricsOfARoundAndPromtool(t *testing.T) {
 }
 
 // Two probes of one kind between one pair (a host's underlay address and
-// its macvlan container) are two series, told apart by their target.
-func TestProbeSeriesAreUnique(t *testing.T) {
+// its macvlan container) are two series, the one to the host's address
+// saying so; the labels do not change when the container's address does.
+func TestProbeSeriesAreUniqueAndStable(t *testing.T) {
 	d := loadDoc(t, "pass")
-	seen := map[string]bool{}
-	for _, p := range probeSeries(d.Probes) {
-		k := p.Network + "|" + p.From + "|" + p.To + "|" + p.Kind
-		if seen[k] {
-			t.Errorf("two series %s", k)
+	labels := func(d *results.Document) map[string]bool {
+		out := map[string]bool{}
+		for _, p := range probeSeries(d.Probes, keysOf(d)) {
+			k := p.Network + "|" + p.From + "|" + p.To + "|" + p.Kind
+			if out[k] {
+				t.Errorf("two series %s", k)
+			}
+			out[k] = true
 		}
-		seen[k] = true
+		if len(out) != len(d.Probes) {
+			t.Errorf("%d series for %d probes", len(out), len(d.Probes))
+		}
+		return out
 	}
-	if len(seen) != len(d.Probes) {
-		t.Errorf("%d series for %d probes", len(seen), len(d.Probes))
+	before := labels(d)
+	if !before["overlab-macvlan|node1|node2 (192.168.72.12)|icmp"] || !before["overlab-macvlan|node1|node2|icmp"] {
+		t.Errorf("macvlan series: %v", before)
 	}
-	var buf bytes.Buffer
-	for _, p := range probeSeries(d.Probes) {
-		if strings.Contains(p.To, "(") {
-			buf.WriteString(p.To + " ")
+	moved := loadDoc(t, "pass")
+	for i, p := range moved.Probes {
+		if p.Target == "192.168.72.145" {
+			moved.Probes[i].Target = "192.168.72.199" // node2's task restarted
 		}
 	}
-	if !strings.Contains(buf.String(), "node2 (192.168.72.12)") {
-		t.Errorf("underlay targets: %s", buf.String())
+	after := labels(moved)
+	for k := range before {
+		if !after[k] {
+			t.Errorf("series %s gone after a container moved", k)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package watch
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -27,8 +28,10 @@ type Snapshot struct {
 	Round  int
 	Probed int
 	// Doc is the last round's document (nil before the first), with the
-	// probes that could not run this round kept as failed, with the cause.
+	// probes that could not run this round kept as failed, with the cause;
+	// Keys name its probes across rounds, one per probe.
 	Doc     *results.Document
+	Keys    []probeKey
 	Err     string // why the last round could not probe
 	Checked time.Time
 	Took    time.Duration
@@ -90,54 +93,90 @@ func (s *State) Record(r RoundResult) []results.Event {
 	if r.Err != nil {
 		next.Err = r.Err.Error()
 	}
-	doc := completed(r.Doc, r.Err, s.last, r.Hosts, next.Target)
+	doc, keys := completed(r.Doc, r.Err, s.last, r.Hosts, next.Target)
 	if r.Err == nil {
 		next.Probed++
 	}
 	var evs []results.Event
 	for _, ev := range r.HostEvents {
 		ev.Round = next.Round
-		ev.Diagnoses = concerning(doc.Diagnoses, "", ev.Host)
+		if ev.Now == results.OutcomeDown {
+			ev.Diagnoses = concerning(doc.Diagnoses, "", ev.Host)
+		}
 		evs = append(evs, ev)
 	}
 	if s.last != nil {
-		evs = append(evs, transitions(s.last, doc, next.Round, r.At)...)
+		evs = append(evs, transitions(s.last, doc, keys, next.Round, r.At)...)
 	}
-	s.last = map[probeKey]results.Probe{}
-	for _, p := range doc.Probes {
-		s.last[keyOf(p)] = p
+	s.last = make(map[probeKey]results.Probe, len(keys))
+	for i, k := range keys {
+		s.last[k] = doc.Probes[i]
 	}
 	s.events = append(s.events, evs...)
 	if n := len(s.events); n > maxEvents {
 		s.events = slices.Clone(s.events[n-maxEvents:])
 	}
-	next.Doc, next.Events = doc, slices.Clone(s.events)
+	next.Doc, next.Keys, next.Events = doc, keys, slices.Clone(s.events)
 	s.snap = &next
 	close(s.changed)
 	s.changed = make(chan struct{})
 	return evs
 }
 
-// probeKey names one probe across rounds.
-type probeKey struct{ network, from, to, kind, target string }
+// probeKey names one probe across rounds: its pair and kind and, among
+// the probes of one pair and kind (a macvlan peer's container and its
+// host's underlay address), the host address it targets, else its rank.
+// A container's address is not part of it: a task that restarts gets a
+// new one, and it is the same probe.
+type probeKey struct {
+	network, from, to, kind string
+	addr                    string // a host's address, when that is the target
+	rank                    int
+}
 
-func keyOf(p results.Probe) probeKey { return probeKey{p.Network, p.From, p.To, p.Kind, p.Target} }
+// keysOf names every probe of d, in order.
+func keysOf(d *results.Document) []probeKey {
+	hostAddr := map[string]bool{}
+	for _, h := range d.Hosts {
+		if h.Address != "" {
+			hostAddr[h.Address] = true
+		}
+	}
+	seen := map[probeKey]int{}
+	out := make([]probeKey, len(d.Probes))
+	for i, p := range d.Probes {
+		k := probeKey{network: p.Network, from: p.From, to: p.To, kind: p.Kind}
+		if hostAddr[p.Target] {
+			k.addr = p.Target
+		}
+		k.rank = seen[k]
+		seen[k]++
+		out[i] = k
+	}
+	return out
+}
 
-// completed is the round's document with what it could not probe kept:
-// after a round that could not probe at all, every probe of the last round
-// as failed with the round's error; otherwise the last round's probes of a
-// host that is down now, as failed with the host's cause. Anything else
-// that is gone is gone (a task that ended, a service scaled down).
-func completed(d *results.Document, err error, last map[probeKey]results.Probe, hosts []HostStatus, target string) *results.Document {
+func (k probeKey) String() string {
+	return strings.Join([]string{k.network, k.from, k.to, k.kind, k.addr, fmt.Sprint(k.rank)}, "\x00")
+}
+
+// completed is the round's document with what it could not probe kept,
+// and the keys of its probes: after a round that could not probe at all,
+// every probe of the last round as failed with the round's error;
+// otherwise the last round's probes of a host that is down now, as failed
+// with the host's cause. Anything else that is gone is gone (a task that
+// ended, a service scaled down).
+func completed(d *results.Document, err error, last map[probeKey]results.Probe, hosts []HostStatus, target string) (*results.Document, []probeKey) {
 	doc := &results.Document{SchemaVersion: results.SchemaVersion, Lab: target, StartedAt: time.Now().UTC(), Hosts: []results.Host{}, Networks: []results.Network{}, Findings: []results.Finding{}}
 	if d != nil {
 		c := *d
 		doc = &c
 	}
 	doc.Probes = slices.Clone(doc.Probes)
+	keys := keysOf(doc)
 	seen := map[probeKey]bool{}
-	for _, p := range doc.Probes {
-		seen[keyOf(p)] = true
+	for _, k := range keys {
+		seen[k] = true
 	}
 	down := map[string]string{}
 	for _, h := range hosts {
@@ -145,34 +184,36 @@ func completed(d *results.Document, err error, last map[probeKey]results.Probe, 
 			down[h.Name] = h.Cause
 		}
 	}
-	none := d == nil || len(d.Probes) == 0
-	var kept []results.Probe
-	for k, p := range last {
-		if seen[k] {
-			continue
+	none := len(doc.Probes) == 0
+	var kept []probeKey
+	for k := range last {
+		if !seen[k] && keptCause(last[k], err, none, down) != "" {
+			kept = append(kept, k)
 		}
-		cause := ""
-		switch {
-		case err != nil && none:
-			cause = "not probed this round: " + err.Error()
-		case down[hostOf(p.From)] != "":
-			cause = hostOf(p.From) + " is down: " + down[hostOf(p.From)]
-		case down[hostOf(p.To)] != "":
-			cause = hostOf(p.To) + " is down: " + down[hostOf(p.To)]
-		default:
-			continue
-		}
-		p.Reachable, p.OK, p.RTTMS, p.Tries, p.Evidence, p.Error = false, false, 0, 0, "", cause
-		kept = append(kept, p)
 	}
-	slices.SortFunc(kept, func(a, b results.Probe) int { return strings.Compare(sortKey(a), sortKey(b)) })
-	doc.Probes = append(doc.Probes, kept...)
+	slices.SortFunc(kept, func(a, b probeKey) int { return strings.Compare(a.String(), b.String()) })
+	for _, k := range kept {
+		p := last[k]
+		p.Reachable, p.OK, p.RTTMS, p.Tries, p.Evidence, p.Error = false, false, 0, 0, "", keptCause(p, err, none, down)
+		doc.Probes = append(doc.Probes, p)
+		keys = append(keys, k)
+	}
 	doc.Summarize()
-	return doc
+	return doc, keys
 }
 
-func sortKey(p results.Probe) string {
-	return strings.Join([]string{p.Network, p.From, p.To, p.Kind, p.Target}, "\x00")
+// keptCause is why a probe of the last round that this round lacks is
+// kept as failed, or "" when it is simply gone.
+func keptCause(p results.Probe, err error, none bool, down map[string]string) string {
+	switch {
+	case err != nil && none:
+		return "not probed this round: " + err.Error()
+	case down[hostOf(p.From)] != "":
+		return hostOf(p.From) + " is down: " + down[hostOf(p.From)]
+	case down[hostOf(p.To)] != "":
+		return hostOf(p.To) + " is down: " + down[hostOf(p.To)]
+	}
+	return ""
 }
 
 // hostOf is the host of a row's endpoint: "node2", "probe@node2" and
@@ -186,11 +227,11 @@ func hostOf(endpoint string) string {
 
 // transitions are the probes whose outcome changed since the last round,
 // in the document's order, then those no longer probed.
-func transitions(last map[probeKey]results.Probe, doc *results.Document, round int, at time.Time) []results.Event {
+func transitions(last map[probeKey]results.Probe, doc *results.Document, keys []probeKey, round int, at time.Time) []results.Event {
 	var out []results.Event
 	seen := map[probeKey]bool{}
-	for _, p := range doc.Probes {
-		k := keyOf(p)
+	for i, p := range doc.Probes {
+		k := keys[i]
 		seen[k] = true
 		was := results.OutcomeAbsent
 		if lp, ok := last[k]; ok {
@@ -200,14 +241,15 @@ func transitions(last map[probeKey]results.Probe, doc *results.Document, round i
 			out = append(out, probeEvent(p, was, now, round, at, doc.Diagnoses))
 		}
 	}
-	var gone []results.Probe
-	for k, p := range last {
+	var gone []probeKey
+	for k := range last {
 		if !seen[k] {
-			gone = append(gone, p)
+			gone = append(gone, k)
 		}
 	}
-	slices.SortFunc(gone, func(a, b results.Probe) int { return strings.Compare(sortKey(a), sortKey(b)) })
-	for _, p := range gone {
+	slices.SortFunc(gone, func(a, b probeKey) int { return strings.Compare(a.String(), b.String()) })
+	for _, k := range gone {
+		p := last[k]
 		ev := probeEvent(p, outcome(p), results.OutcomeAbsent, round, at, nil)
 		ev.Cause, ev.Reachable = "no longer probed", false
 		out = append(out, ev)

@@ -205,3 +205,37 @@ func TestBackoff(t *testing.T) {
 		t.Errorf("capped at %v", d)
 	}
 }
+
+// A peer's task that restarts with a new address is the same probe: no
+// transition, and no probe said gone and new.
+func TestAContainerThatMovedIsTheSameProbe(t *testing.T) {
+	s := NewState("lab swarm", time.Second, allUp())
+	s.Record(RoundResult{At: t0, Doc: loadDoc(t, "pass"), Hosts: allUp()})
+	moved := loadDoc(t, "pass")
+	n := 0
+	for i, p := range moved.Probes {
+		if p.Target == "192.168.72.145" || p.Target == "10.200.0.3" {
+			moved.Probes[i].Target = "10.9.9.9"
+			n++
+		}
+	}
+	if n == 0 {
+		t.Fatal("the fixture has no probe to node2's or node3's container")
+	}
+	if evs := s.Record(RoundResult{At: t0.Add(time.Second), Doc: moved, Hosts: allUp()}); len(evs) != 0 {
+		t.Errorf("%d probes moved: %v", n, lines(evs))
+	}
+}
+
+// A host back carries no diagnosis: the one of its loss is over.
+func TestHostBackCarriesNoDiagnosis(t *testing.T) {
+	s := NewState("lab swarm", time.Second, allUp())
+	s.Record(RoundResult{At: t0, Doc: loadDoc(t, "pass"), Hosts: allUp()})
+	doc := loadDoc(t, "vxlan-blocked") // its diagnosis names node3
+	back := results.Event{Time: t0, Type: results.EventHost, Host: "node3", Was: results.OutcomeDown, Now: results.OutcomeUp}
+	lost := results.Event{Time: t0, Type: results.EventHost, Host: "node3", Was: results.OutcomeUp, Now: results.OutcomeDown, Cause: "SSH: no answer within 5s"}
+	evs := s.Record(RoundResult{At: t0.Add(time.Second), Doc: doc, Hosts: allUp(), HostEvents: []results.Event{lost, back}})
+	if len(evs[0].Diagnoses) != 1 || len(evs[1].Diagnoses) != 0 {
+		t.Errorf("lost: %d diagnoses, back: %d", len(evs[0].Diagnoses), len(evs[1].Diagnoses))
+	}
+}
