@@ -103,6 +103,7 @@ awk -v u="$((u3 - u2))" -v t="$dur" -v idle="$idle_rate" -v n="$rounds" -v h="$H
 	printf "cost of the watch on the hosts: %.3f CPU-s per round, %.4f per host per round = %.2f%% of one core per host at %ss\n", watch / n, watch / n / h, 100 * watch / n / h / iv, iv
 	printf "CPU of overlab itself: %.3f s per round\n", oc / hz / n
 }' | tee "$OUT/summary.txt"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/summary.txt"
 echo "overlab's RSS (MiB) every 30 s:" | tee -a "$OUT/summary.txt"
 awk 'NR > 1 { printf "%s ", $2 } END { print "" }' "$OUT/rss.txt" | tee -a "$OUT/summary.txt"
 
@@ -119,4 +120,5 @@ for f in $(seq 1 "$FAULTS"); do
 	until [[ $(value) == 1 ]]; do sleep 0.2; done
 	echo "fault $f: $(secs "$s" "$e") s to overlab_probe_up 0 (interval $INTERVAL)" | tee -a "$OUT/summary.txt"
 done
+echo "runs stored: $(find "$OUT/results" -mindepth 1 -maxdepth 1 -type d | wc -l); transitions: $(wc -l <"$OUT/events.jsonl")" | tee -a "$OUT/summary.txt"
 echo "output: $OUT"

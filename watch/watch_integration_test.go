@@ -217,6 +217,13 @@ func TestWatchTheLab(t *testing.T) {
 	t.Run("runs stored: the first round and the rounds with a transition", func(t *testing.T) {
 		testRunsBounded(t, w)
 	})
+	// Every check of the lab is a row of every round: none was said gone,
+	// not even while node3's task restarted with a new address.
+	for _, ev := range w.eventsFile() {
+		if ev.Now == results.OutcomeAbsent || ev.Was == results.OutcomeAbsent {
+			t.Errorf("a probe came or went: %+v", ev)
+		}
+	}
 	if took := w.stop(); took > 5*time.Second {
 		t.Errorf("the watch took %v to end", took)
 	}
