@@ -1,8 +1,6 @@
 package watch
 
 import (
-	"fmt"
-
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -56,7 +54,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(descDuration, prometheus.GaugeValue, snap.Took.Seconds())
 	ch <- prometheus.MustNewConstMetric(descLastCheck, prometheus.GaugeValue, float64(snap.Checked.UnixNano())/1e9)
-	for _, p := range probeSeries(snap.Doc.Probes, snap.Keys) {
+	for _, p := range probeSeries(snap.Doc.Probes, snap.ToLabels) {
 		ch <- prometheus.MustNewConstMetric(descProbeUp, prometheus.GaugeValue, b2f(p.Reachable), p.Network, p.From, p.To, p.Kind)
 		ch <- prometheus.MustNewConstMetric(descProbeExpected, prometheus.GaugeValue, b2f(p.Expect == results.ExpectReachable), p.Network, p.From, p.To, p.Kind)
 	}
@@ -77,26 +75,13 @@ func b2f(b bool) float64 {
 	return 0
 }
 
-// probeSeries are the probes with a "to" label that is unique: among the
-// probes of one pair and kind (a macvlan peer's container and its host's
-// underlay address), the one to a host's address says it, "node2
-// (192.168.56.12)", and any other after the first its rank, "node2 #2".
-// The labels stay the same from round to round: a container's address,
-// which changes when its task restarts, is never in them.
-func probeSeries(ps []results.Probe, keys []probeKey) []results.Probe {
-	count := map[[4]string]int{}
-	for _, p := range ps {
-		count[[4]string{p.Network, p.From, p.To, p.Kind}]++
-	}
+// probeSeries are the probes with their "to" label (State.toLabels):
+// unique, and the same from round to round.
+func probeSeries(ps []results.Probe, toLabels []string) []results.Probe {
 	out := make([]results.Probe, 0, len(ps))
 	for i, p := range ps {
-		if count[[4]string{p.Network, p.From, p.To, p.Kind}] > 1 && i < len(keys) {
-			if k := keys[i]; k.addr != "" {
-				p.To += " (" + k.addr + ")"
-			}
-			if k := keys[i]; k.rank > 0 {
-				p.To += fmt.Sprintf(" #%d", k.rank+1)
-			}
+		if i < len(toLabels) {
+			p.To = toLabels[i]
 		}
 		out = append(out, p)
 	}

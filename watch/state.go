@@ -29,13 +29,13 @@ type Snapshot struct {
 	Probed int
 	// Doc is the last round's document (nil before the first), with the
 	// probes that could not run this round kept as failed, with the cause;
-	// Keys name its probes across rounds, one per probe.
-	Doc     *results.Document
-	Keys    []probeKey
-	Err     string // why the last round could not probe
-	Checked time.Time
-	Took    time.Duration
-	Hosts   []HostStatus
+	// ToLabels are its probes' "to" labels in the metrics, one per probe.
+	Doc      *results.Document
+	ToLabels []string
+	Err      string // why the last round could not probe
+	Checked  time.Time
+	Took     time.Duration
+	Hosts    []HostStatus
 	// Events are the latest transitions (at most maxEvents), oldest first.
 	Events []results.Event
 }
@@ -50,6 +50,7 @@ type State struct {
 	snap    *Snapshot
 	changed chan struct{}
 	last    map[probeKey]results.Probe
+	labels  map[probeKey]string
 	events  []results.Event
 }
 
@@ -58,6 +59,7 @@ func NewState(target string, interval time.Duration, hosts []HostStatus) *State 
 	return &State{
 		snap:    &Snapshot{Target: target, Interval: interval, Hosts: slices.Clone(hosts)},
 		changed: make(chan struct{}),
+		labels:  map[probeKey]string{},
 	}
 }
 
@@ -116,39 +118,30 @@ func (s *State) Record(r RoundResult) []results.Event {
 	if n := len(s.events); n > maxEvents {
 		s.events = slices.Clone(s.events[n-maxEvents:])
 	}
-	next.Doc, next.Keys, next.Events = doc, keys, slices.Clone(s.events)
+	next.Doc, next.ToLabels, next.Events = doc, s.toLabels(doc, keys), slices.Clone(s.events)
 	s.snap = &next
 	close(s.changed)
 	s.changed = make(chan struct{})
 	return evs
 }
 
-// probeKey names one probe across rounds: its pair and kind and, among
-// the probes of one pair and kind (a macvlan peer's container and its
-// host's underlay address), the host address it targets, else its rank.
-// A container's address is not part of it: a task that restarts gets a
-// new one, and it is the same probe.
+// probeKey names one probe across rounds: its pair and kind and its rank
+// among the probes of that pair and kind (a macvlan peer's container and
+// its host's underlay address): the document keeps them in the lab's
+// order (check.Sort is stable). Its target is not part of it: a task that
+// restarts gets a new address, and a probe whose source is not running has
+// none, and it is the same probe.
 type probeKey struct {
 	network, from, to, kind string
-	addr                    string // a host's address, when that is the target
 	rank                    int
 }
 
 // keysOf names every probe of d, in order.
 func keysOf(d *results.Document) []probeKey {
-	hostAddr := map[string]bool{}
-	for _, h := range d.Hosts {
-		if h.Address != "" {
-			hostAddr[h.Address] = true
-		}
-	}
 	seen := map[probeKey]int{}
 	out := make([]probeKey, len(d.Probes))
 	for i, p := range d.Probes {
 		k := probeKey{network: p.Network, from: p.From, to: p.To, kind: p.Kind}
-		if hostAddr[p.Target] {
-			k.addr = p.Target
-		}
 		k.rank = seen[k]
 		seen[k]++
 		out[i] = k
@@ -157,7 +150,48 @@ func keysOf(d *results.Document) []probeKey {
 }
 
 func (k probeKey) String() string {
-	return strings.Join([]string{k.network, k.from, k.to, k.kind, k.addr, fmt.Sprint(k.rank)}, "\x00")
+	return strings.Join([]string{k.network, k.from, k.to, k.kind, fmt.Sprint(k.rank)}, "\x00")
+}
+
+// toLabels are the "to" label of each probe's metrics: the row's own, but
+// among the probes of one pair and kind, the one to a host's address says
+// it, "node2 (192.168.56.12)", and any other after the first its rank,
+// "node2 #2". A probe keeps the label it got when first seen, so that its
+// series stays the same for the life of the watch.
+func (s *State) toLabels(doc *results.Document, keys []probeKey) []string {
+	hostAddr := map[string]bool{}
+	for _, h := range doc.Hosts {
+		hostAddr[h.Address] = h.Address != ""
+	}
+	dup := map[probeKey]bool{}
+	for _, k := range keys {
+		if k.rank > 0 {
+			dup[probeKey{network: k.network, from: k.from, to: k.to, kind: k.kind}] = true
+		}
+	}
+	used := map[string]bool{}
+	for _, k := range keys {
+		if l, ok := s.labels[k]; ok {
+			used[k.network+"\x00"+k.from+"\x00"+k.kind+"\x00"+l] = true
+		}
+	}
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		l, ok := s.labels[k]
+		if !ok {
+			l = k.to
+			if base := (probeKey{network: k.network, from: k.from, to: k.to, kind: k.kind}); dup[base] && hostAddr[doc.Probes[i].Target] {
+				l += " (" + doc.Probes[i].Target + ")"
+			}
+			if id := k.network + "\x00" + k.from + "\x00" + k.kind + "\x00"; used[id+l] {
+				l = fmt.Sprintf("%s #%d", k.to, k.rank+1)
+			}
+			used[k.network+"\x00"+k.from+"\x00"+k.kind+"\x00"+l] = true
+			s.labels[k] = l
+		}
+		out[i] = l
+	}
+	return out
 }
 
 // completed is the round's document with what it could not probe kept,
