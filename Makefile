@@ -8,7 +8,7 @@ HOSTS   ?= 3
 export PATH := $(PATH):/usr/local/go/bin
 
 # The end-to-end packages, run again on each other engine generation.
-E2E_PKGS := ./local/... ./cluster/... ./probeimage/... ./runner/... ./cmd/... ./existing/... ./blueprint/...
+E2E_PKGS := ./local/... ./cluster/... ./probeimage/... ./runner/... ./cmd/... ./existing/... ./blueprint/... ./watch/...
 
 .PHONY: setup setup-test setup-engines build release cross test test-engine test-short test-vm test-fuzz vagrant-box demo bench down clean
 
@@ -43,11 +43,13 @@ cross:
 		GOOS=$${t%/*} GOARCH=$${t#*/} CGO_ENABLED=0 $(GO) vet ./...; \
 		echo "ok: $$t builds, go vet passes"'
 
-# The tests also need Chromium (the HTML report is checked in a real
-# browser), Vagrant (the Vagrantfile is validated) and qemu-user (the arm64
-# probe runs under emulation); setup-test adds them.
+# The tests also need Chromium (the HTML report and watch's live page are
+# checked in a real browser), Vagrant (the Vagrantfile is validated),
+# qemu-user (the arm64 probe runs under emulation) and Prometheus (promtool
+# checks watch's metrics and alert rules, the server scrapes a watch);
+# setup-test adds them.
 setup-test:
-	@OVERLAB_SETUP_EXTRAS="chromium vagrant vm arm64" ./scripts/setup.sh
+	@OVERLAB_SETUP_EXTRAS="chromium vagrant vm arm64 prometheus" ./scripts/setup.sh
 
 # overlab's Vagrant box for libvirt, built offline from Debian's packages
 # and cached by its inputs (first build about 3-6 min, then seconds).
@@ -92,7 +94,7 @@ test-short:
 
 # The race detector over the unit tests (-short: no lab hosts) of the
 # packages that do things concurrently: 37 s of CPU, under 1 min on 2 idle cores.
-RACE_PKGS := ./fanout ./interrupt ./execx ./cluster ./swarm ./overlay ./workload ./check ./runner ./probe ./inventory/... ./lab ./cmd ./blueprint ./netdriver ./session ./existing
+RACE_PKGS := ./fanout ./interrupt ./execx ./cluster ./swarm ./overlay ./workload ./check ./runner ./probe ./inventory/... ./lab ./cmd ./blueprint ./netdriver ./session ./existing ./watch
 
 # Every fuzz target for a bounded time (their seeds also run in `go test`):
 # 9 x 10 s of fuzzing plus the instrumented builds: about 3 min on 2 idle cores

@@ -66,13 +66,18 @@ func (f *labFlags) addUp(c *cobra.Command) {
 }
 
 func (f *labFlags) addCheck(c *cobra.Command) {
-	c.Flags().DurationVar(&f.probeWait, "probe-timeout", 2*time.Second, "deadline of each probe, across its tries")
-	c.Flags().DurationVar(&f.unreachWait, "unreachable-timeout", runner.DefaultUnreachableTimeout, "deadline of the probes the lab expects to be unreachable: silence this long is the evidence, any answer within it is reachability")
-	c.Flags().IntVar(&f.tries, "tries", 3, "tries per probe within its deadline, so one lost packet is not a failure")
+	f.addProbePolicy(c)
 	output.AddFormatFlag(c.Flags(), &f.format)
 	addMatrixFlag(c, &f.matrix)
 	c.Flags().StringVar(&f.jsonPath, "json", "", "also write the result document to this file")
 	addResultsFlag(c, &f.results)
+}
+
+// addProbePolicy: how long each probe waits and how often it tries.
+func (f *labFlags) addProbePolicy(c *cobra.Command) {
+	c.Flags().DurationVar(&f.probeWait, "probe-timeout", 2*time.Second, "deadline of each probe, across its tries")
+	c.Flags().DurationVar(&f.unreachWait, "unreachable-timeout", runner.DefaultUnreachableTimeout, "deadline of the probes the lab expects to be unreachable: silence this long is the evidence, any answer within it is reachability")
+	c.Flags().IntVar(&f.tries, "tries", 3, "tries per probe within its deadline, so one lost packet is not a failure")
 }
 
 // runner is the session's runner with this command's flags.

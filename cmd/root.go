@@ -100,6 +100,7 @@ func newRoot(s Streams, d deps) *cobra.Command {
 		newLabCommand(g),
 		newUpCommand(g),
 		newCheckCommand(g),
+		newWatchCommand(g),
 		newDownCommand(g),
 		newStatusCommand(g),
 		newFaultCommand(g),

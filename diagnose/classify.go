@@ -109,19 +109,44 @@ func (c *classifier) unreachableHosts() {
 		c.consume(os)
 		// Names resolve from the swarm's records even when the host is gone.
 		in := c.all(func(o obs) bool { return o.to == h && o.from != h && o.from != "" && o.Kind != results.KindDNS })
-		cause := fmt.Sprintf("overlab cannot reach %s over SSH, so its probes could not run", h)
-		if len(in) > 0 && allFailed(in) {
-			cause = fmt.Sprintf("%s answers neither SSH nor any probe: the host is down or its link is cut", h)
-		} else if len(in) > 0 {
-			cause += fmt.Sprintf("; probes to it pass, so only overlab's SSH path to %s is broken", h)
+		fix := fmt.Sprintf("check that %s is up and its SSH address answers (ssh to it by hand); then `overlab doctor`", h)
+		if engineGone(c.v.down[h]) {
+			fix = fmt.Sprintf("check the Docker engine on %s (`docker info` there, its service and its log); then `overlab doctor`", h)
 		}
 		c.add(results.Diagnosis{
 			Pattern: HostUnreachable, Hosts: []string{h}, Networks: networksOf(os),
-			Cause:    cause,
+			Cause:    unreachableCause(h, c.v.down[h], in),
 			Evidence: fmt.Sprintf("%s: %s; %d probes to or from it failed", h, c.v.down[h], len(os)),
-			Fix:      fmt.Sprintf("check that %s is up and its SSH address answers (ssh to it by hand); then `overlab doctor`", h),
+			Fix:      fix,
 		})
 	}
+}
+
+// engineGone says whether a host was lost by its Docker engine while its
+// SSH answers: the socket could not be opened through SSH, or a watch found
+// the engine silent ("engine: ...").
+func engineGone(hostErr string) bool {
+	return strings.Contains(hostErr, "Docker socket") || strings.HasPrefix(hostErr, "engine:")
+}
+
+// unreachableCause says why a lost host's probes could not run, from what
+// was lost (SSH or the engine) and what the probes to it found (in).
+func unreachableCause(h, hostErr string, in []obs) string {
+	engine := engineGone(hostErr)
+	reached, silent := len(in) > 0 && !allFailed(in), len(in) > 0 && allFailed(in)
+	switch {
+	case engine && silent:
+		return fmt.Sprintf("%s's Docker engine does not answer (its SSH does) and no probe reaches it: the engine is stopped or hung, and its containers with it", h)
+	case engine && reached:
+		return fmt.Sprintf("%s's Docker engine does not answer overlab (its SSH does), so its probes could not run; probes to it pass, so its containers still run", h)
+	case engine:
+		return fmt.Sprintf("%s's Docker engine does not answer overlab (its SSH does), so its probes could not run", h)
+	case silent:
+		return fmt.Sprintf("%s answers neither SSH nor any probe: the host is down or its link is cut", h)
+	case reached:
+		return fmt.Sprintf("overlab cannot reach %s over SSH, so its probes could not run; probes to it pass, so only overlab's SSH path to %s is broken", h, h)
+	}
+	return fmt.Sprintf("overlab cannot reach %s over SSH, so its probes could not run", h)
 }
 
 func (c *classifier) all(keep func(obs) bool) []obs {

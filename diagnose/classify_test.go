@@ -122,3 +122,29 @@ func TestClassifySeveralFaults(t *testing.T) {
 		t.Errorf("diagnoses %v, want %v", got, want)
 	}
 }
+
+// A host lost by its engine (SSH answers) is said to be its engine's, not
+// SSH's, with what the probes to it found.
+func TestUnreachableHostSaysWhichIsGone(t *testing.T) {
+	for _, tc := range []struct {
+		hostErr, want, fix string
+	}{
+		{"ssh: dial tcp 192.168.50.13:22: i/o timeout", "node3 answers neither SSH nor any probe", "ssh to it by hand"},
+		{"engine: cannot open the Docker socket /var/run/docker.sock: no socket at that path", "node3's Docker engine does not answer (its SSH does) and no probe reaches it", "check the Docker engine on node3"},
+		{`node3: cannot open the Docker socket /var/run/docker.sock through SSH as "root": is dockerd running?`, "node3's Docker engine does not answer", "check the Docker engine on node3"},
+	} {
+		doc, err := results.ReadFile(filepath.Join("testdata", "cut.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range doc.Hosts {
+			if doc.Hosts[i].Name == "node3" {
+				doc.Hosts[i].Error = tc.hostErr
+			}
+		}
+		got := Classify(doc)
+		if len(got) != 1 || got[0].Pattern != HostUnreachable || !strings.Contains(got[0].Cause, tc.want) || !strings.Contains(got[0].Fix, tc.fix) {
+			t.Errorf("%s: %+v", tc.hostErr, got)
+		}
+	}
+}

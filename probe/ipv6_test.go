@@ -24,9 +24,9 @@ func TestRunEveryKindOverIPv6(t *testing.T) {
 	dns := startDNS(t, map[string][]string{"peer.overlab.test": {"127.0.0.1", "::1"}}, 0)
 	dnsIP, dnsPort := splitHostPort(t, dns.addr)
 	targets := []Target{
-		{ID: "tcp", Kind: KindTCP, Address: "::1", Port: port(a.TCP), Probe: true, Family: FamilyIPv6},
-		{ID: "udp", Kind: KindUDP, Address: "::1", Port: port(a.UDP), Probe: true, Family: FamilyIPv6},
-		{ID: "http", Kind: KindHTTP, Address: "::1", Port: port(a.HTTP[0]), Probe: true, Family: FamilyIPv6},
+		{ID: "tcp", Kind: KindTCP, Address: "::1", Port: port(a.TCP), Probe: true, Auth: true, Family: FamilyIPv6},
+		{ID: "udp", Kind: KindUDP, Address: "::1", Port: port(a.UDP), Probe: true, Auth: true, Family: FamilyIPv6},
+		{ID: "http", Kind: KindHTTP, Address: "::1", Port: port(a.HTTP[0]), Probe: true, Auth: true, Family: FamilyIPv6},
 		{ID: "dns6", Kind: KindDNS, Name: "peer.overlab.test", Address: dnsIP, Port: dnsPort, Family: FamilyIPv6},
 		{ID: "dns4", Kind: KindDNS, Name: "peer.overlab.test", Address: dnsIP, Port: dnsPort, Family: FamilyIPv4},
 		{ID: "dns", Kind: KindDNS, Name: "peer.overlab.test", Address: dnsIP, Port: dnsPort},
@@ -34,7 +34,7 @@ func TestRunEveryKindOverIPv6(t *testing.T) {
 		{ID: "tcp4", Kind: KindTCP, Address: "127.0.0.1", Port: port(a.TCP), Probe: true, Family: FamilyIPv4},
 	}
 	byID := map[string]Result{}
-	for _, r := range Run(context.Background(), targets, WithTries(1)) {
+	for _, r := range Run(context.Background(), targets, WithTries(1), WithToken(testToken)) {
 		byID[r.ID] = r
 	}
 	for _, id := range []string{"tcp", "udp", "http"} {

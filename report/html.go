@@ -147,6 +147,15 @@ type rttTick struct {
 // HTML writes one self-contained page: inline CSS and SVG, no scripts, no
 // fonts, nothing fetched, so it opens offline from disk and on a projector.
 func HTML(w io.Writer, d *results.Document) error {
+	if err := htmlPage.Execute(w, newHTMLView(d)); err != nil {
+		return fmt.Errorf("render html: %w", err)
+	}
+	return nil
+}
+
+// newHTMLView is what the report's page (and watch's live page, which
+// renders the same sections) shows of d.
+func newHTMLView(d *results.Document) htmlView {
 	v := htmlView{
 		Lab:       d.Lab,
 		Schema:    d.SchemaVersion,
@@ -203,10 +212,7 @@ func HTML(w io.Writer, d *results.Document) error {
 			X:      i,
 		})
 	}
-	if err := htmlPage.Execute(w, v); err != nil {
-		return fmt.Errorf("render html: %w", err)
-	}
-	return nil
+	return v
 }
 
 // layoutNetworks lays out each network: large cells, or a compact heatmap

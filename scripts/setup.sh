@@ -19,6 +19,10 @@ declare -A need=(
 declare -A extra=()
 if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *chromium* ]]; then extra[/usr/bin/chromium]=chromium; fi
 if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *vagrant* ]]; then extra[vagrant]=vagrant; fi
+# promtool checks watch's metrics and alert rules; the prometheus server
+# scrapes a watch in a test. Without recommends (node-exporter is not needed).
+declare -A lean=()
+if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *prometheus* ]]; then lean[promtool]=prometheus; fi
 # Real VMs (make vagrant-box, the VM end-to-end test): libvirt with qemu,
 # and mmdebstrap to build the box offline.
 if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *vm* ]]; then
@@ -39,8 +43,8 @@ if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *arm64* ]]; then
 fi
 
 missing=() missing_extra=()
-for cmd in "${!need[@]}"; do
-	command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
+for cmd in "${!need[@]}" "${!lean[@]}"; do
+	command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]:-${lean[$cmd]:-}}")
 done
 for cmd in "${!extra[@]}"; do
 	command -v "$cmd" >/dev/null 2>&1 || missing_extra+=("${extra[$cmd]}")
