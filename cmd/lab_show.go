@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
@@ -10,12 +11,14 @@ import (
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/output"
 	"github.com/overlab/overlab/report"
+	"github.com/overlab/overlab/report/graph"
 )
 
 type labShowOptions struct {
 	format   string
 	commands bool
 	image    string
+	out      string
 }
 
 func newLabShowCommand(g *Globals) *cobra.Command {
@@ -25,27 +28,50 @@ func newLabShowCommand(g *Globals) *cobra.Command {
 		Short: "Show a lab: its networks, workloads and expectations, or the docker commands that do it by hand",
 		Long: "Show a built-in lab or a lab file. With --commands, print for each step and each expectation the plain\n" +
 			"docker CLI commands to type, host by host, to build and check the lab by hand. With -i they use the\n" +
-			"inventory's hosts; without, three example hosts node1..node3 at 192.168.56.11-13.",
+			"inventory's hosts; without, three example hosts node1..node3 at 192.168.56.11-13.\n" +
+			"--format svg|dot|mermaid draws the lab on those hosts: what runs where, the networks, the published ports.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLabShow(cmd, g, o, args[0])
 		},
 	}
-	output.AddFormatFlag(c.Flags(), &o.format)
+	output.AddFormatFlag(c.Flags(), &o.format, pictureFormats...)
+	addOutputFlag(c, &o.out)
 	c.Flags().BoolVar(&o.commands, "commands", false, "print the docker commands that build and check the lab by hand")
 	c.Flags().StringVar(&o.image, "probe-image", "overlab-probe:latest", "probe image named in --commands")
 	return c
 }
 
 func runLabShow(cmd *cobra.Command, g *Globals, o labShowOptions, name string) error {
-	if err := output.CheckFormat(o.format); err != nil {
+	if err := output.CheckFormat(o.format, pictureFormats...); err != nil {
 		return couldNotRun(err)
+	}
+	if graph.IsFormat(o.format) && o.commands {
+		return couldNotRunf("--commands prints text: it has no --format %s", o.format)
 	}
 	l, err := lab.Resolve(name)
 	if err != nil {
 		return couldNotRun(err)
 	}
-	out := cmd.OutOrStdout()
+	if err := writeTo(cmd.OutOrStdout(), o.out, func(out io.Writer) error { return showLab(out, g, o, l) }); err != nil {
+		return couldNotRun(err)
+	}
+	return nil
+}
+
+// showLab prints the lab in the format asked for.
+func showLab(out io.Writer, g *Globals, o labShowOptions, l *lab.Lab) error {
+	if graph.IsFormat(o.format) {
+		hosts, fromInventory, err := labHosts(g)
+		if err != nil {
+			return err
+		}
+		bp, err := blueprint.Compile(l, hosts, blueprint.WithImage(o.image))
+		if err != nil {
+			return err
+		}
+		return graph.Write(out, report.LabGraph(bp, !fromInventory), o.format)
+	}
 	if !o.commands {
 		switch o.format {
 		case "yaml":
@@ -61,11 +87,11 @@ func runLabShow(cmd *cobra.Command, g *Globals, o labShowOptions, name string) e
 
 	hosts, fromInventory, err := labHosts(g)
 	if err != nil {
-		return couldNotRun(err)
+		return err
 	}
 	bp, err := blueprint.Compile(l, hosts, blueprint.WithImage(o.image))
 	if err != nil {
-		return couldNotRun(err)
+		return err
 	}
 	plan, steps := bp.Plan, bp.Walkthrough()
 	switch o.format {

@@ -86,7 +86,8 @@ func TestLabShowErrors(t *testing.T) {
 	}{
 		{[]string{"lab", "show", "nosuch"}, `ERROR: no built-in lab "nosuch" (built-in labs: host, bridge, user-bridge, publish, none, overlay, macvlan, swarm, vip, ingress, encrypted, macvlan-vlan)`},
 		{[]string{"lab", "show", bad}, `ERROR: ` + bad + `:4: network "my_bridge": driver: unknown driver "bridg" (one of overlay, macvlan, bridge, host, none)`},
-		{[]string{"lab", "show", "swarm", "--format", "xml"}, `ERROR: unknown --format "xml" (want table, json, yaml)`},
+		{[]string{"lab", "show", "swarm", "--format", "xml"}, `ERROR: unknown --format "xml" (want table, json, yaml, svg, dot, mermaid)`},
+		{[]string{"lab", "show", "swarm", "--format", "svg", "--commands"}, `ERROR: --commands prints text: it has no --format svg`},
 	}
 	for _, c := range cases {
 		_, errOut, code := runOverlab(t, c.args...)

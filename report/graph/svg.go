@@ -248,7 +248,14 @@ func (l *layout) writeEdges(b *strings.Builder) {
 			fmt.Fprintf(b, `<circle cx="%d" cy="%d" r="10" fill="%s"/><text x="%d" y="%d" text-anchor="middle" font-size="14" font-weight="700" fill="#ffffff">✗</text>`, lx-18, ly-4, failColor, lx-18, ly+1)
 		}
 		if e.Label != "" {
-			fmt.Fprintf(b, `<text x="%d" y="%d" font-size="%g" font-weight="600" fill="%s"%s>%s</text>`, lx, ly, fontSmall, stateInk(e.State), halo, esc(e.Label))
+			anchor := "start"
+			if lx+textW(e.Label, fontSmall) > l.width-margin/2 {
+				anchor, lx = "end", lx-16
+				if e.State == Fail {
+					lx -= 16
+				}
+			}
+			fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="%s" font-size="%g" font-weight="600" fill="%s"%s>%s</text>`, lx, ly, anchor, fontSmall, stateInk(e.State), halo, esc(e.Label))
 		}
 		b.WriteString("</g>\n")
 	}
@@ -322,4 +329,11 @@ func (l *layout) writeNodes(b *strings.Builder) {
 			b.WriteString("</g>\n")
 		}
 	}
+}
+
+// Size is the width and height WriteSVG draws g at, in user units (the
+// SVG's width and height at scale 1).
+func Size(g *Graph) (width, height int) {
+	l := newLayout(g)
+	return l.width, l.height
 }
