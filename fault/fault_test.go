@@ -80,3 +80,26 @@ func TestRecordRoundTrip(t *testing.T) {
 		t.Errorf("next id %d, want 8", n)
 	}
 }
+
+// TestSpareSSHCutWithNFT: where the host has nft, a spared-SSH cut also
+// drops frames at the interface (macvlan children bypass iptables), and
+// its undo removes exactly that table and the rules.
+func TestSpareSSHCutWithNFT(t *testing.T) {
+	li := LinkInfo{Iface: "eth0", MTU: 1500, SSHFrom: "10.0.0.1", SSHTo: "10.0.0.13", SSHPort: "22", SSHOnLab: true, NFT: true}
+	p, err := Spec{Kind: Cut, AutoSpare: true}.plan("node3", "4", li)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"table netdev overlab-fault-4", `hook ingress device "eth0"`, `hook egress device "eth0"`, "ip saddr 10.0.0.1 accept", "arp daddr ip 10.0.0.1 accept", "| nft -f -", "! -s 10.0.0.1"} {
+		if !strings.Contains(p.do, want) {
+			t.Errorf("do lacks %q:\n%s", want, p.do)
+		}
+	}
+	if !strings.HasPrefix(p.undo, "nft delete table netdev overlab-fault-4") || !strings.Contains(p.undo, "-D "+Chain) || !strings.Contains(p.what, "macvlan children too") {
+		t.Errorf("undo %q, what %q", p.undo, p.what)
+	}
+	li.SSHOnLab = false
+	if p, _ := (Spec{Kind: Cut, AutoSpare: true}).plan("node3", "5", li); p.do != "ip link set dev eth0 down" {
+		t.Errorf("auto spare with SSH elsewhere: %q, want the link down", p.do)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/go-multierror"
@@ -52,10 +53,23 @@ func List(ctx context.Context, h hostcmd.Host) ([]Fault, error) {
 
 // Heal undoes every fault recorded on h, newest first, and returns them.
 // A fault whose undo fails stays recorded, so that heal can be repeated.
-func Heal(ctx context.Context, h hostcmd.Host) ([]Fault, error) {
-	have, err := List(ctx, h)
-	if err != nil || len(have) == 0 {
+func Heal(ctx context.Context, h hostcmd.Host) ([]Fault, error) { return HealOnly(ctx, h) }
+
+// HealOnly undoes the faults recorded on h with these IDs (every fault
+// when none are given), newest first, and returns them; the others stay,
+// as does a fault whose undo fails, so that heal can be repeated.
+func HealOnly(ctx context.Context, h hostcmd.Host, ids ...string) ([]Fault, error) {
+	all, err := List(ctx, h)
+	if err != nil || len(all) == 0 {
 		return nil, err
+	}
+	var have, others []Fault
+	for _, f := range all {
+		if len(ids) == 0 || slices.Contains(ids, f.ID) {
+			have = append(have, f)
+		} else {
+			others = append(others, f)
+		}
 	}
 	var healed, kept []Fault
 	var errs *multierror.Error
@@ -68,9 +82,12 @@ func Heal(ctx context.Context, h hostcmd.Host) ([]Fault, error) {
 		}
 		healed = append(healed, f)
 	}
+	stay := append(others, kept...)
 	var lines []string
-	for _, f := range kept {
-		lines = append(lines, f.line())
+	for _, f := range all { // in the record's own order
+		if slices.ContainsFunc(stay, func(s Fault) bool { return s.ID == f.ID }) {
+			lines = append(lines, f.line())
+		}
 	}
 	rewrite := "rm -f " + RecordPath
 	if len(lines) > 0 {

@@ -187,6 +187,7 @@ func Expand(l *Lab, hosts []HostInfo) ([]Check, error) {
 			ps.add(path, it, "", "yields no check on this inventory (hosts: %s): from %s on %s, the target selects nothing", strings.Join(hostNames(hosts), ", "), from.Name, strings.Join(fromHosts, ", "))
 		}
 	}
+	checks = l.underFaults(checks, ps)
 	if err := ps.err(); err != nil {
 		return nil, err
 	}

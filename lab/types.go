@@ -64,6 +64,10 @@ type Lab struct {
 	Networks  []Network      `yaml:"networks,omitempty" json:"networks,omitempty"`
 	Workloads []Workload     `yaml:"workloads,omitempty" json:"workloads,omitempty"`
 	Expect    []Expectation  `yaml:"expect,omitempty" json:"expect,omitempty"`
+	// Faults break the network on purpose for the check; ExpectDiagnoses
+	// are the diagnoses the check must then make (faults.go).
+	Faults          []Fault           `yaml:"faults,omitempty" json:"faults,omitempty"`
+	ExpectDiagnoses []ExpectDiagnosis `yaml:"expect_diagnoses,omitempty" json:"expect_diagnoses,omitempty"`
 
 	// Source is the file the lab came from ("builtin:NAME" for built-in labs);
 	// set by the loader, not decoded.
@@ -139,6 +143,9 @@ type Expectation struct {
 	Kinds     []string `yaml:"kinds,omitempty" json:"kinds,omitempty"`
 	Reachable bool     `yaml:"reachable" json:"reachable"`
 	Note      string   `yaml:"note,omitempty" json:"note,omitempty"`
+	// UnderFaults: the row says what the probes of the lab's other rows
+	// do while its faults are on (faults.go).
+	UnderFaults bool `yaml:"under_faults,omitempty" json:"under_faults,omitempty"`
 }
 
 // Endpoint is where probes start: a workload's container on some hosts.
@@ -224,4 +231,8 @@ type Check struct {
 	// the lab file (0 when unknown). They name the row when a check fails.
 	Row  int `json:"row"`
 	Line int `json:"line,omitempty"`
+	// UnderFaults: a row under_faults set Reachable; Healthy is what the
+	// lab expects without its faults.
+	UnderFaults bool `json:"under_faults,omitempty"`
+	Healthy     bool `json:"healthy,omitempty"`
 }

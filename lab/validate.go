@@ -107,6 +107,7 @@ func (l *Lab) Validate() error {
 	l.validateNetworks(ps)
 	l.validateWorkloads(ps)
 	l.validateExpect(ps)
+	l.validateFaults(ps)
 	return ps.err()
 }
 
