@@ -5,14 +5,11 @@ import (
 	"context"
 	"io"
 	"os"
-	"slices"
-	"sync"
 
 	"github.com/spf13/cobra"
 
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/explain"
-	"github.com/overlab/overlab/fanout"
 	"github.com/overlab/overlab/output"
 	"github.com/overlab/overlab/report"
 	"github.com/overlab/overlab/report/graph"
@@ -85,31 +82,11 @@ func newExplainCommand(g *Globals) *cobra.Command {
 }
 
 func gatherExplain(ctx context.Context, c *cluster.Cluster, name string, peers map[string]string) explain.View {
-	var (
-		mu sync.Mutex
-		v  = explain.View{Network: name, Hosts: []explain.HostView{}}
-	)
-	names := make([]string, len(c.Nodes))
+	hosts := make([]explain.Host, len(c.Nodes))
 	for i, n := range c.Nodes {
-		names[i] = n.Name()
+		hosts[i] = explain.Host{Host: n, API: n.Docker()}
 	}
-	_ = fanout.Each(ctx, names, func(ctx context.Context, i int) error {
-		n := c.Nodes[i]
-		nv, hv, err := explain.Gather(ctx, explain.Host{Host: n, API: n.Docker()}, name, peers)
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil {
-			hv.Error = err.Error()
-		} else if v.Driver == "" {
-			hv0 := v.Hosts
-			v = nv
-			v.Hosts = hv0
-		}
-		v.Hosts = append(v.Hosts, hv)
-		return nil
-	})
-	slices.SortFunc(v.Hosts, func(a, b explain.HostView) int { return cmpString(a.Host, b.Host) })
-	return v
+	return explain.GatherAll(ctx, hosts, name, peers)
 }
 
 // addOutputFlag is -o/--output FILE, for every command that draws.

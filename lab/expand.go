@@ -302,5 +302,8 @@ func (c Check) String() string {
 	if !c.Reachable {
 		exp = "unreachable"
 	}
+	if c.UnderFaults {
+		exp += " under the faults"
+	}
 	return fmt.Sprintf("#%d %s %s %s@%s -> %s %s", c.Row, c.Network, c.Kind, c.FromWorkload, c.FromHost, to, exp)
 }

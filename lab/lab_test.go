@@ -22,7 +22,8 @@ var threeHosts = []HostInfo{
 
 func TestBuiltinLabsValidateAndExpand(t *testing.T) {
 	names := Names()
-	want := []string{"host", "bridge", "user-bridge", "publish", "none", "overlay", "macvlan", "swarm", "vip", "ingress", "encrypted", "macvlan-vlan"}
+	want := []string{"host", "bridge", "user-bridge", "publish", "none", "overlay", "macvlan", "swarm", "vip", "ingress", "encrypted", "macvlan-vlan",
+		"vxlan-blocked", "gossip-blocked", "mtu-mismatch", "host-cut"}
 	if strings.Join(names, ",") != strings.Join(want, ",") {
 		t.Fatalf("built-in labs %v, want %v", names, want)
 	}

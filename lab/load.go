@@ -104,8 +104,10 @@ func Names() []string {
 }
 
 // teachingOrder follows the walkthrough: one host first, then several.
-// then the labs that need a real kernel (IPVS, ESP, 802.1q).
-var teachingOrder = []string{"host", "bridge", "user-bridge", "publish", "none", "overlay", "macvlan", "swarm", "vip", "ingress", "encrypted", "macvlan-vlan"}
+// then the labs that need a real kernel (IPVS, ESP, 802.1q), then the
+// fault labs.
+var teachingOrder = []string{"host", "bridge", "user-bridge", "publish", "none", "overlay", "macvlan", "swarm", "vip", "ingress", "encrypted", "macvlan-vlan",
+	"vxlan-blocked", "gossip-blocked", "mtu-mismatch", "host-cut"}
 
 // DefaultLab is the lab of a plain `overlab up`.
 const DefaultLab = "swarm"

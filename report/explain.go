@@ -20,6 +20,10 @@ type picture struct {
 	Title string
 	SVG   template.HTML
 	Width int
+	// Style lets the page scale the picture from three quarters of its
+	// size (a wider one scrolls) to one and a half (a small one fills the
+	// page).
+	Style template.CSS
 }
 
 func drawPicture(g *graph.Graph) (picture, error) {
@@ -29,12 +33,13 @@ func drawPicture(g *graph.Graph) (picture, error) {
 	}
 	w, _ := graph.Size(g)
 	// The writer escapes every text it draws: the SVG is safe to inline.
-	return picture{ID: g.ID, Title: g.Title, SVG: template.HTML(b.String()), Width: w}, nil
+	return picture{ID: g.ID, Title: g.Title, SVG: template.HTML(b.String()), Width: w,
+		Style: template.CSS(fmt.Sprintf("max-width: %dpx; min-width: %dpx", w*3/2, w*3/4))}, nil
 }
 
 // pictureCSS lays a picture out as drawPicture promises.
 const pictureCSS = `.picture { overflow-x: auto; margin: 10px 0 4px; }
-.picture svg { display: block; height: auto; }`
+.picture svg { display: block; width: 100%; height: auto; }`
 
 var explainTmpl = template.Must(template.New("explain").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
@@ -54,7 +59,7 @@ td, th { border-bottom: 1px solid #e4e9ef; padding: 4px 6px; text-align: left; v
 <section class="card" id="topology">
 <h2>Topology</h2>
 <p>Hover over a box for the command that shows it by hand.</p>
-<div class="picture" data-picture="{{.Picture.ID}}"><div style="width: 100%; max-width: {{.Picture.Width}}px; min-width: {{.MinWidth}}px">{{.Picture.SVG}}</div></div>
+<div class="picture" data-picture="{{.Picture.ID}}"><div style="{{.Picture.Style}}">{{.Picture.SVG}}</div></div>
 </section>
 <section class="card" id="explain">
 {{range .View.Hosts}}<h3 data-host="{{.Host}}">{{.Host}}</h3>
@@ -75,11 +80,10 @@ func ExplainHTML(w io.Writer, v explain.View, d *results.Document) error {
 		return fmt.Errorf("explain html: %w", err)
 	}
 	data := struct {
-		View     explain.View
-		Path     string
-		Picture  picture
-		MinWidth int
-	}{View: v, Path: netdriver.Of(v.Driver).Path(), Picture: p, MinWidth: p.Width * 3 / 4}
+		View    explain.View
+		Path    string
+		Picture picture
+	}{View: v, Path: netdriver.Of(v.Driver).Path(), Picture: p}
 	if err := explainTmpl.Execute(w, data); err != nil {
 		return fmt.Errorf("explain html: %w", err)
 	}

@@ -59,6 +59,15 @@ type htmlView struct {
 	HostError     bool
 	Legend        []legendItem
 	RTTScale      []rttTick
+	// Topology is the picture of the lab; Linux are the pictures of each
+	// network's Linux objects (when the check gathered them).
+	Topology picture
+	Linux    []picture
+	// Faults are a fault lab's faults and expected diagnoses.
+	Faults       []faultCase
+	FaultNotes   []results.Fault
+	FaultsFailed int
+	Broken       int // probes a fault lab's faults broke, as it expects
 }
 
 type svgMatrix struct {
@@ -201,8 +210,38 @@ func HTML(w io.Writer, d *results.Document) error {
 			X:      i,
 		})
 	}
+	if err := v.pictures(d); err != nil {
+		return fmt.Errorf("render html: %w", err)
+	}
 	if err := htmlPage.Execute(w, v); err != nil {
 		return fmt.Errorf("render html: %w", err)
+	}
+	return nil
+}
+
+// pictures draws the topology and each network's Linux view, and says the
+// fault run.
+func (v *htmlView) pictures(d *results.Document) error {
+	var err error
+	if v.Topology, err = drawPicture(TopologyGraph(d)); err != nil {
+		return err
+	}
+	for _, ev := range d.Explain {
+		p, err := drawPicture(ExplainGraph(ev, d))
+		if err != nil {
+			return err
+		}
+		v.Linux = append(v.Linux, p)
+	}
+	v.Faults = faultCases(d.Faults)
+	v.FaultsFailed = faultsFailed(d.Faults)
+	if d.Faults != nil {
+		v.FaultNotes = d.Faults.Faults
+	}
+	for _, p := range d.Probes {
+		if p.OK && p.Broken() {
+			v.Broken++
+		}
 	}
 	return nil
 }

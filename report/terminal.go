@@ -97,6 +97,7 @@ func (t *termWriter) render(d *results.Document) {
 	if len(ms) > 0 {
 		t.printf("%s\n\n", t.paint(ansiDim, "✓ every probe as expected (RTT of icmp)   ✗ kinds not as expected   ✓ unreach: unreachable, as expected   — not probed"))
 	}
+	t.faults(d.Faults)
 
 	if fs := failures(d); len(fs) > 0 {
 		t.printf("%s\n", t.paint(ansiBold, fmt.Sprintf("Failures (%d probes)", len(fs))))
@@ -183,10 +184,14 @@ func (t *termWriter) render(d *results.Document) {
 	}
 
 	s := summarize(d.Probes)
-	if s.Failed == 0 {
-		t.printf("%s\n", t.paint(ansiGreen+ansiBold, fmt.Sprintf("✓ all %d probes as expected", s.Total)))
+	faults := ""
+	if n := len(faultCases(d.Faults)); n > 0 {
+		faults = fmt.Sprintf("; faults and diagnoses: %d of %d as the lab says", n-faultsFailed(d.Faults), n)
+	}
+	if s.Failed == 0 && faultsFailed(d.Faults) == 0 {
+		t.printf("%s\n", t.paint(ansiGreen+ansiBold, fmt.Sprintf("✓ all %d probes as expected%s", s.Total, faults)))
 	} else {
-		t.printf("%s\n", t.paint(ansiRed+ansiBold, fmt.Sprintf("✗ %d of %d probes not as expected (%d passed)", s.Failed, s.Total, s.Passed)))
+		t.printf("%s\n", t.paint(ansiRed+ansiBold, fmt.Sprintf("✗ %d of %d probes not as expected (%d passed)%s", s.Failed, s.Total, s.Passed, faults)))
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 // A fault lab's expected failures are drawn broken too: they are what the
 // class is meant to see.
 func TopologyGraph(d *results.Document) *graph.Graph {
-	g := &graph.Graph{ID: "topology", Title: "Lab " + labName(d) + " on " + plural(len(d.Hosts), "host")}
+	g := &graph.Graph{ID: "topology", Title: "Lab " + labName(d) + " on " + plural(len(d.Hosts), "host"), Compact: len(d.Hosts) > 5}
 	for _, h := range d.Hosts {
 		g.Columns = append(g.Columns, hostColumn(d, h))
 	}

@@ -40,6 +40,8 @@ type Graph struct {
 	// the hosts.
 	Buses []*Bus
 	Edges []Edge
+	// Compact draws with less room between boxes and hosts.
+	Compact bool
 }
 
 // Column is one host: a header and its boxes.

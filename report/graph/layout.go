@@ -19,11 +19,7 @@ const (
 	lineLine   = 16
 	padX       = 10
 	padY       = 7
-	nodeMinW   = 110
 	nodeMaxW   = 250
-	slotGap    = 14
-	colPad     = 14
-	colGap     = 36
 	rankGap    = 46
 	groupPad   = 9
 	groupHead  = 17
@@ -74,6 +70,17 @@ func wrap(s string, w int, f float64) []string {
 	return out
 }
 
+// spacing is the room between boxes and hosts: Compact halves it, so that
+// ten hosts side by side still read on a projector.
+type spacing struct{ nodeMinW, slotGap, colPad, colGap int }
+
+func spacingOf(g *Graph) spacing {
+	if g.Compact {
+		return spacing{nodeMinW: 84, slotGap: 8, colPad: 7, colGap: 14}
+	}
+	return spacing{nodeMinW: 110, slotGap: 14, colPad: 14, colGap: 36}
+}
+
 type rect struct{ x, y, w, h int }
 
 func (r rect) cx() int     { return r.x + r.w/2 }
@@ -82,6 +89,7 @@ func (r rect) bottom() int { return r.y + r.h }
 // layout is where everything of a graph goes.
 type layout struct {
 	g             *Graph
+	sp            spacing
 	width, height int
 	gutter        int
 	top           int // y of the column headers
@@ -107,7 +115,7 @@ type arcGeom struct {
 }
 
 func newLayout(g *Graph) *layout {
-	l := &layout{g: g, nodes: map[string]rect{}, nodeText: map[string][]string{}, busY: map[string]int{}, busNotes: map[string][]string{}}
+	l := &layout{g: g, sp: spacingOf(g), nodes: map[string]rect{}, nodeText: map[string][]string{}, busY: map[string]int{}, busNotes: map[string][]string{}}
 	l.sizeNodes()
 	l.placeColumns()
 	l.measureArcs()
@@ -125,7 +133,7 @@ func (l *layout) sizeNodes() {
 			for _, s := range n.Lines {
 				w = max(w, textW(s, fontLine)+2*padX)
 			}
-			w = min(max(w, nodeMinW), nodeMaxW)
+			w = min(max(w, l.sp.nodeMinW), nodeMaxW)
 			text := []string{fit(n.Label, w-2*padX, fontLabel)}
 			for _, s := range n.Lines {
 				text = append(text, fit(s, w-2*padX, fontLine))
@@ -152,7 +160,7 @@ func (l *layout) rowWidth(c *Column, r int) int {
 	for _, n := range c.Nodes {
 		if n.Rank == r {
 			if w > 0 {
-				w += slotGap
+				w += l.sp.slotGap
 			}
 			w += l.nodes[n.ID].w
 		}
@@ -182,13 +190,13 @@ func (l *layout) placeColumns() {
 		for r := 0; r <= maxRank(l.g); r++ {
 			w = max(w, l.rowWidth(c, r))
 		}
-		w = min(max(w, nodeMinW), nodeMaxW*3) + 2*colPad
+		w = min(max(w, l.sp.nodeMinW), nodeMaxW*3) + 2*l.sp.colPad
 		l.cols = append(l.cols, rect{x: x, w: w})
-		x += w + colGap
+		x += w + l.sp.colGap
 	}
-	l.width = x - colGap + margin
+	l.width = x - l.sp.colGap + margin
 	if len(l.g.Columns) == 0 {
-		l.width = margin*2 + l.gutter + nodeMinW
+		l.width = margin*2 + l.gutter + l.sp.nodeMinW
 	}
 }
 
@@ -249,7 +257,7 @@ func (l *layout) placeRows() {
 			y += l.rowH[r] + rankGap
 		}
 	}
-	bottom := y - rankGap + colPad + groupPad
+	bottom := y - rankGap + l.sp.colPad + groupPad
 	if n == 0 || l.rowH[n-1] == 0 && y == l.top+l.headerH+groupHead+10 {
 		bottom = l.top + l.headerH
 	}
@@ -264,7 +272,7 @@ func (l *layout) placeRows() {
 				b := l.nodes[nd.ID]
 				b.x, b.y = x, l.rowY[r]+(l.rowH[r]-b.h)/2
 				l.nodes[nd.ID] = b
-				x += b.w + slotGap
+				x += b.w + l.sp.slotGap
 			}
 		}
 	}

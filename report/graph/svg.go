@@ -104,9 +104,9 @@ func (l *layout) writeColumns(b *strings.Builder) {
 		if c.State == Fail {
 			label = "✗ " + label
 		}
-		fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle" font-size="%g" font-weight="700" fill="%s">%s</text>`, r.cx(), r.y+12+20, fontHost, stateInk(c.State), esc(fit(label, r.w-2*colPad, fontHost)))
+		fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle" font-size="%g" font-weight="700" fill="%s">%s</text>`, r.cx(), r.y+12+20, fontHost, stateInk(c.State), esc(fit(label, r.w-2*l.sp.colPad, fontHost)))
 		for j, s := range c.Lines {
-			fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle" font-size="%g" fill="%s">%s</text>`, r.cx(), r.y+12+26+12+j*lineLine, fontLine, mutedColor, esc(fit(s, r.w-2*colPad, fontLine)))
+			fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle" font-size="%g" fill="%s">%s</text>`, r.cx(), r.y+12+26+12+j*lineLine, fontLine, mutedColor, esc(fit(s, r.w-2*l.sp.colPad, fontLine)))
 		}
 		b.WriteString("</g>\n")
 		for _, gr := range c.Groups {
