@@ -85,4 +85,3 @@ func underFaults(e lab.Expectation) string {
 	}
 	return ""
 }
-

@@ -220,7 +220,7 @@ func (l *Lab) validateExpectDiagnoses(ps *problems) {
 func (l *Lab) underFaults(checks []Check, ps *problems) []Check {
 	type key struct {
 		net, fromW, fromH, toW, toH, target, typ, kind string
-		port                                          int
+		port                                           int
 	}
 	k := func(c Check) key {
 		return key{c.Network, c.FromWorkload, c.FromHost, c.ToWorkload, c.ToHost, c.Target, c.TargetType, c.Kind, c.Port}
