@@ -33,7 +33,8 @@ var engines = map[string]Engine{
 	"26.1": {Name: "26.1", Version: "26.1", Rootfs: &RootfsSpec{
 		Suite:    "trixie",
 		Variant:  "minbase",
-		Packages: []string{"docker.io", "docker-cli", "iproute2", "iptables", "openssh-server", "busybox-static", "ca-certificates"},
+		// nftables: a cut link that also drops macvlan frames (fault cut, host-cut).
+		Packages: []string{"docker.io", "docker-cli", "iproute2", "iptables", "nftables", "openssh-server", "busybox-static", "ca-certificates"},
 	}},
 }
 

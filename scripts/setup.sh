@@ -14,10 +14,13 @@ declare -A need=(
 	[ssh]=openssh-client
 	[mmdebstrap]=mmdebstrap # builds the root filesystem of the second engine generation
 	[gcc]=gcc # a cgo build of overlab is tested as the probe
+	[nft]=nftables # a local host's cut link (fault cut, host-cut lab) drops macvlan frames too
 )
 # Extras for the tests, installed with their recommends (Chromium's fonts).
 declare -A extra=()
 if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *chromium* ]]; then extra[/usr/bin/chromium]=chromium; fi
+# The pictures' DOT is read by Graphviz in the tests.
+if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *graphviz* ]]; then extra[dot]=graphviz; fi
 if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *vagrant* ]]; then extra[vagrant]=vagrant; fi
 # Real VMs (make vagrant-box, the VM end-to-end test): libvirt with qemu,
 # and mmdebstrap to build the box offline.
