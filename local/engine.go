@@ -31,8 +31,8 @@ func (e Engine) Chrooted() bool { return e.Rootfs != nil }
 var engines = map[string]Engine{
 	"20.10": {Name: "20.10", Version: "20.10"},
 	"26.1": {Name: "26.1", Version: "26.1", Rootfs: &RootfsSpec{
-		Suite:    "trixie",
-		Variant:  "minbase",
+		Suite:   "trixie",
+		Variant: "minbase",
 		// nftables: a cut link that also drops macvlan frames (fault cut, host-cut).
 		Packages: []string{"docker.io", "docker-cli", "iproute2", "iptables", "nftables", "openssh-server", "busybox-static", "ca-certificates"},
 	}},
