@@ -72,6 +72,14 @@ func Lab(w io.Writer, l *lab.Lab) error {
 		}
 		b.WriteString(line + "\n")
 	}
+	labExpectations(&b, l)
+	labFaults(&b, l)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// labExpectations lists the rows, each with its note.
+func labExpectations(b *strings.Builder, l *lab.Lab) {
 	b.WriteString("\nExpectations:\n")
 	for i, e := range l.Expect {
 		exp := "reachable"
@@ -85,16 +93,13 @@ func Lab(w io.Writer, l *lab.Lab) error {
 		if e.UnderFaults {
 			exp += ", under the faults"
 		}
-		fmt.Fprintf(&b, "  #%d %s -> %s on %s by %s: %s\n", i+1, from, e.To.String(), l.ExpectNetwork(&e), strings.Join(e.Kinds, ", "), exp)
+		fmt.Fprintf(b, "  #%d %s -> %s on %s by %s: %s\n", i+1, from, e.To.String(), l.ExpectNetwork(&e), strings.Join(e.Kinds, ", "), exp)
 		if e.Note != "" {
 			for _, line := range Wrap(e.Note, 72) {
 				b.WriteString("       " + line + "\n")
 			}
 		}
 	}
-	labFaults(&b, l)
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 // labFaults says a fault lab's faults and the diagnoses it expects.

@@ -183,6 +183,12 @@ func (t *termWriter) render(d *results.Document) {
 		t.printf("\n")
 	}
 
+	t.summary(d)
+}
+
+// summary is the last line: the probes, and a fault lab's faults and
+// diagnoses.
+func (t *termWriter) summary(d *results.Document) {
 	s := summarize(d.Probes)
 	faults := ""
 	if n := len(faultCases(d.Faults)); n > 0 {
