@@ -26,6 +26,7 @@ func ExplainGraph(v explain.View, d *results.Document) *graph.Graph {
 		eg.column(h)
 	}
 	eg.tunnels(d)
+	eg.faults(d)
 	if len(eg.lab) > 0 {
 		g.Buses = append(g.Buses, &graph.Bus{ID: "lab", Label: "lab network", Lines: eg.lab, State: graph.Neutral,
 			Tooltip: "the underlay: the network of the hosts' lab addresses"})
@@ -241,10 +242,14 @@ func (eg *explainGraph) members(c *graph.Column, h explain.HostView, ns *graph.G
 		if !ok {
 			continue
 		}
+		label, task := shortContainer(name)
 		lines := []string{strings.TrimSpace(o.Name + " " + o.Addr)}
+		if task != "" {
+			lines = append([]string{task}, lines...)
+		}
 		lines = append(lines, mtuLine(o.MTU)...)
 		cid := id("container", name)
-		c.Nodes = append(c.Nodes, &graph.Node{ID: cid, Rank: rankContainer, Kind: graph.KindContainer, Label: shortContainer(name), Lines: lines,
+		c.Nodes = append(c.Nodes, &graph.Node{ID: cid, Rank: rankContainer, Kind: graph.KindContainer, Label: label, Lines: lines,
 			Tooltip: "container " + name + "\n" + byHand(o)})
 		switch {
 		case o.Kind == "veth" && o.PeerName != "":
@@ -273,14 +278,14 @@ func peerCommand(o explain.Object) string {
 }
 
 // shortContainer names a container as a person reads it: a swarm task's
-// name (SERVICE.NODE-ID.TASK-ID, 60 characters) becomes "SERVICE task
+// name (SERVICE.NODE-ID.TASK-ID, 60 characters) is its service, and "task
 // abcdef".
-func shortContainer(name string) string {
+func shortContainer(name string) (label, task string) {
 	p := strings.Split(name, ".")
 	if len(p) >= 3 && len(p[len(p)-1]) >= 20 {
-		return strings.Join(p[:len(p)-2], ".") + " task " + p[len(p)-1][:6]
+		return strings.Join(p[:len(p)-2], "."), "task " + p[len(p)-1][:6]
 	}
-	return name
+	return name, ""
 }
 
 // tunnels draws a VXLAN tunnel between two hosts for the FDB entries that
@@ -404,4 +409,20 @@ func safeID(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// faults puts a fault lab's faults under the lab interface of their host:
+// what the picture shows broken, and why.
+func (eg *explainGraph) faults(d *results.Document) {
+	if d == nil || d.Faults == nil {
+		return
+	}
+	for i, f := range d.Faults.Faults {
+		c := column(eg.g, f.Host)
+		if c == nil || f.Error != "" {
+			continue
+		}
+		c.Nodes = append(c.Nodes, &graph.Node{ID: fmt.Sprintf("%s/fault/%d", f.Host, i), Rank: rankUnderlay + 1, Kind: graph.KindNote,
+			Label: "⚡ fault: " + f.Kind, Lines: wrapLines(f.What, 30, 3), Tooltip: strings.TrimSpace(f.What + "\n" + f.Note)})
+	}
 }

@@ -20,8 +20,6 @@ type pairOutcome struct {
 	kinds         []string // of the broken probes, in probe order
 }
 
-func (o pairOutcome) allBroken() bool { return o.total > 0 && o.broken == o.total }
-
 // hostPairs groups the probes of network (every network when "") between
 // two different hosts of d; a probe to a host's underlay address counts for
 // that host, a probe to a name for none.

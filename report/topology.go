@@ -160,7 +160,8 @@ func attachedHosts(d *results.Document, ps *pairs, network string) []string {
 }
 
 // attachment is host h's line to the bus: broken when every pair towards
-// h, from h, or both failed; those pairs are then covered.
+// h, from h, or both has a failed probe (names may still resolve over a
+// broken data path); those pairs are then covered.
 func attachment(ps *pairs, h, bus string, covered map[[2]string]bool) graph.Edge {
 	e := graph.Edge{From: h, To: bus, Kind: graph.EdgeLink, State: graph.OK}
 	in, out := true, true
@@ -173,7 +174,7 @@ func attachment(ps *pairs, h, bus string, covered map[[2]string]bool) graph.Edge
 				continue
 			}
 			n++
-			if !o.allBroken() {
+			if o.broken == 0 {
 				if pair[1] == h {
 					in = false
 				} else {
