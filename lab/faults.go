@@ -11,6 +11,7 @@ import (
 
 	"github.com/overlab/overlab/diagnose"
 	"github.com/overlab/overlab/fault"
+	"github.com/overlab/overlab/feature"
 )
 
 // A fault lab breaks the network on purpose: after up, its faults are made
@@ -165,6 +166,9 @@ func (l *Lab) validateFaults(ps *problems) {
 		}
 		if _, err := f.wait(); err != nil {
 			ps.add(at("wait"), it, "wait", "%v", err)
+		}
+		if (f.Delay != "" || f.Loss != 0) && !slices.Contains(l.Requires, feature.NetEm) {
+			ps.add(fmt.Sprintf("faults[%d]", i), it, "", "delay and loss need tc netem in the hosts' kernels: add requires: [netem], so that hosts without it report the lab as not runnable there instead of failing")
 		}
 	}
 	l.validateUnderFaults(ps)

@@ -32,6 +32,9 @@ func TestFaultFixtures(t *testing.T) {
 			`testdata/faults/invalid-faults.yaml:25: expected diagnosis #3: pattern: required (one of host-unreachable, host-isolated, overlay-host, vxlan-blocked, mtu, target, row, network-down, dns, macvlan-own-host, isolation-leak, unclassified)`,
 			`testdata/faults/invalid-faults.yaml:25: expected diagnosis #3: hosts: "self" is only meaningful in an expectation's to.host`,
 		},
+		"invalid-netem.yaml": {
+			`testdata/faults/invalid-netem.yaml:7: fault #1: delay and loss need tc netem in the hosts' kernels: add requires: [netem], so that hosts without it report the lab as not runnable there instead of failing`,
+		},
 		"invalid-no-faults.yaml": {
 			`testdata/faults/invalid-no-faults.yaml:8: expect #2: under_faults: the lab has no faults: add faults: or drop under_faults`,
 			`testdata/faults/invalid-no-faults.yaml:9: expect_diagnoses: a lab without faults expects every probe as its rows say, so it makes no diagnosis: add faults: or drop expect_diagnoses`,
