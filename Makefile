@@ -60,7 +60,8 @@ test-engine: build setup-engines
 
 # Real VMs (qemu on two cores, about 20 min), last in `make test`: the box
 # (built or cached), overlab vagrant up --nodes 3 with libvirt, the swarm
-# lab, a cut link, the real-kernel labs, and a teardown that leaves nothing.
+# lab, a cut link, the real-kernel labs, the fault labs, and a teardown
+# that leaves nothing.
 test-vm: build
 	$(GO) test -tags vm -count=1 -timeout 75m -run TestVagrantLibvirtEndToEnd -v ./vagrant/
 
