@@ -7,8 +7,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/fault"
+	"github.com/overlab/overlab/hostcmd"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/results"
 )
@@ -67,6 +71,9 @@ func (r *Runner) makeFaults(ctx context.Context, c *cluster.Cluster, infos []lab
 	}
 	if err == nil {
 		err = wait(ctx, lab.Wait(planned), ph.Infof)
+	}
+	if err == nil {
+		err = r.forgetNeighbours(ctx, c, l)
 	}
 	ph.End(err)
 	return heal, err
@@ -177,4 +184,35 @@ func orNothing(s []string) string {
 		return "no diagnosis"
 	}
 	return strings.Join(s, "; ")
+}
+
+// forgetNeighbours empties the ARP caches of the lab's containers on every
+// host, once the faults have taken effect: each probe then starts as a new
+// conversation does, whatever the containers said to each other before. A
+// container that already talks to a peer keeps its MAC, and where a fault
+// removes only what Docker tells new conversations (gossip's neighbour
+// entries), the outcome would hang on the lab's history.
+func (r *Runner) forgetNeighbours(ctx context.Context, c *cluster.Cluster, l *lab.Lab) error {
+	return c.Each(ctx, cluster.CollectAll, func(ctx context.Context, n *cluster.Node) error {
+		api := n.Docker()
+		list, err := api.ContainerList(ctx, container.ListOptions{Filters: filters.NewArgs(filters.Arg("label", lab.LabelSelector(l.Name)))})
+		if err != nil {
+			return fmt.Errorf("%s: listing the lab's containers: %w", n.Name(), err)
+		}
+		var script strings.Builder
+		for _, ct := range list {
+			ci, err := api.ContainerInspect(ctx, ct.ID)
+			if err != nil || ci.State == nil || ci.State.Pid == 0 {
+				continue
+			}
+			fmt.Fprintf(&script, "nsenter -t %d -n ip neigh flush all\n", ci.State.Pid)
+		}
+		if script.Len() == 0 {
+			return nil
+		}
+		if _, err := hostcmd.RunRoot(ctx, n, script.String()); err != nil {
+			return fmt.Errorf("%s: emptying the lab's containers' ARP caches: %w", n.Name(), err)
+		}
+		return nil
+	})
 }
