@@ -114,7 +114,7 @@ func interruptedFaultLab(t *testing.T, l *labtest.Lab, bin, results string) {
 	}
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
-	for !strings.Contains(out.String(), "for the faults to take effect") {
+	for !strings.Contains(out.String(), "✓ faults node3") { // made: the 20 s wait begins
 		select {
 		case <-done:
 			t.Fatalf("the run ended before it waited for its faults:\n%s", out.String())

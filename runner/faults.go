@@ -54,7 +54,9 @@ func (r *Runner) makeFaults(ctx context.Context, c *cluster.Cluster, infos []lab
 			err = fmt.Errorf("fault on %s: the host is not connected", p.Host)
 			break
 		}
+		step := ph.Host(p.Host)
 		f, ferr := fault.Inject(ctx, n, n.Host.Address, p.Spec)
+		step.Done(ferr)
 		if ferr != nil {
 			rec.Error = ferr.Error()
 			fr.Faults = append(fr.Faults, rec)
