@@ -3,23 +3,24 @@ package explain
 import (
 	"context"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/overlab/overlab/fanout"
 )
 
 // GatherAll explains network on every host, concurrently (within the
-// context's fanout limit): one View with each host's objects, in host name
-// order; a host that could not say carries its error.
+// context's fanout limit): one View with each host's objects, in the order
+// of hosts; a host that could not say carries its error.
 func GatherAll(ctx context.Context, hosts []Host, network string, peers map[string]string) View {
 	var (
-		mu sync.Mutex
-		v  = View{Network: network, Hosts: []HostView{}}
+		mu    sync.Mutex
+		v     = View{Network: network, Hosts: []HostView{}}
+		order = map[string]int{}
 	)
 	names := make([]string, len(hosts))
 	for i, h := range hosts {
 		names[i] = h.Name()
+		order[h.Name()] = i
 	}
 	_ = fanout.Each(ctx, names, func(ctx context.Context, i int) error {
 		nv, hv, err := Gather(ctx, hosts[i], network, peers)
@@ -35,6 +36,6 @@ func GatherAll(ctx context.Context, hosts []Host, network string, peers map[stri
 		v.Hosts = append(v.Hosts, hv)
 		return nil
 	})
-	slices.SortFunc(v.Hosts, func(a, b HostView) int { return strings.Compare(a.Host, b.Host) })
+	slices.SortFunc(v.Hosts, func(a, b HostView) int { return order[a.Host] - order[b.Host] })
 	return v
 }

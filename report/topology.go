@@ -70,8 +70,12 @@ func hostColumn(d *results.Document, h results.Host) *graph.Column {
 		if f.Host != h.Name {
 			continue
 		}
-		n := &graph.Node{ID: fmt.Sprintf("%s/fault/%d", h.Name, i), Rank: len(c.Nodes), Kind: graph.KindNote, Label: "⚡ fault: " + f.Kind,
-			Lines: wrapLines(f.What, 30, 3), Tooltip: strings.TrimSpace(f.What + "\n" + f.Note)}
+		width := 30
+		if len(d.Hosts) > 5 { // compact: keep the host's column narrow
+			width = 18
+		}
+		n := &graph.Node{ID: fmt.Sprintf("%s/fault/%d", h.Name, i), Rank: len(c.Nodes), Kind: graph.KindNote, Label: "⚡ " + f.Kind,
+			Lines: wrapLines(f.What, width, 4), Tooltip: strings.TrimSpace(f.What + "\n" + f.Note)}
 		if f.Error != "" {
 			n.State, n.Lines = graph.Fail, wrapLines("not made: "+f.Error, 30, 3)
 		}

@@ -24,7 +24,8 @@ const (
 	groupPad   = 9
 	groupHead  = 17
 	busGap     = 34
-	noteLine   = 17
+	noteLine   = 20
+	fontNote   = 15.0
 	gutterMin  = 150
 	gutterMax  = 250
 	arcBase    = 30
@@ -76,7 +77,7 @@ type spacing struct{ nodeMinW, slotGap, colPad, colGap int }
 
 func spacingOf(g *Graph) spacing {
 	if g.Compact {
-		return spacing{nodeMinW: 84, slotGap: 8, colPad: 7, colGap: 14}
+		return spacing{nodeMinW: 84, slotGap: 8, colPad: 4, colGap: 10}
 	}
 	return spacing{nodeMinW: 110, slotGap: 14, colPad: 14, colGap: 36}
 }
@@ -290,7 +291,7 @@ func (l *layout) placeBuses() {
 		l.busY[b.ID] = y
 		var notes []string
 		for _, n := range b.Notes {
-			notes = append(notes, wrap(n, l.busX1-l.busX0, fontLine)...)
+			notes = append(notes, wrap(n, l.busX1-l.busX0, fontNote)...)
 		}
 		l.busNotes[b.ID] = notes
 		y += max(len(b.Lines)*lineLine+14, 12+len(notes)*noteLine) + busGap

@@ -178,7 +178,7 @@ func (l *layout) writeBusText(b *strings.Builder) {
 			fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="end" font-size="%g" fill="%s">%s</text>`, l.busX0-14, y+5+(j+1)*lineLine, fontLine, mutedColor, esc(fit(s, l.gutter, fontLine)))
 		}
 		for j, s := range l.busNotes[bus.ID] {
-			fmt.Fprintf(b, `<text class="note" x="%d" y="%d" font-size="%g" font-weight="600" fill="%s"%s>%s</text>`, l.busX0+4, y+26+j*noteLine, fontLine, stateInk(bus.State), halo, esc(s))
+			fmt.Fprintf(b, `<text class="note" x="%d" y="%d" font-size="%g" font-weight="600" fill="%s"%s>%s</text>`, l.busX0+4, y+28+j*noteLine, fontNote, stateInk(bus.State), halo, esc(s))
 		}
 		b.WriteString("</g>\n")
 	}
