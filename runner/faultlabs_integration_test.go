@@ -177,7 +177,8 @@ func verifyHost(t *testing.T, l *labtest.Lab, i int, v explain.View, pics map[st
 	var ns string
 	nsLinks := map[string]string{}
 	if v.Driver == "overlay" {
-		ns = strings.TrimSpace(l.MustRun(t, i, "ls /var/run/docker/netns | grep '^1-'"))
+		id := strings.TrimSpace(l.MustRun(t, i, "docker network inspect -f '{{.Id}}' "+v.Network))
+		ns = "1-" + id[:10]
 		byIdx, byName := links(l.MustRun(t, i, "nsenter --net=/var/run/docker/netns/"+ns+" ip -o -d link show"))
 		nsLinks = byIdx
 		vni := regexp.MustCompile(`vxlan id (\d+) `).FindStringSubmatch(byName["vxlan0"])
