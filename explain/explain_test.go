@@ -48,6 +48,9 @@ func TestOverlayObjects(t *testing.T) {
 		}
 	}
 	for _, o := range objs {
+		if (o.Kind == "bridge" || o.Kind == "vxlan" || o.Kind == "underlay") && o.MTU == 0 {
+			t.Errorf("%s %s has no MTU for the pictures", o.Kind, o.Name)
+		}
 		if o.Command == "" {
 			t.Errorf("%s %s has no command to show it by hand", o.Kind, o.Name)
 		}

@@ -82,7 +82,7 @@ func (g gatherer) overlay(s map[string]string) []Object {
 	out := []Object{{Kind: "netns", Name: ns[strings.LastIndex(ns, "/")+1:], Where: "host",
 		Detail: "the overlay's own network namespace on this host: its bridge, VXLAN device and the containers' veth ends", Command: enter + "ip -d link show"}}
 	if br, ok := byName(links, "br0"); ok {
-		out = append(out, Object{Kind: "bridge", Name: "br0", Where: nsName,
+		out = append(out, Object{Kind: "bridge", Name: "br0", Where: nsName, MTU: br.MTU,
 			Detail:  fmt.Sprintf("MTU %d, ports: %s", br.MTU, strings.Join(ports(links, "br0"), ", ")),
 			Command: enter + "ip link show master br0"})
 	}
