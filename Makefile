@@ -8,7 +8,7 @@ HOSTS   ?= 3
 export PATH := $(PATH):/usr/local/go/bin
 
 # The end-to-end packages, run a second time on the second engine generation.
-E2E_PKGS := ./local/... ./cluster/... ./probeimage/... ./runner/... ./cmd/...
+E2E_PKGS := ./local/... ./cluster/... ./probeimage/... ./runner/... ./cmd/... ./existing/... ./blueprint/...
 
 .PHONY: setup setup-test setup-engines build test test-engine test-short test-vm test-fuzz vagrant-box demo bench down clean
 
@@ -70,12 +70,12 @@ test-short:
 
 # The race detector over the unit tests (-short: no lab hosts) of the
 # packages that do things concurrently: 37 s of CPU, under 1 min on 2 idle cores.
-RACE_PKGS := ./fanout ./execx ./cluster ./swarm ./overlay ./workload ./check ./runner ./probe ./inventory/... ./lab ./cmd
+RACE_PKGS := ./fanout ./execx ./cluster ./swarm ./overlay ./workload ./check ./runner ./probe ./inventory/... ./lab ./cmd ./blueprint ./netdriver ./session ./existing
 
 # Every fuzz target for a bounded time (their seeds also run in `go test`):
 # 6 x 10 s of fuzzing plus the instrumented build, about 3 min on 2 idle cores.
 FUZZTIME ?= 10s
-FUZZ := ./inventory:FuzzLoad ./lab:FuzzLoad ./inventory/importer:FuzzVagrantSSHConfig \
+FUZZ := ./inventory:FuzzLoad ./lab:FuzzLoad ./blueprint:FuzzCompile ./inventory/importer:FuzzVagrantSSHConfig \
 	./inventory/importer:FuzzAnsibleINI ./inventory/importer:FuzzAnsibleYAML ./inventory/importer:FuzzParseIPAddr
 test-fuzz:
 	@for t in $(FUZZ); do \

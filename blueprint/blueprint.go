@@ -98,6 +98,9 @@ func (bp *Blueprint) Replan(facts map[string]*cluster.Facts) *Blueprint {
 	out.capabilities(facts)
 	out.Networks = out.networks()
 	out.Workloads = out.workloads()
+	if err := out.sharedParents(); err != nil {
+		out.refused = multierror.Append(out.refused, err).ErrorOrNil()
+	}
 	return &out
 }
 

@@ -190,3 +190,25 @@ workloads:
 		}
 	}
 }
+
+// Docker allows one macvlan network per parent interface on a host: two
+// lab networks on one are refused before anything is made.
+func TestTwoNetworksOnOneParentAreRefused(t *testing.T) {
+	l := parse(t, `
+name: p
+networks:
+  - {name: a, driver: macvlan, subnet: 10.1.0.0/24}
+  - {name: b, driver: macvlan, subnet: 10.2.0.0/24, parent: eth0}
+  - {name: c, driver: macvlan, subnet: 10.3.0.0/24, parent: eth0, vlan: 7}
+workloads:
+  - {name: w, networks: [a, b, c], placement: {hosts: [node2]}}
+`)
+	bp, err := Compile(l, threeHosts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `networks "a" and "b" both use parent interface eth0 on node2`
+	if err := bp.Err(); err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), `"c"`) {
+		t.Errorf("Err() = %v, want only %q (c is on eth0.7)", err, want)
+	}
+}

@@ -1,7 +1,10 @@
 package blueprint
 
 import (
+	"errors"
+	"fmt"
 	"net/netip"
+	"strings"
 
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/netdriver"
@@ -13,7 +16,8 @@ func (bp *Blueprint) networks() []Network {
 	for i := range bp.Lab.Networks {
 		n := &bp.Lab.Networks[i]
 		bn := Network{Network: n, Driver: netdriver.Of(n.Driver)}
-		if n.Default {
+		if !n.Made() {
+			bn.Subnet, _ = netip.ParsePrefix(n.Subnet) // the engine's, for an external one
 			out = append(out, bn)
 			continue
 		}
@@ -43,7 +47,7 @@ func (bp *Blueprint) site(n *lab.Network, subnet netip.Prefix) netdriver.Site {
 		HostRange: func(h string) netip.Prefix { return bp.Plan.MacvlanRanges[n.Name][h] },
 		Options:   func(h string) netdriver.HostOptions { return opts[h] },
 		Parent:    func(h string) string { return parents[h] },
-		Labels:    lab.Labels(bp.Lab.Name),
+		Labels:    bp.labels(),
 	}
 }
 
@@ -78,3 +82,28 @@ func (bp *Blueprint) Network(name string) *Network {
 	return nil
 }
 
+// sharedParents refuses two lab networks on one parent interface of a host:
+// Docker allows one macvlan network per parent ("network ... is already
+// using parent interface"), and would say so only when a task fails.
+func (bp *Blueprint) sharedParents() error {
+	users := map[[2]string]string{} // host, parent -> the first network on it
+	var errs []string
+	for _, n := range bp.Networks {
+		for _, c := range n.Creates {
+			parent := c.Options.Options["parent"]
+			if c.OnManager() || parent == "" {
+				continue
+			}
+			k := [2]string{c.Host, parent}
+			if other, ok := users[k]; ok && other != n.Name {
+				errs = append(errs, fmt.Sprintf("networks %q and %q both use parent interface %s on %s: Docker allows one macvlan network per parent; give one of them another parent (or a VLAN: vlan: N)", other, n.Name, parent, c.Host))
+				continue
+			}
+			users[k] = n.Name
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(errs, "\n"))
+}

@@ -84,7 +84,7 @@ func specHash(v any) string {
 
 func (bp *Blueprint) serviceSpec(w *lab.Workload) swarm.ServiceSpec {
 	grace := time.Second
-	labels := lab.Labels(bp.Lab.Name)
+	labels := bp.labels()
 	spec := swarm.ServiceSpec{
 		Annotations: swarm.Annotations{Name: w.Name, Labels: labels},
 		TaskTemplate: swarm.TaskSpec{
@@ -93,10 +93,11 @@ func (bp *Blueprint) serviceSpec(w *lab.Workload) swarm.ServiceSpec {
 				Args:            w.Command,
 				Hostname:        "{{.Service.Name}}-{{.Node.Hostname}}",
 				StopGracePeriod: &grace,
-				Labels:          lab.Labels(bp.Lab.Name),
+				Labels:          bp.labels(),
 			},
 			RestartPolicy: &swarm.RestartPolicy{Condition: swarm.RestartPolicyConditionAny},
 			Placement:     &swarm.Placement{Constraints: bp.constraints(w)},
+			Resources:     probeLimits(w),
 		},
 		EndpointSpec: &swarm.EndpointSpec{Mode: swarm.ResolutionModeVIP, Ports: servicePorts(w)},
 	}
@@ -105,6 +106,9 @@ func (bp *Blueprint) serviceSpec(w *lab.Workload) swarm.ServiceSpec {
 	}
 	for _, a := range w.Networks {
 		spec.TaskTemplate.Networks = append(spec.TaskTemplate.Networks, swarm.NetworkAttachmentConfig{Target: a.Network, Aliases: a.Aliases})
+	}
+	if w.Hardened {
+		harden(spec.TaskTemplate.ContainerSpec)
 	}
 	if w.Replicated() {
 		n := uint64(w.Replicas)
@@ -135,6 +139,9 @@ func servicePorts(w *lab.Workload) []swarm.PortConfig {
 // constraints place a service on the workload's hosts: swarm constraints
 // are ANDed, so a subset is "not on each host outside it".
 func (bp *Blueprint) constraints(w *lab.Workload) []string {
+	if w.Constraints != nil {
+		return w.Constraints
+	}
 	placed := map[string]bool{}
 	for _, h := range bp.Placed[w.Name] {
 		placed[h] = true
@@ -158,7 +165,7 @@ func ContainerHostname(workload, host string) string { return workload + "-" + h
 func (bp *Blueprint) container(w *lab.Workload, host string) Container {
 	stop := 1
 	c := Container{Host: host,
-		Config:     &container.Config{Image: bp.image(w), Hostname: ContainerHostname(w.Name, host), Cmd: w.Command, Labels: lab.Labels(bp.Lab.Name), StopTimeout: &stop},
+		Config:     &container.Config{Image: bp.image(w), Hostname: ContainerHostname(w.Name, host), Cmd: w.Command, Labels: bp.labels(), StopTimeout: &stop},
 		HostConfig: &container.HostConfig{NetworkMode: "none", PortBindings: nat.PortMap{}},
 		Networking: &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{}},
 	}
@@ -181,6 +188,9 @@ func (bp *Blueprint) container(w *lab.Workload, host string) Container {
 		c.Config.ExposedPorts[port] = struct{}{}
 		c.HostConfig.PortBindings[port] = append(c.HostConfig.PortBindings[port], nat.PortBinding{HostPort: fmt.Sprint(p.Published)})
 	}
+	if w.Hardened {
+		hardenContainer(c.Config, c.HostConfig)
+	}
 	c.Hash = specHash([]any{c.Config, c.HostConfig, c.Networking, w.Networks})
 	c.Config.Labels[SpecLabel] = c.Hash
 	return c
@@ -192,4 +202,46 @@ func endpoint(a lab.Attachment) *network.EndpointSettings {
 		es.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: a.IP}
 	}
 	return es
+}
+
+// A hardened probe's limits: a tenth of a core and 32 MiB, enough for the
+// probe program (6.5 MiB resident, idle between checks) and too little for
+// it to hurt the services beside it.
+const (
+	probeNanoCPUs = 100_000_000
+	probeMemory   = 32 << 20
+	// probeUser is nobody: the probe needs no privilege (ICMP goes through
+	// the ping socket that Docker opens to every group).
+	probeUser = "65534:65534"
+)
+
+func probeLimits(w *lab.Workload) *swarm.ResourceRequirements {
+	if !w.Hardened {
+		return nil
+	}
+	return &swarm.ResourceRequirements{Limits: &swarm.Limit{NanoCPUs: probeNanoCPUs, MemoryBytes: probeMemory}}
+}
+
+// harden makes a service's probe a guest on someone else's network.
+func harden(cs *swarm.ContainerSpec) {
+	cs.ReadOnly = true
+	cs.User = probeUser
+	cs.CapabilityDrop = []string{"ALL"}
+}
+
+func hardenContainer(cfg *container.Config, hc *container.HostConfig) {
+	cfg.User = probeUser
+	hc.ReadonlyRootfs = true
+	hc.CapDrop = []string{"ALL"}
+	hc.Resources.NanoCPUs = probeNanoCPUs
+	hc.Resources.Memory = probeMemory
+}
+
+// labels are the labels of every object made for the lab.
+func (bp *Blueprint) labels() map[string]string {
+	out := lab.Labels(bp.Lab.Name)
+	for k, v := range bp.Lab.Labels {
+		out[k] = v
+	}
+	return out
 }

@@ -55,7 +55,7 @@ func TestServiceSpec(t *testing.T) {
 }
 
 func TestContainerConfig(t *testing.T) {
-	l := &lab.Lab{Name: "demo", Networks: []lab.Network{{Name: "host", Driver: lab.DriverHost, Default: true}, {Name: "ub", Driver: lab.DriverBridge, Subnet: "10.10.10.0/24"}}}
+	l := &lab.Lab{Name: "demo", Networks: []lab.Network{{Name: "host", Driver: "host", Default: true}, {Name: "ub", Driver: "bridge", Subnet: "10.10.10.0/24"}}}
 	s, err := Compile(l, []Host{{Name: "node1", Address: "192.168.56.11", Role: "manager"}}, WithImage("overlab-probe:abc"))
 	if err != nil {
 		t.Fatal(err)

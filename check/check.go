@@ -275,6 +275,12 @@ func toName(c lab.Check, multi bool) string {
 		return endpointName(c.ToWorkload, c.ToHost, multi)
 	case lab.TargetUnderlay:
 		return c.ToHost
+	case lab.TargetAddress:
+		if c.ToWorkload != "" && c.ToHost != "" {
+			return c.ToWorkload + "@" + c.ToHost
+		} else if c.ToWorkload != "" {
+			return c.ToWorkload
+		}
 	}
 	return c.Target
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/overlab/overlab/fault"
+	"github.com/overlab/overlab/internal/clitest"
 	"github.com/overlab/overlab/internal/syncbuf"
 	"github.com/overlab/overlab/local/labtest"
 )
@@ -27,10 +28,7 @@ import (
 // Ctrl-C while its fault is on heals it anyway and takes the lab down.
 func TestFaultLabAsATeacherRunsIt(t *testing.T) {
 	l := labtest.Up(t, 3)
-	bin, err := buildOverlab()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := clitest.Binary(t)
 	results := t.TempDir()
 	ov := func(args ...string) (int, string) {
 		t.Helper()

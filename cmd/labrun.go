@@ -150,17 +150,22 @@ func runUp(ctx context.Context, g *Globals, f *labFlags) error {
 
 func newCheckCommand(g *Globals) *cobra.Command {
 	f := &labFlags{}
+	e := &existingFlags{}
 	c := &cobra.Command{
 		Use:   "check",
-		Short: "Probe every pair of hosts on every lab network; exit 0 all as expected, 1 some not, 2 could not run",
+		Short: "Probe every pair of hosts on every lab network (or on your own networks, read-only); exit 0 all as expected, 1 some not, 2 could not run",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if len(e.networks) > 0 || len(e.services) > 0 {
+				return runCheckExisting(ctx, g, f, e, cmd.OutOrStdout())
+			}
 			return runCheck(ctx, g, f, cmd.OutOrStdout())
 		},
 	}
 	f.addLabUp(c)
 	f.addCheck(c)
+	e.add(c, f)
 	return c
 }
 

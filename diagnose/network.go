@@ -3,6 +3,7 @@ package diagnose
 import (
 	"fmt"
 
+	"github.com/overlab/overlab/netdriver"
 	"github.com/overlab/overlab/results"
 )
 
@@ -47,7 +48,7 @@ func (c *classifier) dnsOnly() {
 			Cause:     fmt.Sprintf("names on %s do not resolve while addresses answer: Docker's embedded DNS (127.0.0.11) has not learnt the other containers; on an overlay, gossip (7946/tcp+udp) has not converged or is blocked", n),
 			Evidence:  sample(os, 3),
 			Fix:       "wait a few seconds and check again; if it stays, open TCP+UDP 7946 between the lab hosts",
-			Ambiguous: c.v.driver[n] == "overlay", Doctor: []string{DoctorPorts},
+			Ambiguous: netdriver.Of(c.v.driver[n]).Traits().Tunnel, Doctor: []string{DoctorPorts},
 		})
 	}
 }
@@ -81,7 +82,9 @@ func (c *classifier) mtuPairs() {
 // macvlanOwnHost names a macvlan container that fails to reach its own
 // host's address: the macvlan rule, which a lab should expect.
 func (c *classifier) macvlanOwnHost() {
-	os := c.remaining(func(o obs) bool { return o.driver == "macvlan" && o.from != "" && o.from == o.to })
+	os := c.remaining(func(o obs) bool {
+		return netdriver.Of(o.driver).Traits().OwnHostUnreachable && o.from != "" && o.from == o.to
+	})
 	if len(os) == 0 {
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/overlab/overlab/netdriver"
 	"github.com/overlab/overlab/results"
 )
 
@@ -74,7 +75,7 @@ func (o obs) failed() bool { return !o.OK && o.Expect == results.ExpectReachable
 
 func (o obs) leaked() bool { return !o.OK && o.Expect == results.ExpectUnreachable && o.Reachable }
 
-func (o obs) isOverlay() bool { return o.driver == "overlay" }
+func (o obs) isOverlay() bool { return netdriver.Of(o.driver).Traits().Tunnel }
 
 func sortedKeys(m map[string]bool) []string {
 	out := make([]string, 0, len(m))

@@ -11,6 +11,7 @@ import (
 	"github.com/docker/docker/api/types/network"
 
 	"github.com/overlab/overlab/hostcmd"
+	"github.com/overlab/overlab/netdriver"
 )
 
 // API is the part of a host's Docker engine explain reads.
@@ -138,7 +139,7 @@ func (g gatherer) script() string {
 	q := hostcmd.Quote
 	var b strings.Builder
 	b.WriteString("echo '@@@ host'; ip -o -d link show\necho '@@@ addr'; ip -o -4 addr show\n")
-	if g.nw.Driver == "overlay" {
+	if g.objectKind() == netdriver.ObjectsOverlay {
 		ns := "--net=" + q(g.nsPath())
 		fmt.Fprintf(&b, "echo '@@@ ns'; nsenter %[1]s ip -o -d link show\necho '@@@ fdb'; nsenter %[1]s bridge fdb show dev vxlan0\necho '@@@ neigh'; nsenter %[1]s ip neigh show dev vxlan0\n", ns)
 	}

@@ -50,7 +50,7 @@ func parseLinks(out string) []link {
 				if f[i] == "vxlan" && f[i+1] == "id" && i+2 < len(f) {
 					l.VNI, _ = strconv.Atoi(f[i+2])
 				}
-				if f[i] == "macvlan" && f[i+1] == "mode" && i+2 < len(f) {
+				if (f[i] == "macvlan" || f[i] == "ipvlan") && f[i+1] == "mode" && i+2 < len(f) {
 					l.Mode = f[i+2]
 				}
 			case "dstport":

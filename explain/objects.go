@@ -11,13 +11,13 @@ import (
 func (g gatherer) objects(s map[string]string) []Object {
 	host := parseLinks(s["host"])
 	var out []Object
-	switch g.nw.Driver {
-	case "overlay":
+	switch g.objectKind() {
+	case netdriver.ObjectsOverlay:
 		out = g.overlay(s)
-	case "bridge":
+	case netdriver.ObjectsBridge:
 		out = g.bridge(host)
-	case "macvlan":
-		out = g.macvlan(host)
+	case netdriver.ObjectsParent:
+		out = g.parent(host)
 	}
 	out = append(out, g.members(s, host)...)
 	out = append(out, g.underlay(s, host)...)
@@ -128,14 +128,19 @@ func (g gatherer) bridge(host []link) []Object {
 		Command: "ip link show master " + br + "   (brctl show " + br + ")"}}
 }
 
-func (g gatherer) macvlan(host []link) []Object {
+// objectKind is which Linux objects carry the network, by its driver.
+func (g gatherer) objectKind() netdriver.ObjectKind {
+	return netdriver.Of(g.nw.Driver).Traits().Objects
+}
+
+func (g gatherer) parent(host []link) []Object {
 	p := g.nw.Options["parent"]
 	mtu := 0
 	l, ok := byName(host, p)
 	detail := "not found on this host"
 	if ok {
 		mtu = l.MTU
-		detail = fmt.Sprintf("MTU %d: the parent interface; each container's macvlan child sends and receives through it with its own MAC, bypassing the host's IP stack", l.MTU)
+		detail = fmt.Sprintf("MTU %d: the parent interface; each container's %s child sends and receives through it, bypassing the host's IP stack", l.MTU, g.nw.Driver)
 	}
 	return []Object{{Kind: "parent", Name: p, Where: "host", MTU: mtu, Detail: detail, Command: "ip -d link show " + p}}
 }
@@ -159,13 +164,13 @@ func (g gatherer) members(s map[string]string, host []link) []Object {
 			Detail:  fmt.Sprintf("%s, MAC %s, MTU %d", m.ip, m.mac, mine.MTU),
 			Command: fmt.Sprintf("nsenter -t $(docker inspect -f '{{.State.Pid}}' %s) -n ip -d link show %s", hostcmd.Quote(m.name), mine.Name)}
 		switch {
-		case mine.Kind == "macvlan":
+		case mine.Kind == "macvlan" || mine.Kind == "ipvlan":
 			if p, ok := byIndex(host, mine.Peer); ok {
 				o.Peer = p.Name + " in host"
 				o.PeerName, o.PeerWhere = p.Name, "host"
 			}
-			o.Detail += ", macvlan mode " + mine.Mode
-		case g.nw.Driver == "overlay":
+			o.Detail += ", " + mine.Kind + " mode " + mine.Mode
+		case g.objectKind() == netdriver.ObjectsOverlay:
 			if p, ok := byIndex(ns, mine.Peer); ok {
 				nsName := g.nsPath()[strings.LastIndex(g.nsPath(), "/")+1:]
 				o.Peer = fmt.Sprintf("%s (if%d) in netns %s, on %s", p.Name, p.Index, nsName, p.Master)
@@ -185,7 +190,7 @@ func (g gatherer) members(s map[string]string, host []link) []Object {
 // rules: the isolation rules of a bridge network and the NAT rules that
 // publish its containers' ports.
 func (g gatherer) rules(s map[string]string) []Object {
-	if g.nw.Driver != "bridge" {
+	if g.objectKind() != netdriver.ObjectsBridge {
 		return nil
 	}
 	br := g.bridgeName()

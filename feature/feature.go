@@ -14,6 +14,7 @@ const (
 	IPVS    Name = "ipvs"
 	ESP     Name = "esp"
 	VLAN    Name = "8021q"
+	IPVLAN  Name = "ipvlan"
 	NetEm   Name = "netem"
 )
 
@@ -40,6 +41,8 @@ var All = []Feature{
 		"encrypted overlay networks cannot pass traffic"},
 	{VLAN, "802.1q", "8021q", "CONFIG_VLAN_8021Q", "register_vlan_dev", "vlan",
 		"no VLAN sub-interfaces (eth0.10) as macvlan parents; a plain parent works"},
+	{IPVLAN, "ipvlan", "ipvlan", "CONFIG_IPVLAN", "ipvlan_link_new", "",
+		"ipvlan networks cannot be created: use macvlan, or hosts whose kernel has the ipvlan module"},
 	{NetEm, "netem (tc)", "sch_netem", "CONFIG_NET_SCH_NETEM", "netem_enqueue", "",
 		"no delay or loss faults (tc qdisc ... netem); block, cut and mtu faults work"},
 }

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/overlab/overlab/netdriver"
 )
 
 // ResolveHost maps a host reference (an inventory name, or $N for the N-th
@@ -94,7 +96,7 @@ func (l *Lab) placements(hosts []HostInfo, ps *problems) map[string][]string {
 		out[w.Name] = hs
 		for j, a := range w.Networks {
 			n := l.Network(a.Network)
-			if a.IP != "" && len(hs) > 1 && n != nil && n.Driver != DriverBridge {
+			if a.IP != "" && len(hs) > 1 && n != nil && !netdriver.Of(n.Driver).Traits().PerHostSegment {
 				ps.add(fmt.Sprintf("workloads[%d].networks[%d].ip", i, j), fmt.Sprintf("workload %q", w.Name), fmt.Sprintf("networks[%d].ip", j),
 					"one static address %s for containers on %d hosts of the multi-host network %q: place the workload on one host", a.IP, len(hs), n.Name)
 			}
@@ -243,7 +245,7 @@ func (l *Lab) targets(e *Expectation, fh string, placed map[string][]string, hos
 		return out, nil
 	case t.Address != "":
 		a, _ := netip.ParseAddr(t.Address)
-		return []target{{"", "", a.String(), TargetAddress}}, nil
+		return []target{{t.Owner.Workload, t.Owner.Host, a.String(), TargetAddress}}, nil
 	default:
 		return []target{{"", "", t.Name, TargetName}}, nil
 	}

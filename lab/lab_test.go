@@ -116,7 +116,7 @@ func TestFixtures(t *testing.T) {
 		},
 		"invalid-networks.yaml": {
 			`testdata/invalid-networks.yaml:1: name: "Bad Name": use lower-case letters, digits, '-', '_' and '.'`,
-			`testdata/invalid-networks.yaml:4: network "n1": driver: unknown driver "vxlan" (one of overlay, macvlan, bridge, host, none)`,
+			`testdata/invalid-networks.yaml:4: network "n1": driver: unknown driver "vxlan" (one of overlay, macvlan, ipvlan, bridge, host, none)`,
 			`testdata/invalid-networks.yaml:7: network "n2": subnet: "10.1.0.1/24" has host bits set: did you mean 10.1.0.0/24?`,
 			`testdata/invalid-networks.yaml:11: network "n3": gateway: 10.3.0.1 is outside subnet 10.2.0.0/24`,
 			`testdata/invalid-networks.yaml:12: network "n3": ip_range: 10.2.1.0/25 is outside subnet 10.2.0.0/24`,
@@ -124,7 +124,7 @@ func TestFixtures(t *testing.T) {
 			`testdata/invalid-networks.yaml:14: network "n3": attachable: only swarm-scoped networks (overlay, macvlan with scope: swarm) are attachable; containers attach to local networks anyway`,
 			`testdata/invalid-networks.yaml:15: network "n3": name: defined twice`,
 			`testdata/invalid-networks.yaml:17: network "n3": scope: an overlay network is always swarm-scoped`,
-			`testdata/invalid-networks.yaml:18: network "n3": parent: only macvlan networks have a parent interface`,
+			`testdata/invalid-networks.yaml:18: network "n3": parent: only macvlan and ipvlan networks have a parent interface`,
 			`testdata/invalid-networks.yaml:19: network "bridge": name: "bridge" is Docker's own bridge network: set default: true to use it, or pick another name`,
 			`testdata/invalid-networks.yaml:21: network "docker0": name: Docker's own bridge network is called "bridge"`,
 			`testdata/invalid-networks.yaml:26: network "mv": ip_range: needs a subnet (the range is carved from it)`,

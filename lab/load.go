@@ -324,3 +324,9 @@ func (l *Lab) usedByService(name string) bool {
 	}
 	return false
 }
+
+// AdoptExpect replaces l's expectations with those of another lab file,
+// which keeps their source and line numbers for every problem found in them.
+func (l *Lab) AdoptExpect(from *Lab) {
+	l.Expect, l.Source, l.pos = from.Expect, from.Source, from.pos
+}

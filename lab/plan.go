@@ -10,7 +10,7 @@ import (
 // NeedsSwarm reports whether the lab uses services or swarm-scoped networks.
 func (l *Lab) NeedsSwarm() bool {
 	for _, n := range l.Networks {
-		if !n.Default && n.Scope == ScopeSwarm {
+		if n.Scope == ScopeSwarm && !n.Default {
 			return true
 		}
 	}
@@ -37,7 +37,7 @@ func PlanInput(l *Lab, hosts []HostInfo) addrplan.Input {
 		in.Ingress = addrplan.DefaultIngress
 	}
 	for _, n := range l.Networks {
-		if n.Default {
+		if !n.Made() {
 			continue
 		}
 		d := netdriver.Of(n.Driver)

@@ -7,15 +7,6 @@ import (
 	"github.com/overlab/overlab/netdriver"
 )
 
-// Network drivers.
-const (
-	DriverOverlay = "overlay"
-	DriverMacvlan = "macvlan"
-	DriverBridge  = "bridge"
-	DriverHost    = "host"
-	DriverNone    = "none"
-)
-
 // Network scopes.
 const (
 	ScopeLocal = netdriver.ScopeLocal
@@ -73,6 +64,10 @@ type Lab struct {
 	// set by the loader, not decoded.
 	Source string `yaml:"-" json:"-"`
 
+	// Labels are more labels for every object made for the lab, beside
+	// the lab label (who made a check's temporary probes). Set in code.
+	Labels map[string]string `yaml:"-" json:"-"`
+
 	// pos maps a field path (networks[0].subnet) to its line in Source.
 	pos map[string]int
 }
@@ -101,6 +96,15 @@ type Workload struct {
 	// workload runs one container on each selected host.
 	Placement Placement `yaml:"placement,omitempty" json:"placement,omitempty"`
 	Command   []string  `yaml:"command,omitempty" json:"command,omitempty"`
+
+	// Constraints, when set, are the service's placement constraints as they
+	// are, instead of overlab's own node labels: a swarm overlab did not
+	// make has none of them. Set in code, never from a lab file.
+	Constraints []string `yaml:"-" json:"-"`
+	// Hardened runs the probe as a guest on someone else's network: a
+	// read-only root filesystem, an unprivileged user without capabilities,
+	// and CPU and memory limits. Set in code, never from a lab file.
+	Hardened bool `yaml:"-" json:"-"`
 }
 
 // Attachment connects a workload to a network. In YAML a plain string is the
@@ -168,6 +172,15 @@ type Target struct {
 	Underlay bool   `yaml:"underlay,omitempty" json:"underlay,omitempty"`
 	// Port for tcp, udp and http; 0 means the probe's own port.
 	Port int `yaml:"port,omitempty" json:"port,omitempty"`
+	// Owner names what an address belongs to (a service's task on a host,
+	// its virtual IP), so that the matrix shows it by name. Set in code.
+	Owner Owner `yaml:"-" json:"-"`
+}
+
+// Owner is what an address target belongs to.
+type Owner struct {
+	Workload string // a service, or a workload
+	Host     string // the host it runs on; "" for a virtual IP
 }
 
 // String says what the target is in words, as the expectation tables and

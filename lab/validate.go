@@ -139,6 +139,9 @@ func (l *Lab) validateNetworks(ps *problems) {
 	for i := range l.Networks {
 		c := netCheck{ps: ps, n: &l.Networks[i], i: i, it: netItem(i, &l.Networks[i])}
 		c.name(seen)
+		if c.n.External {
+			continue // the engine's, as it is
+		}
 		if !c.driver() {
 			continue
 		}
@@ -439,7 +442,7 @@ func (c *workloadCheck) networks() (exclusive string) {
 			c.add(path, field, "attached to %q twice", a.Network)
 		}
 		attached[a.Network] = true
-		if n.Driver == DriverHost || n.Driver == DriverNone {
+		if netdriver.Of(n.Driver).Traits().NoEndpoint {
 			exclusive = n.Driver
 		}
 		if w.Kind == KindService && !n.SwarmScoped() && !n.Default {
@@ -448,7 +451,7 @@ func (c *workloadCheck) networks() (exclusive string) {
 		if a.IP != "" {
 			c.l.validateStaticIP(c.ps, fmt.Sprintf("workloads[%d].%s.ip", c.i, path), c.it, field+".ip", w, n, a.IP)
 		}
-		if len(a.Aliases) > 0 && (n.Default || n.Driver == DriverHost || n.Driver == DriverNone) {
+		if len(a.Aliases) > 0 && (n.Default || netdriver.Of(n.Driver).Traits().NoEndpoint) {
 			c.add(path+".aliases", field+".aliases", "network-scoped aliases exist only on user-defined networks (Docker's embedded DNS), not on %q", n.Name)
 		}
 	}

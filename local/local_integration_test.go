@@ -312,3 +312,34 @@ func TestRootfsCrashRecovery(t *testing.T) {
 		}
 	}
 }
+
+// A file this process holds without close-on-exec (as `flock FILE cmd`
+// hands its lock to cmd) does not pass to the lab's daemons, which outlive
+// the command: a lock would stay held as long as the lab is up.
+func TestLabDaemonsInheritNoStrayFiles(t *testing.T) {
+	labtest.Skip(t)
+	path := filepath.Join(t.TempDir(), "stray.lock")
+	fd, err := syscall.Open(path, syscall.O_CREAT|syscall.O_RDWR, 0o600) // no O_CLOEXEC
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	l := labtest.Up(t, 1)
+	var pids []int
+	for _, f := range []string{"holder.pid", "sshd.pid", "dockerd.pid"} {
+		b, err := os.ReadFile(filepath.Join(l.HostDir(1), f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		pids = append(pids, pid)
+	}
+	for _, pid := range pids {
+		ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+		for _, e := range ents {
+			if target, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, e.Name())); target == path {
+				t.Errorf("process %d of the lab holds %s (fd %s)", pid, path, e.Name())
+			}
+		}
+	}
+}

@@ -213,3 +213,20 @@ func dirExists(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.IsDir()
 }
+
+// keepInheritedFiles marks every file this process inherited beyond the
+// standard three close-on-exec. Go opens its own files so; a descriptor it
+// was started with (a lock that `flock cmd` holds, a CI runner's pipe) is
+// not, and would pass to the lab's daemons, which outlive this command: a
+// lock would stay held, a pipe open, as long as the lab is up.
+func keepInheritedFiles() {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			syscall.CloseOnExec(fd)
+		}
+	}
+}

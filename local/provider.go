@@ -357,6 +357,7 @@ func (p *Provider) writeKeys(l Lab) error {
 }
 
 func (p *Provider) startHost(l Lab, i int, lower string) (*exec.Cmd, error) {
+	keepInheritedFiles()
 	args := l.hostCommand(p.bin, i, lower)
 	logf, err := os.OpenFile(filepath.Join(l.HostDir(i), "holder.log"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {

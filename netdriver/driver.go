@@ -170,9 +170,9 @@ func (r *Registry) Names() []string {
 	return names
 }
 
-// order is how drivers are listed in messages: overlab's original five
-// first, as users know them, then the rest by name.
-var order = map[string]int{"overlay": 1, "macvlan": 2, "bridge": 3, "host": 4, "none": 5}
+// order is how drivers are listed in messages: overlab's own in the order
+// the labs teach them, then the rest by name.
+var order = map[string]int{"overlay": 1, "macvlan": 2, "ipvlan": 3, "bridge": 4, "host": 5, "none": 6}
 
 func rank(name string) string {
 	if o, ok := order[name]; ok {
@@ -182,7 +182,7 @@ func rank(name string) string {
 }
 
 // Default is the registry of the drivers overlab ships.
-var Default = NewRegistry(Bridge{}, Overlay{}, Macvlan{}, Host{}, None{})
+var Default = NewRegistry(Bridge{}, Overlay{}, NewMacvlan(), NewIpvlan(), Host{}, None{})
 
 // Get returns the shipped (or registered) driver called name.
 func Get(name string) (Driver, bool) { return Default.Get(name) }

@@ -2,6 +2,7 @@ package netdriver
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/docker/docker/api/types/network"
@@ -12,6 +13,7 @@ type takes struct {
 	encrypted  bool
 	attachable func(n *Network) bool // nil: never
 	parent     bool                  // parent, vlan and per-host options
+	modes      []string              // the modes it takes; none: no mode
 }
 
 // check lists the fields n sets that its driver does not take, in the
@@ -31,10 +33,17 @@ func (t takes) check(n *Network) []Problem {
 		add("vlan", "%d: a VLAN id from 1 to 4094, on a macvlan network whose parent is not a sub-interface already", n.VLAN)
 	}
 	if !t.parent && n.Parent != "" {
-		add("parent", "only macvlan networks have a parent interface")
+		add("parent", "only macvlan and ipvlan networks have a parent interface")
 	}
 	if !t.parent && len(n.Hosts) > 0 {
-		add("hosts", "per-host options apply to macvlan networks only")
+		add("hosts", "per-host options apply to macvlan and ipvlan networks only")
+	}
+	if n.Mode != "" && !slices.Contains(t.modes, n.Mode) {
+		if len(t.modes) == 0 {
+			add("mode", "only ipvlan networks have a mode (l2, l3 or l3s)")
+		} else {
+			add("mode", "%q: want %s", n.Mode, strings.Join(t.modes, ", "))
+		}
 	}
 	return out
 }

@@ -47,7 +47,7 @@ func TestOverlayCreatesOnceThroughTheSwarm(t *testing.T) {
 
 func TestSwarmMacvlanIsOneConfigPerHostThenTheSwarmNetwork(t *testing.T) {
 	n := &Network{Name: "mv", Driver: "macvlan", Scope: ScopeSwarm, Attachable: true, Internal: true}
-	cs := Macvlan{}.Creates(n, site("192.168.56.0/24"))
+	cs := NewMacvlan().Creates(n, site("192.168.56.0/24"))
 	if len(cs) != 3 || cs[0].Host != "node1" || cs[1].Host != "node2" || !cs[2].OnManager() {
 		t.Fatalf("creates %+v", cs)
 	}
@@ -74,21 +74,21 @@ func TestSwarmMacvlanIsOneConfigPerHostThenTheSwarmNetwork(t *testing.T) {
 }
 
 func TestLocalNetworksExistWhereUsed(t *testing.T) {
-	for _, d := range []Driver{Bridge{}, Macvlan{}} {
+	for _, d := range []Driver{Bridge{}, NewMacvlan()} {
 		n := &Network{Name: "l", Driver: d.Name(), Scope: ScopeLocal, VLAN: 10}
 		cs := d.Creates(n, site("192.168.56.0/24"))
 		if len(cs) != 1 || cs[0].Host != "node2" {
 			t.Errorf("%s: creates %+v, want one on node2, the host that uses it", d.Name(), cs)
 		}
 	}
-	cs := Macvlan{}.Creates(&Network{Name: "l", Driver: "macvlan", VLAN: 10}, site("192.168.56.0/24"))
+	cs := NewMacvlan().Creates(&Network{Name: "l", Driver: "macvlan", VLAN: 10}, site("192.168.56.0/24"))
 	if got := cs[0].Options.Options["parent"]; got != "eth1.10" {
 		t.Errorf("parent %q, want the per-host parent on the VLAN", got)
 	}
 }
 
 func TestCommandLineQuotesWhatTheShellWouldRead(t *testing.T) {
-	c := Create{Host: "node1", Name: "n", Options: Macvlan{}.onHost(&Network{Name: "n", Driver: "macvlan", Parent: "a;id>pw1"}, site("192.168.56.0/24"), "node1")}
+	c := Create{Host: "node1", Name: "n", Options: NewMacvlan().onHost(&Network{Name: "n", Driver: "macvlan", Parent: "a;id>pw1"}, site("192.168.56.0/24"), "node1")}
 	want := "docker network create -d macvlan --subnet 192.168.56.0/24 --ip-range 192.168.56.128/28 -o macvlan_mode=bridge -o 'parent=a;id>pw1' n"
 	if got := CommandLine(c); got != want {
 		t.Errorf("command\n got %s\nwant %s", got, want)
@@ -96,7 +96,7 @@ func TestCommandLineQuotesWhatTheShellWouldRead(t *testing.T) {
 }
 
 func TestRegistryListsTheShippedDriversFirst(t *testing.T) {
-	r := NewRegistry(None{}, Host{}, Bridge{}, Macvlan{}, Overlay{})
+	r := NewRegistry(None{}, Host{}, Bridge{}, NewMacvlan(), Overlay{})
 	r.Register(testDriver{})
 	got := r.Names()
 	want := []string{"overlay", "macvlan", "bridge", "host", "none", "zz-test"}

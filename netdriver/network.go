@@ -28,12 +28,22 @@ type Network struct {
 	// VLAN puts a macvlan network on the 802.1q sub-interface PARENT.VLAN of
 	// each host's parent (Docker creates it, and removes it with the network).
 	VLAN int `yaml:"vlan,omitempty" json:"vlan,omitempty"`
+	// Mode is the ipvlan mode: l2 (default), l3 or l3s.
+	Mode string `yaml:"mode,omitempty" json:"mode,omitempty"`
 	// Hosts holds per-host options, keyed by host reference (name or $N).
 	Hosts map[string]HostOptions `yaml:"hosts,omitempty" json:"hosts,omitempty"`
 	// Default marks Docker's own network (bridge = docker0, host, none): used,
 	// never created nor removed.
 	Default bool `yaml:"default,omitempty" json:"default,omitempty"`
+	// External marks a network that exists already and is someone else's
+	// (a check of a user's own networks): overlab only probes it. Set in
+	// code from what the engines say, never from a lab file.
+	External bool `yaml:"-" json:"external,omitempty"`
 }
+
+// Made says whether overlab makes the network (neither Docker's own nor
+// someone else's).
+func (n *Network) Made() bool { return !n.Default && !n.External }
 
 // HostOptions override a network's settings on one host.
 type HostOptions struct {

@@ -167,3 +167,19 @@ func TestEnsureStopsAtTheFirstHostThatFails(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// A network of the lab's name that overlab did not make (no label) stops
+// up: using it would make the matrix about someone else's network.
+func TestEnsureRefusesANetworkOverlabDidNotMake(t *testing.T) {
+	hosts, e := twoHosts()
+	e[0].nets = []network.Summary{{ID: "u", Name: "ov", Driver: "overlay", Scope: "swarm", Attachable: true,
+		IPAM: network.IPAM{Config: []network.IPAMConfig{{Subnet: "10.99.0.0/24"}}}}}
+	_, err := Ensure(context.Background(), Spec{Lab: "t", Networks: testNetworks(t), Hosts: hosts})
+	want := `network "ov": node1: network "ov" on node1 is not overlab's (driver overlay, scope swarm, subnet 10.99.0.0/24, attachable true): overlab neither uses nor changes it; give the lab's network another name, or check that network read-only with ` + "`overlab check --networks ov`"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v\nwant %s", err, want)
+	}
+	if len(e[0].nets) != 1 || len(e[1].nets) != 0 {
+		t.Errorf("something was created or changed: %+v %+v", e[0].nets, e[1].nets)
+	}
+}

@@ -96,17 +96,7 @@ func (s Spec) ensureOne(ctx context.Context, h Host, name string, opts network.C
 		return nil, err
 	}
 	if existing != nil {
-		want := opts.Driver
-		if opts.ConfigOnly {
-			want = "null"
-		}
-		if want != "" && existing.Driver != want {
-			return nil, fmt.Errorf("a network %q with driver %s already exists (the lab needs %s): remove it with `docker network rm %s` on %s, or run `overlab down`", name, existing.Driver, want, name, h.Name)
-		}
-		if lab := existing.Labels[lab.Label]; lab != "" && lab != s.Lab {
-			return nil, fmt.Errorf("network %q belongs to lab %q: run `overlab down --lab %s` first", name, lab, lab)
-		}
-		return nil, nil
+		return nil, s.reuse(h, name, existing, opts)
 	}
 	if _, err := h.API.NetworkCreate(ctx, name, opts); err != nil {
 		return nil, fmt.Errorf("creating %s network %q: %w", driverName(opts), name, err)
@@ -120,6 +110,38 @@ func (s Spec) ensureOne(ctx context.Context, h Host, name string, opts network.C
 		}
 	}
 	return []string{what}, nil
+}
+
+// reuse says whether an existing network of the name is the lab's own
+// (made by an earlier up): nil when it is, else an error that says whose
+// it is and the way out. A network overlab did not make is never used as
+// the lab's: its matrix would say nothing about the lab.
+func (s Spec) reuse(h Host, name string, existing *network.Summary, opts network.CreateOptions) error {
+	owner := existing.Labels[lab.Label]
+	builtFromOurs := opts.ConfigFrom != nil && existing.ConfigFrom.Network == opts.ConfigFrom.Network
+	switch {
+	case owner == "" && !builtFromOurs:
+		return fmt.Errorf("network %q on %s is not overlab's (driver %s, scope %s, subnet %s, attachable %v): overlab neither uses nor changes it; "+
+			"give the lab's network another name, or check that network read-only with `overlab check --networks %s`",
+			name, h.Name, existing.Driver, existing.Scope, orNone(SubnetOf(*existing).String()), existing.Attachable, name)
+	case owner != "" && owner != s.Lab:
+		return fmt.Errorf("network %q belongs to lab %q: run `overlab down --lab %s` first", name, owner, owner)
+	}
+	want := opts.Driver
+	if opts.ConfigOnly {
+		want = "null"
+	}
+	if want != "" && existing.Driver != want {
+		return fmt.Errorf("a network %q with driver %s already exists (the lab needs %s): remove it with `docker network rm %s` on %s, or run `overlab down`", name, existing.Driver, want, name, h.Name)
+	}
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" || s == "invalid Prefix" {
+		return "none"
+	}
+	return s
 }
 
 func driverName(o network.CreateOptions) string {

@@ -21,56 +21,11 @@ func Lab(w io.Writer, l *lab.Lab) error {
 	}
 	b.WriteString("\nNetworks:\n")
 	for _, n := range l.Networks {
-		var attrs []string
-		attrs = append(attrs, n.Driver, n.Scope)
-		if n.Default {
-			attrs = append(attrs, "Docker's own")
-		}
-		if n.Attachable {
-			attrs = append(attrs, "attachable")
-		}
-		if n.Encrypted {
-			attrs = append(attrs, "encrypted")
-		}
-		if n.Internal {
-			attrs = append(attrs, "internal")
-		}
-		switch {
-		case n.Subnet != "":
-			attrs = append(attrs, "subnet "+n.Subnet)
-		case netdriver.Of(n.Driver).Traits().Underlay:
-			attrs = append(attrs, "subnet: the underlay's")
-		case !n.Default:
-			attrs = append(attrs, "subnet: chosen free")
-		}
-		fmt.Fprintf(&b, "  %-20s %s\n", n.Name, strings.Join(attrs, ", "))
+		fmt.Fprintf(&b, "  %-20s %s\n", n.Name, strings.Join(networkAttrs(n), ", "))
 	}
 	b.WriteString("\nWorkloads:\n")
 	for _, wl := range l.Workloads {
-		kind := wl.Kind
-		if wl.Kind == lab.KindService {
-			kind += " " + wl.Mode
-			if wl.Mode == lab.ModeReplicate {
-				kind += fmt.Sprintf(" x%d", wl.Replicas)
-			}
-		}
-		where := "every host"
-		if !wl.Placement.IsZero() {
-			where = strings.Join(append(append([]string{}, wl.Placement.Hosts...), wl.Placement.Roles...), ", ")
-		}
-		var nets []string
-		for _, a := range wl.Networks {
-			s := a.Network
-			if a.IP != "" {
-				s += " (" + a.IP + ")"
-			}
-			nets = append(nets, s)
-		}
-		line := fmt.Sprintf("  %-20s %s on %s; networks: %s", wl.Name, kind, where, strings.Join(nets, ", "))
-		for _, p := range wl.Ports {
-			line += fmt.Sprintf("; publishes %d->%d/%s", p.Published, p.Target, p.Protocol)
-		}
-		b.WriteString(line + "\n")
+		b.WriteString(workloadLine(wl) + "\n")
 	}
 	labExpectations(&b, l)
 	labFaults(&b, l)
@@ -82,23 +37,7 @@ func Lab(w io.Writer, l *lab.Lab) error {
 func labExpectations(b *strings.Builder, l *lab.Lab) {
 	b.WriteString("\nExpectations:\n")
 	for i, e := range l.Expect {
-		exp := "reachable"
-		if !e.Reachable {
-			exp = "unreachable"
-		}
-		from := e.From.Workload
-		if e.From.Host != "" {
-			from += "@" + e.From.Host
-		}
-		if e.UnderFaults {
-			exp += ", under the faults"
-		}
-		fmt.Fprintf(b, "  #%d %s -> %s on %s by %s: %s\n", i+1, from, e.To.String(), l.ExpectNetwork(&e), strings.Join(e.Kinds, ", "), exp)
-		if e.Note != "" {
-			for _, line := range Wrap(e.Note, 72) {
-				b.WriteString("       " + line + "\n")
-			}
-		}
+		writeExpectation(b, l, i, e)
 	}
 }
 
@@ -141,5 +80,71 @@ func labFaults(b *strings.Builder, l *lab.Lab) {
 		for _, line := range Wrap(d.Note, 72) {
 			b.WriteString("       " + line + "\n")
 		}
+	}
+}
+
+func networkAttrs(n lab.Network) []string {
+	attrs := []string{n.Driver, n.Scope}
+	for _, a := range []struct {
+		on   bool
+		word string
+	}{{n.Default, "Docker's own"}, {n.Attachable, "attachable"}, {n.Encrypted, "encrypted"}, {n.Internal, "internal"}} {
+		if a.on {
+			attrs = append(attrs, a.word)
+		}
+	}
+	switch {
+	case n.Subnet != "":
+		attrs = append(attrs, "subnet "+n.Subnet)
+	case netdriver.Of(n.Driver).Traits().Underlay:
+		attrs = append(attrs, "subnet: the underlay's")
+	case !n.Default:
+		attrs = append(attrs, "subnet: chosen free")
+	}
+	return attrs
+}
+
+func workloadLine(wl lab.Workload) string {
+	kind := wl.Kind
+	if wl.Kind == lab.KindService {
+		kind += " " + wl.Mode
+		if wl.Mode == lab.ModeReplicate {
+			kind += fmt.Sprintf(" x%d", wl.Replicas)
+		}
+	}
+	where := "every host"
+	if !wl.Placement.IsZero() {
+		where = strings.Join(append(append([]string{}, wl.Placement.Hosts...), wl.Placement.Roles...), ", ")
+	}
+	var nets []string
+	for _, a := range wl.Networks {
+		s := a.Network
+		if a.IP != "" {
+			s += " (" + a.IP + ")"
+		}
+		nets = append(nets, s)
+	}
+	line := fmt.Sprintf("  %-20s %s on %s; networks: %s", wl.Name, kind, where, strings.Join(nets, ", "))
+	for _, p := range wl.Ports {
+		line += fmt.Sprintf("; publishes %d->%d/%s", p.Published, p.Target, p.Protocol)
+	}
+	return line
+}
+
+func writeExpectation(b *strings.Builder, l *lab.Lab, i int, e lab.Expectation) {
+	exp := "reachable"
+	if !e.Reachable {
+		exp = "unreachable"
+	}
+	from := e.From.Workload
+	if e.From.Host != "" {
+		from += "@" + e.From.Host
+	}
+	if e.UnderFaults {
+		exp += ", under the faults"
+	}
+	fmt.Fprintf(b, "  #%d %s -> %s on %s by %s: %s\n", i+1, from, e.To.String(), l.ExpectNetwork(&e), strings.Join(e.Kinds, ", "), exp)
+	for _, line := range Wrap(e.Note, 72) {
+		b.WriteString("       " + line + "\n")
 	}
 }

@@ -60,7 +60,7 @@ func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventor
 	var probes []results.Probe
 	var perr error
 	if !l.NeedsSwarm() || lead >= 0 {
-		probes, perr = r.runProbes(ctx, c, bp, lead)
+		probes, perr = r.runProbes(ctx, c, bp, lead, nil)
 	}
 	g := <-factsDone
 	addHosts(doc, hosts, g.facts, g.down)
@@ -97,9 +97,9 @@ func (r *Runner) requirementsUnmet(ctx context.Context, c *cluster.Cluster, host
 
 // runProbes finds the lab's containers (through the swarm's controller
 // when lead >= 0) and runs every probe, sorted when all ran.
-func (r *Runner) runProbes(ctx context.Context, c *cluster.Cluster, bp *blueprint.Blueprint, lead int) ([]results.Probe, error) {
+func (r *Runner) runProbes(ctx context.Context, c *cluster.Cluster, bp *blueprint.Blueprint, lead int, nodeHosts map[string]string) ([]results.Probe, error) {
 	ph := r.progress.Start("probes")
-	spec := workload.Spec{Blueprint: bp, Hosts: WorkloadHosts(c)}
+	spec := workload.Spec{Blueprint: bp, Hosts: WorkloadHosts(c), NodeHosts: nodeHosts}
 	if lead >= 0 {
 		spec.Manager = c.Nodes[lead].Docker()
 	}

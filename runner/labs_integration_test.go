@@ -2,13 +2,10 @@ package runner_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,7 +16,10 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
 
+	"github.com/overlab/overlab/blueprint"
+	"github.com/overlab/overlab/blueprint/blueprinttest"
 	"github.com/overlab/overlab/cluster"
+	"github.com/overlab/overlab/internal/clitest"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/local/labtest"
@@ -121,7 +121,7 @@ func TestBuiltinLabs(t *testing.T) {
 		file := filepath.Join("testdata", "wrong-expectation.yaml")
 		line := rowLine(t, file, 2)
 		jsonPath := filepath.Join(t.TempDir(), "doc.json")
-		code, stdout, stderr := overlabCLI(t, cliBinary(t), "lab", "run", file, "-i", l.Inventory, "--results", t.TempDir(), "--json", jsonPath)
+		code, stdout, stderr := clitest.Run(t, "lab", "run", file, "-i", l.Inventory, "--results", t.TempDir(), "--json", jsonPath)
 		if code != 1 {
 			t.Fatalf("lab run with a wrong row: exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 		}
@@ -157,7 +157,7 @@ func TestBuiltinLabs(t *testing.T) {
 	t.Run("ingress-collision", func(t *testing.T) {
 		t0 := time.Now()
 		file := filepath.Join("..", "lab", "testdata", "valid-ingress-collision.yaml")
-		code, stdout, stderr := overlabCLI(t, cliBinary(t), "up", "--lab", file, "-i", l.Inventory)
+		code, stdout, stderr := clitest.Run(t, "up", "--lab", file, "-i", l.Inventory)
 		if code == 0 {
 			t.Fatalf("up with a bridge on 10.0.0.0/24 next to a swarm succeeded\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
 		}
@@ -236,6 +236,7 @@ func runLab(t *testing.T, r *runner.Runner, c *cluster.Cluster, hosts []inventor
 	if _, err := r.Up(ctx, c, hosts, l); err != nil {
 		t.Fatalf("up: %v", err)
 	}
+	assertCommandsAgree(t, c, hosts, l)
 	// A second up finds everything as wanted (the address plan keeps the
 	// lab's own networks and their routes, the spec hashes match).
 	if res, err := r.Up(ctx, c, hosts, l); err != nil || len(res.Actions) != 0 {
@@ -269,6 +270,20 @@ func runLab(t *testing.T, r *runner.Runner, c *cluster.Cluster, hosts []inventor
 		t.Fatalf("down: %v", err)
 	}
 	assertClean(t, c, l.Name, l.NeedsSwarm())
+}
+
+// assertCommandsAgree: what lab show --commands prints for these hosts is
+// what up made, network by network, on every host.
+func assertCommandsAgree(t *testing.T, c *cluster.Cluster, hosts []inventory.Host, l *lab.Lab) {
+	t.Helper()
+	bp, err := blueprint.Compile(l, blueprint.FromInventory(hosts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, diffs := blueprinttest.Disagreements(t, c, bp.Walkthrough())
+	for _, d := range diffs {
+		t.Errorf("lab show --commands and up disagree: %s", d)
+	}
 }
 
 // assertClean wants nothing of the lab left on any host: no container or
@@ -309,39 +324,6 @@ func assertClean(t *testing.T, c *cluster.Cluster, labName string, swarmToo bool
 			}
 		}
 	}
-}
-
-// overlabCLI runs the built binary and returns its exit code and output.
-// cliBinary builds the overlab command (labtest.ProbeBinary is only the probe).
-func cliBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "overlab")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "../cmd/overlab")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build overlab: %v\n%s", err, out)
-	}
-	return bin
-}
-
-func overlabCLI(t *testing.T, bin string, args ...string) (int, string, string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.Env = append(os.Environ(), "TERM=dumb", "NO_COLOR=1")
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, stdout.String(), stderr.String()
-	case errors.As(err, &ee):
-		return ee.ExitCode(), stdout.String(), stderr.String()
-	}
-	t.Fatalf("%s %s: %v", bin, strings.Join(args, " "), err)
-	return -1, "", ""
 }
 
 // rowLine is the line of the n-th expect row ("- from:" under expect:).

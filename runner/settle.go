@@ -12,6 +12,7 @@ import (
 
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/netdriver"
 )
 
 // settleOverlays returns, with its error, the services whose redeploy is the
@@ -28,7 +29,7 @@ func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed 
 	}
 	wants := map[string]*want{}
 	for _, n := range l.Networks {
-		if n.Driver != lab.DriverOverlay || n.Default {
+		if !netdriver.Of(n.Driver).Traits().Tunnel || n.Default {
 			continue
 		}
 		w := &want{tasks: map[string]int{}, hosts: map[string]bool{}}

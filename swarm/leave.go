@@ -79,74 +79,105 @@ func Leave(ctx context.Context, members []Member, opts ...Option) ([]string, err
 	if err != nil {
 		return nil, multierror.Append(result, err)
 	}
-	var workers, managers, foreign, stay []int
-	for i, m := range members {
-		si := infos[i].Swarm
+	l := &leaving{members: members, infos: infos, own: own, o: o}
+	l.sort()
+	if len(l.foreign) > 0 {
+		result = multierror.Append(result, fmt.Errorf("%s: in a swarm whose manager is not reachable, so overlab cannot tell whether it made them join: leave by hand if so (`docker swarm leave --force`)", strings.Join(l.names(l.foreign), ", ")))
+	}
+	result = multierror.Append(result, l.leaveAll(ctx))
+	// The user's own nodes stay, without the label up put on them.
+	for _, i := range l.stay {
+		if err := unlabel(ctx, members[own.lead].API, infos[i].Swarm.NodeID); err != nil {
+			result = multierror.Append(result, fmt.Errorf("%s: removing label %s: %w", members[i].Host.Name, HostLabel, err))
+		}
+	}
+	sort.Strings(l.actions)
+	return l.actions, result.ErrorOrNil()
+}
+
+// leaving is one Leave: who leaves in which order, and what was done.
+type leaving struct {
+	members []Member
+	infos   []system.Info
+	own     ownership
+	o       options
+
+	workers, managers, foreign, stay []int
+
+	mu      sync.Mutex
+	actions []string
+	left    []int
+}
+
+// sort puts each member in its group: workers leave together, managers one
+// by one with the first one last, foreign ones (a swarm with no reachable
+// manager) and the user's own nodes stay.
+func (l *leaving) sort() {
+	for i, m := range l.members {
+		si := l.infos[i].Swarm
 		switch {
 		case si.LocalNodeState == swarm.LocalNodeStateInactive || si.LocalNodeState == "":
-		case own.lead < 0:
-			foreign = append(foreign, i)
-		case !own.owns(si.NodeID):
-			stay = append(stay, i)
-		case i == own.lead:
-			managers = append(managers, i)
+		case l.own.lead < 0:
+			l.foreign = append(l.foreign, i)
+		case !l.own.owns(si.NodeID):
+			l.stay = append(l.stay, i)
+		case i == l.own.lead:
+			l.managers = append(l.managers, i)
 		case m.Host.IsManager() || si.ControlAvailable:
-			managers = append([]int{i}, managers...)
+			l.managers = append([]int{i}, l.managers...)
 		default:
-			workers = append(workers, i)
+			l.workers = append(l.workers, i)
 		}
 	}
-	if len(foreign) > 0 {
-		var names []string
-		for _, i := range foreign {
-			names = append(names, members[i].Host.Name)
-		}
-		result = multierror.Append(result, fmt.Errorf("%s: in a swarm whose manager is not reachable, so overlab cannot tell whether it made them join: leave by hand if so (`docker swarm leave --force`)", strings.Join(names, ", ")))
+}
+
+func (l *leaving) names(idx []int) []string {
+	out := make([]string, 0, len(idx))
+	for _, i := range idx {
+		out = append(out, l.members[i].Host.Name)
 	}
-	var (
-		mu      sync.Mutex
-		actions []string
-		left    []int
-	)
+	return out
+}
+
+func (l *leaving) note(acts ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.actions = append(l.actions, acts...)
+}
+
+// leaveAll makes the workers leave together, then the managers one by one,
+// then checks that every host that left let go of its gossip port (all at
+// once, after the last leave, so that no repair delays another leave).
+func (l *leaving) leaveAll(ctx context.Context) error {
+	var result *multierror.Error
 	leave := func(ctx context.Context, i int, m Member) error {
-		acts, err := leaveOne(ctx, m, infos[i].Swarm, own, members, o)
-		mu.Lock()
-		actions = append(actions, acts...)
+		acts, err := leaveOne(ctx, m, l.infos[i].Swarm, l.own, l.members, l.o)
+		l.note(acts...)
 		if len(acts) > 0 {
-			left = append(left, i)
+			l.mu.Lock()
+			l.left = append(l.left, i)
+			l.mu.Unlock()
 		}
-		mu.Unlock()
 		return err
 	}
-	if err := eachOf(ctx, members, workers, leave); err != nil {
+	if err := eachOf(ctx, l.members, l.workers, leave); err != nil {
 		result = multierror.Append(result, err)
 	}
-	for _, i := range managers {
-		if err := leave(ctx, i, members[i]); err != nil {
-			result = multierror.Append(result, multierror.Prefix(err, members[i].Host.Name+":"))
+	for _, i := range l.managers {
+		if err := leave(ctx, i, l.members[i]); err != nil {
+			result = multierror.Append(result, multierror.Prefix(err, l.members[i].Host.Name+":"))
 		}
 	}
-	// Every host that left lets go of its gossip port, or is repaired: all
-	// at once, after the last leave, so no repair delays another leave.
-	if err := eachOf(ctx, members, left, func(ctx context.Context, _ int, m Member) error {
-		fixed, err := releaseGossip(ctx, m, o, leaveGossipWait)
+	if err := eachOf(ctx, l.members, l.left, func(ctx context.Context, _ int, m Member) error {
+		fixed, err := releaseGossip(ctx, m, l.o, leaveGossipWait)
 		if fixed != "" {
-			mu.Lock()
-			actions = append(actions, fixed)
-			mu.Unlock()
+			l.note(fixed)
 		}
 		return err
 	}); err != nil {
 		result = multierror.Append(result, err)
 	}
-	// The user's own nodes stay, without the label up put on them.
-	for _, i := range stay {
-		if err := unlabel(ctx, members[own.lead].API, infos[i].Swarm.NodeID); err != nil {
-			result = multierror.Append(result, fmt.Errorf("%s: removing label %s: %w", members[i].Host.Name, HostLabel, err))
-		}
-	}
-	sort.Strings(actions)
-	return actions, result.ErrorOrNil()
+	return result.ErrorOrNil()
 }
 
 func unlabel(ctx context.Context, api API, id string) error {

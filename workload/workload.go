@@ -58,6 +58,9 @@ type Spec struct {
 	Blueprint *blueprint.Blueprint
 	Hosts     []Host
 	Manager   ServiceAPI // nil when the lab needs no swarm
+	// NodeHosts maps swarm node IDs to inventory hosts for a swarm whose
+	// nodes carry no overlab.host label (one overlab did not make).
+	NodeHosts map[string]string
 	Wait      time.Duration
 	// Logger hears of long waits; nil is silent.
 	Logger log.Logger
@@ -175,7 +178,7 @@ func reached(st, until swarm.TaskState) bool { return taskProgress[st] >= taskPr
 func (s Spec) waitServices(ctx context.Context, services []lab.Workload, until swarm.TaskState) error {
 	ctx, cancel := context.WithTimeout(ctx, s.Wait)
 	defer cancel()
-	nodeHost, err := swarmpkg.NodeHosts(ctx, s.Manager)
+	nodeHost, err := s.nodeHosts(ctx)
 	if err != nil {
 		return err
 	}
@@ -398,7 +401,7 @@ func (s Spec) taskInstances(ctx context.Context) ([]lab.Instance, error) {
 		out    []lab.Instance
 		result *multierror.Error
 	)
-	nodes, err := swarmpkg.Nodes(ctx, s.Manager)
+	nodes, err := s.nodes(ctx)
 	if err != nil {
 		result = multierror.Append(result, fmt.Errorf("swarm nodes: %w", err))
 	}
@@ -647,4 +650,32 @@ func (s Spec) waitUpdated(ctx context.Context, ws []lab.Workload) error {
 		}
 	}
 	return nil
+}
+
+// nodes are the swarm's nodes, each named after its inventory host: by
+// overlab's node label, else by NodeHosts.
+func (s Spec) nodes(ctx context.Context) (map[string]swarmpkg.NodeInfo, error) {
+	nodes, err := swarmpkg.Nodes(ctx, s.Manager)
+	for id, n := range nodes {
+		if n.Host == "" && s.NodeHosts[id] != "" {
+			n.Host = s.NodeHosts[id]
+			nodes[id] = n
+		}
+	}
+	return nodes, err
+}
+
+// nodeHosts maps node IDs to inventory hosts.
+func (s Spec) nodeHosts(ctx context.Context) (map[string]string, error) {
+	nodes, err := s.nodes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for id, n := range nodes {
+		if n.Host != "" {
+			out[id] = n.Host
+		}
+	}
+	return out, nil
 }

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/docker/docker/api/types/swarm"
-
 )
 
 func TestReached(t *testing.T) {
