@@ -59,18 +59,23 @@ func runLabShow(cmd *cobra.Command, g *Globals, o labShowOptions, name string) e
 	return nil
 }
 
+// drawLab draws the lab on the inventory's hosts, or the example hosts.
+func drawLab(out io.Writer, g *Globals, o labShowOptions, l *lab.Lab) error {
+	hosts, fromInventory, err := labHosts(g)
+	if err != nil {
+		return err
+	}
+	bp, err := blueprint.Compile(l, hosts, blueprint.WithImage(o.image))
+	if err != nil {
+		return err
+	}
+	return graph.Write(out, report.LabGraph(bp, !fromInventory), o.format)
+}
+
 // showLab prints the lab in the format asked for.
 func showLab(out io.Writer, g *Globals, o labShowOptions, l *lab.Lab) error {
 	if graph.IsFormat(o.format) {
-		hosts, fromInventory, err := labHosts(g)
-		if err != nil {
-			return err
-		}
-		bp, err := blueprint.Compile(l, hosts, blueprint.WithImage(o.image))
-		if err != nil {
-			return err
-		}
-		return graph.Write(out, report.LabGraph(bp, !fromInventory), o.format)
+		return drawLab(out, g, o, l)
 	}
 	if !o.commands {
 		switch o.format {
