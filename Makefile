@@ -25,10 +25,10 @@ build:
 	$(GOBUILD) -o $(BIN) ./cmd/overlab
 
 # The tests also need Chromium (the HTML report is checked in a real
-# browser), Graphviz (the pictures' DOT is parsed) and Vagrant (the
-# Vagrantfile is validated); setup-test adds them.
+# browser), Graphviz and Mermaid (the pictures' DOT and Mermaid are parsed)
+# and Vagrant (the Vagrantfile is validated); setup-test adds them.
 setup-test:
-	@OVERLAB_SETUP_EXTRAS="chromium graphviz vagrant vm" ./scripts/setup.sh
+	@OVERLAB_SETUP_EXTRAS="chromium graphviz mermaid vagrant vm" ./scripts/setup.sh
 
 # overlab's Vagrant box for libvirt, built offline from Debian's packages
 # and cached by its inputs (first build about 3-6 min, then seconds).

@@ -78,30 +78,8 @@ func TestHTMLInBrowser(t *testing.T) {
 	}
 	start := time.Now()
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
+	bctx, cancelBrowser := browser(t, 90*time.Second)
 	defer cancelBrowser()
-	if err := chromedp.Do(bctx); err != nil { // starts the browser
-		t.Fatalf("start chromium: %v", err)
-	}
 
 	dir := t.TempDir()
 	// The fixtures, and vxlan-blocked as lab run recorded it on 10 hosts:
@@ -307,4 +285,34 @@ var seen = map[string]func(*testing.T, pageInfo){
 			t.Errorf("the VXLAN path: %s broken %q, want the tunnels to node3", ov.ID, ov.Broken)
 		}
 	},
+}
+
+// browser starts a headless Chromium for the test and returns its context,
+// which ends after d.
+func browser(t *testing.T, d time.Duration) (context.Context, context.CancelFunc) {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	stop := func() { cancelBrowser(); cancelAlloc(); cancel() }
+	if err := chromedp.Do(bctx); err != nil { // starts the browser
+		stop()
+		t.Fatalf("start chromium: %v", err)
+	}
+	return bctx, stop
 }

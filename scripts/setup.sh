@@ -19,8 +19,10 @@ declare -A need=(
 # Extras for the tests, installed with their recommends (Chromium's fonts).
 declare -A extra=()
 if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *chromium* ]]; then extra[/usr/bin/chromium]=chromium; fi
-# The pictures' DOT is read by Graphviz in the tests.
+# The pictures' DOT is read by Graphviz in the tests, their Mermaid by
+# Mermaid's own parser (from npm, below).
 if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *graphviz* ]]; then extra[dot]=graphviz; fi
+if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *mermaid* ]] && ! command -v npm >/dev/null 2>&1; then extra[npm]=npm; fi
 if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *vagrant* ]]; then extra[vagrant]=vagrant; fi
 # Real VMs (make vagrant-box, the VM end-to-end test): libvirt with qemu,
 # and mmdebstrap to build the box offline.
@@ -60,6 +62,18 @@ if ((${#missing[@]} + ${#missing_extra[@]})); then
 	if ((${#missing_extra[@]})); then
 		apt-get install -y -qq "${missing_extra[@]}" >/dev/null
 	fi
+fi
+
+# Mermaid's one-file bundle, for report's TestMermaidParses only (overlab's
+# pages never load it): the npm package, pinned, unpacked once.
+mermaid_js=/var/cache/overlab/mermaid/mermaid.min.js
+if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *mermaid* && ! -s $mermaid_js ]]; then
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	echo "setup: fetching Mermaid 11.17.2 from npm (for the pictures' test)"
+	(cd "$tmp" && npm pack --silent mermaid@11.17.2 >/dev/null && tar xzf mermaid-11.17.2.tgz package/dist/mermaid.min.js)
+	mkdir -p "$(dirname "$mermaid_js")"
+	mv "$tmp/package/dist/mermaid.min.js" "$mermaid_js"
 fi
 
 if ! command -v go >/dev/null 2>&1 && [[ ! -x /usr/local/go/bin/go ]]; then

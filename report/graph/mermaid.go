@@ -38,7 +38,8 @@ func WriteMermaid(w io.Writer, g *Graph) error {
 	}
 	var b strings.Builder
 	ids := mermaidIDs{}
-	fmt.Fprintf(&b, "---\ntitle: %s\n---\nflowchart TB\n", strings.ReplaceAll(g.Title, "\n", " "))
+	// The title is YAML front matter: quoted, since it holds colons.
+	fmt.Fprintf(&b, "---\ntitle: %q\n---\nflowchart TB\n", strings.ReplaceAll(g.Title, "\n", " "))
 	var classes []string
 	for _, c := range g.Columns {
 		classes = append(classes, writeMermaidColumn(&b, ids, c)...)
