@@ -36,10 +36,39 @@ func LabGraph(bp *blueprint.Blueprint, example bool) *graph.Graph {
 			drawWorkload(g, bp, w, h)
 		}
 	}
-	for _, c := range g.Columns {
-		g.Edges = append(g.Edges, graph.Edge{From: c.ID, To: "lab", Kind: graph.EdgeLink, Label: "eth0"})
+	for _, h := range bp.Hosts {
+		g.Edges = append(g.Edges, graph.Edge{From: h.Name, To: "lab", Kind: graph.EdgeLink, Label: h.Parent})
 	}
+	labFaultNotes(g, bp)
 	return g
+}
+
+// labFaultNotes puts a fault lab's faults on their hosts.
+func labFaultNotes(g *graph.Graph, bp *blueprint.Blueprint) {
+	faults, _, err := bp.Lab.PlanFaults(bp.Infos())
+	if err != nil {
+		return
+	}
+	for i, f := range faults {
+		c := column(g, f.Host)
+		if c == nil {
+			continue
+		}
+		what := bp.Lab.Faults[i]
+		line := map[bool]string{true: "its lab link cut"}[what.Cut]
+		switch {
+		case what.Block != "":
+			line = what.Block + " blocked"
+		case what.MTU != 0:
+			line = fmt.Sprintf("lab MTU %d", what.MTU)
+		case what.Delay != "":
+			line = what.Delay + " delay"
+		case what.Loss != 0:
+			line = fmt.Sprintf("%g%% loss", what.Loss)
+		}
+		c.Nodes = append(c.Nodes, &graph.Node{ID: fmt.Sprintf("%s/fault/%d", f.Host, i), Rank: 0, Kind: graph.KindNote,
+			Label: "⚡ fault", Lines: []string{line}, Tooltip: "made by lab run for the check, healed after it\n" + what.Note})
+	}
 }
 
 // spans: the network is one segment across the hosts (not one per host,
