@@ -13,6 +13,7 @@ import (
 	"github.com/overlab/overlab/explain"
 	"github.com/overlab/overlab/fault"
 	"github.com/overlab/overlab/hostcmd"
+	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/local/labtest"
 	"github.com/overlab/overlab/report"
@@ -95,7 +96,8 @@ ls `+fault.RecordPath+` 2>/dev/null | wc -l`)
 // VXLAN ID, each probe container's overlay interface and the veth at its
 // other end (by index and name, in that namespace), its macvlan child and
 // the parent; the tunnels broken exactly to and from node3; DOT that
-// graphviz reads; Mermaid with the same boxes.
+// graphviz reads; Mermaid with the same boxes. Then user-bridge: its Linux
+// bridge br-<ID> and the veths that are its ports.
 func TestFaultLabPictures(t *testing.T) {
 	l := labtest.Up(t, 3)
 	c, hosts := connect(t, l)
@@ -134,6 +136,59 @@ func TestFaultLabPictures(t *testing.T) {
 			verifyTunnels(t, pics["svg"])
 		}
 	}
+	if _, err := r.Down(ctx, c, lb, false); err != nil {
+		t.Fatalf("down: %v", err)
+	}
+	verifyBridgePictures(t, l, r, c, hosts)
+}
+
+// verifyBridgePictures runs user-bridge and checks the picture of its
+// bridge network on node1 against the host: the Linux bridge br-<ID> of the
+// network, and each container's veth at its other end, a port of it.
+func verifyBridgePictures(t *testing.T, l *labtest.Lab, r *runner.Runner, c *cluster.Cluster, hosts []inventory.Host) {
+	t.Helper()
+	ub, err := lab.Get("user-bridge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := r.Up(ctx, c, hosts, ub); err != nil {
+		t.Fatalf("up user-bridge: %v", err)
+	}
+	t.Cleanup(func() { _, _ = r.Down(context.Background(), c, ub, false) })
+	doc, err := r.Check(ctx, c, hosts, ub)
+	if err != nil {
+		t.Fatalf("check user-bridge: %v", err)
+	}
+	for _, v := range doc.Explain {
+		if v.Network != "overlab-my-bridge" {
+			continue
+		}
+		var svg bytes.Buffer
+		if err := graph.WriteSVG(&svg, report.ExplainGraph(v, doc)); err != nil {
+			t.Fatal(err)
+		}
+		id := strings.TrimSpace(l.MustRun(t, 1, "docker network inspect -f '{{.Id}}' overlab-my-bridge"))
+		br := "br-" + id[:12]
+		_, byName := links(l.MustRun(t, 1, "ip -o -d link show"))
+		if byName[br] == "" || !strings.Contains(svg.String(), `data-node="node1/bridge/`+br+`"`) {
+			t.Errorf("bridge %s: the host has %q; the picture has it: %v", br, byName[br], strings.Contains(svg.String(), br))
+		}
+		ports := 0
+		for name, line := range byName {
+			if strings.Contains(line, " master "+br+" ") {
+				ports++
+				if !strings.Contains(svg.String(), `data-edge="node1/peer/`+name+`>node1/bridge/`+br+`"`) {
+					t.Errorf("the picture lacks %s, a port of %s", name, br)
+				}
+			}
+		}
+		if ports == 0 {
+			t.Errorf("%s has no port on node1", br)
+		}
+		return
+	}
+	t.Errorf("no Linux view of overlab-my-bridge in %d views", len(doc.Explain))
 }
 
 func dotParses(t *testing.T, dot string) {
