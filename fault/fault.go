@@ -121,7 +121,7 @@ echo "$if $(ip -o link show dev "$if" | sed -n 's/.* mtu \([0-9]*\).*/\1/p')"
 echo "$SSH_CONNECTION"
 set -- $SSH_CONNECTION
 ip -o addr show dev "$if" | awk -v s="$3" '{split($4,p,"/"); if (p[1]==s) print "onlab"}'
-command -v nft >/dev/null 2>&1 && echo nft`
+if command -v nft >/dev/null 2>&1; then echo nft; fi`
 	out, err := h.Run(ctx, script)
 	if err != nil {
 		return LinkInfo{}, fmt.Errorf("%s: finding the interface of %s: %w", h.Name(), labAddr, err)

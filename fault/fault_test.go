@@ -1,7 +1,11 @@
 package fault
 
 import (
+	"context"
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -101,5 +105,45 @@ func TestSpareSSHCutWithNFT(t *testing.T) {
 	li.SSHOnLab = false
 	if p, _ := (Spec{Kind: Cut, AutoSpare: true}).plan("node3", "5", li); p.do != "ip link set dev eth0 down" {
 		t.Errorf("auto spare with SSH elsewhere: %q, want the link down", p.do)
+	}
+}
+
+// shell runs scripts in this machine's sh with a PATH of the caller's
+// choosing: a host that has, or lacks, some commands.
+type shell struct{ path string }
+
+func (shell) Name() string { return "here" }
+
+func (s shell) Run(ctx context.Context, script string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "sh", "-c", script)
+	cmd.Env = []string{"PATH=" + s.path, "SSH_CONNECTION="}
+	return cmd.Output()
+}
+
+// TestProbeWithAndWithoutNFT reads this machine's loopback as a host's lab
+// interface, once with nft on the PATH and once without: a host without nft
+// (a VM) is a host like any other, not an error.
+func TestProbeWithAndWithoutNFT(t *testing.T) {
+	bin := t.TempDir()
+	for _, c := range []string{"ip", "awk", "sed"} {
+		p, err := exec.LookPath(c)
+		if err != nil {
+			t.Skipf("%s missing", c)
+		}
+		if err := os.Symlink(p, filepath.Join(bin, c)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	li, err := Probe(context.Background(), shell{path: bin}, "127.0.0.1")
+	if err != nil || li.Iface != "lo" || li.NFT {
+		t.Fatalf("without nft: %+v, %v", li, err)
+	}
+	nft, err := exec.LookPath("nft")
+	if err != nil {
+		return
+	}
+	li, err = Probe(context.Background(), shell{path: bin + ":" + filepath.Dir(nft)}, "127.0.0.1")
+	if err != nil || !li.NFT {
+		t.Fatalf("with nft: %+v, %v", li, err)
 	}
 }
