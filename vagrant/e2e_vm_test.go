@@ -215,8 +215,8 @@ func assertNoFault(t *testing.T, v vm) {
 	// about the VM's hostname (stderr) is no part of what it says.
 	script := "iptables -w 5 -S | grep -c OVERLAB-FAULT || true; " +
 		"if command -v nft >/dev/null; then nft list tables | grep -c overlab || true; else echo 0; fi; " +
-		"ls /var/run/overlab-faults 2>/dev/null | wc -l; ip -o link show dev " + nic + " | grep -o 'mtu [0-9]*' | cut -d' ' -f2; " +
-		"ip -o link show dev " + nic + " | grep -c 'state UP'"
+		"ls /var/run/overlab-faults 2>/dev/null | wc -l; ip -o link show dev " + nic + ` | grep -o "mtu [0-9]*" | cut -d" " -f2; ` +
+		"ip -o link show dev " + nic + ` | grep -c "state UP"`
 	got := strings.Fields(v.ssh(t, "sudo sh -c '"+script+"' 2>/dev/null"))
 	if strings.Join(got, " ") != "0 0 0 1500 1" {
 		t.Errorf("%s after a fault lab: %q (chain rules, nft tables, records, %s MTU, up); want 0 0 0 1500 1", v.name, got, nic)
