@@ -44,12 +44,13 @@ cross:
 		echo "ok: $$t builds, go vet passes"'
 
 # The tests also need Chromium (the HTML report and watch's live page are
-# checked in a real browser), Vagrant (the Vagrantfile is validated),
-# qemu-user (the arm64 probe runs under emulation) and Prometheus (promtool
-# checks watch's metrics and alert rules, the server scrapes a watch);
+# checked in a real browser), Graphviz and Mermaid (the pictures' DOT and
+# Mermaid are parsed), Vagrant (the Vagrantfile is validated), qemu-user
+# (the arm64 probe runs under emulation) and Prometheus (promtool checks
+# watch's metrics and alert rules, the server scrapes a watch);
 # setup-test adds them.
 setup-test:
-	@OVERLAB_SETUP_EXTRAS="chromium vagrant vm arm64 prometheus" ./scripts/setup.sh
+	@OVERLAB_SETUP_EXTRAS="chromium graphviz mermaid vagrant vm arm64 prometheus" ./scripts/setup.sh
 
 # overlab's Vagrant box for libvirt, built offline from Debian's packages
 # and cached by its inputs (first build about 3-6 min, then seconds).
@@ -85,7 +86,8 @@ test-engine: build setup-engines
 
 # Real VMs (qemu on two cores, about 20 min), last in `make test`: the box
 # (built or cached), overlab vagrant up --nodes 3 with libvirt, the swarm
-# lab, a cut link, the real-kernel labs, and a teardown that leaves nothing.
+# lab, a cut link, the real-kernel labs, the fault labs, and a teardown
+# that leaves nothing.
 test-vm: build
 	$(GO) test -tags vm -count=1 -timeout 75m -run TestVagrantLibvirtEndToEnd -v ./vagrant/
 

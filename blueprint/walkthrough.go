@@ -59,7 +59,14 @@ func (bp *Blueprint) Walkthrough() []Step {
 	if s, ok := r.routes(); ok {
 		steps = append(steps, s)
 	}
+	breaks, heal, faulty := r.faultSteps()
+	if faulty {
+		steps = append(steps, breaks)
+	}
 	steps = append(steps, r.checks(bp.Checks)...)
+	if faulty {
+		steps = append(steps, heal)
+	}
 	if s, ok := r.cleanup(); ok {
 		steps = append(steps, s)
 	}
@@ -292,7 +299,7 @@ func (r *renderer) checks(checks []lab.Check) []Step {
 			exp = "unreachable"
 		}
 		s := Step{Row: row, Note: strings.TrimSpace(e.Note),
-			Title: fmt.Sprintf("Check expect #%d: %s → %s on %s (%s): %s", row, e.From.Workload, e.To.String(), cs[0].Network, strings.Join(e.Kinds, ", "), exp)}
+			Title: fmt.Sprintf("Check expect #%d: %s → %s on %s (%s): %s%s", row, e.From.Workload, e.To.String(), cs[0].Network, strings.Join(e.Kinds, ", "), exp, underFaults(e))}
 		// Look up each target container's address once, on its own host.
 		seen := map[string]bool{}
 		for _, c := range cs {

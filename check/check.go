@@ -198,6 +198,12 @@ func (s Spec) judge(c lab.Check, pl planned, a answer, multi bool) results.Probe
 	if !c.Reachable {
 		p.Expect = results.ExpectUnreachable
 	}
+	if c.UnderFaults {
+		p.Healthy = results.ExpectUnreachable
+		if c.Healthy {
+			p.Healthy = results.ExpectReachable
+		}
+	}
 	ran := false
 	switch {
 	case pl.err != "":

@@ -139,7 +139,7 @@ func TestFeaturesKeepTheirPrintedShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"8021q":false,"detail":{"vxlan":"module vxlan loaded"},"esp":false,"ipv6":false,"ipvlan":false,"ipvs":true,"macvlan":false,"vxlan":true}`
+	want := `{"8021q":false,"detail":{"vxlan":"module vxlan loaded"},"esp":false,"ipv6":false,"ipvlan":false,"ipvs":true,"macvlan":false,"netem":false,"vxlan":true}`
 	if string(b) != want {
 		t.Fatalf("got %s, want %s", b, want)
 	}

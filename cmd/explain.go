@@ -4,30 +4,36 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"slices"
-	"sync"
 
 	"github.com/spf13/cobra"
 
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/explain"
-	"github.com/overlab/overlab/fanout"
 	"github.com/overlab/overlab/output"
 	"github.com/overlab/overlab/report"
+	"github.com/overlab/overlab/report/graph"
 	"github.com/overlab/overlab/safefile"
 	"github.com/overlab/overlab/session"
 )
 
+// pictureFormats are what a command that prints data and draws offers:
+// the data formats first, then the pictures.
+var pictureFormats = append([]string{output.Table, output.JSON, output.YAML}, graph.Formats...)
+
 func newExplainCommand(g *Globals) *cobra.Command {
 	var (
-		host, format, html string
+		host, format, html, out string
 	)
 	c := &cobra.Command{
 		Use:   "explain NETWORK",
 		Short: "The Linux objects behind a network on each host: bridge, veth pairs, overlay netns, VXLAN and FDB, macvlan, iptables (read-only)",
-		Args:  cobra.ExactArgs(1),
+		Long: "The Linux objects behind a network on each host, each with the command that shows it by hand.\n" +
+			"--format svg|dot|mermaid draws them: per host the container's eth0, its veth, the bridge (or the overlay's\n" +
+			"namespace with br0 and the vxlan device and its VNI, or the macvlan parent) and the lab interface; between\n" +
+			"hosts the VXLAN tunnels the FDB entries point at.",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := output.CheckFormat(format); err != nil {
+			if err := output.CheckFormat(format, pictureFormats...); err != nil {
 				return couldNotRun(err)
 			}
 			ctx := cmd.Context()
@@ -51,8 +57,14 @@ func newExplainCommand(g *Globals) *cobra.Command {
 					return couldNotRun(err)
 				}
 			}
-			if err := output.Print(cmd.OutOrStdout(), format, v, func(w io.Writer) error { return report.ExplainText(w, v) }); err != nil {
-				return err
+			err = writeTo(cmd.OutOrStdout(), out, func(w io.Writer) error {
+				if graph.IsFormat(format) {
+					return graph.Write(w, report.ExplainGraph(v, nil), format)
+				}
+				return output.Print(w, format, v, func(w io.Writer) error { return report.ExplainText(w, v) })
+			})
+			if err != nil {
+				return couldNotRun(err)
 			}
 			for _, h := range v.Hosts {
 				if h.Error != "" {
@@ -63,42 +75,41 @@ func newExplainCommand(g *Globals) *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&host, "host", "", "only this inventory host")
-	output.AddFormatFlag(c.Flags(), &format)
+	output.AddFormatFlag(c.Flags(), &format, pictureFormats...)
+	addOutputFlag(c, &out)
 	c.Flags().StringVar(&html, "html", "", "also write the explanation as an HTML page to this file")
 	return c
 }
 
 func gatherExplain(ctx context.Context, c *cluster.Cluster, name string, peers map[string]string) explain.View {
-	var (
-		mu sync.Mutex
-		v  = explain.View{Network: name, Hosts: []explain.HostView{}}
-	)
-	names := make([]string, len(c.Nodes))
+	hosts := make([]explain.Host, len(c.Nodes))
 	for i, n := range c.Nodes {
-		names[i] = n.Name()
+		hosts[i] = explain.Host{Host: n, API: n.Docker()}
 	}
-	_ = fanout.Each(ctx, names, func(ctx context.Context, i int) error {
-		n := c.Nodes[i]
-		nv, hv, err := explain.Gather(ctx, explain.Host{Host: n, API: n.Docker()}, name, peers)
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil {
-			hv.Error = err.Error()
-		} else if v.Driver == "" {
-			hv0 := v.Hosts
-			v = nv
-			v.Hosts = hv0
-		}
-		v.Hosts = append(v.Hosts, hv)
-		return nil
-	})
-	slices.SortFunc(v.Hosts, func(a, b explain.HostView) int { return cmpString(a.Host, b.Host) })
-	return v
+	return explain.GatherAll(ctx, hosts, name, peers)
+}
+
+// addOutputFlag is -o/--output FILE, for every command that draws.
+func addOutputFlag(c *cobra.Command, p *string) {
+	c.Flags().StringVarP(p, "output", "o", "", "write to `FILE` instead of standard output")
+}
+
+// writeTo runs write on stdout, or on the file path when one is given
+// (written whole: nothing half-made is left when write fails).
+func writeTo(stdout io.Writer, path string, write func(io.Writer) error) error {
+	if path == "" {
+		return write(stdout)
+	}
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		return err
+	}
+	return safefile.WriteFile(path, buf.Bytes(), 0o644)
 }
 
 func writeExplainHTML(path string, v explain.View) error {
 	var buf bytes.Buffer
-	if err := report.ExplainHTML(&buf, v); err != nil {
+	if err := report.ExplainHTML(&buf, v, nil); err != nil {
 		return err
 	}
 	return safefile.WriteFile(path, buf.Bytes(), 0o644)

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
@@ -11,6 +12,7 @@ import (
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/output"
 	"github.com/overlab/overlab/report"
+	"github.com/overlab/overlab/report/graph"
 )
 
 type labShowOptions struct {
@@ -18,6 +20,7 @@ type labShowOptions struct {
 	commands bool
 	image    string
 	engine   string
+	out      string
 }
 
 func newLabShowCommand(g *Globals) *cobra.Command {
@@ -27,28 +30,52 @@ func newLabShowCommand(g *Globals) *cobra.Command {
 		Short: "Show a lab: its networks, workloads and expectations, or the docker commands that do it by hand",
 		Long: "Show a built-in lab or a lab file. With --commands, print for each step and each expectation the plain\n" +
 			"docker CLI commands to type, host by host, to build and check the lab by hand. With -i they use the\n" +
-			"inventory's hosts; without, three example hosts node1..node3 at 192.168.56.11-13.",
+			"inventory's hosts; without, three example hosts node1..node3 at 192.168.56.11-13.\n" +
+			"--format svg|dot|mermaid draws the lab on those hosts: what runs where, the networks, the published ports.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLabShow(cmd, g, o, args[0])
 		},
 	}
-	output.AddFormatFlag(c.Flags(), &o.format)
+	output.AddFormatFlag(c.Flags(), &o.format, pictureFormats...)
+	addOutputFlag(c, &o.out)
 	c.Flags().BoolVar(&o.commands, "commands", false, "print the docker commands that build and check the lab by hand")
 	c.Flags().StringVar(&o.image, "probe-image", "overlab-probe:latest", "probe image named in --commands")
-	c.Flags().StringVar(&o.engine, "engine", "", "with --commands, the hosts' engine version (28.5, 20.10): the rows, workloads and routes for that generation (default: every row, each with its range)")
+	c.Flags().StringVar(&o.engine, "engine", "", "with --commands or a picture, the hosts' engine version (28.5, 20.10): the rows, workloads and routes for that generation (default: every row, each with its range)")
 	return c
 }
 
 func runLabShow(cmd *cobra.Command, g *Globals, o labShowOptions, name string) error {
-	if err := output.CheckFormat(o.format); err != nil {
+	if err := output.CheckFormat(o.format, pictureFormats...); err != nil {
 		return couldNotRun(err)
+	}
+	if graph.IsFormat(o.format) && o.commands {
+		return couldNotRunf("--commands prints text: it has no --format %s", o.format)
 	}
 	l, err := lab.Resolve(name)
 	if err != nil {
 		return couldNotRun(err)
 	}
-	out := cmd.OutOrStdout()
+	if err := writeTo(cmd.OutOrStdout(), o.out, func(out io.Writer) error { return showLab(out, g, o, l) }); err != nil {
+		return couldNotRun(err)
+	}
+	return nil
+}
+
+// drawLab draws the lab on the inventory's hosts, or the example hosts.
+func drawLab(out io.Writer, g *Globals, o labShowOptions, l *lab.Lab) error {
+	bp, fromInventory, err := compileShown(g, o, l)
+	if err != nil {
+		return err
+	}
+	return graph.Write(out, report.LabGraph(bp, !fromInventory), o.format)
+}
+
+// showLab prints the lab in the format asked for.
+func showLab(out io.Writer, g *Globals, o labShowOptions, l *lab.Lab) error {
+	if graph.IsFormat(o.format) {
+		return drawLab(out, g, o, l)
+	}
 	if !o.commands {
 		switch o.format {
 		case "yaml":
@@ -61,18 +88,29 @@ func runLabShow(cmd *cobra.Command, g *Globals, o labShowOptions, name string) e
 		}
 		return report.Lab(out, l)
 	}
+	return showCommands(out, g, o, l)
+}
 
+// compileShown compiles the lab on the inventory's hosts (or the example
+// hosts) for the engine generation asked for.
+func compileShown(g *Globals, o labShowOptions, l *lab.Lab) (*blueprint.Blueprint, bool, error) {
 	hosts, fromInventory, err := labHosts(g)
 	if err != nil {
-		return couldNotRun(err)
+		return nil, false, err
 	}
 	opts, err := engineOption(o.engine, hosts)
 	if err != nil {
-		return couldNotRun(err)
+		return nil, false, err
 	}
 	bp, err := blueprint.Compile(l, hosts, append(opts, blueprint.WithImage(o.image))...)
+	return bp, fromInventory, err
+}
+
+// showCommands prints the docker commands that build and check the lab by hand.
+func showCommands(out io.Writer, g *Globals, o labShowOptions, l *lab.Lab) error {
+	bp, fromInventory, err := compileShown(g, o, l)
 	if err != nil {
-		return couldNotRun(err)
+		return err
 	}
 	plan, steps := bp.Plan, bp.Walkthrough()
 	switch o.format {

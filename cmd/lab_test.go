@@ -84,9 +84,10 @@ func TestLabShowErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"lab", "show", "nosuch"}, `ERROR: no built-in lab "nosuch" (built-in labs: host, bridge, user-bridge, publish, direct-routing, none, overlay, macvlan, swarm, ipv6, vip, ingress, encrypted, macvlan-vlan, ipvlan)`},
+		{[]string{"lab", "show", "nosuch"}, `ERROR: no built-in lab "nosuch" (built-in labs: host, bridge, user-bridge, publish, direct-routing, none, overlay, macvlan, swarm, ipv6, vip, ingress, encrypted, macvlan-vlan, ipvlan, vxlan-blocked, gossip-blocked, mtu-mismatch, host-cut)`},
 		{[]string{"lab", "show", bad}, `ERROR: ` + bad + `:4: network "my_bridge": driver: unknown driver "bridg" (one of overlay, macvlan, ipvlan, bridge, host, none)`},
-		{[]string{"lab", "show", "swarm", "--format", "xml"}, `ERROR: unknown --format "xml" (want table, json, yaml)`},
+		{[]string{"lab", "show", "swarm", "--format", "xml"}, `ERROR: unknown --format "xml" (want table, json, yaml, svg, dot, mermaid)`},
+		{[]string{"lab", "show", "swarm", "--format", "svg", "--commands"}, `ERROR: --commands prints text: it has no --format svg`},
 	}
 	for _, c := range cases {
 		_, errOut, code := runOverlab(t, c.args...)

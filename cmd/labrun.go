@@ -157,6 +157,9 @@ func runUp(ctx context.Context, g *Globals, f *labFlags) error {
 	if len(res.Actions) == 0 {
 		what = "nothing changed"
 	}
+	if len(s.Lab.Faults) > 0 {
+		what += "; a fault lab: check makes its faults and heals them after"
+	}
 	p.Summary("up: lab %s on %d hosts in %v (%s)", s.Lab.Name, len(s.Hosts), res.Elapsed.Round(time.Millisecond), what)
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/overlab/overlab/addrplan"
 	"github.com/overlab/overlab/fanout"
+	"github.com/overlab/overlab/report/graph"
 )
 
 func TestParallelBoundsEveryFanOutThroughTheContext(t *testing.T) {
@@ -31,14 +32,31 @@ func TestParallelBoundsEveryFanOutThroughTheContext(t *testing.T) {
 }
 
 // Every command that prints data offers the same three formats, table first.
+// What some add after them is one of a few known renderings, and a command
+// that draws offers every picture format, in one order, and -o FILE.
 func TestEveryFormatFlagOffersTableJSONYAML(t *testing.T) {
 	var walk func(c *cobra.Command)
-	seen := 0
+	seen, drawing := 0, 0
+	extras := map[string]bool{"html": true, "junit": true}
 	walk = func(c *cobra.Command) {
 		if f := c.Flags().Lookup("format"); f != nil {
 			seen++
-			if f.DefValue != "table" || !strings.HasPrefix(f.Usage, "output format: table|json|yaml") {
+			usage, ok := strings.CutPrefix(f.Usage, "output format: table|json|yaml")
+			if f.DefValue != "table" || !ok {
 				t.Errorf("%s --format: default %q, %q; want table|json|yaml", c.CommandPath(), f.DefValue, f.Usage)
+			}
+			pictures := "|" + strings.Join(graph.Formats, "|")
+			if strings.Contains(usage, pictures) {
+				drawing++
+				usage = strings.Replace(usage, pictures, "", 1)
+				if o := c.Flags().Lookup("output"); o == nil || o.Shorthand != "o" {
+					t.Errorf("%s draws (--format %s) but has no -o/--output FILE", c.CommandPath(), strings.Join(graph.Formats, "|"))
+				}
+			}
+			for _, x := range strings.Split(strings.TrimPrefix(usage, "|"), "|") {
+				if x != "" && !extras[x] {
+					t.Errorf("%s --format %s: not a known rendering (html, junit, or all of %s)", c.CommandPath(), x, strings.Join(graph.Formats, "|"))
+				}
 			}
 		}
 		for _, sub := range c.Commands() {
@@ -46,8 +64,8 @@ func TestEveryFormatFlagOffersTableJSONYAML(t *testing.T) {
 		}
 	}
 	walk(NewRoot(Streams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}))
-	if seen < 10 {
-		t.Fatalf("only %d commands with --format", seen)
+	if seen < 10 || drawing < 2 {
+		t.Fatalf("only %d commands with --format, %d that draw (explain, lab show)", seen, drawing)
 	}
 }
 

@@ -24,6 +24,9 @@ const (
 	Unclassified    = "unclassified"
 )
 
+// Patterns are every pattern name, as a lab's expect_diagnoses may name them.
+var Patterns = []string{HostUnreachable, HostIsolated, OverlayHost, VXLANBlocked, MTU, Target, Row, NetworkDown, DNS, MacvlanOwnHost, IsolationLeak, Unclassified}
+
 // Doctor checks that tell causes apart.
 const (
 	DoctorPorts    = "ports"    // 2377/tcp, 7946/tcp+udp, 4789/udp between the hosts

@@ -55,6 +55,13 @@ func TestClassifyPatterns(t *testing.T) {
 		"mtu-node3":                  {{MTU, "node3", false}},
 		"mtu":                        {{MTU, "node1,node2", true}},
 		"cut":                        {{HostUnreachable, "node3", false}},
+		// Fault labs as lab run recorded them: every probe as the lab
+		// expects under its fault, so judged against what it expects
+		// without (probes' healthy).
+		"fault-lab-vxlan-blocked":  {{VXLANBlocked, "node3", false}},
+		"fault-lab-gossip-blocked": {{OverlayHost, "node3", true}},
+		"fault-lab-mtu-mismatch":   {{MTU, "node3", false}},
+		"fault-lab-host-cut":       {{HostIsolated, "node3", true}},
 	}
 	for name, wants := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -146,5 +153,28 @@ func TestUnreachableHostSaysWhichIsGone(t *testing.T) {
 		if len(got) != 1 || got[0].Pattern != HostUnreachable || !strings.Contains(got[0].Cause, tc.want) || !strings.Contains(got[0].Fix, tc.fix) {
 			t.Errorf("%s: %+v", tc.hostErr, got)
 		}
+	}
+}
+
+// TestFaultLabDiagnosesWhatTheFaultBroke: a fault lab's probes are all as
+// the lab expects under its fault; the diagnosis comes from what the lab
+// expects without it (healthy). Without that, nothing would be diagnosed.
+func TestFaultLabDiagnosesWhatTheFaultBroke(t *testing.T) {
+	doc, err := results.ReadFile("testdata/fault-lab-vxlan-blocked.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Failed() || len(Classify(doc)) != 1 {
+		t.Fatalf("failed %v, diagnoses %+v", doc.Failed(), Classify(doc))
+	}
+	n := 0
+	for i := range doc.Probes {
+		if doc.Probes[i].Healthy != "" {
+			doc.Probes[i].Healthy = ""
+			n++
+		}
+	}
+	if n == 0 || len(Classify(doc)) != 0 {
+		t.Errorf("%d probes had a healthy expectation; without it: %+v", n, Classify(doc))
 	}
 }

@@ -60,6 +60,12 @@ func newView(d *results.Document) *view {
 		return byAddr[ep]
 	}
 	for i, p := range d.Probes {
+		// A fault lab's probe is judged against what the lab expects
+		// without its faults: a diagnosis says what the faults broke.
+		if p.Healthy != "" {
+			p.Expect = p.Healthy
+			p.OK = p.Reachable == (p.Healthy == results.ExpectReachable)
+		}
 		v.all = append(v.all, obs{Probe: p, idx: i, from: host(p.From), to: host(p.To), driver: v.driver[p.Network]})
 	}
 	return v

@@ -18,10 +18,17 @@ func firewallResults(host, iface string, rules string) []Result {
 		onLab := iface != "" && (hasArg(f, "-i", iface) || hasArg(f, "-o", iface))
 		dport, proto := arg(f, "--dport"), arg(f, "-p")
 		for _, p := range ports {
-			if dport == fmt.Sprint(p.num) && proto == p.proto {
-				out = append(out, Result{Check: CheckFirewall, Host: host, Item: p.String(), Status: Problem, State: "dropped",
-					Detail: "rule " + r, Fix: fmt.Sprintf("%s (%s) is dropped by this rule: remove it or accept the lab hosts before it (overlab fault heal %s if overlab made it)", p, p.what, host)})
+			if dport != fmt.Sprint(p.num) || proto != p.proto {
+				continue
 			}
+			if above, _, ok := strings.Cut(arg(f, "--length"), ":"); ok {
+				// A length match drops only large packets: an MTU limit.
+				out = append(out, Result{Check: CheckFirewall, Host: host, Item: p.String() + " of " + above + " bytes or more", Status: Problem, State: "dropped",
+					Detail: "rule " + r, Fix: fmt.Sprintf("%s packets of %s bytes or more are dropped by this rule, as by a link whose MTU is smaller: remove it (overlab fault heal %s if overlab made it)", p, above, host)})
+				continue
+			}
+			out = append(out, Result{Check: CheckFirewall, Host: host, Item: p.String(), Status: Problem, State: "dropped",
+				Detail: "rule " + r, Fix: fmt.Sprintf("%s (%s) is dropped by this rule: remove it or accept the lab hosts before it (overlab fault heal %s if overlab made it)", p, p.what, host)})
 		}
 		if onLab && dport == "" && proto == "" {
 			out = append(out, Result{Check: CheckFirewall, Host: host, Item: "lab interface " + iface, Status: Problem, State: "dropped",

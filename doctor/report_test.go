@@ -67,9 +67,10 @@ func TestFirewallNamesDroppedPortsAndCuts(t *testing.T) {
 	rules := `-A OVERLAB-FAULT -i eth0 -p udp -m udp --dport 4789 -m comment --comment overlab-fault-1 -j DROP
 -A OVERLAB-FAULT ! -s 10.0.0.1/32 -i eth0 -m comment --comment overlab-fault-2 -j DROP
 -A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP
--A INPUT -p tcp -m tcp --dport 22 -j REJECT --reject-with icmp-port-unreachable`
+-A INPUT -p tcp -m tcp --dport 22 -j REJECT --reject-with icmp-port-unreachable
+-A OVERLAB-FAULT -i eth0 -p udp -m udp --dport 4789 -m length --length 1301:65535 -m comment --comment overlab-fault-3 -j DROP`
 	got := firewallResults("node3", "eth0", rules)
-	if len(got) != 2 || got[0].Item != "4789/udp" || got[1].Item != "lab interface eth0" {
+	if len(got) != 3 || got[0].Item != "4789/udp" || got[1].Item != "lab interface eth0" || got[2].Item != "4789/udp of 1301 bytes or more" {
 		t.Fatalf("%+v", got)
 	}
 }

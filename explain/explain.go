@@ -36,6 +36,17 @@ type Object struct {
 	Command string `json:"command"` // shows it by hand on the host
 	// Peer is the other end of a veth (or a macvlan's parent): "name in where".
 	Peer string `json:"peer,omitempty"`
+
+	// What pictures draw, beside the words above: the object's address
+	// and MTU; the other end of a veth or a child's parent (PeerName, in
+	// PeerWhere: "host" or "netns NAME") and the bridge that end is a port
+	// of (Master); the lab address an FDB entry sends frames to (Dest).
+	Addr      string `json:"addr,omitempty"`
+	MTU       int    `json:"mtu,omitempty"`
+	PeerName  string `json:"peer_name,omitempty"`
+	PeerWhere string `json:"peer_where,omitempty"`
+	Master    string `json:"master,omitempty"`
+	Dest      string `json:"dest,omitempty"`
 }
 
 // HostView is one network on one host.
@@ -85,7 +96,7 @@ func Gather(ctx context.Context, h Host, name string, peers map[string]string) (
 		ms = append(ms, member{name: ep.Name, ip: ep.IPv4Address, mac: ep.MacAddress, pid: ci.State.Pid, sandbox: ci.NetworkSettings.SandboxKey})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].name < ms[j].name })
-	g := gatherer{nw: nw, ms: ms, peers: peers}
+	g := gatherer{nw: nw, ms: ms, peers: peers, host: h.Name()}
 	out, err := hostcmd.RunRoot(ctx, h, g.script())
 	if err != nil {
 		return v, hv, fmt.Errorf("%s: reading the network's objects: %w", h.Name(), err)
@@ -98,6 +109,7 @@ type gatherer struct {
 	nw    network.Inspect
 	ms    []member
 	peers map[string]string
+	host  string // the host's name, to find its own lab address in peers
 }
 
 // nsPath is the overlay network's namespace, next to the containers'
@@ -127,7 +139,7 @@ func (g gatherer) bridgeName() string {
 func (g gatherer) script() string {
 	q := shellquote.Quote
 	var b strings.Builder
-	b.WriteString("echo '@@@ host'; ip -o -d link show\n")
+	b.WriteString("echo '@@@ host'; ip -o -d link show\necho '@@@ addr'; ip -o -4 addr show\n")
 	if g.objectKind() == netdriver.ObjectsOverlay {
 		ns := "--net=" + q(g.nsPath())
 		fmt.Fprintf(&b, "echo '@@@ ns'; nsenter %[1]s ip -o -d link show\necho '@@@ fdb'; nsenter %[1]s bridge fdb show dev vxlan0\necho '@@@ neigh'; nsenter %[1]s ip neigh show dev vxlan0\n", ns)

@@ -11,7 +11,9 @@ import (
 // TestOverlayObjects reads what a real host said (testdata: node1 of a local
 // lab with the overlay lab up) and wants the objects a person would find by
 // hand: the netns, br0 and its ports, vxlan0 with its VNI, FDB entries
-// pointing at the other hosts, and the container's veth with its peer.
+// pointing at the other hosts, the container's veth with its peer, and the
+// interface that holds the host's lab address (the addr section is in the
+// format of `ip -o -4 addr show`, added to the recording by hand).
 func TestOverlayObjects(t *testing.T) {
 	raw, err := os.ReadFile("testdata/overlay-node1.txt")
 	if err != nil {
@@ -20,7 +22,8 @@ func TestOverlayObjects(t *testing.T) {
 	g := gatherer{
 		nw:    network.Inspect{ID: "iofgd74txcppnonjpquh10fc5", Name: "overlab-ov", Driver: "overlay"},
 		ms:    []member{{name: "overlab-ov-box", ip: "10.200.0.16/24", mac: "02:42:0a:c8:00:10", pid: 4227, sandbox: "/run/docker/netns/907e0bc53194"}},
-		peers: map[string]string{"10.223.1.12": "node2", "10.223.1.13": "node3"},
+		peers: map[string]string{"10.223.1.11": "node1", "10.223.1.12": "node2", "10.223.1.13": "node3"},
+		host:  "node1",
 	}
 	objs := g.objects(sections(string(raw)))
 	want := map[string]string{
@@ -31,6 +34,7 @@ func TestOverlayObjects(t *testing.T) {
 		"fdb 02:42:0a:c8:00:0f": "10.223.1.12 (node2)",
 		"neigh 10.200.0.15":     "02:42:0a:c8:00:0f",
 		"veth eth0":             "veth6 (if35) in netns 1-iofgd74txc, on br0",
+		"underlay eth0":         "10.223.1.11/24, MTU 1500: VXLAN packets",
 	}
 	for key, frag := range want {
 		found := false
@@ -44,6 +48,9 @@ func TestOverlayObjects(t *testing.T) {
 		}
 	}
 	for _, o := range objs {
+		if (o.Kind == "bridge" || o.Kind == "vxlan" || o.Kind == "underlay") && o.MTU == 0 {
+			t.Errorf("%s %s has no MTU for the pictures", o.Kind, o.Name)
+		}
 		if o.Command == "" {
 			t.Errorf("%s %s has no command to show it by hand", o.Kind, o.Name)
 		}

@@ -42,9 +42,11 @@ type Spec struct {
 	LossPct  float64
 	// SpareSSH cuts everything but overlab's own SSH connection (iptables)
 	// instead of taking the link down; Force takes it down even though SSH
-	// goes over it.
-	SpareSSH bool
-	Force    bool
+	// goes over it. AutoSpare spares overlab's SSH only where it comes in
+	// over the lab link, and otherwise takes the link down: what a lab does.
+	SpareSSH  bool
+	Force     bool
+	AutoSpare bool
 }
 
 // Fault is one recorded fault.
@@ -107,6 +109,7 @@ type LinkInfo struct {
 	SSHTo    string // the host address SSH reached
 	SSHPort  string
 	SSHOnLab bool // SSH comes in on the lab interface
+	NFT      bool // the host has nft: a spared-SSH cut also cuts macvlan
 }
 
 // Probe learns the host's lab interface and how overlab's SSH reaches it.
@@ -118,7 +121,8 @@ if=$(ip -o addr show | awk -v a="$a" '{split($4,p,"/"); if (p[1]==a) {print $2; 
 echo "$if $(ip -o link show dev "$if" | sed -n 's/.* mtu \([0-9]*\).*/\1/p')"
 echo "$SSH_CONNECTION"
 set -- $SSH_CONNECTION
-ip -o addr show dev "$if" | awk -v s="$3" '{split($4,p,"/"); if (p[1]==s) print "onlab"}'`
+ip -o addr show dev "$if" | awk -v s="$3" '{split($4,p,"/"); if (p[1]==s) print "onlab"}'
+if command -v nft >/dev/null 2>&1; then echo nft; fi`
 	out, err := h.Run(ctx, script)
 	if err != nil {
 		return LinkInfo{}, fmt.Errorf("%s: finding the interface of %s: %w", h.Name(), labAddr, err)
@@ -134,7 +138,14 @@ ip -o addr show dev "$if" | awk -v s="$3" '{split($4,p,"/"); if (p[1]==s) print 
 			li.SSHFrom, li.SSHTo, li.SSHPort = f[0], f[2], f[3]
 		}
 	}
-	li.SSHOnLab = len(lines) > 2 && strings.TrimSpace(lines[2]) == "onlab"
+	for _, l := range lines[min(2, len(lines)):] {
+		switch strings.TrimSpace(l) {
+		case "onlab":
+			li.SSHOnLab = true
+		case "nft":
+			li.NFT = true
+		}
+	}
 	if li.Iface == "" {
 		return li, fmt.Errorf("%s: could not read the interface of %s from %q", h.Name(), labAddr, out)
 	}

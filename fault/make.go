@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/overlab/overlab/hostcmd"
+	"github.com/overlab/overlab/shellquote"
 )
 
 // ErrNoNetem: the host's kernel cannot delay or drop packets with tc netem.
@@ -49,19 +50,55 @@ const dropChainIfEmpty = `if iptables -w 5 -S ` + Chain + ` >/dev/null 2>&1 && !
   iptables -w 5 -X ` + Chain + `
 fi`
 
+// spareSSHCut drops every packet in or out of the lab interface but those
+// of overlab's address (only its SSH goes to or comes from it in a lab):
+// iptables rules, which doctor reads; and where the host has nft, the same
+// at the interface itself (netdev ingress and egress hooks), since the
+// frames of macvlan children pass beside the host's iptables.
+func spareSSHCut(ifc, id string, li LinkInfo) plan {
+	do, undo := iptPlan([]string{"-i " + ifc + " ! -s " + li.SSHFrom, "-o " + ifc + " ! -d " + li.SSHFrom}, id)
+	what := fmt.Sprintf("lab link %s cut (iptables: every packet in or out dropped but those of overlab's SSH from %s; macvlan children pass: they bypass iptables)", ifc, li.SSHFrom)
+	if !li.NFT {
+		return plan{do, undo, what}
+	}
+	table := "overlab-fault-" + id
+	rules := fmt.Sprintf(`table netdev %[1]s {
+ chain in { type filter hook ingress device %[2]q priority -500; policy accept; ip saddr %[3]s accept; arp saddr ip %[3]s accept; drop; }
+ chain out { type filter hook egress device %[2]q priority -500; policy accept; ip daddr %[3]s accept; arp daddr ip %[3]s accept; drop; }
+}`, table, ifc, li.SSHFrom)
+	do += "\nprintf '%s\\n' " + shellquote.Quote(rules) + " | nft -f -"
+	undo = "nft delete table netdev " + table + " 2>/dev/null || true\n" + undo
+	what = fmt.Sprintf("lab link %s cut (every frame in or out dropped but those of overlab's SSH from %s: nft on the interface, macvlan children too, and iptables)", ifc, li.SSHFrom)
+	return plan{do, undo, what}
+}
+
+// mtuPlan sets the lab interface's MTU, and drops the VXLAN packets above
+// it that arrive. A real NIC (and a veth) drops received frames longer than
+// its MTU; a virtio NIC accepts them, so that without the rule a smaller
+// MTU on a VM would break nothing the probes see. The rule makes every
+// host behave like the NIC it stands for; it is one more line of the
+// OVERLAB-FAULT chain, and goes with the MTU.
+func mtuPlan(ifc, id string, mtu, was int) plan {
+	do, undo := iptPlan([]string{fmt.Sprintf("-i %s -p udp --dport 4789 -m length --length %d:65535", ifc, mtu+1)}, id)
+	return plan{
+		do:   fmt.Sprintf("ip link set dev %s mtu %d\n%s", ifc, mtu, do),
+		undo: fmt.Sprintf("ip link set dev %s mtu %d\n%s", ifc, was, undo),
+		what: fmt.Sprintf("%s MTU %d (was %d); VXLAN packets above %d bytes that arrive are dropped, as by a NIC of that MTU", ifc, mtu, was, mtu),
+	}
+}
+
 func (s Spec) plan(host, id string, li LinkInfo) (plan, error) {
 	ifc := li.Iface
+	if s.AutoSpare && li.SSHOnLab {
+		s.SpareSSH = true
+	}
 	switch s.Kind {
 	case Cut:
 		if s.SpareSSH {
 			if li.SSHFrom == "" {
 				return plan{}, fmt.Errorf("%s: the host did not say where overlab's SSH comes from ($SSH_CONNECTION is empty): cannot spare it", host)
 			}
-			// overlab's address is spared whole: only its SSH goes to or
-			// comes from it in a lab. Macvlan children bypass the host's
-			// iptables, so their traffic is not cut.
-			do, undo := iptPlan([]string{"-i " + ifc + " ! -s " + li.SSHFrom, "-o " + ifc + " ! -d " + li.SSHFrom}, id)
-			return plan{do, undo, fmt.Sprintf("lab link %s cut (iptables: every packet in or out dropped but those of overlab's SSH from %s)", ifc, li.SSHFrom)}, nil
+			return spareSSHCut(ifc, id, li), nil
 		}
 		if li.SSHOnLab && !s.Force {
 			return plan{}, &CutsSSHError{Host: host, Iface: ifc, SSHTo: li.SSHTo}
@@ -83,8 +120,7 @@ func (s Spec) plan(host, id string, li LinkInfo) (plan, error) {
 		}
 		return plan{do, undo, fmt.Sprintf("%d/%s blocked from %s (iptables DROP on %s)", s.Port, strings.Join(s.Protos, "+"), from, ifc)}, nil
 	case MTU:
-		return plan{fmt.Sprintf("ip link set dev %s mtu %d", ifc, s.MTU), fmt.Sprintf("ip link set dev %s mtu %d", ifc, li.MTU),
-			fmt.Sprintf("%s MTU %d (was %d)", ifc, s.MTU, li.MTU)}, nil
+		return mtuPlan(ifc, id, s.MTU, li.MTU), nil
 	case Delay, Loss:
 		arg, what := fmt.Sprintf("delay %dms", s.DelayMS), fmt.Sprintf("%d ms delay on %s (tc netem)", s.DelayMS, ifc)
 		if s.Kind == Loss {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/go-multierror"
@@ -56,6 +57,15 @@ func List(ctx context.Context, h hostcmd.Host) ([]Fault, error) {
 // can be repeated.
 func Heal(ctx context.Context, h hostcmd.Host) ([]Fault, error) { return HealWhere(ctx, h, nil) }
 
+// HealOnly undoes the records on h with these IDs (every one when none are
+// given), as HealWhere does.
+func HealOnly(ctx context.Context, h hostcmd.Host, ids ...string) ([]Fault, error) {
+	if len(ids) == 0 {
+		return HealWhere(ctx, h, nil)
+	}
+	return HealWhere(ctx, h, func(f Fault) bool { return slices.Contains(ids, f.ID) })
+}
+
 // HealWhere undoes the records on h that match (every one when match is
 // nil), newest first, and returns them; the others stay recorded, as does
 // one whose undo fails.
@@ -82,6 +92,12 @@ func HealWhere(ctx context.Context, h hostcmd.Host, match func(Fault) bool) ([]F
 	if len(healed) == 0 {
 		return nil, errs.ErrorOrNil() // nothing changed: the record stays as it is
 	}
+	return healed, rewriteRecord(ctx, h, kept, errs)
+}
+
+// rewriteRecord leaves only the records kept on h (none: no file), adding
+// a failure to errs.
+func rewriteRecord(ctx context.Context, h hostcmd.Host, kept []Fault, errs *multierror.Error) error {
 	var lines []string
 	for _, f := range kept {
 		lines = append(lines, f.line())
@@ -93,5 +109,5 @@ func HealWhere(ctx context.Context, h hostcmd.Host, match func(Fault) bool) ([]F
 	if _, err := hostcmd.RunRoot(ctx, h, rewrite); err != nil {
 		errs = multierror.Append(errs, fmt.Errorf("%s: rewriting %s: %w", h.Name(), RecordPath, err))
 	}
-	return healed, errs.ErrorOrNil()
+	return errs.ErrorOrNil()
 }

@@ -16,6 +16,7 @@ const (
 	VLAN    Name = "8021q"
 	IPVLAN  Name = "ipvlan"
 	IPv6    Name = "ipv6"
+	NetEm   Name = "netem"
 )
 
 // Feature is one kernel feature and the evidence that shows it.
@@ -45,6 +46,8 @@ var All = []Feature{
 		"ipvlan networks cannot be created: use macvlan, or hosts whose kernel has the ipvlan module"},
 	{IPv6, "IPv6", "ipv6", "CONFIG_IPV6", "ipv6_rcv", "if_inet6",
 		"containers get no IPv6 addresses: IPv6 networks cannot be created"},
+	{NetEm, "netem (tc)", "sch_netem", "CONFIG_NET_SCH_NETEM", "netem_enqueue", "",
+		"no delay or loss faults (tc qdisc ... netem); block, cut and mtu faults work"},
 }
 
 // Get returns the feature called n; it panics on a name not in All (a

@@ -8,11 +8,11 @@ import (
 
 func TestScriptFillsEveryList(t *testing.T) {
 	got := Script("m: @MODULES@\nc: @CONFIG_RE@\ns: @SYMBOL_RE@\np: @PROCNET@\nf: @KO_FIND@\n")
-	want := "m: vxlan macvlan ip_vs esp4 8021q ipvlan ipv6\n" +
-		"c: VXLAN|MACVLAN|IP_VS|INET_ESP|VLAN_8021Q|IPVLAN|IPV6\n" +
-		"s: vxlan_xmit|macvlan_common_newlink|ip_vs_conn_new|esp_output_head|register_vlan_dev|ipvlan_link_new|ipv6_rcv\n" +
+	want := "m: vxlan macvlan ip_vs esp4 8021q ipvlan ipv6 sch_netem\n" +
+		"c: VXLAN|MACVLAN|IP_VS|INET_ESP|VLAN_8021Q|IPVLAN|IPV6|NET_SCH_NETEM\n" +
+		"s: vxlan_xmit|macvlan_common_newlink|ip_vs_conn_new|esp_output_head|register_vlan_dev|ipvlan_link_new|ipv6_rcv|netem_enqueue\n" +
 		"p: ip_vs vlan if_inet6\n" +
-		"f: -name 'vxlan.ko*' -o -name 'macvlan.ko*' -o -name 'ip_vs.ko*' -o -name 'esp4.ko*' -o -name '8021q.ko*' -o -name 'ipvlan.ko*' -o -name 'ipv6.ko*'\n"
+		"f: -name 'vxlan.ko*' -o -name 'macvlan.ko*' -o -name 'ip_vs.ko*' -o -name 'esp4.ko*' -o -name '8021q.ko*' -o -name 'ipvlan.ko*' -o -name 'ipv6.ko*' -o -name 'sch_netem.ko*'\n"
 	if got != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}

@@ -172,6 +172,7 @@ func ExpandAll(l *Lab, hosts []HostInfo) ([]Check, []Skip, error) {
 			return nil, nil, x.tooMany
 		}
 	}
+	x.checks = l.underFaults(x.checks, ps)
 	if err := ps.err(); err != nil {
 		return nil, nil, err
 	}
@@ -401,6 +402,9 @@ func (c Check) String() string {
 	exp := "reachable"
 	if !c.Reachable {
 		exp = "unreachable"
+	}
+	if c.UnderFaults {
+		exp += " under the faults"
 	}
 	kind := c.Kind
 	if c.Family == FamilyIPv6 {

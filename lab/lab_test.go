@@ -24,7 +24,8 @@ var threeHosts = []HostInfo{
 
 func TestBuiltinLabsValidateAndExpand(t *testing.T) {
 	names := Names()
-	want := []string{"host", "bridge", "user-bridge", "publish", "direct-routing", "none", "overlay", "macvlan", "swarm", "ipv6", "vip", "ingress", "encrypted", "macvlan-vlan", "ipvlan"}
+	want := []string{"host", "bridge", "user-bridge", "publish", "direct-routing", "none", "overlay", "macvlan", "swarm", "ipv6", "vip", "ingress", "encrypted", "macvlan-vlan", "ipvlan",
+		"vxlan-blocked", "gossip-blocked", "mtu-mismatch", "host-cut"}
 	if strings.Join(names, ",") != strings.Join(want, ",") {
 		t.Fatalf("built-in labs %v, want %v", names, want)
 	}

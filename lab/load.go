@@ -117,8 +117,10 @@ func Names() []string {
 }
 
 // teachingOrder follows the walkthrough: one host first, then several.
-// then the labs that need a real kernel (IPVS, ESP, 802.1q).
-var teachingOrder = []string{"host", "bridge", "user-bridge", "publish", "direct-routing", "none", "overlay", "macvlan", "swarm", "ipv6", "vip", "ingress", "encrypted", "macvlan-vlan", "ipvlan"}
+// then the labs that need a real kernel (IPVS, ESP, 802.1q), then the
+// fault labs.
+var teachingOrder = []string{"host", "bridge", "user-bridge", "publish", "direct-routing", "none", "overlay", "macvlan", "swarm", "ipv6", "vip", "ingress", "encrypted", "macvlan-vlan", "ipvlan",
+	"vxlan-blocked", "gossip-blocked", "mtu-mismatch", "host-cut"}
 
 // DefaultLab is the lab of a plain `overlab up`.
 const DefaultLab = "swarm"

@@ -65,6 +65,10 @@ type Lab struct {
 	// are what it says beside its rows, some for some engines (notes.go).
 	Routes []Route `yaml:"routes,omitempty" json:"routes,omitempty"`
 	Notes  []Note  `yaml:"notes,omitempty" json:"notes,omitempty"`
+	// Faults break the network on purpose for the check; ExpectDiagnoses
+	// are the diagnoses the check must then make (faults.go).
+	Faults          []Fault           `yaml:"faults,omitempty" json:"faults,omitempty"`
+	ExpectDiagnoses []ExpectDiagnosis `yaml:"expect_diagnoses,omitempty" json:"expect_diagnoses,omitempty"`
 
 	// Source is the file the lab came from ("builtin:NAME" for built-in labs);
 	// set by the loader, not decoded.
@@ -168,6 +172,9 @@ type Expectation struct {
 	// Families are the address families probed (families.go).
 	Family   string   `yaml:"family,omitempty" json:"-"`
 	Families []string `yaml:"families,omitempty" json:"families,omitempty"`
+	// UnderFaults: the row says what the probes of the lab's other rows
+	// do while its faults are on (faults.go).
+	UnderFaults bool `yaml:"under_faults,omitempty" json:"under_faults,omitempty"`
 }
 
 // Endpoint is where probes start: a workload's container on some hosts.
@@ -269,4 +276,8 @@ type Check struct {
 	// the lab file (0 when unknown). They name the row when a check fails.
 	Row  int `json:"row"`
 	Line int `json:"line,omitempty"`
+	// UnderFaults: a row under_faults set Reachable; Healthy is what the
+	// lab expects without its faults.
+	UnderFaults bool `json:"under_faults,omitempty"`
+	Healthy     bool `json:"healthy,omitempty"`
 }

@@ -126,6 +126,7 @@ func (l *Lab) Validate() error {
 	l.validateEngines(ps)
 	l.validateRoutes(ps)
 	l.validateNotes(ps)
+	l.validateFaults(ps)
 	return ps.err()
 }
 

@@ -28,8 +28,9 @@ type Engine struct {
 func (e Engine) Chrooted() bool { return e.Rootfs != nil }
 
 // enginePackages are what a chrooted engine's root filesystem holds: the
-// engine and its CLI, what the host script and the facts need, sshd.
-var enginePackages = []string{"docker.io", "docker-cli", "iproute2", "iptables", "openssh-server", "busybox-static", "ca-certificates"}
+// engine and its CLI, what the host script and the facts need, sshd, and
+// nftables: a cut link that also drops macvlan frames (fault cut, host-cut).
+var enginePackages = []string{"docker.io", "docker-cli", "iproute2", "iptables", "nftables", "openssh-server", "busybox-static", "ca-certificates"}
 
 // engines are the generations `local up --engine` knows. 20.10 is Debian
 // 12's own docker.io; 26.1 is Debian 13's and 28.5 Debian forky's, which

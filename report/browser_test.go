@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/overlab/overlab/internal/testenv"
+	"github.com/overlab/overlab/report/graph"
+	"github.com/overlab/overlab/results"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -33,7 +35,29 @@ type pageInfo struct {
 	Resources int      `json:"resources"`
 	Summary   string   `json:"summary"`
 	Failures  string   `json:"failures"`
+	Pictures  []struct {
+		ID     string   `json:"id"`
+		Hosts  int      `json:"hosts"`
+		Buses  int      `json:"buses"`
+		Nodes  int      `json:"nodes"`
+		Broken []string `json:"broken"`
+		Notes  string   `json:"notes"`
+		Scale  float64  `json:"scale"`
+	} `json:"pictures"`
+	Faults []string `json:"faults"`
 }
+
+// picturesJS reads every picture of the page: its boxes, buses, the edges
+// drawn broken, the notes under the buses, and the scale it is drawn at.
+const picturesJS = `[...document.querySelectorAll("div.picture svg")].map(s => ({
+	id: s.dataset.graph,
+	hosts: s.querySelectorAll("g[data-host]").length,
+	buses: s.querySelectorAll("g[data-bus]").length,
+	nodes: s.querySelectorAll("g[data-node]").length,
+	broken: [...s.querySelectorAll('g[data-edge][data-state="fail"]')].map(g => g.dataset.edge),
+	notes: [...s.querySelectorAll("text.note")].map(t => t.textContent).join(" "),
+	scale: s.getBoundingClientRect().width / s.viewBox.baseVal.width,
+}))`
 
 // TestHTMLInBrowser opens the HTML reports in a real headless Chromium from
 // file:// and checks what a reader sees: nothing fetched beyond the file,
@@ -50,14 +74,16 @@ func TestHTMLInBrowser(t *testing.T) {
 	bctx := startBrowser(t, 1280, 900, 90*time.Second)
 
 	dir := t.TempDir()
-	for _, fx := range fixtures {
+	// The fixtures, and vxlan-blocked as lab run recorded it on 10 hosts:
+	// the pictures must stay readable that wide.
+	for _, fx := range append(append([]string(nil), fixtures...), "big/vxlan-blocked-10") {
 		t.Run(fx, func(t *testing.T) {
 			d := loadFixture(t, fx)
 			var buf bytes.Buffer
 			if err := HTML(&buf, d); err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join(dir, fx+".html")
+			path := filepath.Join(dir, strings.ReplaceAll(fx, "/", "-")+".html")
 			if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -95,6 +121,8 @@ func TestHTMLInBrowser(t *testing.T) {
 					resources: performance.getEntriesByType("resource").length,
 					summary: document.querySelector("#summary").innerText,
 					failures: (document.querySelector("#failures") || {innerText: ""}).innerText,
+					pictures: `+picturesJS+`,
+					faults: [...document.querySelectorAll("#faults li")].map(li => li.dataset.faultKind + ":" + li.dataset.ok),
 				})`))
 			if err != nil {
 				t.Fatal(err)
@@ -177,7 +205,12 @@ func TestHTMLInBrowser(t *testing.T) {
 				}
 			}
 
-			out := filepath.Join(artifacts, "report-"+fx+".png")
+			checkPictures(t, d, page)
+			if want, ok := seen[fx]; ok {
+				want(t, page)
+			}
+
+			out := filepath.Join(artifacts, "report-"+strings.ReplaceAll(fx, "/", "-")+".png")
 			if err := os.WriteFile(out, shot, 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -185,6 +218,65 @@ func TestHTMLInBrowser(t *testing.T) {
 		})
 	}
 	t.Logf("browser test took %s", time.Since(start).Round(time.Millisecond))
+}
+
+// checkPictures wants on the page the pictures the document makes: the
+// topology and each network's Linux view, each with its hosts, networks,
+// boxes and broken edges as the builders drew them, every diagnosis under
+// its network, drawn at a scale where a host's name (20 units) is at least
+// 14 px and a box's label (15 units) 11 px on a 1280-pixel screen; and a
+// fault lab's faults and diagnoses listed.
+func checkPictures(t *testing.T, d *results.Document, page pageInfo) {
+	t.Helper()
+	graphs := []*graph.Graph{TopologyGraph(d)}
+	for _, v := range d.Explain {
+		graphs = append(graphs, ExplainGraph(v, d))
+	}
+	if len(page.Pictures) != len(graphs) {
+		t.Fatalf("%d pictures on the page, want %d (the topology and %d Linux views)", len(page.Pictures), len(graphs), len(d.Explain))
+	}
+	for i, g := range graphs {
+		got := page.Pictures[i]
+		nodes, broken := 0, 0
+		for _, c := range g.Columns {
+			nodes += len(c.Nodes)
+		}
+		for _, e := range g.Edges {
+			if e.State == graph.Fail {
+				broken++
+			}
+		}
+		if got.ID != g.ID || got.Hosts != len(g.Columns) || got.Buses != len(g.Buses) || got.Nodes != nodes || len(got.Broken) != broken {
+			t.Errorf("picture %d: %+v, want %s with %d hosts, %d buses, %d boxes, %d broken edges", i, got, g.ID, len(g.Columns), len(g.Buses), nodes, broken)
+		}
+		if 20*got.Scale < 14 || 15*got.Scale < 11 {
+			t.Errorf("picture %s drawn at scale %.2f: a host's name is %.1f px, a box's label %.1f px", g.ID, got.Scale, 20*got.Scale, 15*got.Scale)
+		}
+	}
+	for _, diag := range d.Diagnoses {
+		if len(diag.Networks) > 0 && !strings.Contains(strings.Join(strings.Fields(page.Pictures[0].Notes), " "), strings.Join(strings.Fields(diag.Cause), " ")[:min(60, len(diag.Cause))]) {
+			t.Errorf("the topology does not say the diagnosis %q beside its network: %q", diag.Cause, page.Pictures[0].Notes)
+		}
+	}
+	if want := len(faultCases(d.Faults)); len(page.Faults) != want {
+		t.Errorf("faults section lists %q, want %d cases", page.Faults, want)
+	}
+}
+
+// seen is what a class must see on the page of some fixtures, said
+// independently of the builders: for vxlan-blocked the broken overlay at
+// node3, the tunnels to node3 broken in the picture of the VXLAN path, and
+// "node3 cannot receive VXLAN (4789/udp)" beside the overlay.
+var seen = map[string]func(*testing.T, pageInfo){
+	"vxlan-blocked": func(t *testing.T, page pageInfo) {
+		topo, ov := page.Pictures[0], page.Pictures[1]
+		if strings.Join(topo.Broken, " ") != "node3>net-overlab-vxb-overlay" || !strings.Contains(topo.Notes, "node3 cannot receive VXLAN (4789/udp)") {
+			t.Errorf("topology: broken %q, notes %q", topo.Broken, topo.Notes)
+		}
+		if ov.ID != "explain-overlab-vxb-overlay" || strings.Join(ov.Broken, " ") != "node1/underlay/eth0>node3/underlay/eth0 node2/underlay/eth0>node3/underlay/eth0" {
+			t.Errorf("the VXLAN path: %s broken %q, want the tunnels to node3", ov.ID, ov.Broken)
+		}
+	},
 }
 
 // artifactDir is where screenshots go: $OVERLAB_ARTIFACTS, else

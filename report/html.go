@@ -66,6 +66,15 @@ type htmlView struct {
 	Wide     bool
 	HoverCSS template.CSS
 	Long     bool
+	// Topology is the picture of the lab; Linux are the pictures of each
+	// network's Linux objects (when the check gathered them).
+	Topology picture
+	Linux    []picture
+	// Faults are a fault lab's faults and expected diagnoses.
+	Faults       []faultCase
+	FaultNotes   []results.Fault
+	FaultsFailed int
+	Broken       int // probes a fault lab's faults broke, as it expects
 }
 
 type svgMatrix struct {
@@ -147,7 +156,11 @@ type rttTick struct {
 // HTML writes one self-contained page: inline CSS and SVG, no scripts, no
 // fonts, nothing fetched, so it opens offline from disk and on a projector.
 func HTML(w io.Writer, d *results.Document) error {
-	if err := htmlPage.Execute(w, newHTMLView(d)); err != nil {
+	v := newHTMLView(d)
+	if err := v.pictures(d); err != nil {
+		return fmt.Errorf("render html: %w", err)
+	}
+	if err := htmlPage.Execute(w, v); err != nil {
 		return fmt.Errorf("render html: %w", err)
 	}
 	return nil
@@ -178,6 +191,7 @@ func newHTMLView(d *results.Document) htmlView {
 	}
 	v.Long = len(d.Hosts) > SummaryAbove
 	v.layoutNetworks(d)
+	v.faultRun(d)
 	for _, p := range failures(d) {
 		v.Failures = append(v.Failures, htmlFailure{Probe: p, Cause: probeError(p)})
 	}
@@ -244,6 +258,37 @@ func (v *htmlView) layoutNetworks(d *results.Document) {
 		v.Networks[i].WidthPct = fmt.Sprintf("%.1f%%", float64(n.Width)*100/float64(widest[n.Compact]))
 	}
 	v.HoverCSS = hoverCSS(hover)
+}
+
+// pictures draws the topology and each network's Linux view.
+func (v *htmlView) pictures(d *results.Document) error {
+	var err error
+	if v.Topology, err = drawPicture(TopologyGraph(d)); err != nil {
+		return err
+	}
+	for _, ev := range d.Explain {
+		p, err := drawPicture(ExplainGraph(ev, d))
+		if err != nil {
+			return err
+		}
+		v.Linux = append(v.Linux, p)
+	}
+	return nil
+}
+
+// faultRun says a fault lab's faults, their diagnoses and the probes they
+// broke as the lab expects.
+func (v *htmlView) faultRun(d *results.Document) {
+	v.Faults = faultCases(d.Faults)
+	v.FaultsFailed = faultsFailed(d.Faults)
+	if d.Faults != nil {
+		v.FaultNotes = d.Faults.Faults
+	}
+	for _, p := range d.Probes {
+		if p.OK && p.Broken() {
+			v.Broken++
+		}
+	}
 }
 
 func layout(i int, m *matrix, hostAddr map[string]string) svgMatrix {

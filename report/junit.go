@@ -67,8 +67,9 @@ type junitFailure struct {
 	Text    string `xml:",cdata"`
 }
 
-// JUnit writes one testsuite per network and one testcase per probe; its
-// counts equal the document's probe counts.
+// JUnit writes one testsuite per network and one testcase per probe, and
+// for a fault lab a suite "faults" with a case per fault and per expected
+// diagnosis; its counts equal the document's probe counts plus those.
 func JUnit(w io.Writer, d *results.Document) error {
 	lab := d.Lab
 	if lab == "" {
@@ -129,6 +130,11 @@ func JUnit(w io.Writer, d *results.Document) error {
 		suite.Time = seconds(total)
 		suite.SystemOut = diagnosesText(d.Diagnoses, m.Network.Name)
 		root.Suites = append(root.Suites, suite)
+	}
+	if fs, ok := faultSuite(d, len(root.Suites)); ok {
+		root.Suites = append(root.Suites, fs)
+		root.Tests += fs.Tests
+		root.Failures += fs.Failures
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err

@@ -28,13 +28,61 @@ func Lab(w io.Writer, l *lab.Lab) error {
 		b.WriteString(workloadLine(wl) + "\n")
 	}
 	writeRoutes(&b, l)
-	b.WriteString("\nExpectations:\n")
-	for i, e := range l.Expect {
-		writeExpectation(&b, l, i, e)
-	}
+	labExpectations(&b, l)
 	writeNotes(&b, l)
+	labFaults(&b, l)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// labExpectations lists the rows, each with its note.
+func labExpectations(b *strings.Builder, l *lab.Lab) {
+	b.WriteString("\nExpectations:\n")
+	for i, e := range l.Expect {
+		writeExpectation(b, l, i, e)
+	}
+}
+
+// labFaults says a fault lab's faults and the diagnoses it expects.
+func labFaults(b *strings.Builder, l *lab.Lab) {
+	if len(l.Faults) == 0 {
+		return
+	}
+	b.WriteString("\nFaults (made after up, for the check; healed after it):\n")
+	for i, f := range l.Faults {
+		what := map[bool]string{true: "cut its lab link"}[f.Cut]
+		switch {
+		case f.Block != "":
+			what = "block " + f.Block
+			if f.From != "" {
+				what += " from " + f.From
+			}
+		case f.MTU != 0:
+			what = fmt.Sprintf("MTU %d on its lab interface", f.MTU)
+		case f.Delay != "":
+			what = "delay " + f.Delay + " (tc netem)"
+		case f.Loss != 0:
+			what = fmt.Sprintf("lose %g%% (tc netem)", f.Loss)
+		}
+		if f.Wait != "" {
+			what += ", then wait " + f.Wait
+		}
+		fmt.Fprintf(b, "  %d. %s: %s\n", i+1, f.Host, what)
+		for _, line := range Wrap(f.Note, 72) {
+			b.WriteString("       " + line + "\n")
+		}
+	}
+	b.WriteString("\nExpected diagnoses:\n")
+	for _, d := range l.ExpectDiagnoses {
+		fmt.Fprintf(b, "  %s [%s]", d.Pattern, strings.Join(d.Hosts, ", "))
+		if d.Says != "" {
+			fmt.Fprintf(b, " saying %q", d.Says)
+		}
+		b.WriteString("\n")
+		for _, line := range Wrap(d.Note, 72) {
+			b.WriteString("       " + line + "\n")
+		}
+	}
 }
 
 func networkAttrs(n lab.Network) []string {
@@ -102,6 +150,9 @@ func writeExpectation(b *strings.Builder, l *lab.Lab, i int, e lab.Expectation) 
 	from := e.From.Workload
 	if e.From.Host != "" {
 		from += "@" + e.From.Host
+	}
+	if e.UnderFaults {
+		exp += ", under the faults"
 	}
 	fmt.Fprintf(b, "  #%d %s -> %s on %s by %s%s: %s%s\n", i+1, from, e.To.String(), l.ExpectNetwork(&e), strings.Join(e.Kinds, ", "), familiesText(l, &e), exp, enginesText(e.Engines))
 	for _, line := range Wrap(e.Note, 72) {

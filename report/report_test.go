@@ -13,8 +13,10 @@ import (
 )
 
 // fixtures are realistic check documents: every probe passing; node3 cut off
-// from the underlay; TCP failing one way over VXLAN (an MTU problem).
-var fixtures = []string{"pass", "cut", "mtu"}
+// from the underlay; TCP failing one way over VXLAN (an MTU problem); the
+// fault lab vxlan-blocked as `overlab lab run` recorded it on 3 local hosts
+// (4789/udp dropped on node3, with the Linux view of both networks).
+var fixtures = []string{"pass", "cut", "mtu", "vxlan-blocked"}
 
 func loadFixture(t *testing.T, name string) *results.Document {
 	t.Helper()

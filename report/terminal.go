@@ -93,6 +93,7 @@ func (t *termWriter) render(d *results.Document) {
 		d.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"), formatDuration(d.DurationMS), len(d.Hosts), len(d.Networks))
 	t.long = !t.full && len(d.Hosts) > SummaryAbove
 	t.networks(d)
+	t.faults(d.Faults)
 	t.failures(d)
 	t.diagnoses(d.Diagnoses)
 	if ns := notes(d); len(ns) > 0 {

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/overlab/overlab/explain"
 )
 
 // SchemaVersion is bumped only when a field below changes meaning or is removed.
@@ -48,8 +50,14 @@ type Document struct {
 	Diagnoses []Diagnosis `json:"diagnoses,omitempty"`
 	// NotRun says why the lab set up and probed nothing on these hosts (a
 	// kernel feature they lack); absent when it ran.
-	NotRun  string  `json:"not_run,omitempty"`
-	Summary Summary `json:"summary"`
+	NotRun string `json:"not_run,omitempty"`
+	// Faults are the lab's faults, made for the check and healed after
+	// it, and the diagnoses the lab expects of them (a fault lab's run).
+	Faults *FaultRun `json:"faults,omitempty"`
+	// Explain is what `overlab explain` shows of each lab network on every
+	// host, gathered after the probes: the Linux objects behind it.
+	Explain []explain.View `json:"explain,omitempty"`
+	Summary Summary        `json:"summary"`
 }
 
 // Host is what the check learnt of one inventory host.
@@ -99,6 +107,16 @@ type Probe struct {
 	// Engines is the engine range of the lab row the probe comes from,
 	// when the row has one (">= 28.0").
 	Engines string `json:"engines,omitempty"`
+	// Healthy is what the lab expects of this probe without its faults,
+	// set where a fault lab expects something else under them (Expect).
+	Healthy string `json:"healthy,omitempty"`
+}
+
+// Broken reports whether the probe shows something wrong with the network:
+// it did not behave as expected, or it is unreachable where the lab without
+// its faults expects it reachable (a fault lab's expected failure).
+func (p Probe) Broken() bool {
+	return !p.OK || (p.Healthy == ExpectReachable && !p.Reachable)
 }
 
 // Finding is a fact about the hosts worth telling (address conflicts, missing
@@ -146,8 +164,10 @@ func (d *Document) Summarize() {
 	d.Summary = s
 }
 
-// Failed reports whether any probe did not behave as expected.
-func (d *Document) Failed() bool { return d.Summary.Failed > 0 }
+// Failed reports whether any probe did not behave as expected, or a fault
+// lab's run did not go as the lab says (a fault not made or not healed, a
+// diagnosis not found or not expected).
+func (d *Document) Failed() bool { return d.Summary.Failed > 0 || d.Faults.Failed() }
 
 // Encode writes d as indented JSON.
 func (d *Document) Encode(w io.Writer) error {

@@ -41,9 +41,23 @@ func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventor
 	}
 	doc.Findings = append(doc.Findings, bp.EngineFindings()...)
 	// Facts are for the report (hosts, findings); the probes need only the
-	// manager and the tasks, so both run at once.
-	factsDone := r.gatherAsync(ctx, c, hosts)
+	// manager and the tasks, so both run at once (after a fault lab's
+	// faults, which may replace a host's connection).
+	var factsDone <-chan gathered
+	if len(l.Faults) == 0 {
+		factsDone = r.gatherAsync(ctx, c, hosts)
+	}
 	lead := swarm.Controller(ctx, swarm.Members(c))
+	if len(l.Faults) > 0 && (!l.NeedsSwarm() || lead >= 0) {
+		heal, err := r.makeFaults(ctx, c, bp.Infos(), l, doc)
+		defer heal()
+		if err != nil {
+			return doc, err
+		}
+	}
+	if factsDone == nil {
+		factsDone = r.gatherAsync(ctx, c, hosts)
+	}
 	var probes []results.Probe
 	var perr error
 	if !l.NeedsSwarm() || lead >= 0 {
@@ -59,6 +73,9 @@ func (r *Runner) Check(ctx context.Context, c *cluster.Cluster, hosts []inventor
 		return doc, perr
 	}
 	r.conclude(ctx, c, hosts, doc, probes, start)
+	judgeDiagnoses(doc)
+	doc.Explain = r.explainNetworks(ctx, c, hosts, bp)
+	doc.DurationMS = time.Since(start).Milliseconds()
 	return doc, nil
 }
 

@@ -14,10 +14,15 @@ declare -A need=(
 	[ssh]=openssh-client
 	[mmdebstrap]=mmdebstrap # builds the root filesystem of the second engine generation
 	[gcc]=gcc # a cgo build of overlab is tested as the probe
+	[nft]=nftables # a local host's cut link (fault cut, host-cut lab) drops macvlan frames too
 )
 # Extras for the tests, installed with their recommends (Chromium's fonts).
 declare -A extra=()
 if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *chromium* ]]; then extra[/usr/bin/chromium]=chromium; fi
+# The pictures' DOT is read by Graphviz in the tests, their Mermaid by
+# Mermaid's own parser (from npm, below).
+if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *graphviz* ]]; then extra[dot]=graphviz; fi
+if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *mermaid* ]] && ! command -v npm >/dev/null 2>&1; then extra[npm]=npm; fi
 if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *vagrant* ]]; then extra[vagrant]=vagrant; fi
 # promtool checks watch's metrics and alert rules; the prometheus server
 # scrapes a watch in a test. Without recommends (node-exporter is not needed).
@@ -77,6 +82,18 @@ if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *arm64* ]] && ! grep -qs '^enabled' /proc/s
 		mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
 	fi
 	update-binfmts --enable qemu-aarch64
+fi
+
+# Mermaid's one-file bundle, for report's TestMermaidParses only (overlab's
+# pages never load it): the npm package, pinned, unpacked once.
+mermaid_js=/var/cache/overlab/mermaid/mermaid.min.js
+if [[ "${OVERLAB_SETUP_EXTRAS:-}" == *mermaid* && ! -s $mermaid_js ]]; then
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	echo "setup: fetching Mermaid 11.17.2 from npm (for the pictures' test)"
+	(cd "$tmp" && npm pack --silent mermaid@11.17.2 >/dev/null && tar xzf mermaid-11.17.2.tgz package/dist/mermaid.min.js)
+	mkdir -p "$(dirname "$mermaid_js")"
+	mv "$tmp/package/dist/mermaid.min.js" "$mermaid_js"
 fi
 
 if ! command -v go >/dev/null 2>&1 && [[ ! -x /usr/local/go/bin/go ]]; then

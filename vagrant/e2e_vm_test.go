@@ -24,7 +24,7 @@ import (
 // kernels: the box (built or cached), `overlab vagrant up --nodes 3` through
 // Vagrant and libvirt on qemu (TCG where there is no hardware
 // virtualization), the swarm lab, the labs that need a real kernel, a cut
-// link, and a teardown that leaves nothing. It runs alone, from `make
+// link, the fault labs, and a teardown that leaves nothing. It runs alone, from `make
 // test-vm` (build tag vm): it takes many minutes on two cores.
 func TestVagrantLibvirtEndToEnd(t *testing.T) {
 	requireVMHost(t)
@@ -140,6 +140,92 @@ func TestVagrantLibvirtEndToEnd(t *testing.T) {
 			labGoneVM(t, vms, name)
 			t.Logf("lab %s: %d probes as expected in %s", name, doc.Summary.Total, since(t0))
 		})
+	}
+
+	// The fault labs, each through lab run as a teacher runs it: up, the
+	// lab's faults, the check with the matrix and diagnoses the lab
+	// expects, the heal, down; then nothing of the faults on any VM.
+	for _, name := range []string{"vxlan-blocked", "gossip-blocked", "mtu-mismatch", "host-cut"} {
+		t.Run(name, func(t *testing.T) {
+			t0 := time.Now()
+			file := filepath.Join(t.TempDir(), "run.json")
+			out, code := ov("lab", "run", name, "-i", inv, "--json", file)
+			if code != 0 {
+				t.Errorf("lab run %s: exit %d, want 0\n%s", name, code, out)
+			}
+			if doc := readDoc(t, file); doc != nil {
+				assertFaultRun(t, doc)
+			}
+			for _, vm := range vms {
+				assertNoFault(t, vm)
+			}
+			t.Logf("fault lab %s in %s", name, since(t0))
+		})
+	}
+}
+
+func readDoc(t *testing.T, file string) *results.Document {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Errorf("no result document: %v", err)
+		return nil
+	}
+	var doc results.Document
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return &doc
+}
+
+// assertFaultRun: every fault made and healed, every expected diagnosis
+// made and no other, and the faults broke probes as the lab expects.
+func assertFaultRun(t *testing.T, doc *results.Document) {
+	t.Helper()
+	if doc.Faults == nil || len(doc.Faults.Faults) == 0 {
+		t.Fatal("no faults in the document")
+	}
+	for _, f := range doc.Faults.Faults {
+		if f.Error != "" || !f.Healed {
+			t.Errorf("fault on %s (%s): error %q, healed %v %s", f.Host, f.What, f.Error, f.Healed, f.HealError)
+		}
+	}
+	for _, d := range doc.Faults.Diagnoses {
+		if !d.Found {
+			t.Errorf("diagnosis %s %v not made: %s", d.Pattern, d.Hosts, d.Got)
+		}
+	}
+	for _, u := range doc.Faults.Unexpected {
+		t.Errorf("diagnosis the lab does not expect: %s", u)
+	}
+	broken := 0
+	for _, p := range doc.Probes {
+		if !p.OK {
+			t.Errorf("%s %s→%s %s: %s", p.Network, p.From, p.To, p.Kind, p.Error)
+		}
+		if p.OK && p.Broken() {
+			broken++
+		}
+	}
+	if broken == 0 {
+		t.Error("the faults broke no probe")
+	}
+}
+
+// assertNoFault: no OVERLAB-FAULT chain, no overlab nft table, no fault
+// record, and the lab interface up with its MTU of 1500.
+func assertNoFault(t *testing.T, v vm) {
+	t.Helper()
+	nic := v.labIface(t)
+	// One root shell, whose failure fails the test; sudo's own complaint
+	// about the VM's hostname (stderr) is no part of what it says.
+	script := "iptables -w 5 -S | grep -c OVERLAB-FAULT || true; " +
+		"if command -v nft >/dev/null; then nft list tables | grep -c overlab || true; else echo 0; fi; " +
+		"ls /var/run/overlab-faults 2>/dev/null | wc -l; ip -o link show dev " + nic + ` | grep -o "mtu [0-9]*" | cut -d" " -f2; ` +
+		"ip -o link show dev " + nic + ` | grep -c "state UP"`
+	got := strings.Fields(v.ssh(t, "sudo sh -c '"+script+"' 2>/dev/null"))
+	if strings.Join(got, " ") != "0 0 0 1500 1" {
+		t.Errorf("%s after a fault lab: %q (chain rules, nft tables, records, %s MTU, up); want 0 0 0 1500 1", v.name, got, nic)
 	}
 }
 
