@@ -31,7 +31,7 @@ func testServer(t testing.TB, host string) *server {
 	if err := InstallToken(dir, testToken, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	return &server{host: host, banner: Banner + " " + host, keys: newKeyring(dir), logger: nopLogger()}
+	return newServer(ServeConfig{TokenDir: dir}, host, nopLogger())
 }
 
 // served is a running Serve: its addresses and its token directory.
@@ -50,6 +50,13 @@ func startServe(t testing.TB, open ...bool) served {
 // startServeOn is startServe on free ports of the address listen.
 func startServeOn(t testing.TB, listen string, open bool) served {
 	t.Helper()
+	return startServeWith(t, ServeConfig{ListenAddress: listen, Open: open})
+}
+
+// startServeWith is startServe with cfg's listen address, openness and
+// limits; ports, hostname and token directory are the tests' own.
+func startServeWith(t testing.TB, cfg ServeConfig) served {
+	t.Helper()
 	dir := t.TempDir()
 	if err := InstallToken(dir, testToken, time.Hour); err != nil {
 		t.Fatal(err)
@@ -58,8 +65,9 @@ func startServeOn(t testing.TB, listen string, open bool) served {
 	ready := make(chan Addrs, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- Serve(ctx, ServeConfig{ListenAddress: listen, HTTPPorts: []int{0, 0}, Hostname: "probe-test",
-			TokenDir: dir, Open: open, NoSignals: true, Ready: func(a Addrs) { ready <- a }})
+		cfg.HTTPPorts, cfg.Hostname, cfg.TokenDir, cfg.NoSignals = []int{0, 0}, "probe-test", dir, true
+		cfg.Ready = func(a Addrs) { ready <- a }
+		done <- Serve(ctx, cfg)
 	}()
 	t.Cleanup(func() {
 		cancel()

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/overlab/overlab/log"
 )
 
@@ -23,6 +25,12 @@ import (
 const (
 	maxConns    = 256
 	idleTimeout = 2 * time.Minute
+	// DefaultAnswerRate and DefaultAnswerBurst bound the answers a probe
+	// gives per second, proven or not: a check of 100 hosts asks each
+	// probe about 400 things at once (99 peers, 4 kinds), well inside the
+	// burst; a flood gets the rate and the probe's CPU stays small.
+	DefaultAnswerRate  = 500
+	DefaultAnswerBurst = 1000
 )
 
 // ServeConfig says where Serve answers. Ports are used as given: 0 picks a
@@ -39,8 +47,12 @@ type ServeConfig struct {
 	// Open also answers requests without a proof, as a probe a person
 	// starts by hand must (lab show --commands): the plain banner, and on
 	// UDP never more bytes than the request had.
-	Open   bool
-	Logger log.Logger
+	Open bool
+	// AnswerRate and AnswerBurst limit the answers per second (0: the
+	// defaults); past them a request gets no answer (HTTP: 429).
+	AnswerRate  float64
+	AnswerBurst int
+	Logger      log.Logger
 	// Ready, if set, is called once every listener is bound.
 	Ready func(Addrs)
 	// NoSignals leaves SIGTERM/SIGINT alone (the caller handles them).
@@ -87,54 +99,13 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		}()
 	}
 
-	dir := cfg.TokenDir
-	if dir == "" {
-		dir = DefaultTokenDir
-	}
-	s := &server{host: host, banner: Banner + " " + host, logger: logger, conns: map[net.Conn]struct{}{}, keys: newKeyring(dir), open: cfg.Open}
-	var addrs Addrs
-	var closers []func()
-	closeAll := func() {
-		for _, c := range closers {
-			c()
-		}
-	}
+	s := newServer(cfg, host, logger)
 	var wg sync.WaitGroup
-	if cfg.TCPPort >= 0 {
-		ln, err := net.Listen("tcp", hostPort(cfg.ListenAddress, cfg.TCPPort))
-		if err != nil {
-			closeAll()
-			return fmt.Errorf("tcp: %w", err)
-		}
-		addrs.TCP = ln.Addr()
-		closers = append(closers, func() { ln.Close() })
-		wg.Go(func() { s.acceptTCP(ln) })
+	addrs, closeAll, err := s.listen(cfg, &wg)
+	if err != nil {
+		return err
 	}
-	if cfg.UDPPort >= 0 {
-		pc, err := net.ListenPacket("udp", hostPort(cfg.ListenAddress, cfg.UDPPort))
-		if err != nil {
-			closeAll()
-			return fmt.Errorf("udp: %w", err)
-		}
-		addrs.UDP = pc.LocalAddr()
-		closers = append(closers, func() { pc.Close() })
-		wg.Go(func() { s.serveUDP(pc) })
-	}
-	for _, port := range cfg.HTTPPorts {
-		if port < 0 {
-			continue
-		}
-		ln, err := net.Listen("tcp", hostPort(cfg.ListenAddress, port))
-		if err != nil {
-			closeAll()
-			return fmt.Errorf("http: %w", err)
-		}
-		addrs.HTTP = append(addrs.HTTP, ln.Addr())
-		srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: idleTimeout}
-		closers = append(closers, func() { srv.Close() })
-		wg.Go(func() { srv.Serve(ln) })
-	}
-	who := "the requests proven with a token of " + dir
+	who := "the requests proven with a token of " + s.keys.dir
 	if cfg.Open {
 		who = "anyone (--open)"
 	}
@@ -149,15 +120,89 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 	return nil
 }
 
+// newServer is the server of cfg on host.
+func newServer(cfg ServeConfig, host string, logger log.Logger) *server {
+	dir := cfg.TokenDir
+	if dir == "" {
+		dir = DefaultTokenDir
+	}
+	r, b := cfg.AnswerRate, cfg.AnswerBurst
+	if r <= 0 {
+		r = DefaultAnswerRate
+	}
+	if b <= 0 {
+		b = DefaultAnswerBurst
+	}
+	return &server{host: host, banner: Banner + " " + host, logger: logger, conns: map[net.Conn]struct{}{},
+		keys: newKeyring(dir), open: cfg.Open, answers: rate.NewLimiter(rate.Limit(r), b)}
+}
+
+// listen binds every listener cfg asks for and serves each in wg; closeAll
+// closes them. On an error nothing stays bound.
+func (s *server) listen(cfg ServeConfig, wg *sync.WaitGroup) (Addrs, func(), error) {
+	var addrs Addrs
+	var closers []func()
+	closeAll := func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+	if cfg.TCPPort >= 0 {
+		ln, err := net.Listen("tcp", hostPort(cfg.ListenAddress, cfg.TCPPort))
+		if err != nil {
+			closeAll()
+			return addrs, nil, fmt.Errorf("tcp: %w", err)
+		}
+		addrs.TCP = ln.Addr()
+		closers = append(closers, func() { ln.Close() })
+		wg.Go(func() { s.acceptTCP(ln) })
+	}
+	if cfg.UDPPort >= 0 {
+		pc, err := net.ListenPacket("udp", hostPort(cfg.ListenAddress, cfg.UDPPort))
+		if err != nil {
+			closeAll()
+			return addrs, nil, fmt.Errorf("udp: %w", err)
+		}
+		addrs.UDP = pc.LocalAddr()
+		closers = append(closers, func() { pc.Close() })
+		wg.Go(func() { s.serveUDP(pc) })
+	}
+	for _, port := range cfg.HTTPPorts {
+		if port < 0 {
+			continue
+		}
+		ln, err := net.Listen("tcp", hostPort(cfg.ListenAddress, port))
+		if err != nil {
+			closeAll()
+			return addrs, nil, fmt.Errorf("http: %w", err)
+		}
+		addrs.HTTP = append(addrs.HTTP, ln.Addr())
+		srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: idleTimeout}
+		closers = append(closers, func() { srv.Close() })
+		wg.Go(func() { srv.Serve(ln) })
+	}
+	return addrs, closeAll, nil
+}
+
 type server struct {
-	host   string
-	banner string
-	keys   *keyring
-	open   bool
-	logger log.Logger
-	mu     sync.Mutex
-	conns  map[net.Conn]struct{}
-	closed bool
+	host    string
+	banner  string
+	keys    *keyring
+	open    bool
+	answers *rate.Limiter
+	logger  log.Logger
+	mu      sync.Mutex
+	conns   map[net.Conn]struct{}
+	closed  bool
+}
+
+// answer reports whether the rate limit lets the server answer now.
+func (s *server) answer(kind, from string) bool {
+	if s.answers.Allow() {
+		return true
+	}
+	s.logger.V(1).Infof("%s from %s: over %g answers/s, no answer", kind, from, float64(s.answers.Limit()))
+	return false
 }
 
 func (s *server) acceptTCP(ln net.Listener) {
@@ -204,6 +249,9 @@ func (s *server) echo(c net.Conn) {
 		greeting = s.banner
 	} else {
 		first = nil // the proof is not echoed
+	}
+	if !s.answer("tcp", c.RemoteAddr().String()) {
+		return
 	}
 	c.SetDeadline(time.Now().Add(idleTimeout))
 	if _, err := fmt.Fprintf(c, "%s\n%s", greeting, first); err != nil {
@@ -257,6 +305,9 @@ func (s *server) serveUDP(pc net.PacketConn) {
 			s.logger.V(2).Infof("udp from %s: no proof, no answer", from)
 			continue
 		}
+		if !s.answer("udp", from.String()) {
+			continue
+		}
 		s.logger.V(1).Infof("udp from %s", from)
 		pc.WriteTo([]byte(reply)[:min(len(reply), n)], from)
 	}
@@ -276,6 +327,10 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if body == "" {
 		w.WriteHeader(http.StatusForbidden)
+		return
+	}
+	if !s.answer("http", r.RemoteAddr) {
+		w.WriteHeader(http.StatusTooManyRequests)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
