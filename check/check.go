@@ -46,6 +46,8 @@ type Spec struct {
 	Tries              int
 	Parallel           int    // 0: the bound in ctx (fanout.WithLimit)
 	ProbeBinary        string // path of the probe program inside probe containers
+	// Authority gives the probes their token; nil: a new one for this run.
+	Authority *Authority
 }
 
 // Probe ports of the probe program.
@@ -80,13 +82,16 @@ const TokenTTL = time.Hour
 func Run(ctx context.Context, s Spec) ([]results.Probe, error) {
 	checks := s.Blueprint.Checks
 	idx := indexInstances(s.Instances)
-	tok, err := probe.NewToken()
-	if err != nil {
-		return nil, err
+	auth := s.Authority
+	if auth == nil {
+		var err error
+		if auth, err = NewAuthority(); err != nil {
+			return nil, err
+		}
 	}
-	idx.refused = s.authorize(ctx, tok, s.Instances)
+	idx.refused = s.authorize(ctx, auth, s.Instances)
 	plans, groups := s.planAll(checks, idx)
-	answers := s.probeAll(ctx, idx, plans, groups, tok.ID())
+	answers := s.probeAll(ctx, idx, plans, groups, auth.tok.ID())
 	multi := multiWorkload(checks)
 	out := make([]results.Probe, len(checks))
 	for i, c := range checks {
@@ -439,11 +444,12 @@ func (s Spec) binary() string {
 	return s.ProbeBinary
 }
 
-// authorize installs the run's token in every probe container of the lab,
-// all at once: `probe auth` with the token on its stdin, never in an
-// argument (docker inspect and ps show arguments). It returns why each
-// probe that could not take it cannot take part.
-func (s Spec) authorize(ctx context.Context, tok probe.Token, list []lab.Instance) map[key]string {
+// authorize installs the token in every probe container of the lab, all at
+// once: `probe auth` with the token on its stdin, never in an argument
+// (docker inspect and ps show arguments). It returns why each probe that
+// could not take it, and does not hold it from an earlier round, cannot
+// take part.
+func (s Spec) authorize(ctx context.Context, auth *Authority, list []lab.Instance) map[key]string {
 	var probes []lab.Instance
 	var names []string
 	for _, in := range list {
@@ -456,8 +462,11 @@ func (s Spec) authorize(ctx context.Context, tok probe.Token, list []lab.Instanc
 	var mu sync.Mutex
 	_ = fanout.Each(ctx, names, func(ctx context.Context, i int) error {
 		in := probes[i]
-		err := s.install(ctx, in, tok)
-		if err != nil {
+		err := s.install(ctx, in, auth.tok)
+		if err == nil {
+			auth.took(in.ContainerID)
+		}
+		if err != nil && !auth.holds(in.ContainerID) {
 			mu.Lock()
 			refused[key{in.Workload, in.Host}] = fmt.Sprintf("the probe %s on %s could not take this check's token (it answers only proven requests): %v", in.Workload, in.Host, err)
 			mu.Unlock()

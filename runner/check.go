@@ -114,7 +114,13 @@ func (r *Runner) runProbes(ctx context.Context, c *cluster.Cluster, bp *blueprin
 	for _, n := range c.Nodes {
 		engines[n.Name()] = n.Docker()
 	}
-	probes, err := check.Run(ctx, check.Spec{Blueprint: bp, Instances: inst, Engines: engines, HostErrors: c.Down, Timeout: r.probeWait, UnreachableTimeout: r.unreachableTimeout(), Tries: r.tries, Parallel: r.parallel})
+	auth, err := r.authority()
+	if err != nil {
+		ph.End(err)
+		return nil, err
+	}
+	probes, err := check.Run(ctx, check.Spec{Blueprint: bp, Instances: inst, Engines: engines, HostErrors: c.Down, Timeout: r.probeWait,
+		UnreachableTimeout: r.unreachableTimeout(), Tries: r.tries, Parallel: r.parallel, Authority: auth})
 	if err == nil {
 		check.Sort(probes)
 	}

@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/overlab/overlab/blueprint"
+	"github.com/overlab/overlab/check"
 	"github.com/overlab/overlab/cluster"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
@@ -35,6 +37,17 @@ type Runner struct {
 	factsCache  *factsCache
 	doctor      bool
 	preflight   bool
+	// auth is the probes' token for every check this Runner makes (a
+	// watch's rounds): see check.Authority.
+	authOnce sync.Once
+	auth     *check.Authority
+	authErr  error
+}
+
+// authority is the Runner's check.Authority, made at its first check.
+func (r *Runner) authority() (*check.Authority, error) {
+	r.authOnce.Do(func() { r.auth, r.authErr = check.NewAuthority() })
+	return r.auth, r.authErr
 }
 
 // Option configures a Runner.
