@@ -308,7 +308,7 @@ func toName(c lab.Check, multi bool) string {
 
 // plan turns a check into a probe target.
 func (s Spec) plan(c lab.Check, idx instances) planned {
-	inst, byWorkload := idx.at, idx.byWorkload
+	inst := idx.at
 	p := planned{check: c}
 	src, ok := inst[key{c.FromWorkload, c.FromHost}]
 	if !ok {
@@ -329,44 +329,7 @@ func (s Spec) plan(c lab.Check, idx instances) planned {
 	}
 	switch c.TargetType {
 	case lab.TargetWorkload:
-		var dst lab.Instance
-		var ok bool
-		if c.ToHost == "" {
-			if list := byWorkload[c.ToWorkload]; len(list) > 0 {
-				dst, ok = list[0], true
-			}
-		} else {
-			dst, ok = inst[key{c.ToWorkload, c.ToHost}]
-		}
-		if !ok {
-			p.err = s.missing(c.ToWorkload, c.ToHost)
-			return p
-		}
-		if why := idx.refused[key{dst.Workload, dst.Host}]; why != "" {
-			p.err = why
-			return p
-		}
-		ip := dst.Addr(c.Network, c.Family)
-		if n := s.Blueprint.Network(c.Network); n != nil && n.Driver.Traits().HostStack {
-			ip = s.hostAddr(dst.Host)
-		}
-		if ip == "" {
-			p.err = fmt.Sprintf("%s on %s has no %saddress on network %s", c.ToWorkload, orAny(c.ToHost), familyWord(c.Family), c.Network)
-			return p
-		}
-		if c.Kind == lab.ProbeDNS {
-			t.Name = s.Blueprint.Lab.DNSName(c.ToWorkload, c.Network)
-			p.target, p.dnsWant = t, ip
-			return p
-		}
-		t.Address = ip
-		if isProbe(s.Blueprint.Lab, c.ToWorkload) {
-			t.Auth = true
-			p.peer = dst.Hostname
-			// Its banner is only on its own port of each kind; another port
-			// (a row's to.port) still must not answer as another probe.
-			t.Probe = t.Port == 0 || t.Port == defaultPorts[c.Kind]
-		}
+		return s.planWorkload(p, t, idx)
 	case lab.TargetUnderlay, lab.TargetAddress:
 		t.Address = c.Target
 		// A probe behind a host's address (host network, published port)
@@ -384,6 +347,52 @@ func (s Spec) plan(c lab.Check, idx instances) planned {
 		} else {
 			t.Address = c.Target
 		}
+	}
+	p.target = t
+	return p
+}
+
+// planWorkload aims t at the check's target workload: its address on the
+// check's network (its host's for a host-stack driver), or its DNS name.
+func (s Spec) planWorkload(p planned, t probe.Target, idx instances) planned {
+	c, inst, byWorkload := p.check, idx.at, idx.byWorkload
+	var dst lab.Instance
+	var ok bool
+	if c.ToHost == "" {
+		if list := byWorkload[c.ToWorkload]; len(list) > 0 {
+			dst, ok = list[0], true
+		}
+	} else {
+		dst, ok = inst[key{c.ToWorkload, c.ToHost}]
+	}
+	if !ok {
+		p.err = s.missing(c.ToWorkload, c.ToHost)
+		return p
+	}
+	if why := idx.refused[key{dst.Workload, dst.Host}]; why != "" {
+		p.err = why
+		return p
+	}
+	ip := dst.Addr(c.Network, c.Family)
+	if n := s.Blueprint.Network(c.Network); n != nil && n.Driver.Traits().HostStack {
+		ip = s.hostAddr(dst.Host)
+	}
+	if ip == "" {
+		p.err = fmt.Sprintf("%s on %s has no %saddress on network %s", c.ToWorkload, orAny(c.ToHost), familyWord(c.Family), c.Network)
+		return p
+	}
+	if c.Kind == lab.ProbeDNS {
+		t.Name = s.Blueprint.Lab.DNSName(c.ToWorkload, c.Network)
+		p.target, p.dnsWant = t, ip
+		return p
+	}
+	t.Address = ip
+	if isProbe(s.Blueprint.Lab, c.ToWorkload) {
+		t.Auth = true
+		p.peer = dst.Hostname
+		// Its banner is only on its own port of each kind; another port
+		// (a row's to.port) still must not answer as another probe.
+		t.Probe = t.Port == 0 || t.Port == defaultPorts[c.Kind]
 	}
 	p.target = t
 	return p

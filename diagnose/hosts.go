@@ -64,85 +64,33 @@ func (c *classifier) othersPass(x string, failed []obs) bool {
 	return false
 }
 
+// hostDiagnosis names what is wrong with host x, which fails with peers in
+// os, from which of its probes fail and which pass.
 func (c *classifier) hostDiagnosis(x string, peers []string, os []obs) results.Diagnosis {
 	d := results.Diagnosis{Hosts: []string{x}, Networks: networksOf(os), Evidence: c.hostEvidence(x, peers, os)}
-	asSrc, asDst := 0, 0
-	for _, o := range os {
-		if o.from == x {
-			asSrc++
-		} else {
-			asDst++
-		}
-	}
-	mine := c.unexplained(x)
-	passOther := false // x passes on some network that is not an overlay
-	icmpOK := true     // every icmp probe of x on the failing networks passed
-	dnsOK, dnsSeen := true, false
-	failingNet := map[string]bool{}
-	for _, n := range d.Networks {
-		failingNet[n] = true
-	}
-	for _, o := range mine {
-		if !o.isOverlay() && o.OK {
-			passOther = true
-		}
-		if !failingNet[o.Network] {
-			continue
-		}
-		switch o.Kind {
-		case results.KindICMP:
-			icmpOK = icmpOK && o.OK
-		case results.KindDNS:
-			dnsSeen = true
-			dnsOK = dnsOK && o.OK
-		}
-	}
-	onlyOverlay := true
-	for _, o := range os {
-		onlyOverlay = onlyOverlay && o.isOverlay()
-	}
-	big := onlyKinds(os, results.KindTCP, results.KindUDP, results.KindHTTP)
+	s := c.hostSignals(x, d.Networks, os)
 	switch {
 	case onlyKinds(os, results.KindDNS):
 		d.Pattern = DNS
 		d.Cause = fmt.Sprintf("names of %s's containers do not resolve (or %s cannot resolve the others') while addresses answer: Docker's embedded DNS has not learnt them; gossip (7946/tcp+udp) with %s has not converged or is blocked", x, x, x)
 		d.Fix = fmt.Sprintf("wait a few seconds and check again; if it stays, open TCP+UDP 7946 between %s and the others", x)
 		d.Ambiguous, d.Doctor = true, []string{DoctorPorts}
-	case big && icmpOK:
+	case s.big && s.icmpOK:
 		d.Pattern = MTU
 		d.Cause = fmt.Sprintf("small packets to and from %s pass but large ones do not: the path MTU to %s is smaller than the network's MTU (an overlay adds 50 bytes of VXLAN to each packet)", x, x)
 		d.Fix = fmt.Sprintf("give %s's lab interface the same MTU as the other hosts (ip link set dev IFACE mtu 1500), or set the overlay's com.docker.network.driver.mtu 50 below the smallest", x)
 		d.Doctor = []string{DoctorMTU}
-	case asDst > 0 && asSrc == 0:
+	case s.asDst > 0 && s.asSrc == 0:
 		d.Pattern = Target
 		d.Cause = fmt.Sprintf("probes to %s fail from %s while its own probes pass: a firewall on %s drops what comes in, or its containers do not listen", x, joinHosts(peers), x)
 		d.Fix = fmt.Sprintf("look at %s's firewall (iptables -S INPUT; iptables -S FORWARD) and its containers (docker ps)", x)
 		d.Ambiguous, d.Doctor = true, []string{DoctorPorts}
-	case asSrc > 0 && asDst == 0:
+	case s.asSrc > 0 && s.asDst == 0:
 		d.Pattern = Row
 		d.Cause = fmt.Sprintf("every probe from %s fails while probes to it pass: the source container on %s (not running or not attached) or what leaves its host", x, x)
 		d.Fix = fmt.Sprintf("docker ps and docker network inspect on %s; its outbound firewall (iptables -S OUTPUT)", x)
-	case onlyOverlay && dnsSeen && dnsOK && !icmpOK:
-		d.Pattern = VXLANBlocked
-		d.Cause = fmt.Sprintf("%s cannot receive VXLAN (4789/udp) from the other hosts, or cannot send it: its overlay data path fails while names still resolve (gossip on 7946 works)", x)
-		d.Fix = fmt.Sprintf("open UDP 4789 between %s and the other lab hosts (firewall or cloud security group)", x)
-		d.Doctor = []string{DoctorPorts}
-		if !passOther {
-			// Right after a cut, names resolve too (gossip has not noticed
-			// yet); only another network's probes would tell the two apart.
-			d.Cause += fmt.Sprintf("; or %s's whole lab link is cut, which the lab has no other network to tell apart", x)
-			d.Ambiguous, d.Doctor = true, []string{DoctorPorts, DoctorLabAddr}
-		}
-	case onlyOverlay && passOther:
-		d.Pattern = OverlayHost
-		d.Cause = fmt.Sprintf("%s fails only on overlay networks while its other networks work: 4789/udp (VXLAN) or 7946/tcp+udp (gossip) is blocked between %s and the others", x, x)
-		d.Fix = fmt.Sprintf("open UDP 4789 and TCP+UDP 7946 between %s and the other lab hosts", x)
-		d.Ambiguous, d.Doctor = true, []string{DoctorPorts}
-	case onlyOverlay:
-		d.Pattern = OverlayHost
-		d.Cause = fmt.Sprintf("%s fails on every overlay it is on, names included, and the lab has no other network to compare: its lab link or firewall, or 4789/udp and 7946 to it", x)
-		d.Fix = fmt.Sprintf("run `overlab doctor`: it tests %s's link, 4789/udp and 7946 one by one", x)
-		d.Ambiguous, d.Doctor = true, []string{DoctorPorts, DoctorLabAddr}
+	case s.onlyOverlay:
+		overlayHostDiagnosis(&d, x, s)
 	default:
 		d.Pattern = HostIsolated
 		where := "every network"
@@ -154,6 +102,78 @@ func (c *classifier) hostDiagnosis(x string, peers []string, os []obs) results.D
 		d.Ambiguous, d.Doctor = true, []string{DoctorPorts, DoctorLabAddr, DoctorMTU}
 	}
 	return d
+}
+
+// hostSignals is what hostDiagnosis tells a host's faults apart by.
+type hostSignals struct {
+	asSrc, asDst     int  // x's failures as the probe's source, as its target
+	passOther        bool // x passes on some network that is not an overlay
+	icmpOK           bool // every icmp probe of x on the failing networks passed
+	dnsOK, dnsSeen   bool // likewise for dns, and whether there was one
+	onlyOverlay, big bool // every failure is on an overlay; is tcp, udp or http
+}
+
+// hostSignals reads the signals from x's failures os on the networks
+// failing, and from x's probes that no earlier diagnosis explains.
+func (c *classifier) hostSignals(x string, failing []string, os []obs) hostSignals {
+	s := hostSignals{icmpOK: true, dnsOK: true, onlyOverlay: true}
+	for _, o := range os {
+		if o.from == x {
+			s.asSrc++
+		} else {
+			s.asDst++
+		}
+		s.onlyOverlay = s.onlyOverlay && o.isOverlay()
+	}
+	failingNet := map[string]bool{}
+	for _, n := range failing {
+		failingNet[n] = true
+	}
+	for _, o := range c.unexplained(x) {
+		if !o.isOverlay() && o.OK {
+			s.passOther = true
+		}
+		if !failingNet[o.Network] {
+			continue
+		}
+		switch o.Kind {
+		case results.KindICMP:
+			s.icmpOK = s.icmpOK && o.OK
+		case results.KindDNS:
+			s.dnsSeen = true
+			s.dnsOK = s.dnsOK && o.OK
+		}
+	}
+	s.big = onlyKinds(os, results.KindTCP, results.KindUDP, results.KindHTTP)
+	return s
+}
+
+// overlayHostDiagnosis is hostDiagnosis for a host whose failures are all
+// on overlay networks: VXLAN, gossip, or the host's whole link.
+func overlayHostDiagnosis(d *results.Diagnosis, x string, s hostSignals) {
+	switch {
+	case s.dnsSeen && s.dnsOK && !s.icmpOK:
+		d.Pattern = VXLANBlocked
+		d.Cause = fmt.Sprintf("%s cannot receive VXLAN (4789/udp) from the other hosts, or cannot send it: its overlay data path fails while names still resolve (gossip on 7946 works)", x)
+		d.Fix = fmt.Sprintf("open UDP 4789 between %s and the other lab hosts (firewall or cloud security group)", x)
+		d.Doctor = []string{DoctorPorts}
+		if !s.passOther {
+			// Right after a cut, names resolve too (gossip has not noticed
+			// yet); only another network's probes would tell the two apart.
+			d.Cause += fmt.Sprintf("; or %s's whole lab link is cut, which the lab has no other network to tell apart", x)
+			d.Ambiguous, d.Doctor = true, []string{DoctorPorts, DoctorLabAddr}
+		}
+	case s.passOther:
+		d.Pattern = OverlayHost
+		d.Cause = fmt.Sprintf("%s fails only on overlay networks while its other networks work: 4789/udp (VXLAN) or 7946/tcp+udp (gossip) is blocked between %s and the others", x, x)
+		d.Fix = fmt.Sprintf("open UDP 4789 and TCP+UDP 7946 between %s and the other lab hosts", x)
+		d.Ambiguous, d.Doctor = true, []string{DoctorPorts}
+	default:
+		d.Pattern = OverlayHost
+		d.Cause = fmt.Sprintf("%s fails on every overlay it is on, names included, and the lab has no other network to compare: its lab link or firewall, or 4789/udp and 7946 to it", x)
+		d.Fix = fmt.Sprintf("run `overlab doctor`: it tests %s's link, 4789/udp and 7946 one by one", x)
+		d.Ambiguous, d.Doctor = true, []string{DoctorPorts, DoctorLabAddr}
+	}
 }
 
 // unexplained are x's probes with other hosts, but for the failures an

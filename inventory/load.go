@@ -238,23 +238,7 @@ func check(n *yaml.Node, t reflect.Type, path string) error {
 	}
 	switch t.Kind() {
 	case reflect.Struct:
-		if n.Kind != yaml.MappingNode {
-			return at(n, "%s: want a mapping of %s", orTop(path), strings.Join(knownKeys(t), ", "))
-		}
-		fields := fieldsByKey(t)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			if err := lowerCase(k, path); err != nil {
-				return err
-			}
-			f, ok := fields[k.Value]
-			if !ok {
-				return at(k, "unknown key %s (allowed there: %s)", join(path, k.Value), strings.Join(knownKeys(t), ", "))
-			}
-			if err := check(v, f.Type, join(path, k.Value)); err != nil {
-				return err
-			}
-		}
+		return checkStruct(n, t, path)
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
 			return at(n, "%s: want a list", path)
@@ -286,6 +270,29 @@ func check(n *yaml.Node, t reflect.Type, path string) error {
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode {
 			return at(n, "%s: want a string", path)
+		}
+	}
+	return nil
+}
+
+// checkStruct checks a mapping against struct type t: every key must be one
+// of t's yaml keys, in lower case, with a value of the field's type.
+func checkStruct(n *yaml.Node, t reflect.Type, path string) error {
+	if n.Kind != yaml.MappingNode {
+		return at(n, "%s: want a mapping of %s", orTop(path), strings.Join(knownKeys(t), ", "))
+	}
+	fields := fieldsByKey(t)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if err := lowerCase(k, path); err != nil {
+			return err
+		}
+		f, ok := fields[k.Value]
+		if !ok {
+			return at(k, "unknown key %s (allowed there: %s)", join(path, k.Value), strings.Join(knownKeys(t), ", "))
+		}
+		if err := check(v, f.Type, join(path, k.Value)); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -66,80 +66,20 @@ func (inv *Inventory) Resolve(opts ...ResolveOption) ([]Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	base := ""
+	rv := resolver{cfg: cfg, sc: sc, scPath: scPath, d: inv.Defaults}
 	if inv.Source != "" {
-		base = filepath.Dir(inv.Source)
+		rv.base = filepath.Dir(inv.Source)
 	}
-	localUser := ""
 	if u, err := user.Current(); err == nil {
-		localUser = u.Username
+		rv.localUser = u.Username
 	}
-
 	var errs *multierror.Error
 	out := make([]Host, len(inv.Hosts))
 	for i, h := range inv.Hosts {
-		d := inv.Defaults
-		r := h
-		if r.Role == "" {
-			r.Role = RoleWorker
-		}
-		aliases := []string{h.Name}
-		if h.SSHHost != "" {
-			aliases[0] = h.SSHHost
-		}
-		if h.Address != "" && h.Address != aliases[0] {
-			aliases = append(aliases, h.Address)
-		}
-		get := func(key string) string {
-			if sc == nil {
-				return ""
-			}
-			for _, a := range aliases {
-				if v, _ := sc.Get(a, key); v != "" {
-					return v
-				}
-			}
-			return ""
-		}
-
-		if hn := get("HostName"); hn != "" {
-			r.SSHHost = expandTokens(hn, aliases[0], "", cfg.home, localUser)
-		}
-		r.User = first(h.User, d.User, get("User"), DefaultUser)
-		if r.Port == 0 {
-			r.Port = d.Port
-		}
-		if r.Port == 0 {
-			if p := get("Port"); p != "" {
-				n, err := strconv.Atoi(p)
-				if err != nil || n < 1 || n > 65535 {
-					errs = multierror.Append(errs, fmt.Errorf("%s: Port %q for %s is not a port number", scPath, p, aliases[0]))
-					continue
-				}
-				r.Port = n
-			}
-		}
-		if r.Port == 0 {
-			r.Port = DefaultPort
-		}
-
-		switch {
-		case h.IdentityFile != "":
-			r.IdentityFile = localPath(h.IdentityFile, base, cfg.home)
-		case d.IdentityFile != "":
-			r.IdentityFile = localPath(d.IdentityFile, base, cfg.home)
-		default:
-			if id := get("IdentityFile"); id != "" {
-				r.IdentityFile = ExpandHome(expandTokens(id, r.DialHost(), r.User, cfg.home, localUser), cfg.home)
-			}
-		}
-		r.KnownHosts = localPath(first(h.KnownHosts, d.KnownHosts, "~/.ssh/known_hosts"), base, cfg.home)
-		r.DockerSocket = first(h.DockerSocket, d.DockerSocket, DefaultDockerSocket)
-		if r.ProxyJump == "" {
-			r.ProxyJump = get("ProxyJump")
-		}
-		if strings.EqualFold(r.ProxyJump, "none") {
-			r.ProxyJump = ""
+		r, err := rv.host(h)
+		if err != nil {
+			errs = multierror.Append(errs, err)
+			continue
 		}
 		out[i] = r
 	}
@@ -147,6 +87,95 @@ func (inv *Inventory) Resolve(opts ...ResolveOption) ([]Host, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// resolver is what Resolve fills every host in from.
+type resolver struct {
+	cfg       resolveConfig
+	sc        *ssh_config.Config // nil when ssh_config is not read
+	scPath    string
+	d         Defaults
+	base      string // the inventory file's directory, for relative paths
+	localUser string
+}
+
+// host fills in one host's connection fields (see Resolve).
+func (rv resolver) host(h Host) (Host, error) {
+	d, home := rv.d, rv.cfg.home
+	r := h
+	if r.Role == "" {
+		r.Role = RoleWorker
+	}
+	aliases := []string{h.Name}
+	if h.SSHHost != "" {
+		aliases[0] = h.SSHHost
+	}
+	if h.Address != "" && h.Address != aliases[0] {
+		aliases = append(aliases, h.Address)
+	}
+	get := rv.lookup(aliases)
+	if hn := get("HostName"); hn != "" {
+		r.SSHHost = expandTokens(hn, aliases[0], "", home, rv.localUser)
+	}
+	r.User = first(h.User, d.User, get("User"), DefaultUser)
+	port, err := rv.port(h.Port, get, aliases[0])
+	if err != nil {
+		return Host{}, err
+	}
+	r.Port = port
+	switch {
+	case h.IdentityFile != "":
+		r.IdentityFile = localPath(h.IdentityFile, rv.base, home)
+	case d.IdentityFile != "":
+		r.IdentityFile = localPath(d.IdentityFile, rv.base, home)
+	default:
+		if id := get("IdentityFile"); id != "" {
+			r.IdentityFile = ExpandHome(expandTokens(id, r.DialHost(), r.User, home, rv.localUser), home)
+		}
+	}
+	r.KnownHosts = localPath(first(h.KnownHosts, d.KnownHosts, "~/.ssh/known_hosts"), rv.base, home)
+	r.DockerSocket = first(h.DockerSocket, d.DockerSocket, DefaultDockerSocket)
+	if r.ProxyJump == "" {
+		r.ProxyJump = get("ProxyJump")
+	}
+	if strings.EqualFold(r.ProxyJump, "none") {
+		r.ProxyJump = ""
+	}
+	return r, nil
+}
+
+// lookup returns a getter of ssh_config keys for the first of aliases that
+// sets each key, as OpenSSH would match them.
+func (rv resolver) lookup(aliases []string) func(key string) string {
+	return func(key string) string {
+		if rv.sc == nil {
+			return ""
+		}
+		for _, a := range aliases {
+			if v, _ := rv.sc.Get(a, key); v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+}
+
+// port is the host's port, else the defaults', else ssh_config's, else 22.
+func (rv resolver) port(own int, get func(string) string, alias string) (int, error) {
+	if own != 0 {
+		return own, nil
+	}
+	if rv.d.Port != 0 {
+		return rv.d.Port, nil
+	}
+	if p := get("Port"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return 0, fmt.Errorf("%s: Port %q for %s is not a port number", rv.scPath, p, alias)
+		}
+		return n, nil
+	}
+	return DefaultPort, nil
 }
 
 func loadSSHConfig(cfg resolveConfig) (*ssh_config.Config, string, error) {

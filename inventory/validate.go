@@ -61,6 +61,38 @@ const MaxHosts = 1000
 // Validate checks the inventory and reports every problem at once, each
 // naming the file, the host and the field, and saying how to fix it.
 func (inv *Inventory) Validate(opts ...ValidateOption) error {
+	c := newInventoryCheck(inv.Source, opts)
+	c.defaults(inv.Defaults)
+	if len(inv.Hosts) == 0 {
+		c.add("hosts", "hosts", "the list is empty; add at least one host with name, address and role: manager")
+		return finish(c.errs)
+	}
+	if len(inv.Hosts) > MaxHosts {
+		c.add("hosts", "hosts", "%d hosts: overlab works on at most %d", len(inv.Hosts), MaxHosts)
+		return finish(c.errs)
+	}
+	for i, h := range inv.Hosts {
+		c.host(inv.Hosts, i, h)
+	}
+	if c.managers == 0 {
+		c.add("hosts", "role", "no host has role: manager; set role: manager on at least one host (usually the first)")
+	}
+	return finish(c.errs)
+}
+
+// inventoryCheck is what Validate's steps share: where the inventory came
+// from, the problems found so far, and the names and addresses seen, which
+// must be unique.
+type inventoryCheck struct {
+	cfg        validateConfig
+	file, base string // base resolves relative key paths; "" for none
+	errs       *multierror.Error
+	names      map[string]int // name -> index of the host that has it
+	addrs      map[string]int // canonical address -> index of the host
+	managers   int
+}
+
+func newInventoryCheck(source string, opts []ValidateOption) *inventoryCheck {
 	cfg := validateConfig{
 		lookup:  net.DefaultResolver.LookupHost,
 		timeout: 2 * time.Second,
@@ -71,108 +103,106 @@ func (inv *Inventory) Validate(opts ...ValidateOption) error {
 	if cfg.home == "" {
 		cfg.home, _ = os.UserHomeDir()
 	}
-	file, base := inv.Source, ""
-	if file == "" {
-		file = "inventory"
+	c := &inventoryCheck{cfg: cfg, file: source, names: map[string]int{}, addrs: map[string]int{}}
+	if c.file == "" {
+		c.file = "inventory"
 	} else {
-		base = filepath.Dir(file)
+		c.base = filepath.Dir(c.file)
 	}
-	var errs *multierror.Error
-	add := func(where, field, format string, args ...any) {
-		errs = multierror.Append(errs, fmt.Errorf("%s: %s: %s: %s", file, where, field, fmt.Sprintf(format, args...)))
-	}
+	return c
+}
 
-	d := inv.Defaults
-	checkPort(d.Port, func(f string, a ...any) { add("defaults", "port", f, a...) })
-	checkSocket(d.DockerSocket, func(f string, a ...any) { add("defaults", "docker_socket", f, a...) })
+// add records a problem with a field of the defaults or of a host.
+func (c *inventoryCheck) add(where, field, format string, args ...any) {
+	c.errs = multierror.Append(c.errs, fmt.Errorf("%s: %s: %s: %s", c.file, where, field, fmt.Sprintf(format, args...)))
+}
+
+// fail is add for checks shared by defaults and hosts (checkPort, checkSocket).
+func (c *inventoryCheck) fail(where, field string) func(string, ...any) {
+	return func(f string, a ...any) { c.add(where, field, f, a...) }
+}
+
+func (c *inventoryCheck) defaults(d Defaults) {
+	checkPort(d.Port, c.fail("defaults", "port"))
+	checkSocket(d.DockerSocket, c.fail("defaults", "docker_socket"))
 	if d.TimeScale != 0 && (d.TimeScale < 1 || d.TimeScale > 20) {
-		add("defaults", "time_scale", "%v: use a factor from 1 to 20 (4 suits VMs under software emulation)", d.TimeScale)
+		c.add("defaults", "time_scale", "%v: use a factor from 1 to 20 (4 suits VMs under software emulation)", d.TimeScale)
 	}
 	if d.IdentityFile != "" {
-		if err := readable(localPath(d.IdentityFile, base, cfg.home)); err != nil {
-			add("defaults", "identity_file", "%v; fix the path or remove it to use ssh-agent and ~/.ssh/config", err)
+		if err := readable(localPath(d.IdentityFile, c.base, c.cfg.home)); err != nil {
+			c.add("defaults", "identity_file", "%v; fix the path or remove it to use ssh-agent and ~/.ssh/config", err)
 		}
 	}
+}
 
-	if len(inv.Hosts) == 0 {
-		add("hosts", "hosts", "the list is empty; add at least one host with name, address and role: manager")
-		return finish(errs)
+// host checks hosts[i], field by field in the order of the file format.
+func (c *inventoryCheck) host(hosts []Host, i int, h Host) {
+	where := hostRef(i, h)
+	c.hostName(where, i, h)
+	c.hostAddress(hosts, where, i, h)
+	switch h.Role {
+	case RoleManager:
+		c.managers++
+	case RoleWorker, "":
+	default:
+		c.add(where, "role", "%q is not a role; use manager or worker (empty means worker)", h.Role)
 	}
-	if len(inv.Hosts) > MaxHosts {
-		add("hosts", "hosts", "%d hosts: overlab works on at most %d", len(inv.Hosts), MaxHosts)
-		return finish(errs)
+	if h.SSHHost != "" && net.ParseIP(h.SSHHost) == nil && !dnsNameRe.MatchString(h.SSHHost) {
+		c.add(where, "ssh_host", "%q is neither an IP address nor a host name", h.SSHHost)
 	}
-
-	names := map[string]int{}
-	addrs := map[string]int{}
-	managers := 0
-	for i, h := range inv.Hosts {
-		where := hostRef(i, h)
-		fail := func(field string) func(string, ...any) {
-			return func(f string, a ...any) { add(where, field, f, a...) }
+	checkPort(h.Port, c.fail(where, "port"))
+	checkSocket(h.DockerSocket, c.fail(where, "docker_socket"))
+	if h.IdentityFile != "" {
+		if err := readable(localPath(h.IdentityFile, c.base, c.cfg.home)); err != nil {
+			c.add(where, "identity_file", "%v; fix the path, or remove it to use defaults.identity_file, ssh-agent or ~/.ssh/config", err)
 		}
-		switch {
-		case h.Name == "":
-			add(where, "name", "missing; give every host a unique name such as node%d", i+1)
-		case !nameRe.MatchString(h.Name):
-			add(where, "name", "%q is not a plain name; use letters, digits, '.', '_' and '-' (at most 63)", h.Name)
-		default:
-			if j, dup := names[h.Name]; dup {
-				add(where, "name", "%q is also the name of hosts[%d]; names must be unique", h.Name, j)
-			} else {
-				names[h.Name] = i
-			}
+	}
+	if h.MacvlanParent != "" {
+		if err := validname.Interface(h.MacvlanParent); err != nil {
+			c.add(where, "macvlan_parent", "%v; leave it out to detect it from the address", err)
 		}
+	}
+	for _, k := range sortedLabelKeys(h.Labels) {
+		if !labelKeyRe.MatchString(k) {
+			c.add(where, "labels", "key %q is not a valid label key; use lower-case letters, digits, '.' and '-', starting and ending with a letter or digit", k)
+		}
+	}
+}
 
-		if h.Address == "" {
-			add(where, "address", "missing; set the host's address on the lab network (the swarm advertise address)")
-		} else if msg := checkAddress(h.Address, cfg); msg != "" {
-			add(where, "address", "%s", msg)
+func (c *inventoryCheck) hostName(where string, i int, h Host) {
+	switch {
+	case h.Name == "":
+		c.add(where, "name", "missing; give every host a unique name such as node%d", i+1)
+	case !nameRe.MatchString(h.Name):
+		c.add(where, "name", "%q is not a plain name; use letters, digits, '.', '_' and '-' (at most 63)", h.Name)
+	default:
+		if j, dup := c.names[h.Name]; dup {
+			c.add(where, "name", "%q is also the name of hosts[%d]; names must be unique", h.Name, j)
 		} else {
-			key := h.Address
-			if ip := net.ParseIP(h.Address); ip != nil {
-				key = ip.String()
-			}
-			if j, dup := addrs[key]; dup {
-				add(where, "address", "%s is also the address of %s; each host needs its own lab address (SSH may share one through ssh_host and port)", h.Address, hostRef(j, inv.Hosts[j]))
-			} else {
-				addrs[key] = i
-			}
-		}
-
-		switch h.Role {
-		case RoleManager:
-			managers++
-		case RoleWorker, "":
-		default:
-			add(where, "role", "%q is not a role; use manager or worker (empty means worker)", h.Role)
-		}
-
-		if h.SSHHost != "" && net.ParseIP(h.SSHHost) == nil && !dnsNameRe.MatchString(h.SSHHost) {
-			add(where, "ssh_host", "%q is neither an IP address nor a host name", h.SSHHost)
-		}
-		checkPort(h.Port, fail("port"))
-		checkSocket(h.DockerSocket, fail("docker_socket"))
-		if h.IdentityFile != "" {
-			if err := readable(localPath(h.IdentityFile, base, cfg.home)); err != nil {
-				add(where, "identity_file", "%v; fix the path, or remove it to use defaults.identity_file, ssh-agent or ~/.ssh/config", err)
-			}
-		}
-		if h.MacvlanParent != "" {
-			if err := validname.Interface(h.MacvlanParent); err != nil {
-				add(where, "macvlan_parent", "%v; leave it out to detect it from the address", err)
-			}
-		}
-		for _, k := range sortedLabelKeys(h.Labels) {
-			if !labelKeyRe.MatchString(k) {
-				add(where, "labels", "key %q is not a valid label key; use lower-case letters, digits, '.' and '-', starting and ending with a letter or digit", k)
-			}
+			c.names[h.Name] = i
 		}
 	}
-	if managers == 0 {
-		add("hosts", "role", "no host has role: manager; set role: manager on at least one host (usually the first)")
+}
+
+func (c *inventoryCheck) hostAddress(hosts []Host, where string, i int, h Host) {
+	if h.Address == "" {
+		c.add(where, "address", "missing; set the host's address on the lab network (the swarm advertise address)")
+		return
 	}
-	return finish(errs)
+	if msg := checkAddress(h.Address, c.cfg); msg != "" {
+		c.add(where, "address", "%s", msg)
+		return
+	}
+	// One address written two ways (::1, 0:0::1) is still one address.
+	key := h.Address
+	if ip := net.ParseIP(h.Address); ip != nil {
+		key = ip.String()
+	}
+	if j, dup := c.addrs[key]; dup {
+		c.add(where, "address", "%s is also the address of %s; each host needs its own lab address (SSH may share one through ssh_host and port)", h.Address, hostRef(j, hosts[j]))
+	} else {
+		c.addrs[key] = i
+	}
 }
 
 func finish(errs *multierror.Error) error {

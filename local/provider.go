@@ -234,71 +234,15 @@ func (l Lab) leftoverNetns() []int {
 
 func (p *Provider) create(ctx context.Context, l Lab, lower string) ([]Host, error) {
 	start := time.Now()
-	// Traversable, not listable: sshd reads authorized_keys/<user> as that
-	// user. Keys and host directories stay private to root.
-	if err := os.MkdirAll(l.StateDir(), 0o711); err != nil {
+	if err := p.prepare(ctx, l); err != nil {
 		return nil, err
 	}
-	st := state{Name: l.Name, Subnet: l.Subnet.String(), Hosts: l.Hosts, Engine: l.Engine.Name, Created: time.Now().UTC()}
-	b, _ := json.MarshalIndent(st, "", "  ")
-	if err := os.WriteFile(l.statePath(), b, 0o600); err != nil {
-		return nil, err
-	}
-	if err := p.writeKeys(l); err != nil {
-		return nil, err
-	}
-	if err := l.createBridge(ctx, p.bin); err != nil {
-		return nil, fmt.Errorf("underlay bridge %s: %w", l.Bridge(), err)
-	}
-
-	holders := make([]*exec.Cmd, l.Hosts+1)
-	err := p.eachHost(ctx, l, func(i int) error {
-		if err := l.wireHost(ctx, p.bin, i); err != nil {
-			return fmt.Errorf("network: %w", err)
-		}
-		cmd, err := p.startHost(l, i, lower)
-		holders[i] = cmd
-		return err
-	})
+	holders, err := p.startHosts(ctx, l, lower)
 	if err != nil {
 		return nil, err
 	}
 	p.logger.V(1).Infof("lab %q: %d hosts started in %v, waiting for engines and sshd", l.Name, l.Hosts, time.Since(start).Round(time.Millisecond))
-
-	probe, err := l.newSSHProbe()
-	if err != nil {
-		return nil, err
-	}
-	wctx, cancel := context.WithTimeout(ctx, p.readyWait)
-	defer cancel()
-	err = p.eachHost(wctx, l, func(i int) error {
-		pid := holders[i].Process.Pid
-		launched := filepath.Join(l.HostDir(i), "dockerd.launch.pid")
-		r := probe.waitReady(wctx, l.HostAddr(i).String(), func() bool {
-			if !alive(pid) {
-				return false
-			}
-			d := readPID(launched)
-			return d == 0 || alive(d)
-		})
-		if r.Err == nil {
-			return nil
-		}
-		what := "sshd"
-		logFile := filepath.Join(l.HostDir(i), "sshd.log")
-		if r.SSH {
-			what, logFile = "engine", filepath.Join(l.HostDir(i), "dockerd.log")
-		}
-		msg := fmt.Sprintf("%s did not answer within %v: %v", what, p.readyWait, r.Err)
-		if tail := fileTail(logFile, 10); tail != "" {
-			msg += "\n--- last lines of " + logFile + " ---\n" + tail
-		}
-		if tail := fileTail(filepath.Join(l.HostDir(i), "holder.log"), 5); tail != "" {
-			msg += "\n--- " + filepath.Join(l.HostDir(i), "holder.log") + " ---\n" + tail
-		}
-		return errors.New(msg)
-	})
-	if err != nil {
+	if err := p.waitHosts(ctx, l, holders); err != nil {
 		return nil, err
 	}
 	if err := l.writeInventory(); err != nil {
@@ -314,6 +258,91 @@ func (p *Provider) create(ctx context.Context, l Lab, lower string) ([]Host, err
 	}
 	p.logger.V(0).Infof("lab %q: %d hosts up in %v (%s)", l.Name, l.Hosts, time.Since(start).Round(time.Millisecond), engine)
 	return hosts, nil
+}
+
+// prepare writes what the hosts start from (state, keys, sshd configs) and
+// makes the underlay bridge.
+func (p *Provider) prepare(ctx context.Context, l Lab) error {
+	// Traversable, not listable: sshd reads authorized_keys/<user> as that
+	// user. Keys and host directories stay private to root.
+	if err := os.MkdirAll(l.StateDir(), 0o711); err != nil {
+		return err
+	}
+	st := state{Name: l.Name, Subnet: l.Subnet.String(), Hosts: l.Hosts, Engine: l.Engine.Name, Created: time.Now().UTC()}
+	b, _ := json.MarshalIndent(st, "", "  ")
+	if err := os.WriteFile(l.statePath(), b, 0o600); err != nil {
+		return err
+	}
+	if err := p.writeKeys(l); err != nil {
+		return err
+	}
+	if err := l.createBridge(ctx, p.bin); err != nil {
+		return fmt.Errorf("underlay bridge %s: %w", l.Bridge(), err)
+	}
+	return nil
+}
+
+// startHosts wires every host to the bridge and starts it; holders[i] is
+// host i's holder process (index 0 unused).
+func (p *Provider) startHosts(ctx context.Context, l Lab, lower string) ([]*exec.Cmd, error) {
+	holders := make([]*exec.Cmd, l.Hosts+1)
+	err := p.eachHost(ctx, l, func(i int) error {
+		if err := l.wireHost(ctx, p.bin, i); err != nil {
+			return fmt.Errorf("network: %w", err)
+		}
+		cmd, err := p.startHost(l, i, lower)
+		holders[i] = cmd
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return holders, nil
+}
+
+// waitHosts waits, within the ready timeout, until every host's engine
+// answers and its sshd accepts the lab key; it gives up on a host early
+// when its holder or dockerd launcher has died.
+func (p *Provider) waitHosts(ctx context.Context, l Lab, holders []*exec.Cmd) error {
+	probe, err := l.newSSHProbe()
+	if err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, p.readyWait)
+	defer cancel()
+	return p.eachHost(wctx, l, func(i int) error {
+		pid := holders[i].Process.Pid
+		launched := filepath.Join(l.HostDir(i), "dockerd.launch.pid")
+		r := probe.waitReady(wctx, l.HostAddr(i).String(), func() bool {
+			if !alive(pid) {
+				return false
+			}
+			d := readPID(launched)
+			return d == 0 || alive(d)
+		})
+		if r.Err == nil {
+			return nil
+		}
+		return l.notReady(i, r, p.readyWait)
+	})
+}
+
+// notReady says which of host i's daemons did not answer, with the last
+// lines of its log and of the holder's: the cause is usually there.
+func (l Lab) notReady(i int, r readiness, wait time.Duration) error {
+	what := "sshd"
+	logFile := filepath.Join(l.HostDir(i), "sshd.log")
+	if r.SSH {
+		what, logFile = "engine", filepath.Join(l.HostDir(i), "dockerd.log")
+	}
+	msg := fmt.Sprintf("%s did not answer within %v: %v", what, wait, r.Err)
+	if tail := fileTail(logFile, 10); tail != "" {
+		msg += "\n--- last lines of " + logFile + " ---\n" + tail
+	}
+	if tail := fileTail(filepath.Join(l.HostDir(i), "holder.log"), 5); tail != "" {
+		msg += "\n--- " + filepath.Join(l.HostDir(i), "holder.log") + " ---\n" + tail
+	}
+	return errors.New(msg)
 }
 
 // eachHost runs fn for hosts 1..N concurrently and reports every host's
@@ -418,6 +447,28 @@ func (p *Provider) Down(ctx context.Context, l Lab) error {
 	if os.Geteuid() != 0 {
 		return errors.New("removing a local lab needs root (sudo)")
 	}
+	ids := l.hostsOnMachine()
+	var result *multierror.Error
+	if err := l.endProcs(ids); err != nil {
+		result = multierror.Append(result, err)
+	}
+	if err := p.removeNetwork(ctx, l, ids); err != nil {
+		result = multierror.Append(result, err)
+	}
+	l.removeCgroups()
+	if err := unmountUnder(stateDir); err != nil {
+		result = multierror.Append(result, err)
+	}
+	if err := os.RemoveAll(stateDir); err != nil {
+		result = multierror.Append(result, fmt.Errorf("removing %s: %w", stateDir, err))
+	}
+	return result.ErrorOrNil()
+}
+
+// hostsOnMachine lists, sorted, the host numbers of the lab as recorded and
+// of whatever is left of it (namespaces, host directories): a crashed or
+// resized lab may have more than l.Hosts.
+func (l Lab) hostsOnMachine() []int {
 	hosts := map[int]bool{}
 	for i := 1; i <= l.Hosts; i++ {
 		hosts[i] = true
@@ -436,8 +487,11 @@ func (p *Provider) Down(ctx context.Context, l Lab) error {
 		ids = append(ids, i)
 	}
 	sort.Ints(ids)
+	return ids
+}
 
-	var result *multierror.Error
+// endProcs ends every process of the given hosts and says which would not end.
+func (l Lab) endProcs(ids []int) error {
 	procs := l.labProcs(ids)
 	var all []int
 	for _, i := range ids {
@@ -458,10 +512,11 @@ func (p *Provider) Down(ctx context.Context, l Lab) error {
 			all = append(all, pid)
 		}
 	}
+	var err error
 	if left := waitGone(all, 1500*time.Millisecond); len(left) > 0 {
 		signalAll(left, syscall.SIGKILL)
 		if left = waitGone(left, 3*time.Second); len(left) > 0 {
-			result = multierror.Append(result, fmt.Errorf("processes %v of lab %q did not end", left, l.Name))
+			err = fmt.Errorf("processes %v of lab %q did not end", left, l.Name)
 		}
 	}
 	// A second look: a dying dockerd may have spawned a last process.
@@ -471,6 +526,13 @@ func (p *Provider) Down(ctx context.Context, l Lab) error {
 			waitGone(pids, 2*time.Second)
 		}
 	}
+	return err
+}
+
+// removeNetwork deletes the hosts' namespaces and veths and the underlay
+// bridge, carrying on past failures.
+func (p *Provider) removeNetwork(ctx context.Context, l Lab, ids []int) error {
+	var result *multierror.Error
 	for _, i := range ids {
 		if _, err := os.Stat(netnsPath(l.Netns(i))); err == nil {
 			if err := execx.Run(ctx, p.bin.IP, "netns", "delete", l.Netns(i)); err != nil {
@@ -485,13 +547,6 @@ func (p *Provider) Down(ctx context.Context, l Lab) error {
 		if err := execx.Run(ctx, p.bin.IP, "link", "delete", l.Bridge()); err != nil {
 			result = multierror.Append(result, err)
 		}
-	}
-	l.removeCgroups()
-	if err := unmountUnder(stateDir); err != nil {
-		result = multierror.Append(result, err)
-	}
-	if err := os.RemoveAll(stateDir); err != nil {
-		result = multierror.Append(result, fmt.Errorf("removing %s: %w", stateDir, err))
 	}
 	return result.ErrorOrNil()
 }

@@ -25,9 +25,38 @@ func mark(status string) string {
 // with a column per port and the path MTU, then the problems with their fix.
 func DoctorTable(w io.Writer, r *doctor.Report) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	byHost, pairs := groupDoctorResults(r.Results)
+	doctorHostRows(tw, r.Hosts, byHost)
+	doctorPairRows(tw, r.Hosts, pairs)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, list := range []struct {
+		title, mark string
+		lines       []string
+	}{
+		{"Problems", "✗", r.Problems},
+		{"Not checked", "?", r.NotChecked},
+		{"Warnings", "⚠", r.Warnings},
+	} {
+		if len(list.lines) > 0 {
+			fmt.Fprintf(w, "\n%s\n", list.title)
+			for _, l := range list.lines {
+				fmt.Fprintf(w, "  %s %s\n", list.mark, l)
+			}
+		}
+	}
+	_, err := fmt.Fprintf(w, "\n%s %s\n", map[bool]string{true: "✓", false: "✗"}[r.ExitCode() == 0], r)
+	return err
+}
+
+// groupDoctorResults sorts results into per-host checks (host -> check ->
+// results; "lab" for the lab-wide ones) and per-pair items ((from, to) ->
+// item -> result).
+func groupDoctorResults(results []doctor.Result) (map[string]map[string][]doctor.Result, map[[2]string]map[string]doctor.Result) {
 	byHost := map[string]map[string][]doctor.Result{}
 	pairs := map[[2]string]map[string]doctor.Result{}
-	for _, x := range r.Results {
+	for _, x := range results {
 		if x.From != "" {
 			k := [2]string{x.From, x.Host}
 			if pairs[k] == nil {
@@ -41,8 +70,13 @@ func DoctorTable(w io.Writer, r *doctor.Report) error {
 		}
 		byHost[x.Host][x.Check] = append(byHost[x.Host][x.Check], x)
 	}
+	return byHost, pairs
+}
+
+// doctorHostRows prints a row per host, then the lab's address plan.
+func doctorHostRows(tw io.Writer, hosts []string, byHost map[string]map[string][]doctor.Result) {
 	fmt.Fprintf(tw, "HOST\tLAB ADDRESS\tENGINE\tCLOCK\tFORWARD\tKERNEL FEATURES\n")
-	for _, h := range append(append([]string{}, r.Hosts...), "lab") {
+	for _, h := range append(append([]string{}, hosts...), "lab") {
 		m := byHost[h]
 		if m == nil {
 			continue
@@ -62,45 +96,27 @@ func DoctorTable(w io.Writer, r *doctor.Report) error {
 			fmt.Fprintf(tw, "%s\taddress space: %s %s\t\t\t\t\n", h, mark(x.Status), x.Detail)
 		}
 	}
-	if len(pairs) > 0 {
-		fmt.Fprintf(tw, "\nFROM → TO\t2377/tcp\t7946/tcp\t7946/udp\t4789/udp\tPATH MTU\n")
-		for _, s := range r.Hosts {
-			for _, t := range r.Hosts {
-				m := pairs[[2]string{s, t}]
-				if m == nil {
-					continue
-				}
-				cols := []string{s + " → " + t}
-				for _, item := range []string{"2377/tcp", "7946/tcp", "7946/udp", "4789/udp", "path MTU"} {
-					cols = append(cols, pairCell(m, item))
-				}
-				fmt.Fprintf(tw, "%s\n", strings.Join(cols, "\t"))
+}
+
+// doctorPairRows prints a row per ordered pair of hosts that was checked.
+func doctorPairRows(tw io.Writer, hosts []string, pairs map[[2]string]map[string]doctor.Result) {
+	if len(pairs) == 0 {
+		return
+	}
+	fmt.Fprintf(tw, "\nFROM → TO\t2377/tcp\t7946/tcp\t7946/udp\t4789/udp\tPATH MTU\n")
+	for _, s := range hosts {
+		for _, t := range hosts {
+			m := pairs[[2]string{s, t}]
+			if m == nil {
+				continue
 			}
+			cols := []string{s + " → " + t}
+			for _, item := range []string{"2377/tcp", "7946/tcp", "7946/udp", "4789/udp", "path MTU"} {
+				cols = append(cols, pairCell(m, item))
+			}
+			fmt.Fprintf(tw, "%s\n", strings.Join(cols, "\t"))
 		}
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	if len(r.Problems) > 0 {
-		fmt.Fprintf(w, "\nProblems\n")
-		for _, p := range r.Problems {
-			fmt.Fprintf(w, "  ✗ %s\n", p)
-		}
-	}
-	if len(r.NotChecked) > 0 {
-		fmt.Fprintf(w, "\nNot checked\n")
-		for _, l := range r.NotChecked {
-			fmt.Fprintf(w, "  ? %s\n", l)
-		}
-	}
-	if len(r.Warnings) > 0 {
-		fmt.Fprintf(w, "\nWarnings\n")
-		for _, l := range r.Warnings {
-			fmt.Fprintf(w, "  ⚠ %s\n", l)
-		}
-	}
-	_, err := fmt.Fprintf(w, "\n%s %s\n", map[bool]string{true: "✓", false: "✗"}[r.ExitCode() == 0], r)
-	return err
 }
 
 func doctorCell(rs []doctor.Result) string {

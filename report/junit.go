@@ -83,53 +83,7 @@ func JUnit(w io.Writer, d *results.Document) error {
 		Time:     seconds(float64(d.DurationMS)),
 	}
 	for i, m := range matrices(d) {
-		ms := m.Summary()
-		suite := junitSuite{
-			Name:      m.Network.Name,
-			Tests:     ms.Total,
-			Failures:  ms.Failed,
-			Timestamp: d.StartedAt.UTC().Format("2006-01-02T15:04:05"),
-			Hostname:  lab,
-			ID:        i,
-			Package:   "overlab." + lab,
-		}
-		props := [][2]string{{"lab", d.Lab}, {"driver", m.Network.Driver}, {"scope", m.Network.Scope}, {"subnet", m.Network.Subnet}}
-		// Which engine generation each host ran: a CI reader compares
-		// runs of the same lab across generations by these.
-		for _, h := range d.Hosts {
-			props = append(props, [2]string{"engine." + h.Name, h.EngineVersion})
-		}
-		for _, kv := range props {
-			if kv[1] != "" {
-				suite.Properties.Property = append(suite.Properties.Property, junitProperty{Name: kv[0], Value: kv[1]})
-			}
-		}
-		var total float64
-		for _, p := range m.Probes {
-			c := junitCase{
-				Name:      caseName(p),
-				Classname: m.Network.Name + "." + p.From,
-				Time:      seconds(p.RTTMS),
-			}
-			total += p.RTTMS
-			if !p.OK {
-				observed := "unreachable"
-				if p.Reachable {
-					observed = "reachable"
-				}
-				c.Failure = &junitFailure{
-					Message: probeError(p),
-					Type:    "expected " + p.Expect + ", " + observed,
-					Text:    probeDetails(p),
-				}
-			} else if p.Note != "" {
-				c.SystemOut = p.Note
-			}
-			suite.Cases = append(suite.Cases, c)
-		}
-		suite.Time = seconds(total)
-		suite.SystemOut = diagnosesText(d.Diagnoses, m.Network.Name)
-		root.Suites = append(root.Suites, suite)
+		root.Suites = append(root.Suites, networkSuite(d, lab, i, m))
 	}
 	if fs, ok := faultSuite(d, len(root.Suites)); ok {
 		root.Suites = append(root.Suites, fs)
@@ -146,6 +100,63 @@ func JUnit(w io.Writer, d *results.Document) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+// networkSuite is the i-th suite: one network's probes, a case each.
+func networkSuite(d *results.Document, lab string, i int, m *matrix) junitSuite {
+	ms := m.Summary()
+	suite := junitSuite{
+		Name:      m.Network.Name,
+		Tests:     ms.Total,
+		Failures:  ms.Failed,
+		Timestamp: d.StartedAt.UTC().Format("2006-01-02T15:04:05"),
+		Hostname:  lab,
+		ID:        i,
+		Package:   "overlab." + lab,
+	}
+	props := [][2]string{{"lab", d.Lab}, {"driver", m.Network.Driver}, {"scope", m.Network.Scope}, {"subnet", m.Network.Subnet}}
+	// Which engine generation each host ran: a CI reader compares
+	// runs of the same lab across generations by these.
+	for _, h := range d.Hosts {
+		props = append(props, [2]string{"engine." + h.Name, h.EngineVersion})
+	}
+	for _, kv := range props {
+		if kv[1] != "" {
+			suite.Properties.Property = append(suite.Properties.Property, junitProperty{Name: kv[0], Value: kv[1]})
+		}
+	}
+	var total float64
+	for _, p := range m.Probes {
+		suite.Cases = append(suite.Cases, probeCase(m.Network.Name, p))
+		total += p.RTTMS
+	}
+	suite.Time = seconds(total)
+	suite.SystemOut = diagnosesText(d.Diagnoses, m.Network.Name)
+	return suite
+}
+
+// probeCase is one probe as a test case: a failure when it broke its
+// expectation, its note as output otherwise.
+func probeCase(network string, p results.Probe) junitCase {
+	c := junitCase{
+		Name:      caseName(p),
+		Classname: network + "." + p.From,
+		Time:      seconds(p.RTTMS),
+	}
+	if !p.OK {
+		observed := "unreachable"
+		if p.Reachable {
+			observed = "reachable"
+		}
+		c.Failure = &junitFailure{
+			Message: probeError(p),
+			Type:    "expected " + p.Expect + ", " + observed,
+			Text:    probeDetails(p),
+		}
+	} else if p.Note != "" {
+		c.SystemOut = p.Note
+	}
+	return c
 }
 
 // caseName is unique within a network: pair, kind and target.

@@ -172,42 +172,49 @@ func matrices(d *results.Document) []*matrix {
 
 	hostNames := hostOrder(d)
 	for _, m := range out {
-		isHost := map[string]bool{}
-		for _, h := range hostNames {
-			isHost[h] = true
-		}
-		for _, p := range m.Probes {
-			isHost[p.From] = true
-		}
-		rows := append([]string(nil), hostNames...)
-		seen := map[string]bool{}
-		for _, h := range rows {
-			seen[h] = true
-		}
-		for _, p := range m.Probes {
-			if !seen[p.From] {
-				seen[p.From] = true
-				rows = append(rows, p.From)
-			}
-		}
-		m.Rows = rows
-		m.Hosts = rows
-		tseen := map[string]bool{}
-		for _, p := range m.Probes {
-			if !isHost[p.To] && !tseen[p.To] {
-				tseen[p.To] = true
-				m.Targets = append(m.Targets, p.To)
-			}
-			k := [2]string{p.From, p.To}
-			c := m.cells[k]
-			if c == nil {
-				c = &cell{Network: m.Network.Name, From: p.From, To: p.To}
-				m.cells[k] = c
-			}
-			c.Probes = append(c.Probes, p)
-		}
+		m.layout(hostNames)
 	}
 	return out
+}
+
+// layout sets the matrix's rows (the lab's hosts, then any other source of
+// a probe), its target columns (what a probe reached that is no row) and
+// its cells.
+func (m *matrix) layout(hostNames []string) {
+	isHost := map[string]bool{}
+	for _, h := range hostNames {
+		isHost[h] = true
+	}
+	for _, p := range m.Probes {
+		isHost[p.From] = true
+	}
+	rows := append([]string(nil), hostNames...)
+	seen := map[string]bool{}
+	for _, h := range rows {
+		seen[h] = true
+	}
+	for _, p := range m.Probes {
+		if !seen[p.From] {
+			seen[p.From] = true
+			rows = append(rows, p.From)
+		}
+	}
+	m.Rows = rows
+	m.Hosts = rows
+	tseen := map[string]bool{}
+	for _, p := range m.Probes {
+		if !isHost[p.To] && !tseen[p.To] {
+			tseen[p.To] = true
+			m.Targets = append(m.Targets, p.To)
+		}
+		k := [2]string{p.From, p.To}
+		c := m.cells[k]
+		if c == nil {
+			c = &cell{Network: m.Network.Name, From: p.From, To: p.To}
+			m.cells[k] = c
+		}
+		c.Probes = append(c.Probes, p)
+	}
 }
 
 // hostOrder is the document's hosts in order.

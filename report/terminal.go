@@ -243,6 +243,50 @@ func (t *termWriter) hosts(hs []results.Host) {
 }
 
 func (t *termWriter) matrix(m *matrix, hostAddr map[string]string) {
+	if !t.matrixTitle(m) {
+		return
+	}
+	cols := m.Columns()
+	header := append([]string{`from \ to`}, cols...)
+	rows := [][]styledCell{dimmed(header)}
+	if sub := targetHosts(m, hostAddr, len(header)); sub != nil {
+		rows = append(rows, dimmed(sub))
+	}
+	for _, r := range m.Rows {
+		row := []styledCell{{r, ""}}
+		for _, c := range cols {
+			text, style := cellText(m.Cell(r, c))
+			row = append(row, styledCell{text, style})
+		}
+		rows = append(rows, row)
+	}
+	texts := make([][]string, len(rows))
+	for i, row := range rows {
+		for _, c := range row {
+			texts[i] = append(texts[i], c.text)
+		}
+	}
+	widths := columnWidths(texts)
+	for _, row := range rows {
+		t.printf("%s", t.matrixLine(m, widths, row))
+	}
+	t.printf("\n")
+}
+
+// styledCell is a matrix cell's text and the style it is painted in.
+type styledCell struct{ text, style string }
+
+func dimmed(texts []string) []styledCell {
+	out := make([]styledCell, len(texts))
+	for i, s := range texts {
+		out[i] = styledCell{s, ansiDim}
+	}
+	return out
+}
+
+// matrixTitle prints the network's name, driver, scope, subnet and tally;
+// false when the network has no probes, so no grid follows.
+func (t *termWriter) matrixTitle(m *matrix) bool {
 	s := m.Summary()
 	var meta []string
 	for _, v := range []string{m.Network.Driver, m.Network.Scope, m.Network.Subnet} {
@@ -257,84 +301,49 @@ func (t *termWriter) matrix(m *matrix, hostAddr map[string]string) {
 	if s.Total == 0 {
 		// A network the lab only uses (a client's docker0): no grid of dots.
 		t.printf("%s  %s  %s\n\n", t.paint(ansiBold, m.Network.Name), strings.Join(meta, " · "), t.paint(ansiDim, "no probes on this network"))
-		return
+		return false
 	}
 	t.printf("%s  %s  %s\n", t.paint(ansiBold, m.Network.Name), strings.Join(meta, " · "), status)
+	return true
+}
 
-	cols := m.Columns()
-	header := append([]string{`from \ to`}, cols...)
-	var sub []string
-	hasSub := false
-	if len(m.Targets) > 0 {
-		sub = make([]string, len(header))
-		for i, c := range m.Targets {
-			if h, ok := hostAddr[c]; ok {
-				sub[1+len(m.Hosts)+i] = "host " + h
-				hasSub = true
+// targetHosts is a second header row naming the lab host whose address a
+// target column is; nil when no target is a host's address.
+func targetHosts(m *matrix, hostAddr map[string]string, n int) []string {
+	sub := make([]string, n)
+	found := false
+	for i, c := range m.Targets {
+		if h, ok := hostAddr[c]; ok {
+			sub[1+len(m.Hosts)+i] = "host " + h
+			found = true
+		}
+	}
+	if !found {
+		return nil
+	}
+	return sub
+}
+
+// matrixLine lays out one row: columns padded to widths, a bar between the
+// hosts and the other targets, no trailing blanks.
+func (t *termWriter) matrixLine(m *matrix, widths []int, cells []styledCell) string {
+	var b strings.Builder
+	b.WriteString("  ")
+	for i, c := range cells {
+		if i > 0 {
+			if len(m.Targets) > 0 && i-1 == len(m.Hosts) {
+				b.WriteString(" │ ")
+			} else {
+				b.WriteString("  ")
 			}
 		}
-	}
-	type styled struct{ text, style string }
-	grid := [][]styled{}
-	for _, r := range m.Rows {
-		row := []styled{{r, ""}}
-		for _, c := range cols {
-			text, style := cellText(m.Cell(r, c))
-			row = append(row, styled{text, style})
+		text := c.text
+		if i < len(cells)-1 {
+			text = pad(text, widths[i])
 		}
-		grid = append(grid, row)
+		b.WriteString(t.paint(c.style, text))
 	}
-	widths := make([]int, len(header))
-	for i, h := range header {
-		widths[i] = width(h)
-		if hasSub && width(sub[i]) > widths[i] {
-			widths[i] = width(sub[i])
-		}
-	}
-	for _, row := range grid {
-		for i, c := range row {
-			if width(c.text) > widths[i] {
-				widths[i] = width(c.text)
-			}
-		}
-	}
-	sep := func(i int) string {
-		if len(m.Targets) > 0 && i == len(m.Hosts) {
-			return " │ "
-		}
-		return "  "
-	}
-	line := func(cells []styled) string {
-		var b strings.Builder
-		b.WriteString("  ")
-		for i, c := range cells {
-			if i > 0 {
-				b.WriteString(sep(i - 1))
-			}
-			text := c.text
-			if i < len(cells)-1 {
-				text = pad(text, widths[i])
-			}
-			b.WriteString(t.paint(c.style, text))
-		}
-		return strings.TrimRight(b.String(), " ") + "\n"
-	}
-	hs := make([]styled, len(header))
-	for i, h := range header {
-		hs[i] = styled{h, ansiDim}
-	}
-	t.printf("%s", line(hs))
-	if hasSub {
-		ss := make([]styled, len(sub))
-		for i, h := range sub {
-			ss[i] = styled{h, ansiDim}
-		}
-		t.printf("%s", line(ss))
-	}
-	for _, row := range grid {
-		t.printf("%s", line(row))
-	}
-	t.printf("\n")
+	return strings.TrimRight(b.String(), " ") + "\n"
 }
 
 // cellText is the cell's symbol with its RTT or failed kinds, and its style.

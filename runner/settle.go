@@ -22,17 +22,51 @@ import (
 // where the others' containers are; a check in that window finds pairs that
 // are not broken, only not converged yet.
 func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed map[string][]string, wait time.Duration) (settleLag, error) {
-	type want struct {
-		peers int
-		tasks map[string]int // service -> tasks expected on the network
-		hosts map[string]bool
+	wants := overlayWants(l, placed)
+	if len(wants) == 0 {
+		return settleLag{}, nil
 	}
-	wants := map[string]*want{}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	addrs := map[string]string{}
+	for _, n := range c.Nodes {
+		addrs[n.Host.Address] = n.Name()
+	}
+	t := &settleTally{services: map[string]bool{}, unseen: map[string][]string{}}
+	err := c.Each(ctx, cluster.CollectAll, func(ctx context.Context, node *cluster.Node) error {
+		for name, w := range wants {
+			if !w.hosts[node.Name()] {
+				continue
+			}
+			if seen := waitOverlay(ctx, node, name, w, placed, addrs); seen.missing != "" {
+				// The wait ended: this host's other networks are not looked at.
+				t.add(name, node.Name(), seen)
+				return nil
+			}
+		}
+		return nil
+	})
+	return t.result(wait, err)
+}
+
+// overlayWant is what a converged host's view of one lab overlay network
+// holds.
+type overlayWant struct {
+	peers int
+	tasks map[string]int // service -> tasks expected on the network
+	hosts map[string]bool
+}
+
+// overlayWants lists the lab's tunnel networks that span more than one host
+// (a single host has no gossip to wait for), with the non-replicated
+// services' tasks placed on them.
+func overlayWants(l *lab.Lab, placed map[string][]string) map[string]*overlayWant {
+	wants := map[string]*overlayWant{}
 	for _, n := range l.Networks {
 		if !netdriver.Of(n.Driver).Traits().Tunnel || n.Default {
 			continue
 		}
-		w := &want{tasks: map[string]int{}, hosts: map[string]bool{}}
+		w := &overlayWant{tasks: map[string]int{}, hosts: map[string]bool{}}
 		for _, wl := range l.Workloads {
 			if wl.Kind != lab.KindService || wl.Replicated() {
 				continue
@@ -51,90 +85,97 @@ func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed 
 			wants[n.Name] = w
 		}
 	}
-	if len(wants) == 0 {
-		return settleLag{}, nil
+	return wants
+}
+
+// waitOverlay looks at node's view of network name every 50ms until it
+// holds what w wants or ctx ends; it returns what lagged at the end, or a
+// zero lagSeen once the view converged.
+func waitOverlay(ctx context.Context, node *cluster.Node, name string, w *overlayWant, placed map[string][]string, addrs map[string]string) lagSeen {
+	var last lagSeen // what lagged at the previous look
+	for {
+		seen := lookOverlay(ctx, node, name, w, placed, addrs, last)
+		if seen.missing == "" {
+			return lagSeen{}
+		}
+		last = seen
+		select {
+		case <-ctx.Done():
+			return last
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
-	var (
-		mu       sync.Mutex
-		lagging  []string
-		lost     bool // a host lacks a peer's attachment (settle_peers.go)
-		services = map[string]bool{}
-		addrs    = map[string]string{}
-		unseen   = map[string][]string{} // a peer -> the hosts that lack it
-	)
-	for _, n := range c.Nodes {
-		addrs[n.Host.Address] = n.Name()
+}
+
+// lookOverlay looks once at node's view of network name and says what it
+// lacks; last is what the previous look found.
+func lookOverlay(ctx context.Context, node *cluster.Node, name string, w *overlayWant, placed map[string][]string, addrs map[string]string, last lagSeen) lagSeen {
+	nw, err := node.Docker().NetworkInspect(ctx, name, network.InspectOptions{Verbose: true, Scope: "swarm"})
+	switch {
+	case err != nil && ctx.Err() != nil && last.missing != "":
+		// The wait ended during this look: what lagged is
+		// what the previous look saw, not the cut request.
+		return last
+	case err != nil:
+		return lagSeen{missing: err.Error()}
+	case len(nw.Peers) < w.peers:
+		seen := lagSeen{missing: peersLag(nw.Peers, w.hosts, addrs), peers: missingPeers(nw.Peers, w.hosts, addrs)}
+		// Re-attaching the network's tasks makes the host join
+		// the network's gossip again.
+		for svc := range w.tasks {
+			seen.services = append(seen.services, svc)
+		}
+		return seen
 	}
-	err := c.Each(ctx, cluster.CollectAll, func(ctx context.Context, node *cluster.Node) error {
-		for name, w := range wants {
-			if !w.hosts[node.Name()] {
-				continue
-			}
-			var last lagSeen // what lagged at the previous look
-			for {
-				nw, err := node.Docker().NetworkInspect(ctx, name, network.InspectOptions{Verbose: true, Scope: "swarm"})
-				missing, svcMissing, peers := "", []string(nil), []string(nil)
-				if err != nil && ctx.Err() != nil && last.missing != "" {
-					// The wait ended during this look: what lagged is
-					// what the previous look saw, not the cut request.
-					missing, svcMissing, peers = last.missing, last.services, last.peers
-				} else if err != nil {
-					missing = err.Error()
-				} else if len(nw.Peers) < w.peers {
-					missing = peersLag(nw.Peers, w.hosts, addrs)
-					peers = missingPeers(nw.Peers, w.hosts, addrs)
-					// Re-attaching the network's tasks makes the host join
-					// the network's gossip again.
-					for svc := range w.tasks {
-						svcMissing = append(svcMissing, svc)
-					}
-				} else {
-					for svc, n := range w.tasks {
-						if got := len(nw.Services[svc].Tasks); got < n {
-							missing = fmt.Sprintf("knows %d of %d tasks of %s", got, n, svc)
-							svcMissing = []string{svc}
-							peers = missingTaskHosts(nw.Services[svc].Tasks, placed[svc], addrs)
-							break
-						}
-					}
-				}
-				if missing == "" {
-					break
-				}
-				last = lagSeen{missing: missing, services: svcMissing, peers: peers}
-				select {
-				case <-ctx.Done():
-					mu.Lock()
-					lagging = append(lagging, fmt.Sprintf("%s on %s: %s", name, node.Name(), missing))
-					lost = lost || strings.HasPrefix(missing, "knows") && strings.Contains(missing, "peers")
-					for _, svc := range svcMissing {
-						services[svc] = true
-					}
-					for _, p := range peers {
-						unseen[p] = append(unseen[p], node.Name())
-					}
-					mu.Unlock()
-					return nil
-				case <-time.After(50 * time.Millisecond):
-				}
+	for svc, n := range w.tasks {
+		if got := len(nw.Services[svc].Tasks); got < n {
+			return lagSeen{
+				missing:  fmt.Sprintf("knows %d of %d tasks of %s", got, n, svc),
+				services: []string{svc},
+				peers:    missingTaskHosts(nw.Services[svc].Tasks, placed[svc], addrs),
 			}
 		}
-		return nil
-	})
-	lag := settleLag{Unseen: unseen}
-	for svc := range services {
+	}
+	return lagSeen{}
+}
+
+// settleTally gathers, from every host's goroutine, what still lagged when
+// the wait ended.
+type settleTally struct {
+	mu       sync.Mutex
+	lagging  []string
+	lost     bool // a host lacks a peer's attachment (settle_peers.go)
+	services map[string]bool
+	unseen   map[string][]string // a peer -> the hosts that lack it
+}
+
+func (t *settleTally) add(name, node string, seen lagSeen) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.lagging = append(t.lagging, fmt.Sprintf("%s on %s: %s", name, node, seen.missing))
+	t.lost = t.lost || strings.HasPrefix(seen.missing, "knows") && strings.Contains(seen.missing, "peers")
+	for _, svc := range seen.services {
+		t.services[svc] = true
+	}
+	for _, p := range seen.peers {
+		t.unseen[p] = append(t.unseen[p], node)
+	}
+}
+
+// result turns the tally into settleOverlays' answer; err is the fan-out's.
+func (t *settleTally) result(wait time.Duration, err error) (settleLag, error) {
+	lag := settleLag{Unseen: t.unseen}
+	for svc := range t.services {
 		lag.Services = append(lag.Services, svc)
 	}
 	sort.Strings(lag.Services)
-	if len(lagging) > 0 {
-		sort.Strings(lagging)
+	if len(t.lagging) > 0 {
+		sort.Strings(t.lagging)
 		why := "check ports 7946/tcp+udp and 4789/udp between the hosts"
-		if lost {
+		if t.lost {
 			why += "; with those open, " + lostAttachment
 		}
-		return lag, fmt.Errorf("overlay networks did not converge within %v (%s):\n  %s", wait, why, strings.Join(lagging, "\n  "))
+		return lag, fmt.Errorf("overlay networks did not converge within %v (%s):\n  %s", wait, why, strings.Join(t.lagging, "\n  "))
 	}
 	return settleLag{}, err
 }

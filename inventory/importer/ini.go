@@ -26,6 +26,7 @@ func AnsibleINI(r io.Reader, opts AnsibleOptions) (*inventory.Inventory, error) 
 	return a.toInventory(opts)
 }
 
+// parseAnsibleINI reads the inventory line by line; an error names the line.
 func parseAnsibleINI(r io.Reader) (*ansibleInventory, error) {
 	a := newAnsibleInventory()
 	a.group("all")
@@ -39,72 +40,16 @@ func parseAnsibleINI(r io.Reader) (*ansibleInventory, error) {
 		if line == "" || line[0] == '#' || line[0] == ';' {
 			continue
 		}
-		fail := func(format string, args ...any) error {
-			return fmt.Errorf("line %d: %s", n, fmt.Sprintf(format, args...))
-		}
+		var err error
 		if line[0] == '[' {
-			end := strings.IndexByte(line, ']')
-			if end < 0 || strings.TrimSpace(line[end+1:]) != "" && !isComment(line[end+1:]) {
-				return nil, fail("section header %q is not [group], [group:vars] or [group:children]", line)
+			if section, kind, err = iniSection(line); err == nil {
+				a.group(section)
 			}
-			name := line[1:end]
-			section, kind = name, "hosts"
-			if g, suffix, ok := strings.Cut(name, ":"); ok {
-				section, kind = g, suffix
-				if kind != "vars" && kind != "children" {
-					return nil, fail("section [%s]: unknown suffix :%s (want :vars or :children)", name, kind)
-				}
-			}
-			if !validGroupName(section) {
-				return nil, fail("group name %q: use letters, digits and underscores", section)
-			}
-			a.group(section)
-			continue
+		} else {
+			err = a.iniLine(section, kind, line)
 		}
-		switch kind {
-		case "vars":
-			k, v, ok := strings.Cut(line, "=")
-			if !ok || strings.TrimSpace(k) == "" {
-				return nil, fail("in [%s:vars], want key=value, got %q", section, line)
-			}
-			a.group(section).vars[strings.TrimSpace(k)] = unquote(strings.TrimSpace(v))
-		case "children":
-			child := strings.Fields(line)[0]
-			if !validGroupName(child) {
-				return nil, fail("child group name %q: use letters, digits and underscores", child)
-			}
-			g := a.group(section)
-			a.group(child)
-			g.children = append(g.children, child)
-		default:
-			words := splitWords(line)
-			if len(words) == 0 {
-				continue
-			}
-			vars := map[string]string{}
-			for _, w := range words[1:] {
-				k, v, ok := strings.Cut(w, "=")
-				if !ok || k == "" {
-					return nil, fail("host %s: want key=value after the host name, got %q", words[0], w)
-				}
-				vars[k] = v
-			}
-			hosts, port, err := expandHostPattern(words[0])
-			if err != nil {
-				return nil, fail("%v", err)
-			}
-			if port != "" {
-				if _, set := vars["ansible_port"]; !set {
-					vars["ansible_port"] = port
-				}
-			}
-			group := section
-			if section == "ungrouped" {
-				group = "ungrouped"
-			}
-			for _, h := range hosts {
-				a.addHost(group, h, vars)
-			}
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %v", n, err)
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -114,6 +59,81 @@ func parseAnsibleINI(r io.Reader) (*ansibleInventory, error) {
 		return nil, fmt.Errorf("the inventory has no hosts")
 	}
 	return a, nil
+}
+
+// iniSection reads a section header: [group], [group:vars] or
+// [group:children]; kind is "hosts", "vars" or "children".
+func iniSection(line string) (section, kind string, err error) {
+	end := strings.IndexByte(line, ']')
+	if end < 0 || strings.TrimSpace(line[end+1:]) != "" && !isComment(line[end+1:]) {
+		return "", "", fmt.Errorf("section header %q is not [group], [group:vars] or [group:children]", line)
+	}
+	name := line[1:end]
+	section, kind = name, "hosts"
+	if g, suffix, ok := strings.Cut(name, ":"); ok {
+		section, kind = g, suffix
+		if kind != "vars" && kind != "children" {
+			return "", "", fmt.Errorf("section [%s]: unknown suffix :%s (want :vars or :children)", name, kind)
+		}
+	}
+	if !validGroupName(section) {
+		return "", "", fmt.Errorf("group name %q: use letters, digits and underscores", section)
+	}
+	return section, kind, nil
+}
+
+// iniLine reads a line of a section of the given kind.
+func (a *ansibleInventory) iniLine(section, kind, line string) error {
+	switch kind {
+	case "vars":
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return fmt.Errorf("in [%s:vars], want key=value, got %q", section, line)
+		}
+		a.group(section).vars[strings.TrimSpace(k)] = unquote(strings.TrimSpace(v))
+	case "children":
+		child := strings.Fields(line)[0]
+		if !validGroupName(child) {
+			return fmt.Errorf("child group name %q: use letters, digits and underscores", child)
+		}
+		g := a.group(section)
+		a.group(child)
+		g.children = append(g.children, child)
+	default:
+		return a.iniHostLine(section, line)
+	}
+	return nil
+}
+
+// iniHostLine reads a host line: a name or pattern (node[1:3], with an
+// optional :port) and key=value variables.
+func (a *ansibleInventory) iniHostLine(section, line string) error {
+	words := splitWords(line)
+	if len(words) == 0 {
+		return nil
+	}
+	vars := map[string]string{}
+	for _, w := range words[1:] {
+		k, v, ok := strings.Cut(w, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("host %s: want key=value after the host name, got %q", words[0], w)
+		}
+		vars[k] = v
+	}
+	hosts, port, err := expandHostPattern(words[0])
+	if err != nil {
+		return err
+	}
+	// A port in the pattern is a default: ansible_port on the line wins.
+	if port != "" {
+		if _, set := vars["ansible_port"]; !set {
+			vars["ansible_port"] = port
+		}
+	}
+	for _, h := range hosts {
+		a.addHost(section, h, vars)
+	}
+	return nil
 }
 
 func isComment(s string) bool {

@@ -47,38 +47,14 @@ func ParseVagrantSSHConfig(r io.Reader) ([]VagrantMachine, error) {
 			errs = multierror.Append(errs, fmt.Errorf("Host %s: want one machine name per Host line, as vagrant writes", patterns(h)))
 			continue
 		}
-		m := VagrantMachine{Name: h.Patterns[0].String()}
-		if seen[m.Name] {
-			errs = multierror.Append(errs, fmt.Errorf("Host %s: appears twice", m.Name))
+		name := h.Patterns[0].String()
+		if seen[name] {
+			errs = multierror.Append(errs, fmt.Errorf("Host %s: appears twice", name))
 			continue
 		}
-		seen[m.Name] = true
-		for _, kv := range kvs {
-			switch strings.ToLower(kv.Key) {
-			case "hostname":
-				m.HostName = kv.Value
-			case "user":
-				m.User = kv.Value
-			case "port":
-				p, err := strconv.Atoi(kv.Value)
-				if err != nil || p < 1 || p > 65535 {
-					errs = multierror.Append(errs, fmt.Errorf("Host %s: Port %q is not a port number", m.Name, kv.Value))
-				}
-				m.Port = p
-			case "identityfile":
-				if m.IdentityFile == "" { // OpenSSH tries them in order; vagrant writes one
-					m.IdentityFile = kv.Value
-				}
-			case "proxycommand", "proxyjump":
-				errs = multierror.Append(errs, fmt.Errorf("Host %s: %s is not supported in imported Vagrant configs; connect to the VM directly", m.Name, kv.Key))
-			}
-		}
-		if m.HostName == "" {
-			errs = multierror.Append(errs, fmt.Errorf("Host %s: no HostName line", m.Name))
-		}
-		if m.Port == 0 {
-			m.Port = 22
-		}
+		seen[name] = true
+		m, err := vagrantMachine(name, kvs)
+		errs = multierror.Append(errs, err)
 		machines = append(machines, m)
 	}
 	if err := tidy(errs); err != nil {
@@ -88,6 +64,39 @@ func ParseVagrantSSHConfig(r io.Reader) ([]VagrantMachine, error) {
 		return nil, fmt.Errorf("no Host blocks in vagrant ssh-config output; are the machines running (vagrant status)?")
 	}
 	return machines, nil
+}
+
+// vagrantMachine reads one Host block's settings, with every problem in it.
+func vagrantMachine(name string, kvs []*ssh_config.KV) (VagrantMachine, error) {
+	m := VagrantMachine{Name: name}
+	var errs *multierror.Error
+	for _, kv := range kvs {
+		switch strings.ToLower(kv.Key) {
+		case "hostname":
+			m.HostName = kv.Value
+		case "user":
+			m.User = kv.Value
+		case "port":
+			p, err := strconv.Atoi(kv.Value)
+			if err != nil || p < 1 || p > 65535 {
+				errs = multierror.Append(errs, fmt.Errorf("Host %s: Port %q is not a port number", m.Name, kv.Value))
+			}
+			m.Port = p
+		case "identityfile":
+			if m.IdentityFile == "" { // OpenSSH tries them in order; vagrant writes one
+				m.IdentityFile = kv.Value
+			}
+		case "proxycommand", "proxyjump":
+			errs = multierror.Append(errs, fmt.Errorf("Host %s: %s is not supported in imported Vagrant configs; connect to the VM directly", m.Name, kv.Key))
+		}
+	}
+	if m.HostName == "" {
+		errs = multierror.Append(errs, fmt.Errorf("Host %s: no HostName line", m.Name))
+	}
+	if m.Port == 0 {
+		m.Port = 22
+	}
+	return m, errs.ErrorOrNil()
 }
 
 func keyValues(h *ssh_config.Host) []*ssh_config.KV {

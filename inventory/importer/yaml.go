@@ -61,6 +61,8 @@ func parseAnsibleYAML(r io.Reader) (*ansibleInventory, error) {
 	return a, nil
 }
 
+// yamlGroup reads group name (at path, depth groups deep) and, through its
+// children, the groups below it.
 func (a *ansibleInventory) yamlGroup(name string, node *yaml.Node, path string, depth int) error {
 	if depth > maxGroupDepth {
 		return fmt.Errorf("%s: groups nested deeper than %d", path, maxGroupDepth)
@@ -92,29 +94,7 @@ func (a *ansibleInventory) yamlGroup(name string, node *yaml.Node, path string, 
 				g.vars[k] = v
 			}
 		case "hosts":
-			if isNull(val) {
-				return nil
-			}
-			if val.Kind != yaml.MappingNode {
-				return fmt.Errorf("%s.hosts: want a mapping of host names to variables, got %s", path, kindOf(val))
-			}
-			return eachPair(val, func(pattern string, hv *yaml.Node) error {
-				vars, err := scalarMap(deref(hv, 0), path+".hosts."+pattern)
-				if err != nil {
-					return err
-				}
-				names, port, err := expandHostPattern(pattern)
-				if err != nil {
-					return fmt.Errorf("%s.hosts: %v", path, err)
-				}
-				if port != "" && vars["ansible_port"] == "" {
-					vars["ansible_port"] = port
-				}
-				for _, h := range names {
-					a.addHost(name, h, vars)
-				}
-				return nil
-			})
+			return a.yamlHosts(name, val, path)
 		case "children":
 			if isNull(val) {
 				return nil
@@ -128,6 +108,34 @@ func (a *ansibleInventory) yamlGroup(name string, node *yaml.Node, path string, 
 			})
 		default:
 			return fmt.Errorf("%s: unknown key %q in a group (allowed: hosts, vars, children)", path, key)
+		}
+		return nil
+	})
+}
+
+// yamlHosts reads a group's hosts: a mapping of names or patterns
+// (node[1:3], with an optional :port) to their variables.
+func (a *ansibleInventory) yamlHosts(group string, val *yaml.Node, path string) error {
+	if isNull(val) {
+		return nil
+	}
+	if val.Kind != yaml.MappingNode {
+		return fmt.Errorf("%s.hosts: want a mapping of host names to variables, got %s", path, kindOf(val))
+	}
+	return eachPair(val, func(pattern string, hv *yaml.Node) error {
+		vars, err := scalarMap(deref(hv, 0), path+".hosts."+pattern)
+		if err != nil {
+			return err
+		}
+		names, port, err := expandHostPattern(pattern)
+		if err != nil {
+			return fmt.Errorf("%s.hosts: %v", path, err)
+		}
+		if port != "" && vars["ansible_port"] == "" {
+			vars["ansible_port"] = port
+		}
+		for _, h := range names {
+			a.addHost(group, h, vars)
 		}
 		return nil
 	})
