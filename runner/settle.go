@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -33,15 +34,27 @@ func settleOverlays(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed 
 		addrs[n.Host.Address] = n.Name()
 	}
 	t := &settleTally{services: map[string]bool{}, unseen: map[string][]string{}}
+	names := make([]string, 0, len(wants))
+	for name := range wants {
+		names = append(names, name)
+	}
+	sort.Strings(names)
 	err := c.Each(ctx, cluster.CollectAll, func(ctx context.Context, node *cluster.Node) error {
-		for name, w := range wants {
+		lagged := false
+		for _, name := range names {
+			w := wants[name]
 			if !w.hosts[node.Name()] {
 				continue
 			}
-			if seen := waitOverlay(ctx, node, name, w, placed, addrs); seen.missing != "" {
-				// The wait ended: this host's other networks are not looked at.
+			var seen lagSeen
+			if !lagged {
+				seen = waitOverlay(ctx, node, name, w, placed, addrs)
+			} else {
+				seen = lookAfterWait(ctx, node, name, w, placed, addrs)
+			}
+			if seen.missing != "" {
 				t.add(name, node.Name(), seen)
-				return nil
+				lagged = true
 			}
 		}
 		return nil
@@ -107,6 +120,18 @@ func waitOverlay(ctx context.Context, node *cluster.Node, name string, w *overla
 	}
 }
 
+// lookAfterWait looks once at a network of a host whose wait for another
+// network ran out, so that the repair knows every network the host lags on;
+// not after Ctrl-C.
+func lookAfterWait(ctx context.Context, node *cluster.Node, name string, w *overlayWant, placed map[string][]string, addrs map[string]string) lagSeen {
+	if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return lagSeen{}
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return lookOverlay(ctx, node, name, w, placed, addrs, lagSeen{})
+}
+
 // lookOverlay looks once at node's view of network name and says what it
 // lacks; last is what the previous look found.
 func lookOverlay(ctx context.Context, node *cluster.Node, name string, w *overlayWant, placed map[string][]string, addrs map[string]string, last lagSeen) lagSeen {
@@ -119,7 +144,7 @@ func lookOverlay(ctx context.Context, node *cluster.Node, name string, w *overla
 	case err != nil:
 		return lagSeen{missing: err.Error()}
 	case len(nw.Peers) < w.peers:
-		seen := lagSeen{missing: peersLag(nw.Peers, w.hosts, addrs), peers: missingPeers(nw.Peers, w.hosts, addrs)}
+		seen := lagSeen{missing: peersLag(nw.Peers, w.hosts, addrs), peers: missingPeers(nw.Peers, w.hosts, addrs), lostPeers: true}
 		// Re-attaching the network's tasks makes the host join
 		// the network's gossip again.
 		for svc := range w.tasks {
@@ -153,7 +178,7 @@ func (t *settleTally) add(name, node string, seen lagSeen) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.lagging = append(t.lagging, fmt.Sprintf("%s on %s: %s", name, node, seen.missing))
-	t.lost = t.lost || strings.HasPrefix(seen.missing, "knows") && strings.Contains(seen.missing, "peers")
+	t.lost = t.lost || seen.lostPeers
 	for _, svc := range seen.services {
 		t.services[svc] = true
 	}

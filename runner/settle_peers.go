@@ -84,4 +84,6 @@ type lagSeen struct {
 	missing  string
 	services []string
 	peers    []string
+	// lostPeers: the host lacks peers of the network (not only tasks).
+	lostPeers bool
 }
