@@ -247,6 +247,12 @@ func (s Spec) judge(c lab.Check, pl planned, a answer, multi bool) results.Probe
 // reachability.
 func observe(p *results.Probe, c lab.Check, pl planned, r *probe.Result) {
 	p.Reachable, p.RTTMS, p.Tries, p.Error = r.Reachable, r.RTTMS, r.Tries, r.Error
+	if !c.Reachable && !r.Reachable && strings.HasPrefix(r.Error, probe.ConnectedBut) {
+		// Isolation is refuted by the accepted connection itself: a banner
+		// late from a busy or throttled probe must not pass for silence.
+		p.Reachable = true
+		p.Error = "the connection was accepted, so the address is reachable (" + r.Error + ")"
+	}
 	if r.Reachable && pl.peer != "" && r.Peer != "" && r.Peer != pl.peer {
 		p.Reachable = false
 		p.Error = fmt.Sprintf("answered by %s, not by %s", r.Peer, pl.peer)

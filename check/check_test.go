@@ -188,6 +188,33 @@ func TestLocalNeighbourIsNotThePeer(t *testing.T) {
 	}
 }
 
+// Where the row expects isolation, a connection the target accepted
+// refutes it even when no banner came in time (a busy or CPU-throttled
+// probe): only the answer of another peer, or silence, passes.
+func TestAcceptedConnectionIsNotIsolation(t *testing.T) {
+	l := mustParse(t, bridgeLab)
+	inst := []lab.Instance{
+		{Workload: "a", Host: "node1", ContainerID: "a1", Hostname: "a-node1", IPs: map[string]string{"bridge": "172.17.0.2"}},
+		{Workload: "far", Host: "node2", ContainerID: "far2", Hostname: "far-node2", IPs: map[string]string{"bridge": "172.17.0.3"}},
+	}
+	for _, tc := range []struct {
+		err       string
+		reachable bool
+	}{
+		{probe.ConnectedBut + " no overlab-probe banner: i/o timeout", true},
+		{probe.ConnectedBut + " sending the proof failed: broken pipe", true},
+		{"i/o timeout", false},
+		{"connection refused", false},
+	} {
+		got := run(t, l, inst, func(string, probe.Target) (probe.Result, bool) {
+			return probe.Result{Error: tc.err}, true
+		})
+		if p := got[0]; p.Reachable != tc.reachable || p.OK == tc.reachable {
+			t.Errorf("%q: reachable %v ok %v (%s), want reachable %v", tc.err, p.Reachable, p.OK, p.Error, tc.reachable)
+		}
+	}
+}
+
 // A probe the program did not answer proves nothing, even where the row
 // expects unreachable.
 func TestNoResultNeverPasses(t *testing.T) {

@@ -19,6 +19,10 @@ import (
 // greeting (sshd sends one, web servers do not); it is evidence only.
 const bannerPeek = 100 * time.Millisecond
 
+// ConnectedBut starts the error of a TCP probe whose connection the target
+// accepted but that got no proven banner: the address was reached.
+const ConnectedBut = "connected, but"
+
 // tryTCP connects; with a token it proves the request first, as a probe of
 // the run answers nothing else. A probe target must then greet with its
 // banner (and, with a token, its proof), and echo.
@@ -37,7 +41,7 @@ func tryTCP(ctx context.Context, t Target, tok *Token) (outcome, error) {
 		line, nonce = tok.authLine("tcp")
 		conn.SetWriteDeadline(dl)
 		if _, err := io.WriteString(conn, line+"\n"); err != nil {
-			return outcome{}, fmt.Errorf("connected, but sending the proof failed: %s", shortErr(err))
+			return outcome{}, fmt.Errorf("%s sending the proof failed: %s", ConnectedBut, shortErr(err))
 		}
 	}
 	r := bufio.NewReaderSize(io.LimitReader(conn, 512+EchoSize), 2*EchoSize)
@@ -50,7 +54,7 @@ func tryTCP(ctx context.Context, t Target, tok *Token) (outcome, error) {
 	conn.SetDeadline(dl)
 	line, err := r.ReadString('\n')
 	if err != nil {
-		return outcome{}, fmt.Errorf("connected, but no %s banner: %s", Banner, shortErr(err))
+		return outcome{}, fmt.Errorf("%s no %s banner: %s", ConnectedBut, Banner, shortErr(err))
 	}
 	peer, err := answeredBy(tok, "tcp", nonce, line)
 	if err != nil {
