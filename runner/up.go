@@ -75,7 +75,9 @@ func (r *Runner) Up(ctx context.Context, c *cluster.Cluster, hosts []inventory.H
 			return u.res, err
 		}
 	}
-	return u.res, nil
+	// A step with nothing to do (no routes, overlays already converged)
+	// does not look at ctx: Ctrl-C during it still ends up as interrupted.
+	return u.res, ctx.Err()
 }
 
 // upSteps are the phases of Up after the plan, in order; each stops it on
