@@ -574,7 +574,9 @@ func (s Spec) exec(ctx context.Context, src lab.Instance, targets []probe.Target
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout*time.Duration(max(1, len(targets)))+30*time.Second)
 	defer cancel()
-	stdout, stderr, code, err := runExec(ctx, api, src.ContainerID, []string{s.binary(), "probe", "run", "--targets", string(body)}, nil)
+	// The request goes on stdin: as an argument it would meet Linux's 128 KiB
+	// per-argument limit at about 215 hosts (docs/scale.md).
+	stdout, stderr, code, err := runExec(ctx, api, src.ContainerID, []string{s.binary(), "probe", "run"}, body)
 	switch {
 	case ctx.Err() != nil:
 		return nil, fmt.Errorf("probes in %s on %s: %w", src.Workload, src.Host, ctx.Err())

@@ -24,8 +24,8 @@ import (
 	"github.com/overlab/overlab/results"
 )
 
-// fakeEngine answers `overlab probe run --targets JSON` execs the way the
-// probe program would, with answer deciding each target's result.
+// fakeEngine answers `overlab probe run` execs (the request on stdin) the
+// way the probe program would, with answer deciding each target's result.
 // It installs `probe auth` tokens the way the probe program would, from the
 // exec's stdin into a directory per container, and remembers every exec's
 // command line.
@@ -54,12 +54,11 @@ func (f *fakeEngine) ContainerExecCreate(_ context.Context, id string, o contain
 		f.execs[id+"-auth"] = execCall{container: id, auth: true}
 		return container.ExecCreateResponse{ID: id + "-auth"}, nil
 	}
-	var req probe.Request
-	if err := json.Unmarshal([]byte(o.Cmd[len(o.Cmd)-1]), &req); err != nil {
-		return container.ExecCreateResponse{}, err
+	if o.Cmd[len(o.Cmd)-1] != "run" || !o.AttachStdin {
+		return container.ExecCreateResponse{}, fmt.Errorf("want `probe run` with the request on stdin, got %q", o.Cmd)
 	}
 	execID := id + "-exec"
-	f.execs[execID] = execCall{container: id, req: req}
+	f.execs[execID] = execCall{container: id}
 	return container.ExecCreateResponse{ID: execID}, nil
 }
 
@@ -83,19 +82,31 @@ func (f *fakeEngine) ContainerExecAttach(_ context.Context, execID string, _ con
 		}()
 		return types.HijackedResponse{Conn: halfCloser{a}, Reader: bufio.NewReader(outR)}, nil
 	}
-	rep := probe.Report{Hostname: call.container}
-	for _, t := range call.req.Targets {
-		if r, ok := f.answer(call.container, t); ok {
-			r.ID, r.Kind = t.ID, t.Kind
-			rep.Results = append(rep.Results, r)
-		}
-	}
-	body, _ := json.Marshal(rep)
-	var buf bytes.Buffer
-	_, _ = stdcopy.NewStdWriter(&buf, stdcopy.Stdout).Write(body)
+	// `probe run` reads its request on stdin and prints its report.
 	a, b := net.Pipe()
-	b.Close()
-	return types.HijackedResponse{Conn: a, Reader: bufio.NewReader(&buf)}, nil
+	outR, outW := io.Pipe()
+	go func() {
+		defer outW.Close()
+		in, _ := io.ReadAll(b)
+		b.Close()
+		var req probe.Request
+		if err := json.Unmarshal(in, &req); err != nil {
+			panic(fmt.Sprintf("probe run: request %q: %v", in, err))
+		}
+		f.mu.Lock()
+		f.execs[execID] = execCall{container: call.container, req: req}
+		f.mu.Unlock()
+		rep := probe.Report{Hostname: call.container}
+		for _, t := range req.Targets {
+			if r, ok := f.answer(call.container, t); ok {
+				r.ID, r.Kind = t.ID, t.Kind
+				rep.Results = append(rep.Results, r)
+			}
+		}
+		body, _ := json.Marshal(rep)
+		_, _ = stdcopy.NewStdWriter(outW, stdcopy.Stdout).Write(body)
+	}()
+	return types.HijackedResponse{Conn: halfCloser{a}, Reader: bufio.NewReader(outR)}, nil
 }
 
 func (f *fakeEngine) ContainerExecInspect(context.Context, string) (container.ExecInspect, error) {
