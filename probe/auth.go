@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,6 +48,12 @@ const (
 	maxAuthLine = 256
 	// nonceMemory is how many recent nonces a server refuses to see again.
 	nonceMemory = 4096
+	// MaxTokens bounds the tokens a probe keeps and accepts: those
+	// installed last. A server checks a proof against each of them, so it
+	// bounds what a request costs. Every check installs one valid for an
+	// hour, and a watch is a check a round (240 an hour at 15 s): the
+	// oldest go, never the newest (docs/figures.md#watch, the 1-hour watch).
+	MaxTokens = 64
 )
 
 // Token is the secret of one run: 32 random bytes. It never prints: its
@@ -174,15 +181,28 @@ func parseKey(s string) (Token, error) {
 	return t, nil
 }
 
-// InstallToken stores t in dir until ttl from now, and drops the tokens
-// there that have expired. The file is written under a temporary name and
-// renamed, so a server never reads half of it; dir and file are private.
+// InstallToken stores t in dir until ttl from now, having dropped the
+// tokens there that have expired and all but the MaxTokens-1 installed last
+// first: the directory is a tmpfs of 1 MiB, a page a file, so it never
+// fills (it did, at 256 tokens, before they were bounded). The file is
+// written under a temporary name and renamed, so a server never reads half
+// of it; dir and file are private.
 func InstallToken(dir string, t Token, ttl time.Duration) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("token directory: %w", err)
 	}
-	expires := time.Now().Add(ttl).UnixNano()
-	body := fmt.Sprintf("%s %d\n", hex.EncodeToString(t.key[:]), expires)
+	now := time.Now()
+	kept := 0
+	for _, s := range readTokens(dir) {
+		switch {
+		case s.tok == t: // installed again: replaced below
+		case s.valid(now) && kept < MaxTokens-1:
+			kept++
+		default:
+			os.Remove(filepath.Join(dir, s.tok.ID()))
+		}
+	}
+	body := fmt.Sprintf("%s %d %d\n", hex.EncodeToString(t.key[:]), now.Add(ttl).UnixNano(), now.UnixNano())
 	f, err := os.CreateTemp(dir, ".new-*")
 	if err != nil {
 		return fmt.Errorf("token directory: %w", err)
@@ -198,37 +218,51 @@ func InstallToken(dir string, t Token, ttl time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("installing %v: %w", t, err)
 	}
-	for _, s := range readTokens(dir) {
-		if !s.valid(time.Now()) {
-			os.Remove(filepath.Join(dir, s.tok.ID()))
-		}
-	}
 	return nil
 }
 
-// stored is an installed token and its end.
+// stored is an installed token, when it was installed and its end.
 type stored struct {
-	tok     Token
-	expires time.Time
+	tok       Token
+	installed time.Time
+	expires   time.Time
 }
 
 func (s stored) valid(now time.Time) bool { return now.Before(s.expires) }
 
-// readTokens reads every token file of dir (a missing dir has none).
+// readTokens reads every token file of dir (a missing dir has none), the
+// one installed last first. There are no more than MaxTokens and a few
+// expired ones: every install removes the others.
 func readTokens(dir string) []stored {
 	entries, _ := os.ReadDir(dir)
 	var out []stored
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") || len(out) >= 64 {
+		if strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
 		if s, err := readToken(filepath.Join(dir, e.Name())); err == nil {
 			out = append(out, s)
 		}
 	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].installed.After(out[j].installed) })
 	return out
 }
 
+// currentTokens is what a server accepts: the unexpired tokens of dir, at
+// most the MaxTokens installed last.
+func currentTokens(dir string, now time.Time) []stored {
+	out := []stored{}
+	for _, s := range readTokens(dir) {
+		if s.valid(now) && len(out) < MaxTokens {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// readToken reads "KEY EXPIRES INSTALLED" (Unix nanoseconds); a file
+// without INSTALLED (written before it was kept) counts as installed at its
+// modification time.
 func readToken(path string) (stored, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -239,16 +273,29 @@ func readToken(path string) (stored, error) {
 	if err != nil {
 		return stored{}, fmt.Errorf("%s: %w", path, err)
 	}
-	key, exp, ok := strings.Cut(strings.TrimSpace(line), " ")
-	t, err := parseKey(key)
-	if err != nil || !ok {
+	fields := strings.Fields(line)
+	if len(fields) != 2 && len(fields) != 3 {
 		return stored{}, fmt.Errorf("%s: not a token file", path)
 	}
-	ns, err := strconv.ParseInt(exp, 10, 64)
+	t, err := parseKey(fields[0])
 	if err != nil {
 		return stored{}, fmt.Errorf("%s: not a token file", path)
 	}
-	return stored{tok: t, expires: time.Unix(0, ns)}, nil
+	var ns [2]int64
+	for i, v := range fields[1:] {
+		if ns[i], err = strconv.ParseInt(v, 10, 64); err != nil {
+			return stored{}, fmt.Errorf("%s: not a token file", path)
+		}
+	}
+	s := stored{tok: t, expires: time.Unix(0, ns[0]), installed: time.Unix(0, ns[1])}
+	if len(fields) == 2 {
+		st, err := f.Stat()
+		if err != nil {
+			return stored{}, err
+		}
+		s.installed = st.ModTime()
+	}
+	return s, nil
 }
 
 // LoadToken finds the token a client uses in dir: the one with that ID, or
@@ -266,13 +313,10 @@ func LoadToken(dir, id string) (Token, error) {
 		}
 		return s.tok, nil
 	}
-	var best stored
-	for _, s := range readTokens(dir) {
-		if s.valid(now) && s.expires.After(best.expires) {
-			best = s
-		}
+	if cur := currentTokens(dir, now); len(cur) > 0 {
+		return cur[0].tok, nil // the one installed last
 	}
-	return best.tok, nil
+	return Token{}, nil
 }
 
 // keyring is what a server accepts: the unexpired tokens of its directory,
@@ -331,10 +375,7 @@ func (k *keyring) reload() {
 	if st.ModTime().Equal(k.mod) && k.tokens != nil {
 		return
 	}
-	k.mod, k.tokens = st.ModTime(), readTokens(k.dir)
-	if k.tokens == nil {
-		k.tokens = []stored{}
-	}
+	k.mod, k.tokens = st.ModTime(), currentTokens(k.dir, time.Now())
 }
 
 func contains(set []string, s string) bool {

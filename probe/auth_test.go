@@ -259,3 +259,62 @@ func TestInstallAndLoadToken(t *testing.T) {
 		t.Errorf("install request: %v %v %v", got, ttl, err)
 	}
 }
+
+// A watch installs a token every round, each valid for an hour: 240 an hour
+// at 15 s. The probe keeps those installed last, so every round's token is
+// accepted, and the directory stays at MaxTokens. (The probe once read the
+// first 64 files in name order: past the 64th round, a round whose token ID
+// sorted after them got no answer at all, docs/figures.md#watch.)
+func TestEveryRoundsTokenIsAccepted(t *testing.T) {
+	a := startServe(t)
+	var first Token
+	for round := 1; round <= 240; round++ {
+		tok := otherToken(t)
+		if round == 1 {
+			first = tok
+		}
+		if err := InstallToken(a.Dir, tok, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		tgts := []Target{
+			{ID: "t", Kind: KindTCP, Address: "127.0.0.1", Port: port(a.TCP), Probe: true, Auth: true},
+			{ID: "u", Kind: KindUDP, Address: "127.0.0.1", Port: port(a.UDP), Probe: true, Auth: true},
+		}
+		for _, r := range Run(context.Background(), tgts, WithToken(tok), WithTimeout(time.Second)) {
+			if !r.Reachable {
+				t.Fatalf("round %d, %s with its own fresh token: %+v", round, r.ID, r)
+			}
+		}
+	}
+	entries, err := os.ReadDir(a.Dir)
+	if err != nil || len(entries) != MaxTokens {
+		t.Errorf("%d token files (%v), want the %d installed last", len(entries), err, MaxTokens)
+	}
+	tgt := Target{ID: "u", Kind: KindUDP, Address: "127.0.0.1", Port: port(a.UDP), Probe: true, Auth: true}
+	if r := Run(context.Background(), []Target{tgt}, WithToken(first), WithTimeout(300*time.Millisecond))[0]; r.Reachable {
+		t.Errorf("the token of round 1, 239 installs ago, still proves requests: %+v", r)
+	}
+}
+
+// A token file written before the install time was kept ("KEY EXPIRES")
+// still counts, as installed at its modification time.
+func TestTokenFileWithoutInstallTime(t *testing.T) {
+	dir := t.TempDir()
+	old, newer := otherToken(t), otherToken(t)
+	line := fmt.Sprintf("%s %d\n", hex.EncodeToString(old.key[:]), time.Now().Add(time.Hour).UnixNano())
+	if err := os.WriteFile(filepath.Join(dir, old.ID()), []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := LoadToken(dir, ""); err != nil || got != old {
+		t.Errorf("LoadToken of a file without install time: %v %v, want %v", got, err, old)
+	}
+	if err := InstallToken(dir, newer, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := LoadToken(dir, ""); err != nil || got != newer {
+		t.Errorf("LoadToken after an install: %v %v, want the one installed last, %v", got, err, newer)
+	}
+	if got, err := LoadToken(dir, old.ID()); err != nil || got != old {
+		t.Errorf("the older token by ID: %v %v", got, err)
+	}
+}
