@@ -93,9 +93,13 @@ func TestBuiltinLabs(t *testing.T) {
 	c, hosts := connect(t, l)
 	t.Logf("3 hosts and the probe binary ready in %v", time.Since(start).Round(time.Millisecond))
 	// As `overlab down` on local hosts: an engine that keeps 7946 after
-	// leaving (moby/moby#47859, 20.10 and 26.1) is restarted, not reported.
-	r := runner.New(runner.WithProbeBinary(bin), runner.WithWait(90*time.Second), runner.WithProgress(progress.New(os.Stderr)),
-		runner.WithEngineRestarter(local.New().Restarter(l.Lab)))
+	// leaving (moby/moby#47859, 20.10 and 26.1) is restarted, not reported;
+	// the restarter is the lab's whose hosts the runner works on.
+	runnerOn := func(hl *labtest.Lab) *runner.Runner {
+		return runner.New(runner.WithProbeBinary(bin), runner.WithWait(90*time.Second), runner.WithProgress(progress.New(os.Stderr)),
+			runner.WithEngineRestarter(local.New().Restarter(hl.Lab)))
+	}
+	r := runnerOn(l)
 
 	for _, name := range lab.Names() {
 		t.Run(name, func(t *testing.T) {
@@ -108,7 +112,7 @@ func TestBuiltinLabs(t *testing.T) {
 				runUnmetLab(t, r, c, hosts, bl, lacking)
 				return
 			}
-			lc, lh := c, hosts
+			lc, lh, lr := c, hosts, r
 			if bl.NeedsSwarm() {
 				// Fresh hosts for every lab that needs a swarm. Swarms created
 				// and left in quick succession on the same Docker 20.10
@@ -118,8 +122,9 @@ func TestBuiltinLabs(t *testing.T) {
 				// lab under test. Local hosts take well under a second.
 				fresh := labtest.Up(t, 3)
 				lc, lh = connect(t, fresh)
+				lr = runnerOn(fresh)
 			}
-			runLab(t, r, lc, lh, bl, labAsserts[name])
+			runLab(t, lr, lc, lh, bl, labAsserts[name])
 			t.Logf("lab %s: up, check and down in %v", name, time.Since(t0).Round(time.Millisecond))
 		})
 	}
