@@ -17,6 +17,7 @@ import (
 	"github.com/overlab/overlab/fault"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/local"
 	"github.com/overlab/overlab/local/labtest"
 	"github.com/overlab/overlab/results"
 	"github.com/overlab/overlab/runner"
@@ -107,7 +108,9 @@ func TestFaultsDiagnosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := runner.New(runner.WithProbeBinary(bin), runner.WithWait(90*time.Second))
+	r := runner.New(runner.WithProbeBinary(bin), runner.WithWait(90*time.Second),
+		// As overlab down on local hosts: moby#47859 on 20.10 and 26.1.
+		runner.WithEngineRestarter(local.New().Restarter(l.Lab)))
 	ctx := context.Background()
 	if _, err := r.Up(ctx, c, hosts, ov); err != nil {
 		t.Fatalf("up: %v", err)

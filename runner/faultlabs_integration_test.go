@@ -17,6 +17,7 @@ import (
 	"github.com/overlab/overlab/hostcmd"
 	"github.com/overlab/overlab/inventory"
 	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/local"
 	"github.com/overlab/overlab/local/labtest"
 	"github.com/overlab/overlab/report"
 	"github.com/overlab/overlab/report/graph"
@@ -103,7 +104,9 @@ ls `+fault.RecordPath+` 2>/dev/null | wc -l`)
 func TestFaultLabPictures(t *testing.T) {
 	l := labtest.Up(t, 3)
 	c, hosts := connect(t, l)
-	r := runner.New(runner.WithProbeBinary(labtest.ProbeBinary(t)), runner.WithWait(90*time.Second))
+	r := runner.New(runner.WithProbeBinary(labtest.ProbeBinary(t)), runner.WithWait(90*time.Second),
+		// As overlab down on local hosts: moby#47859 on 20.10 and 26.1.
+		runner.WithEngineRestarter(local.New().Restarter(l.Lab)))
 	lb, err := lab.Get("vxlan-blocked")
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/docker/docker/api/types/swarm"
 
 	"github.com/overlab/overlab/lab"
+	"github.com/overlab/overlab/local"
 	"github.com/overlab/overlab/local/labtest"
 	"github.com/overlab/overlab/runner"
 	swarmpkg "github.com/overlab/overlab/swarm"
@@ -66,7 +67,9 @@ func TestDownLeavesTheUsersOwn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := runner.New(runner.WithProbeBinary(bin), runner.WithWait(90*time.Second))
+	r := runner.New(runner.WithProbeBinary(bin), runner.WithWait(90*time.Second),
+		// As overlab down on local hosts: moby#47859 on 20.10 and 26.1.
+		runner.WithEngineRestarter(local.New().Restarter(l.Lab)))
 	if _, err := r.Up(ctx, c, hosts, swarmLab); err != nil {
 		t.Fatalf("up: %v", err)
 	}
