@@ -127,13 +127,7 @@ func (g gatherer) nsPath() string {
 
 // bridgeName is the Linux bridge of a bridge network.
 func (g gatherer) bridgeName() string {
-	if b := g.nw.Options["com.docker.network.bridge.name"]; b != "" {
-		return b
-	}
-	if g.nw.Name == "bridge" {
-		return "docker0"
-	}
-	return "br-" + g.nw.ID[:min(12, len(g.nw.ID))]
+	return netdriver.BridgeName(g.nw.ID, g.nw.Name, g.nw.Options)
 }
 
 func (g gatherer) script() string {

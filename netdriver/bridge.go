@@ -40,3 +40,16 @@ func (Bridge) RouteScope(*Network) RouteScope { return RouteSubnet }
 func (Bridge) Path() string {
 	return "container eth0 → veth → Linux bridge on the host → veth → container (same host); to elsewhere: routed and masqueraded by the host (iptables)"
 }
+
+// BridgeName is the Linux bridge of the bridge network with this ID, name
+// and options: the one its options name, docker0 for the default network,
+// else br- and the ID's first 12 characters.
+func BridgeName(id, name string, options map[string]string) string {
+	if b := options["com.docker.network.bridge.name"]; b != "" {
+		return b
+	}
+	if name == "bridge" {
+		return "docker0"
+	}
+	return "br-" + id[:min(12, len(id))]
+}

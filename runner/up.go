@@ -189,12 +189,17 @@ func (r *Runner) upWorkloads(ctx context.Context, u *upRun) error {
 	return u.phaseActions(ph, acts, err)
 }
 
-// upSettle waits until every host sees its peers' tasks. Convergence takes
+// upSettle waits until the lab's IPv6 bridges' addresses are usable
+// (settle_ipv6.go) and every host sees its peers' tasks. Convergence takes
 // well under a second; a host still missing a peer's task after a few
 // seconds (seen after a network partition heals) gets the services
 // redeployed, then a full wait.
 func (r *Runner) upSettle(ctx context.Context, u *upRun) error {
 	ph := r.progress.Start("settle")
+	if err := settleIPv6(ctx, u.c, u.l, u.bp.Placed); err != nil {
+		ph.End(err)
+		return err
+	}
 	lagging, err := settleOverlays(ctx, u.c, u.l, u.bp.Placed, min(r.wait, 5*time.Second))
 	if err == nil {
 		ph.End(nil)
