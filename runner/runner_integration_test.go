@@ -287,6 +287,14 @@ func TestSwarmLab(t *testing.T) {
 			t.Errorf("task %s survived the redeploy", id)
 		}
 	}
+	// up follows its redeploy with the settle step, as here: new tasks can
+	// meet NetworkDB's lost attachment (docs/churn.md §2b; seen on 28.5:
+	// node2 lacking its peers 20 s later), which settle names and repairs.
+	res, err = r.Up(ctx, c, hosts, swarmLab)
+	if err != nil {
+		t.Fatalf("up after redeploy: %v", err)
+	}
+	t.Logf("up after redeploy: %v", res.Actions)
 	if again, err = checkUntil(20 * time.Second); err != nil {
 		t.Fatalf("check after redeploy: %v", err)
 	}
