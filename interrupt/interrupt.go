@@ -28,9 +28,11 @@ func NotifyContext(parent context.Context) (context.Context, func()) {
 			case <-sigs:
 				if n == 0 {
 					cancelSoft()
+					heard.note()
 					continue
 				}
 				cancelHard()
+				heard.note()
 				return
 			case <-done:
 				return
@@ -111,17 +113,50 @@ func Point(name string) {
 		n = 1
 	}
 	fired.Do(func() {
+		// The step goes on only once the signal has ended the context: a
+		// Ctrl-C at this point, not at some later one (up's last steps take
+		// milliseconds, and an up that had finished exited 0).
+		next := heard.next()
+		signalSelf()
+		select {
+		case <-next:
+		case <-time.After(2 * time.Second):
+		}
 		go func() {
-			for i := range n {
-				if i > 0 {
-					time.Sleep(20 * time.Millisecond)
-				}
-				if p, err := os.FindProcess(os.Getpid()); err == nil {
-					_ = p.Signal(os.Interrupt)
-				}
+			for i := 1; i < n; i++ {
+				time.Sleep(20 * time.Millisecond)
+				signalSelf()
 			}
 		}()
 	})
 }
 
-var fired sync.Once
+func signalSelf() {
+	if p, err := os.FindProcess(os.Getpid()); err == nil {
+		_ = p.Signal(os.Interrupt)
+	}
+}
+
+var (
+	fired sync.Once
+	heard = &signals{ch: make(chan struct{})}
+)
+
+// signals lets Point wait until NotifyContext has handled its signal.
+type signals struct {
+	mu sync.Mutex
+	ch chan struct{} // closed at the next signal handled
+}
+
+func (s *signals) next() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ch
+}
+
+func (s *signals) note() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	close(s.ch)
+	s.ch = make(chan struct{})
+}
