@@ -10,9 +10,11 @@ import (
 	"github.com/docker/docker/api/types/network"
 
 	"github.com/overlab/overlab/cluster"
+	"github.com/overlab/overlab/execx"
 	"github.com/overlab/overlab/lab"
 	"github.com/overlab/overlab/netdriver"
 	"github.com/overlab/overlab/shellquote"
+	"github.com/overlab/overlab/validname"
 )
 
 // dadWait bounds the wait for a bridge's IPv6 addresses: duplicate address
@@ -42,17 +44,26 @@ func settleIPv6(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed map[
 			if err != nil {
 				return fmt.Errorf("network %s: %w", name, err)
 			}
-			bridges = append(bridges, netdriver.BridgeName(nw.ID, nw.Name, nw.Options))
+			b := netdriver.BridgeName(nw.ID, nw.Name, nw.Options)
+			// The name goes into a script: only what an interface name holds.
+			if err := validname.Interface(b); err != nil {
+				return fmt.Errorf("network %s: its bridge: %w", name, err)
+			}
+			bridges = append(bridges, b)
 		}
 		if len(bridges) == 0 {
 			return nil
 		}
 		out, err := n.Run(ctx, "sh -c "+shellquote.Quote(dadScript(bridges)))
-		if err != nil {
+		switch {
+		case err == nil:
+			return nil
+		case execx.ExitCode(err) == 1:
 			return fmt.Errorf("IPv6 addresses of %s still tentative after %v (duplicate address detection): %s",
 				strings.Join(bridges, ", "), dadWait, strings.TrimSpace(string(out)))
+		default:
+			return fmt.Errorf("looking at the IPv6 addresses of %s: %w", strings.Join(bridges, ", "), err)
 		}
-		return nil
 	})
 }
 
@@ -61,7 +72,7 @@ func settleIPv6(ctx context.Context, c *cluster.Cluster, l *lab.Lab, placed map[
 func ipv6Bridges(l *lab.Lab, placed map[string][]string) map[string][]string {
 	v6 := map[string]bool{}
 	for _, n := range l.Networks {
-		if n.Driver == (netdriver.Bridge{}).Name() && n.IPv6 && !n.Default {
+		if netdriver.Of(n.Driver).Traits().Objects == netdriver.ObjectsBridge && n.IPv6 && !n.Default {
 			v6[n.Name] = true
 		}
 	}
